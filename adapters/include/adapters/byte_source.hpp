@@ -1,0 +1,78 @@
+// Byte streams that input lines come from (files, stdin, serial ports) and the line splitter.
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace adapters {
+
+/// A stream of bytes with a display name for messages ("yard.nmea", "/dev/ttyUSB0", "-").
+class ByteSource {
+public:
+    virtual ~ByteSource() = default;
+    /// Reads up to `size` bytes; blocks until some arrive. Returns 0 at the end of the
+    /// stream (or when the run is being stopped). Throws track::IoError or DeviceError.
+    virtual std::size_t read(char* buffer, std::size_t size) = 0;
+    /// The name that messages and `src` fields use for this source.
+    [[nodiscard]] virtual const std::string& name() const = 0;
+};
+
+/// A file or standard input ("-"), read with plain read(2).
+class FileSource final : public ByteSource {
+public:
+    /// Opens `path` ("-" is standard input). Throws track::MissingInputError when it cannot
+    /// be opened (with strerror's reason), UsageError when it is a directory.
+    /// `stop` (may be null): when set by a signal, an interrupted read ends the stream.
+    explicit FileSource(const std::string& path, const std::atomic<bool>* stop = nullptr);
+    ~FileSource() override;
+    FileSource(const FileSource&) = delete;
+    FileSource& operator=(const FileSource&) = delete;
+    std::size_t read(char* buffer, std::size_t size) override;
+    [[nodiscard]] const std::string& name() const override { return name_; }
+
+private:
+    std::string name_;
+    const std::atomic<bool>* stop_ = nullptr;
+    int fd_ = -1;
+    bool owned_ = false;
+};
+
+/// One line of input, without its line ending ("\n" or "\r\n").
+struct Line {
+    std::string_view text;     ///< valid until the next call of LineReader::next
+    std::uint64_t number = 0;  ///< 1-based
+    bool overlong = false;     ///< longer than the cap: `text` holds only its first bytes
+};
+
+/// Splits a ByteSource into lines, with a cap on line length so that no input (a binary
+/// file, a wrong baud rate) can grow memory: the rest of an overlong line is discarded.
+class LineReader {
+public:
+    /// `before_wait` (may be empty) runs each time the reader is about to ask the source
+    /// for more bytes, i.e. just before it may block: the place to flush output.
+    LineReader(ByteSource& source, std::size_t max_line, std::function<void()> before_wait = {});
+
+    /// The next line; false at the end of the source. A last line without a newline is
+    /// still returned.
+    bool next(Line& line);
+
+private:
+    bool refill();
+
+    ByteSource& source_;
+    std::size_t max_line_;
+    std::function<void()> before_wait_;
+    std::vector<char> buffer_;
+    std::size_t begin_ = 0;  ///< start of unconsumed bytes
+    std::size_t end_ = 0;    ///< end of bytes read
+    std::uint64_t number_ = 0;
+    bool eof_ = false;
+};
+
+}  // namespace adapters

@@ -1,0 +1,102 @@
+// NMEA 0183 decoding: the sentences of one receiver cycle merged into one track::Fix.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+
+#include "adapters/nmea_sentence.hpp"
+#include "track/problems.hpp"
+#include "track/record.hpp"
+
+namespace adapters::nmea {
+
+struct DecoderOptions {
+    std::string asset;                   ///< written on every fix, when not empty
+    std::string device;                  ///< written on every fix ("device" field)
+    std::optional<track::CivilDate> date;  ///< date of the first epoch, for logs without RMC/ZDA
+    bool keep_invalid = false;           ///< also emit epochs without a valid fix, as fix "none"
+};
+
+/// Turns lines of NMEA into fixes, one per receiver epoch.
+///
+/// An epoch is the run of consecutive sentences that carry the same time of day (within
+/// 10 ms, since receivers write the same instant with 2 or 3 decimals); sentences without
+/// a time (GSA, VTG, GST, PGRMZ) belong to the epoch they follow. An epoch is a fix when
+/// its last statement of validity (GGA quality, RMC/GLL status, GNS mode, GSA mode 1)
+/// says valid and a sentence gave a position. Of several positions in an epoch the most
+/// precise (most decimals) is kept, the later on a tie. Dates come from RMC and ZDA;
+/// epochs without one take the nearest day to the last known (date, time), which also
+/// carries GGA-only logs across midnight.
+class Decoder {
+public:
+    using FixHandler = std::function<void(const track::Fix&)>;
+
+    Decoder(DecoderOptions options, track::ProblemSink& problems, FixHandler on_fix);
+
+    /// Feeds one line of input; `where` names it in problems and in each fix's `src`.
+    void line(std::string_view text, const track::Location& where);
+
+    /// End of input: emits the epoch still open.
+    void finish();
+
+    /// Counts for the end-of-run summary.
+    struct Counts {
+        std::uint64_t sentences = 0;  ///< valid sentences decoded
+        std::uint64_t fixes = 0;      ///< fix records emitted
+        std::uint64_t no_fix = 0;     ///< epochs without a valid fix
+    };
+    [[nodiscard]] const Counts& counts() const { return counts_; }
+
+private:
+    void sentence(const Sentence& s, const track::Location& where);
+    void gga(const Sentence& s, const track::Location& where);
+    void rmc(const Sentence& s, const track::Location& where);
+    void gll(const Sentence& s, const track::Location& where);
+    void gns(const Sentence& s, const track::Location& where);
+    void vtg(const Sentence& s, const track::Location& where);
+    void gsa(const Sentence& s);
+    void gst(const Sentence& s, const track::Location& where);
+    void zda(const Sentence& s, const track::Location& where);
+    void pgrmz(const Sentence& s, const track::Location& where);
+
+    /// Makes `time_of_day` the current epoch (closing the previous one when it differs);
+    /// `rank` orders sentences whose time stamps the fix: RMC 3, GGA/GNS 2, GLL 1, ZDA 0.
+    void begin_epoch(int time_of_day, int rank);
+    /// A sentence stated whether the receiver has a fix; the last statement counts.
+    void vote(bool valid);
+    /// A position from a valid sentence; the most precise (then the latest) is kept.
+    void offer_position(double lat, double lon, int precision, const track::Location& where);
+    void close_epoch();
+    void bad(const track::Location& where, std::string_view reason, std::string_view detail = {});
+
+    DecoderOptions options_;
+    track::ProblemSink& problems_;
+    FixHandler on_fix_;
+    Counts counts_;
+
+    // The epoch being assembled.
+    struct EpochData {
+        bool open = false;
+        int time_of_day = 0;  ///< ms since midnight
+        int time_rank = -1;   ///< which sentence set it: higher ranks (RMC, GGA) win
+        bool positional = false;  ///< a sentence that could hold a position was seen
+        bool valid = false;       ///< the last statement of validity
+        int precision = -1;       ///< decimals of the kept position
+        bool have_position = false;
+        std::uint64_t position_line = 0;
+        std::optional<int> gsa_mode;  ///< 1, 2 or 3 from GSA
+        track::Fix fix;
+    } epoch_;
+
+    // The last (day, time of day) known to belong together: from RMC/ZDA, or inferred.
+    struct DateAnchor {
+        std::int64_t day = 0;
+        int time_of_day = -1;  ///< -1: the day is known (from --date) but no time yet
+    };
+    std::optional<DateAnchor> anchor_;
+    std::string source_;  ///< source name of the current epoch, for `src`
+};
+
+}  // namespace adapters::nmea

@@ -1,0 +1,114 @@
+// Files and standard input as byte sources, and the capped line splitter over any source.
+#include "adapters/byte_source.hpp"
+
+#include <cerrno>
+#include <cstring>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+#include "track/error.hpp"
+
+namespace adapters {
+
+FileSource::FileSource(const std::string& path, const std::atomic<bool>* stop) : name_(path), stop_(stop) {
+    if (path == "-") {
+        fd_ = STDIN_FILENO;
+        name_ = "stdin";
+        return;
+    }
+    fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd_ < 0) {
+        throw track::MissingInputError(fmt::format("{}: cannot open: {}", path, std::strerror(errno)));
+    }
+    owned_ = true;
+    struct stat st {};
+    if (::fstat(fd_, &st) == 0 && S_ISDIR(st.st_mode)) {
+        ::close(fd_);
+        throw track::MissingInputError(fmt::format("{}: is a directory", path));
+    }
+}
+
+FileSource::~FileSource() {
+    if (owned_) ::close(fd_);
+}
+
+std::size_t FileSource::read(char* buffer, std::size_t size) {
+    for (;;) {
+        const ssize_t n = ::read(fd_, buffer, size);
+        if (n >= 0) return static_cast<std::size_t>(n);
+        if (errno == EINTR) {
+            if (stop_ != nullptr && stop_->load()) return 0;
+            continue;
+        }
+        throw track::IoError(fmt::format("{}: read failed: {}", name_, std::strerror(errno)));
+    }
+}
+
+namespace {
+constexpr std::size_t chunk_size = 1 << 18;
+}
+
+LineReader::LineReader(ByteSource& source, std::size_t max_line, std::function<void()> before_wait)
+    : source_(source), max_line_(max_line), before_wait_(std::move(before_wait)),
+      buffer_(chunk_size + max_line + 1) {}
+
+bool LineReader::refill() {
+    if (eof_) return false;
+    // Keep the partial line; it is at most max_line_ bytes long (next() sees to that).
+    if (begin_ > 0) {
+        std::memmove(buffer_.data(), buffer_.data() + begin_, end_ - begin_);
+        end_ -= begin_;
+        begin_ = 0;
+    }
+    if (before_wait_) before_wait_();
+    const std::size_t n = source_.read(buffer_.data() + end_, buffer_.size() - end_);
+    if (n == 0) {
+        eof_ = true;
+        return false;
+    }
+    end_ += n;
+    return true;
+}
+
+bool LineReader::next(Line& line) {
+    bool overlong = false;
+    std::size_t scanned = begin_;
+    for (;;) {
+        const void* nl = std::memchr(buffer_.data() + scanned, '\n', end_ - scanned);
+        if (nl != nullptr) {
+            const auto at = static_cast<std::size_t>(static_cast<const char*>(nl) - buffer_.data());
+            std::size_t len = at - begin_;
+            if (len > max_line_) {
+                len = max_line_;
+                overlong = true;
+            }
+            if (!overlong && len > 0 && buffer_[begin_ + len - 1] == '\r') --len;
+            line = Line{std::string_view(buffer_.data() + begin_, len), ++number_, overlong};
+            begin_ = at + 1;
+            return true;
+        }
+        if (end_ - begin_ > max_line_) {
+            // Too long already: keep its first max_line_ bytes for the message, drop the rest
+            // as it arrives, until its newline.
+            overlong = true;
+            end_ = begin_ + max_line_;
+        }
+        scanned = end_;
+        const std::size_t kept = scanned - begin_;
+        if (!refill()) {
+            if (end_ == begin_) return false;
+            std::size_t len = end_ - begin_;
+            if (!overlong && buffer_[begin_ + len - 1] == '\r') --len;
+            line = Line{std::string_view(buffer_.data() + begin_, len), ++number_, overlong};
+            begin_ = end_;
+            return true;
+        }
+        scanned = begin_ + kept;
+    }
+}
+
+}  // namespace adapters

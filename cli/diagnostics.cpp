@@ -1,0 +1,59 @@
+// Reporting skipped input on standard error.
+#include "diagnostics.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "track/error.hpp"
+
+namespace cli {
+
+namespace {
+
+std::string location_text(const track::Location& where) {
+    if (where.line == 0) return std::string(where.source);
+    return fmt::format("{}:{}", where.source, where.line);
+}
+
+}  // namespace
+
+Diagnostics::Diagnostics(std::string command, bool strict, int shown)
+    : prefix_("trk " + std::move(command) + ": "), strict_(strict), shown_(shown) {}
+
+void Diagnostics::skipped(const track::Location& where, std::string_view reason, std::string_view detail) {
+    const std::string message = detail.empty() ? std::string(reason) : fmt::format("{} ({})", reason, detail);
+    if (strict_) throw track::InputError(location_text(where), message);
+    ++total_;
+    auto it = by_reason_.find(reason);
+    if (it == by_reason_.end()) it = by_reason_.emplace(std::string(reason), 0).first;
+    ++it->second;
+    if (total_ <= static_cast<std::uint64_t>(shown_)) {
+        fmt::print(stderr, "{}{}: {}\n", prefix_, location_text(where), message);
+        if (total_ == static_cast<std::uint64_t>(shown_)) {
+            fmt::print(stderr, "{}further skipped lines are counted, not shown\n", prefix_);
+        }
+    }
+}
+
+void Diagnostics::note(std::string_view message) const {
+    fmt::print(stderr, "{}{}\n", prefix_, message);
+    std::fflush(stderr);
+}
+
+void Diagnostics::summary() const {
+    if (total_ == 0) return;
+    std::vector<std::pair<std::string, std::uint64_t>> reasons(by_reason_.begin(), by_reason_.end());
+    std::stable_sort(reasons.begin(), reasons.end(),
+                     [](const auto& a, const auto& b) { return a.second > b.second; });
+    std::string parts;
+    for (const auto& [reason, count] : reasons) {
+        if (!parts.empty()) parts += ", ";
+        parts += fmt::format("{} {}", count, reason);
+    }
+    fmt::print(stderr, "{}skipped {} line{}: {}\n", prefix_, total_, total_ == 1 ? "" : "s", parts);
+}
+
+}  // namespace cli

@@ -1,0 +1,32 @@
+// Standard output for records: one large buffer, written in big blocks, flushed on demand.
+#pragma once
+
+#include <fmt/format.h>
+
+namespace cli {
+
+/// Buffers JSON Lines for standard output. Records are appended to buffer(); call
+/// maybe_flush() after each record and flush() when the input may block, so that a live
+/// pipe sees records as they come while a file conversion writes in large blocks.
+class Output {
+public:
+    explicit Output(int fd = 1) : fd_(fd) {}
+    ~Output();
+    Output(const Output&) = delete;
+    Output& operator=(const Output&) = delete;
+
+    fmt::memory_buffer& buffer() { return buffer_; }
+    /// Writes the buffer when it has grown past the block size.
+    void maybe_flush() {
+        if (buffer_.size() >= block_size) flush();
+    }
+    /// Writes everything buffered. Throws track::IoError when the write fails.
+    void flush();
+
+private:
+    static constexpr std::size_t block_size = 1 << 16;
+    int fd_;
+    fmt::memory_buffer buffer_;
+};
+
+}  // namespace cli

@@ -1,0 +1,89 @@
+// The pipe format (version 1): typed fix, read, reading and event records, as in DESIGN.md.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+
+#include "track/time.hpp"
+
+namespace track {
+
+/// What every record carries. Empty strings mean "absent" and are not written.
+struct RecordBase {
+    Millis time = 0;    ///< UTC instant the record describes
+    std::string asset;  ///< asset id, when known
+    std::string src;    ///< "file:line" of the input that made it, when known
+    /// Members of the input object that trk does not know, as JSON text `,"k":v,...`
+    /// (leading comma included), written back unchanged after the known fields.
+    std::string extra;
+};
+
+/// 2D or 3D: whether the receiver solved for altitude too.
+enum class FixMode { none, two_d, three_d };
+
+/// How the position was obtained (NMEA GGA quality / RMC mode indicator).
+enum class FixQuality { unknown, gps, dgps, pps, rtk, float_rtk, estimated, manual, simulated };
+
+/// One GPS position epoch: all sentences of one receiver cycle merged.
+struct Fix : RecordBase {
+    std::string device;            ///< port, file or gpsd device that produced it
+    double lat = 0;                ///< WGS84 degrees, north positive
+    double lon = 0;                ///< WGS84 degrees, east positive
+    std::optional<double> alt;     ///< metres above mean sea level
+    std::optional<double> speed;   ///< metres per second over ground
+    std::optional<double> course;  ///< degrees true, [0, 360)
+    std::optional<double> hdop;
+    std::optional<double> vdop;
+    std::optional<double> pdop;
+    std::optional<int> sats;       ///< satellites used in the solution
+    FixMode mode = FixMode::two_d;
+    FixQuality quality = FixQuality::unknown;
+    std::optional<double> lat_err;  ///< 1-sigma error of lat in metres (NMEA GST)
+    std::optional<double> lon_err;  ///< 1-sigma error of lon in metres (NMEA GST)
+    std::optional<double> alt_err;  ///< 1-sigma error of alt in metres (NMEA GST)
+};
+
+/// One RFID sighting of a tag (a window of raw reads by one antenna).
+struct Read : RecordBase {
+    std::string epc;     ///< EPC as upper-case hex
+    std::string uri;     ///< decoded pure identity (urn:epc:id:...), when a known scheme
+    std::string reader;  ///< reader id
+    std::optional<int> antenna;
+    std::optional<double> rssi;  ///< dBm
+    std::optional<int> count;    ///< raw reads merged into this sighting
+};
+
+/// One sensor measurement of an asset's condition.
+struct Reading : RecordBase {
+    std::string device;  ///< sensor or logger that measured it
+    std::string metric;  ///< temperature, humidity, shock, battery, ...
+    double value = 0;
+    std::string unit;  ///< unit symbol (Cel, %, g, ...), when known
+};
+
+/// Something derived: enter, exit, dwell, cross, violation, clear, missing, ...
+struct Event : RecordBase {
+    std::string event;  ///< what happened
+    std::string fence;  ///< fence id, for zone events
+    std::string rule;   ///< rule name, for condition events
+};
+
+/// A JSON object trk does not interpret (no or unknown "type"): passed through as is.
+struct OpaqueRecord {
+    std::string json;  ///< the object's text, without the line ending
+};
+
+using Record = std::variant<Fix, Read, Reading, Event, OpaqueRecord>;
+
+/// "2d", "3d" or "none".
+std::string_view to_string(FixMode mode) noexcept;
+/// "gps", "dgps", "pps", "rtk", "float", "estimated", "manual", "simulated", "unknown".
+std::string_view to_string(FixQuality quality) noexcept;
+/// The mode named by to_string(FixMode); nullopt for any other text.
+std::optional<FixMode> fix_mode_from_string(std::string_view text) noexcept;
+/// The quality named by to_string(FixQuality); nullopt for any other text.
+std::optional<FixQuality> fix_quality_from_string(std::string_view text) noexcept;
+
+}  // namespace track

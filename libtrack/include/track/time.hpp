@@ -1,0 +1,49 @@
+// UTC instants as milliseconds since the Unix epoch: civil-date arithmetic, RFC 3339 in and out.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include <fmt/format.h>
+
+namespace track {
+
+/// An instant in UTC, in milliseconds since 1970-01-01T00:00:00Z (negative before it).
+using Millis = std::int64_t;
+
+constexpr Millis ms_per_second = 1000;
+constexpr Millis ms_per_day = 86'400'000;
+
+/// A proleptic Gregorian calendar date.
+struct CivilDate {
+    int year = 1970;
+    int month = 1;  ///< 1..12
+    int day = 1;    ///< 1..31
+    friend bool operator==(const CivilDate&, const CivilDate&) = default;
+};
+
+/// Days since 1970-01-01 of a calendar date (any year; no range check).
+std::int64_t days_from_civil(CivilDate date) noexcept;
+
+/// The calendar date of a day number counted from 1970-01-01.
+CivilDate civil_from_days(std::int64_t days) noexcept;
+
+/// Whether year/month/day names a real day (month 1..12, day within the month).
+bool is_valid_date(CivilDate date) noexcept;
+
+/// Appends `t` as RFC 3339 UTC with milliseconds: 2026-11-24T14:03:07.250Z.
+void append_rfc3339(fmt::memory_buffer& out, Millis t);
+
+/// `t` as RFC 3339 UTC with milliseconds.
+std::string format_rfc3339(Millis t);
+
+/// Parses an RFC 3339 date-time ("2026-11-24T14:03:07.25Z", "...+02:00", 't'/' ' separator
+/// accepted); fractions beyond milliseconds are truncated. nullopt when not a valid time.
+std::optional<Millis> parse_rfc3339(std::string_view text) noexcept;
+
+/// Parses a calendar date YYYY-MM-DD; nullopt when malformed or not a real day.
+std::optional<CivilDate> parse_date(std::string_view text) noexcept;
+
+}  // namespace track

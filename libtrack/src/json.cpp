@@ -1,0 +1,428 @@
+// JSON output of records (fmt, fixed field order) and JSON Lines input (simdjson DOM).
+#include "track/json.hpp"
+
+#include <simdjson.h>
+
+#include "track/error.hpp"
+#include "track/number.hpp"
+
+namespace track {
+
+// ---------------------------------------------------------------------------------------
+// Writing
+
+namespace {
+
+constexpr char hex_digits[] = "0123456789abcdef";
+
+// Length of the valid UTF-8 sequence starting at s[i], or 0 when it is not valid.
+std::size_t utf8_sequence_length(std::string_view s, std::size_t i) noexcept {
+    const auto b0 = static_cast<unsigned char>(s[i]);
+    std::size_t len = 0;
+    unsigned min_cp = 0;
+    unsigned cp = 0;
+    if (b0 >= 0xC2 && b0 <= 0xDF) {
+        len = 2, cp = b0 & 0x1Fu, min_cp = 0x80;
+    } else if (b0 >= 0xE0 && b0 <= 0xEF) {
+        len = 3, cp = b0 & 0x0Fu, min_cp = 0x800;
+    } else if (b0 >= 0xF0 && b0 <= 0xF4) {
+        len = 4, cp = b0 & 0x07u, min_cp = 0x10000;
+    } else {
+        return 0;
+    }
+    if (i + len > s.size()) return 0;
+    for (std::size_t k = 1; k < len; ++k) {
+        const auto b = static_cast<unsigned char>(s[i + k]);
+        if ((b & 0xC0u) != 0x80u) return 0;
+        cp = (cp << 6) | (b & 0x3Fu);
+    }
+    if (cp < min_cp || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
+    return len;
+}
+
+}  // namespace
+
+void append_json_string(fmt::memory_buffer& out, std::string_view text) {
+    out.push_back('"');
+    std::size_t plain_from = 0;
+    auto flush_plain = [&](std::size_t upto) {
+        out.append(text.data() + plain_from, text.data() + upto);
+    };
+    for (std::size_t i = 0; i < text.size();) {
+        const auto c = static_cast<unsigned char>(text[i]);
+        if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
+            ++i;
+            continue;
+        }
+        if (c >= 0x80) {
+            if (const std::size_t len = utf8_sequence_length(text, i); len != 0) {
+                i += len;
+                continue;
+            }
+            flush_plain(i);
+            out.append(std::string_view("\xEF\xBF\xBD"));  // U+FFFD REPLACEMENT CHARACTER
+            plain_from = ++i;
+            continue;
+        }
+        flush_plain(i);
+        switch (c) {
+            case '"': out.append(std::string_view("\\\"")); break;
+            case '\\': out.append(std::string_view("\\\\")); break;
+            case '\n': out.append(std::string_view("\\n")); break;
+            case '\r': out.append(std::string_view("\\r")); break;
+            case '\t': out.append(std::string_view("\\t")); break;
+            default: {
+                const char escaped[] = {'\\', 'u', '0', '0', hex_digits[c >> 4], hex_digits[c & 0xF]};
+                out.append(escaped, escaped + sizeof escaped);
+            }
+        }
+        plain_from = ++i;
+    }
+    flush_plain(text.size());
+    out.push_back('"');
+}
+
+namespace {
+
+// Builds one JSON object member by member; every member after the first gets its comma.
+class ObjectWriter {
+public:
+    ObjectWriter(fmt::memory_buffer& out, std::string_view type) : out_(out) {
+        out_.append(std::string_view("{\"type\":\""));
+        out_.append(type);
+        out_.push_back('"');
+    }
+
+    void key(std::string_view name) {
+        out_.append(std::string_view(",\""));
+        out_.append(name);
+        out_.append(std::string_view("\":"));
+    }
+    void time(std::string_view name, Millis t) {
+        key(name);
+        out_.push_back('"');
+        append_rfc3339(out_, t);
+        out_.push_back('"');
+    }
+    void string(std::string_view name, std::string_view value) {
+        if (value.empty()) return;
+        key(name);
+        append_json_string(out_, value);
+    }
+    void fixed(std::string_view name, double value, int decimals) {
+        key(name);
+        append_fixed(out_, value, decimals);
+    }
+    void rounded(std::string_view name, const std::optional<double>& value, int decimals) {
+        if (!value) return;
+        key(name);
+        append_rounded(out_, *value, decimals);
+    }
+    void shortest(std::string_view name, double value) {
+        key(name);
+        fmt::format_to(std::back_inserter(out_), "{}", value);
+    }
+    void integer(std::string_view name, const std::optional<int>& value) {
+        if (!value) return;
+        key(name);
+        const fmt::format_int digits(*value);
+        out_.append(digits.data(), digits.data() + digits.size());
+    }
+    /// Closes the object: src, then the unknown members, then the newline.
+    void finish(const RecordBase& base) {
+        string("src", base.src);
+        out_.append(base.extra);
+        out_.append(std::string_view("}\n"));
+    }
+
+private:
+    fmt::memory_buffer& out_;
+};
+
+}  // namespace
+
+void append_json(fmt::memory_buffer& out, const Fix& fix) {
+    ObjectWriter w(out, "fix");
+    w.time("time", fix.time);
+    w.string("asset", fix.asset);
+    w.string("device", fix.device);
+    w.fixed("lat", fix.lat, 7);
+    w.fixed("lon", fix.lon, 7);
+    w.rounded("alt", fix.alt, 3);
+    w.rounded("speed", fix.speed, 3);
+    w.rounded("course", fix.course, 2);
+    w.rounded("hdop", fix.hdop, 2);
+    w.rounded("vdop", fix.vdop, 2);
+    w.rounded("pdop", fix.pdop, 2);
+    w.integer("sats", fix.sats);
+    w.string("fix", to_string(fix.mode));
+    if (fix.quality != FixQuality::unknown) w.string("quality", to_string(fix.quality));
+    w.rounded("lat_err", fix.lat_err, 3);
+    w.rounded("lon_err", fix.lon_err, 3);
+    w.rounded("alt_err", fix.alt_err, 3);
+    w.finish(fix);
+}
+
+void append_json(fmt::memory_buffer& out, const Read& read) {
+    ObjectWriter w(out, "read");
+    w.time("time", read.time);
+    w.string("asset", read.asset);
+    w.string("epc", read.epc);
+    w.string("uri", read.uri);
+    w.string("reader", read.reader);
+    w.integer("antenna", read.antenna);
+    w.rounded("rssi", read.rssi, 1);
+    w.integer("count", read.count);
+    w.finish(read);
+}
+
+void append_json(fmt::memory_buffer& out, const Reading& reading) {
+    ObjectWriter w(out, "reading");
+    w.time("time", reading.time);
+    w.string("asset", reading.asset);
+    w.string("device", reading.device);
+    w.string("metric", reading.metric);
+    w.shortest("value", reading.value);
+    w.string("unit", reading.unit);
+    w.finish(reading);
+}
+
+void append_json(fmt::memory_buffer& out, const Event& event) {
+    ObjectWriter w(out, "event");
+    w.time("time", event.time);
+    w.string("event", event.event);
+    w.string("asset", event.asset);
+    w.string("fence", event.fence);
+    w.string("rule", event.rule);
+    w.finish(event);
+}
+
+void append_json(fmt::memory_buffer& out, const OpaqueRecord& record) {
+    out.append(record.json);
+    out.push_back('\n');
+}
+
+void append_json(fmt::memory_buffer& out, const Record& record) {
+    std::visit([&out](const auto& r) { append_json(out, r); }, record);
+}
+
+// ---------------------------------------------------------------------------------------
+// Reading
+
+namespace {
+
+using simdjson::dom::element;
+using simdjson::dom::element_type;
+
+// One member of the object being parsed, with what error messages need to name it.
+struct Member {
+    std::string_view key;
+    element value;
+    std::string_view where;
+
+    [[noreturn]] void fail(std::string_view expected) const {
+        throw InputError(std::string(where), fmt::format("field \"{}\": expected {}", key, expected));
+    }
+    bool is_null() const { return value.type() == element_type::NULL_VALUE; }
+
+    std::string string() const {
+        if (is_null()) return {};
+        std::string_view s;
+        if (value.get_string().get(s) != simdjson::SUCCESS) fail("a string");
+        return std::string(s);
+    }
+    double number() const {
+        double d = 0;
+        if (value.get_double().get(d) != simdjson::SUCCESS) fail("a number");
+        return d;
+    }
+    std::optional<double> optional_number() const {
+        if (is_null()) return std::nullopt;
+        return number();
+    }
+    std::optional<int> optional_int() const {
+        if (is_null()) return std::nullopt;
+        std::int64_t i = 0;
+        if (value.get_int64().get(i) != simdjson::SUCCESS || i < INT32_MIN || i > INT32_MAX) {
+            fail("an integer");
+        }
+        return static_cast<int>(i);
+    }
+    Millis time() const {
+        std::string_view s;
+        if (value.get_string().get(s) != simdjson::SUCCESS) fail("an RFC 3339 time string");
+        const auto t = parse_rfc3339(s);
+        if (!t) fail("an RFC 3339 time like 2026-11-24T14:03:07.250Z");
+        return *t;
+    }
+};
+
+// Fields every record type shares; false when `m` is not one of them.
+bool assign_base(RecordBase& r, const Member& m) {
+    if (m.key == "time") r.time = m.time();
+    else if (m.key == "asset") r.asset = m.string();
+    else if (m.key == "src") r.src = m.string();
+    else return false;
+    return true;
+}
+
+bool assign(Fix& f, const Member& m) {
+    const std::string_view k = m.key;
+    if (k == "device") f.device = m.string();
+    else if (k == "lat") f.lat = m.number();
+    else if (k == "lon") f.lon = m.number();
+    else if (k == "alt") f.alt = m.optional_number();
+    else if (k == "speed") f.speed = m.optional_number();
+    else if (k == "course") f.course = m.optional_number();
+    else if (k == "hdop") f.hdop = m.optional_number();
+    else if (k == "vdop") f.vdop = m.optional_number();
+    else if (k == "pdop") f.pdop = m.optional_number();
+    else if (k == "sats") f.sats = m.optional_int();
+    else if (k == "lat_err") f.lat_err = m.optional_number();
+    else if (k == "lon_err") f.lon_err = m.optional_number();
+    else if (k == "alt_err") f.alt_err = m.optional_number();
+    else if (k == "fix") {
+        const auto mode = fix_mode_from_string(m.string());
+        if (!mode) m.fail("\"2d\", \"3d\" or \"none\"");
+        f.mode = *mode;
+    } else if (k == "quality") {
+        const auto quality = fix_quality_from_string(m.string());
+        if (!quality) m.fail("a fix quality (gps, dgps, pps, rtk, float, estimated, manual, simulated)");
+        f.quality = *quality;
+    } else return assign_base(f, m);
+    return true;
+}
+
+bool assign(Read& r, const Member& m) {
+    const std::string_view k = m.key;
+    if (k == "epc") r.epc = m.string();
+    else if (k == "uri") r.uri = m.string();
+    else if (k == "reader") r.reader = m.string();
+    else if (k == "antenna") r.antenna = m.optional_int();
+    else if (k == "rssi") r.rssi = m.optional_number();
+    else if (k == "count") r.count = m.optional_int();
+    else return assign_base(r, m);
+    return true;
+}
+
+bool assign(Reading& r, const Member& m) {
+    const std::string_view k = m.key;
+    if (k == "device") r.device = m.string();
+    else if (k == "metric") r.metric = m.string();
+    else if (k == "value") r.value = m.number();
+    else if (k == "unit") r.unit = m.string();
+    else return assign_base(r, m);
+    return true;
+}
+
+bool assign(Event& e, const Member& m) {
+    const std::string_view k = m.key;
+    if (k == "event") e.event = m.string();
+    else if (k == "fence") e.fence = m.string();
+    else if (k == "rule") e.rule = m.string();
+    else return assign_base(e, m);
+    return true;
+}
+
+// Fields without which a record of this type means nothing.
+template <typename R> constexpr std::string_view required_fields[] = {"time"};
+template <> constexpr std::string_view required_fields<Fix>[] = {"time", "lat", "lon"};
+template <> constexpr std::string_view required_fields<Read>[] = {"time", "epc"};
+template <> constexpr std::string_view required_fields<Reading>[] = {"time", "metric", "value"};
+template <> constexpr std::string_view required_fields<Event>[] = {"time", "event"};
+
+template <typename R>
+R parse_members(simdjson::dom::object object, std::string_view where) {
+    R record;
+    for (const std::string_view field : required_fields<R>) {
+        if (object.at_key(field).error() != simdjson::SUCCESS) {
+            throw InputError(std::string(where), fmt::format("missing field \"{}\"", field));
+        }
+    }
+    fmt::memory_buffer extra;
+    for (const auto [key, value] : object) {
+        if (key == "type") continue;
+        if (assign(record, Member{key, value, where})) continue;
+        extra.push_back(',');
+        append_json_string(extra, key);
+        extra.push_back(':');
+        extra.append(simdjson::minify(value));
+    }
+    record.extra.assign(extra.data(), extra.size());
+    return record;
+}
+
+}  // namespace
+
+struct RecordParser::Impl {
+    simdjson::dom::parser parser;
+};
+
+RecordParser::RecordParser() : impl_(std::make_unique<Impl>()) {}
+RecordParser::~RecordParser() = default;
+
+Record RecordParser::parse(std::string_view line, std::string_view where) {
+    while (!line.empty() && (line.back() == '\r' || line.back() == ' ' || line.back() == '\t')) {
+        line.remove_suffix(1);
+    }
+    element doc;
+    if (const auto error = impl_->parser.parse(line.data(), line.size()).get(doc); error) {
+        throw InputError(std::string(where), fmt::format("not valid JSON ({})", simdjson::error_message(error)));
+    }
+    simdjson::dom::object object;
+    if (doc.get_object().get(object) != simdjson::SUCCESS) {
+        throw InputError(std::string(where), "not a JSON object");
+    }
+    std::string_view type;
+    if (object.at_key("type").get_string().get(type) == simdjson::SUCCESS) {
+        if (type == "fix") return parse_members<Fix>(object, where);
+        if (type == "read") return parse_members<Read>(object, where);
+        if (type == "reading") return parse_members<Reading>(object, where);
+        if (type == "event") return parse_members<Event>(object, where);
+    }
+    return OpaqueRecord{std::string(line)};
+}
+
+// ---------------------------------------------------------------------------------------
+// Enumerations
+
+namespace {
+
+constexpr std::pair<FixMode, std::string_view> mode_names[] = {
+    {FixMode::none, "none"}, {FixMode::two_d, "2d"}, {FixMode::three_d, "3d"}};
+
+constexpr std::pair<FixQuality, std::string_view> quality_names[] = {
+    {FixQuality::unknown, "unknown"},     {FixQuality::gps, "gps"},
+    {FixQuality::dgps, "dgps"},           {FixQuality::pps, "pps"},
+    {FixQuality::rtk, "rtk"},             {FixQuality::float_rtk, "float"},
+    {FixQuality::estimated, "estimated"}, {FixQuality::manual, "manual"},
+    {FixQuality::simulated, "simulated"}};
+
+template <typename Enum, std::size_t N>
+std::string_view name_of(const std::pair<Enum, std::string_view> (&table)[N], Enum value) noexcept {
+    for (const auto& [e, name] : table) {
+        if (e == value) return name;
+    }
+    return "unknown";
+}
+
+template <typename Enum, std::size_t N>
+std::optional<Enum> value_of(const std::pair<Enum, std::string_view> (&table)[N], std::string_view text) noexcept {
+    for (const auto& [e, name] : table) {
+        if (name == text) return e;
+    }
+    return std::nullopt;
+}
+
+}  // namespace
+
+std::string_view to_string(FixMode mode) noexcept { return name_of(mode_names, mode); }
+std::string_view to_string(FixQuality quality) noexcept { return name_of(quality_names, quality); }
+std::optional<FixMode> fix_mode_from_string(std::string_view text) noexcept {
+    return value_of(mode_names, text);
+}
+std::optional<FixQuality> fix_quality_from_string(std::string_view text) noexcept {
+    return value_of(quality_names, text);
+}
+
+}  // namespace track

@@ -1,0 +1,150 @@
+// Civil-date arithmetic (Howard Hinnant's days_from_civil algorithm) and RFC 3339 conversion.
+#include "track/time.hpp"
+
+#include "track/number.hpp"
+
+namespace track {
+
+std::int64_t days_from_civil(CivilDate date) noexcept {
+    const std::int64_t y = static_cast<std::int64_t>(date.year) - (date.month <= 2 ? 1 : 0);
+    const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
+    const std::int64_t yoe = y - era * 400;
+    const std::int64_t m = date.month;
+    const std::int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + date.day - 1;
+    const std::int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
+}
+
+CivilDate civil_from_days(std::int64_t days) noexcept {
+    days += 719468;
+    const std::int64_t era = (days >= 0 ? days : days - 146096) / 146097;
+    const std::int64_t doe = days - era * 146097;
+    const std::int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    const std::int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    const std::int64_t mp = (5 * doy + 2) / 153;
+    const std::int64_t d = doy - (153 * mp + 2) / 5 + 1;
+    const std::int64_t m = mp < 10 ? mp + 3 : mp - 9;
+    const std::int64_t y = yoe + era * 400 + (m <= 2 ? 1 : 0);
+    return {static_cast<int>(y), static_cast<int>(m), static_cast<int>(d)};
+}
+
+bool is_valid_date(CivilDate date) noexcept {
+    if (date.month < 1 || date.month > 12 || date.day < 1) return false;
+    static constexpr int month_days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    const bool leap = (date.year % 4 == 0 && date.year % 100 != 0) || date.year % 400 == 0;
+    const int last = month_days[date.month - 1] + (date.month == 2 && leap ? 1 : 0);
+    return date.day <= last;
+}
+
+namespace {
+
+// Writes the `width` low decimal digits of `value` (non-negative) at `at`.
+void put_digits(char* at, std::int64_t value, int width) noexcept {
+    for (int i = width - 1; i >= 0; --i) {
+        at[i] = static_cast<char>('0' + value % 10);
+        value /= 10;
+    }
+}
+
+}  // namespace
+
+void append_rfc3339(fmt::memory_buffer& out, Millis t) {
+    std::int64_t days = t / ms_per_day;
+    std::int64_t in_day = t % ms_per_day;
+    if (in_day < 0) {
+        in_day += ms_per_day;
+        --days;
+    }
+    const CivilDate date = civil_from_days(days);
+    if (date.year < 0 || date.year > 9999) {
+        // RFC 3339 has four-digit years only; such times come from corrupt input clocks.
+        fmt::format_to(std::back_inserter(out), "{:04}-{:02}-{:02}T", date.year, date.month, date.day);
+    } else {
+        char head[11];
+        put_digits(head, date.year, 4);
+        head[4] = '-';
+        put_digits(head + 5, date.month, 2);
+        head[7] = '-';
+        put_digits(head + 8, date.day, 2);
+        head[10] = 'T';
+        out.append(head, head + 11);
+    }
+    char clock[13];
+    put_digits(clock, in_day / 3'600'000, 2);
+    clock[2] = ':';
+    put_digits(clock + 3, in_day / 60'000 % 60, 2);
+    clock[5] = ':';
+    put_digits(clock + 6, in_day / 1000 % 60, 2);
+    clock[8] = '.';
+    put_digits(clock + 9, in_day % 1000, 3);
+    clock[12] = 'Z';
+    out.append(clock, clock + 13);
+}
+
+std::string format_rfc3339(Millis t) {
+    fmt::memory_buffer out;
+    append_rfc3339(out, t);
+    return fmt::to_string(out);
+}
+
+namespace {
+
+// Reads exactly `width` digits at text[pos..]; nullopt otherwise.
+std::optional<int> fixed_digits(std::string_view text, std::size_t pos, std::size_t width) noexcept {
+    if (pos + width > text.size()) return std::nullopt;
+    return parse_uint(text.substr(pos, width));
+}
+
+}  // namespace
+
+std::optional<CivilDate> parse_date(std::string_view text) noexcept {
+    if (text.size() != 10 || text[4] != '-' || text[7] != '-') return std::nullopt;
+    const auto y = fixed_digits(text, 0, 4);
+    const auto m = fixed_digits(text, 5, 2);
+    const auto d = fixed_digits(text, 8, 2);
+    if (!y || !m || !d) return std::nullopt;
+    const CivilDate date{*y, *m, *d};
+    if (!is_valid_date(date)) return std::nullopt;
+    return date;
+}
+
+std::optional<Millis> parse_rfc3339(std::string_view text) noexcept {
+    if (text.size() < 20) return std::nullopt;
+    const auto date = parse_date(text.substr(0, 10));
+    if (!date || (text[10] != 'T' && text[10] != 't' && text[10] != ' ')) return std::nullopt;
+    if (text[13] != ':' || text[16] != ':') return std::nullopt;
+    const auto hh = fixed_digits(text, 11, 2);
+    const auto mm = fixed_digits(text, 14, 2);
+    const auto ss = fixed_digits(text, 17, 2);
+    // A leap second (60) is folded into the next second's first instant.
+    if (!hh || !mm || !ss || *hh > 23 || *mm > 59 || *ss > 60) return std::nullopt;
+    std::size_t pos = 19;
+    Millis frac = 0;
+    if (text[pos] == '.') {
+        ++pos;
+        const std::size_t start = pos;
+        Millis scale = 100;
+        while (pos < text.size() && text[pos] >= '0' && text[pos] <= '9') {
+            frac += (text[pos] - '0') * scale;
+            scale /= 10;
+            ++pos;
+        }
+        if (pos == start) return std::nullopt;
+    }
+    Millis offset = 0;
+    const std::string_view zone = text.substr(pos);
+    if (zone == "Z" || zone == "z") {
+        offset = 0;
+    } else if (zone.size() == 6 && (zone[0] == '+' || zone[0] == '-') && zone[3] == ':') {
+        const auto oh = fixed_digits(zone, 1, 2);
+        const auto om = fixed_digits(zone, 4, 2);
+        if (!oh || !om || *oh > 23 || *om > 59) return std::nullopt;
+        offset = (*oh * 60 + *om) * 60'000 * (zone[0] == '+' ? 1 : -1);
+    } else {
+        return std::nullopt;
+    }
+    return days_from_civil(*date) * ms_per_day + ((*hh * 60 + *mm) * 60 + *ss) * ms_per_second + frac -
+           offset;
+}
+
+}  // namespace track

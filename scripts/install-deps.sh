@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Installs the Debian packages trk needs to build, test and run (idempotent, quiet when
+# everything is present). Runs as root, or through sudo when not root.
+#   scripts/install-deps.sh           build + test + run
+#   scripts/install-deps.sh --bench   also what scripts/bench/ compares trk against
+set -euo pipefail
+
+packages=(
+  # build
+  cmake ninja-build g++ pkg-config
+  libcli11-dev libfmt-dev libsqlite3-dev libgps-dev libserialport-dev
+  libboost-dev doctest-dev libsimdjson-dev
+  # man pages (markdown -> roff)
+  pandoc
+  # tests: pseudo-terminal pairs, a private gpsd fed by gpsfake, schema validation
+  socat gpsd gpsd-clients python3 python3-jsonschema
+)
+if [ "${1:-}" = "--bench" ]; then
+  packages+=(gpsbabel time)
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+  status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+  [ "$status" = "install ok installed" ] || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" -eq 0 ]; then
+  as_root=()
+elif command -v sudo >/dev/null 2>&1; then
+  as_root=(sudo)
+else
+  echo "install-deps: need root or sudo to install: ${missing[*]}" >&2
+  exit 1
+fi
+
+echo "install-deps: installing ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+# A fresh machine may never have fetched the package lists.
+"${as_root[@]}" apt-get update -qq
+"${as_root[@]}" env DEBIAN_FRONTEND=noninteractive \
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -33,7 +33,7 @@ void Diagnostics::skipped(const track::Location& where, std::string_view reason,
     if (total_ <= static_cast<std::uint64_t>(shown_)) {
         fmt::print(stderr, "{}{}: {}\n", prefix_, location_text(where), message);
         if (total_ == static_cast<std::uint64_t>(shown_)) {
-            fmt::print(stderr, "{}further skipped lines are counted, not shown\n", prefix_);
+            fmt::print(stderr, "{}further problems are counted, not shown\n", prefix_);
         }
     }
 }
@@ -53,7 +53,7 @@ void Diagnostics::summary() const {
         if (!parts.empty()) parts += ", ";
         parts += fmt::format("{} {}", count, reason);
     }
-    fmt::print(stderr, "{}skipped {} line{}: {}\n", prefix_, total_, total_ == 1 ? "" : "s", parts);
+    fmt::print(stderr, "{}{} problem{} in the input, skipped: {}\n", prefix_, total_, total_ == 1 ? "" : "s", parts);
 }
 
 }  // namespace cli

@@ -23,20 +23,40 @@ struct Coordinate {
     int decimals = 0;  ///< decimals of the minutes, i.e. the precision the receiver gave
 };
 
-// "ddmm.mmmm" + "N"/"S" (or "dddmm.mmmm" + "E"/"W") as signed degrees.
+// "ddmm.mmmm" + "N"/"S" (or "dddmm.mmmm" + "E"/"W") as signed degrees, from the digits as
+// integers: whole degrees and minutes exactly, then one division for the minutes' fraction.
 std::optional<Coordinate> parse_coordinate(std::string_view value, std::string_view hemisphere, bool latitude) {
     const char positive = latitude ? 'N' : 'E';
     const char negative = latitude ? 'S' : 'W';
     if (hemisphere.size() != 1 || (hemisphere[0] != positive && hemisphere[0] != negative)) return std::nullopt;
-    if (value.empty() || value[0] == '-' || value[0] == '+') return std::nullopt;
-    const auto number = track::parse_decimal(value);
-    if (!number) return std::nullopt;
-    const double whole_degrees = std::floor(*number / 100.0);
-    const double minutes = *number - whole_degrees * 100.0;
-    const double degrees = whole_degrees + minutes / 60.0;
-    if (minutes >= 60.0 || degrees > (latitude ? 90.0 : 180.0)) return std::nullopt;
-    const auto point = value.find('.');
-    const int decimals = point == std::string_view::npos ? 0 : static_cast<int>(value.size() - point - 1);
+    // One pass: dddmm before the point, the minutes' fraction after it.
+    int whole = 0;
+    std::int64_t fraction = 0;  // of a minute, in units of 10^-decimals
+    int whole_digits = 0;
+    int decimals = -1;  // -1: no point yet
+    for (const char c : value) {
+        if (c >= '0' && c <= '9') {
+            if (decimals < 0) {
+                whole = whole * 10 + (c - '0');
+                ++whole_digits;
+            } else {
+                fraction = fraction * 10 + (c - '0');
+                ++decimals;
+            }
+        } else if (c == '.' && decimals < 0) {
+            decimals = 0;
+        } else {
+            return std::nullopt;
+        }
+    }
+    if (decimals < 0) decimals = 0;
+    if (whole_digits == 0 || whole_digits > 5 || decimals > 10) return std::nullopt;
+    const int minutes = whole % 100;
+    if (minutes >= 60) return std::nullopt;
+    const auto scale = static_cast<double>(track::pow10_int[decimals]);
+    const double degrees =
+        (whole / 100) + (static_cast<double>(minutes) * scale + static_cast<double>(fraction)) / (60.0 * scale);
+    if (degrees > (latitude ? 90.0 : 180.0)) return std::nullopt;
     return Coordinate{hemisphere[0] == negative ? -degrees : degrees, decimals};
 }
 
@@ -51,6 +71,9 @@ OptionalNumber optional_number(std::string_view text) {
     if (!v) return {false, std::nullopt};
     return {true, v};
 }
+
+// Receivers round 359.996 up to "360.00": the same direction as 0.
+double normal_course(double degrees) { return degrees >= 360.0 ? 0.0 : degrees; }
 
 // Quality from an RMC/GNS/GLL mode indicator letter; nullopt for N (not valid).
 std::optional<track::FixQuality> mode_indicator_quality(char c) {
@@ -207,8 +230,10 @@ void Decoder::close_epoch() {
     } else {
         fix.mode = fix.alt ? track::FixMode::three_d : track::FixMode::two_d;
     }
-    fix.src.clear();
-    fmt::format_to(std::back_inserter(fix.src), "{}:{}", source_, epoch_.position_line);
+    const fmt::format_int line(epoch_.position_line);
+    fix.src.assign(source_);
+    fix.src += ':';
+    fix.src.append(line.data(), line.size());
     if (valid) ++counts_.fixes;
     on_fix_(fix);
 }
@@ -284,7 +309,7 @@ void Decoder::rmc(const Sentence& s, const track::Location& where) {
     const auto knots = optional_number(s.field(7));
     const auto course = optional_number(s.field(8));
     if (!knots.ok || !course.ok) return bad(where, "malformed number", "RMC speed or course");
-    if (course.value && *course.value >= 360.0) return bad(where, "impossible course", s.field(8));
+    if (course.value && *course.value > 360.0) return bad(where, "impossible course", s.field(8));
     const std::string_view ddmmyy = s.field(9);
     std::optional<track::CivilDate> date;
     if (ddmmyy.size() == 6) {
@@ -304,7 +329,7 @@ void Decoder::rmc(const Sentence& s, const track::Location& where) {
     }
     offer_position(lat->degrees, lon->degrees, std::min(lat->decimals, lon->decimals), where);
     if (knots.value) epoch_.fix.speed = *knots.value * metres_per_second_per_knot;
-    if (course.value) epoch_.fix.course = *course.value;
+    if (course.value) epoch_.fix.course = normal_course(*course.value);
     anchor_ = DateAnchor{track::days_from_civil(*date), *tod};
 }
 
@@ -387,8 +412,8 @@ void Decoder::vtg(const Sentence& s, const track::Location& where) {
     const auto knots = optional_number(s.field(5));
     const auto kmh = optional_number(s.field(7));
     if (!course.ok || !knots.ok || !kmh.ok) return bad(where, "malformed number", "VTG");
-    if (course.value && *course.value >= 360.0) return bad(where, "impossible course", s.field(1));
-    if (course.value) epoch_.fix.course = *course.value;
+    if (course.value && *course.value > 360.0) return bad(where, "impossible course", s.field(1));
+    if (course.value) epoch_.fix.course = normal_course(*course.value);
     if (knots.value) epoch_.fix.speed = *knots.value * metres_per_second_per_knot;
     else if (kmh.value) epoch_.fix.speed = *kmh.value / 3.6;
 }

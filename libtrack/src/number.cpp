@@ -1,20 +1,11 @@
-// Strict number parsing and integer-based fixed-point formatting, for hot output paths.
+// Integer-based fixed-point formatting for hot output paths; fmt for what does not fit.
 #include "track/number.hpp"
 
 #include <charconv>
 #include <cmath>
+#include <cstring>
 
 namespace track {
-
-std::optional<int> parse_uint(std::string_view text) noexcept {
-    if (text.empty() || text.size() > 9) return std::nullopt;
-    int value = 0;
-    for (const char c : text) {
-        if (c < '0' || c > '9') return std::nullopt;
-        value = value * 10 + (c - '0');
-    }
-    return value;
-}
 
 std::optional<std::int64_t> parse_int(std::string_view text) noexcept {
     if (!text.empty() && text.front() == '+') text.remove_prefix(1);
@@ -25,85 +16,106 @@ std::optional<std::int64_t> parse_int(std::string_view text) noexcept {
     return value;
 }
 
-std::optional<double> parse_decimal(std::string_view text) noexcept {
-    if (!text.empty() && text.front() == '+') text.remove_prefix(1);
-    if (text.empty() || text.front() == '+') return std::nullopt;
-    // from_chars(fixed) rejects exponents; it would accept "inf" and "nan", refused below.
-    double value = 0;
-    const auto [end, ec] =
-        std::from_chars(text.data(), text.data() + text.size(), value, std::chars_format::fixed);
-    if (ec != std::errc{} || end != text.data() + text.size() || !std::isfinite(value)) {
-        return std::nullopt;
-    }
-    return value;
-}
-
 namespace {
-
-constexpr std::int64_t pow10[] = {1,          10,          100,          1000,        10000,
-                                  100000,     1000000,     10000000,     100000000,   1000000000};
 
 // Values whose scaled form does not fit comfortably in an int64 are written by fmt instead.
 constexpr double integer_path_limit = 9.0e15;
 
-}  // namespace
+// "00".."99": two digits per step instead of one division per digit.
+constexpr char digit_pairs[] =
+    "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+    "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+    "8081828384858687888990919293949596979899";
 
-void append_fixed(fmt::memory_buffer& out, double value, int decimals) {
-    const double scaled = std::round(value * static_cast<double>(pow10[decimals]));
-    if (!(std::fabs(scaled) < integer_path_limit)) {
-        fmt::format_to(std::back_inserter(out), "{:.{}f}", value, decimals);
-        return;
+// Writes the `width` low digits of `value` at `out` (leading zeros kept).
+[[gnu::always_inline]] inline void write_width(char* out, std::uint64_t value, int width) noexcept {
+    while (width >= 2) {
+        width -= 2;
+        std::memcpy(out + width, digit_pairs + 2 * (value % 100), 2);
+        value /= 100;
     }
-    auto units = static_cast<std::int64_t>(scaled);
+    if (width == 1) out[0] = static_cast<char>('0' + value % 10);
+}
+
+// Number of decimal digits of `value` (at least 1).
+[[gnu::always_inline]] inline int digit_count(std::uint64_t value) noexcept {
+    int n = 1;
+    while (value >= 10) {
+        value /= 10;
+        ++n;
+    }
+    return n;
+}
+
+// Shared body: `trim` drops trailing zeros of the fraction (and the point with them). The
+// places are a template argument so that splitting whole and fraction divides by a constant
+// (a multiplication) rather than running a 64-bit division for every number written.
+template <int decimals>
+char* write_decimal(char* out, double value, bool trim) noexcept {
+    constexpr auto scale = static_cast<std::uint64_t>(pow10_int[decimals]);
+    const double scaled = value * static_cast<double>(scale);
+    if (!(std::fabs(scaled) < integer_path_limit)) {
+        const auto r = trim ? fmt::format_to_n(out, 31, "{}", value) : fmt::format_to_n(out, 31, "{:.{}f}", value, decimals);
+        return r.out;
+    }
+    // Round half away from zero, as std::round does, but from llrint (one instruction; round
+    // is a libm call here): llrint rounds ties to even, so ties are moved outward.
+    std::int64_t units = std::llrint(scaled);
+    const double tie = scaled - static_cast<double>(units);
+    if (tie == 0.5 && scaled > 0) ++units;
+    if (tie == -0.5 && scaled < 0) --units;
     if (units < 0) {
-        out.push_back('-');
+        *out++ = '-';
         units = -units;
     }
-    const fmt::format_int whole(units / pow10[decimals]);
-    out.append(whole.data(), whole.data() + whole.size());
-    if (decimals == 0) return;
-    char frac[10];
-    std::int64_t rest = units % pow10[decimals];
-    for (int i = decimals - 1; i >= 0; --i) {
-        frac[i] = static_cast<char>('0' + rest % 10);
-        rest /= 10;
+    const std::uint64_t whole = static_cast<std::uint64_t>(units) / scale;
+    std::uint64_t rest = static_cast<std::uint64_t>(units) % scale;
+    const int whole_digits = digit_count(whole);
+    write_width(out, whole, whole_digits);
+    out += whole_digits;
+    int width = decimals;
+    if (trim) {
+        if (rest == 0) return out;
+        while (rest % 10 == 0) {
+            rest /= 10;
+            --width;
+        }
     }
-    out.push_back('.');
-    out.append(frac, frac + decimals);
+    if (width == 0) return out;
+    *out++ = '.';
+    write_width(out, rest, width);
+    return out + width;
+}
+
+char* write_decimal(char* out, double value, int decimals, bool trim) noexcept {
+    switch (decimals) {
+        case 0: return write_decimal<0>(out, value, trim);
+        case 1: return write_decimal<1>(out, value, trim);
+        case 2: return write_decimal<2>(out, value, trim);
+        case 3: return write_decimal<3>(out, value, trim);
+        case 4: return write_decimal<4>(out, value, trim);
+        case 5: return write_decimal<5>(out, value, trim);
+        case 6: return write_decimal<6>(out, value, trim);
+        case 7: return write_decimal<7>(out, value, trim);
+        case 8: return write_decimal<8>(out, value, trim);
+        default: return write_decimal<9>(out, value, trim);
+    }
+}
+
+}  // namespace
+
+char* write_fixed(char* out, double value, int decimals) noexcept { return write_decimal(out, value, decimals, false); }
+
+char* write_rounded(char* out, double value, int decimals) noexcept { return write_decimal(out, value, decimals, true); }
+
+void append_fixed(fmt::memory_buffer& out, double value, int decimals) {
+    char text[32];
+    out.append(text, write_fixed(text, value, decimals));
 }
 
 void append_rounded(fmt::memory_buffer& out, double value, int decimals) {
-    const double scaled = std::round(value * static_cast<double>(pow10[decimals]));
-    if (!(std::fabs(scaled) < integer_path_limit)) {
-        fmt::format_to(std::back_inserter(out), "{}", value);
-        return;
-    }
-    auto units = static_cast<std::int64_t>(scaled);
-    if (units < 0) {
-        out.push_back('-');
-        units = -units;
-    }
-    std::int64_t rest = units % pow10[decimals];
-    const fmt::format_int whole(units / pow10[decimals]);
-    out.append(whole.data(), whole.data() + whole.size());
-    if (rest == 0) return;
-    int width = decimals;
-    while (rest % 10 == 0) {
-        rest /= 10;
-        --width;
-    }
-    char frac[10];
-    for (int i = width - 1; i >= 0; --i) {
-        frac[i] = static_cast<char>('0' + rest % 10);
-        rest /= 10;
-    }
-    out.push_back('.');
-    out.append(frac, frac + width);
-}
-
-double round_to(double value, int decimals) noexcept {
-    const auto scale = static_cast<double>(pow10[decimals]);
-    return std::round(value * scale) / scale;
+    char text[32];
+    out.append(text, write_rounded(text, value, decimals));
 }
 
 }  // namespace track

@@ -1,6 +1,9 @@
 // Civil-date arithmetic (Howard Hinnant's days_from_civil algorithm) and RFC 3339 conversion.
 #include "track/time.hpp"
 
+#include <climits>
+#include <cstring>
+
 #include "track/number.hpp"
 
 namespace track {
@@ -48,37 +51,45 @@ void put_digits(char* at, std::int64_t value, int width) noexcept {
 
 }  // namespace
 
-void append_rfc3339(fmt::memory_buffer& out, Millis t) {
+char* write_rfc3339(char* out, Millis t) noexcept {
     std::int64_t days = t / ms_per_day;
     std::int64_t in_day = t % ms_per_day;
     if (in_day < 0) {
         in_day += ms_per_day;
         --days;
     }
-    const CivilDate date = civil_from_days(days);
-    if (date.year < 0 || date.year > 9999) {
-        // RFC 3339 has four-digit years only; such times come from corrupt input clocks.
-        fmt::format_to(std::back_inserter(out), "{:04}-{:02}-{:02}T", date.year, date.month, date.day);
-    } else {
-        char head[11];
-        put_digits(head, date.year, 4);
-        head[4] = '-';
-        put_digits(head + 5, date.month, 2);
-        head[7] = '-';
-        put_digits(head + 8, date.day, 2);
-        head[10] = 'T';
-        out.append(head, head + 11);
+    // Consecutive records share their day: keep its text.
+    thread_local std::int64_t cached_day = INT64_MIN;
+    thread_local char cached_head[24];  // "-292277026-12-31T" at most
+    thread_local std::size_t cached_len = 0;
+    if (days != cached_day) {
+        const CivilDate date = civil_from_days(days);
+        // RFC 3339 has four-digit years; other years come from corrupt clocks and are
+        // written anyway, so that the record still says what the device said.
+        const auto r = (date.year >= 0 && date.year <= 9999)
+                           ? fmt::format_to_n(cached_head, sizeof cached_head, "{:04}-{:02}-{:02}T", date.year,
+                                              date.month, date.day)
+                           : fmt::format_to_n(cached_head, sizeof cached_head, "{}-{:02}-{:02}T", date.year,
+                                              date.month, date.day);
+        cached_len = r.size;
+        cached_day = days;
     }
-    char clock[13];
-    put_digits(clock, in_day / 3'600'000, 2);
-    clock[2] = ':';
-    put_digits(clock + 3, in_day / 60'000 % 60, 2);
-    clock[5] = ':';
-    put_digits(clock + 6, in_day / 1000 % 60, 2);
-    clock[8] = '.';
-    put_digits(clock + 9, in_day % 1000, 3);
-    clock[12] = 'Z';
-    out.append(clock, clock + 13);
+    std::memcpy(out, cached_head, cached_len);
+    out += cached_len;
+    put_digits(out, in_day / 3'600'000, 2);
+    out[2] = ':';
+    put_digits(out + 3, in_day / 60'000 % 60, 2);
+    out[5] = ':';
+    put_digits(out + 6, in_day / 1000 % 60, 2);
+    out[8] = '.';
+    put_digits(out + 9, in_day % 1000, 3);
+    out[12] = 'Z';
+    return out + 13;
+}
+
+void append_rfc3339(fmt::memory_buffer& out, Millis t) {
+    char text[32];
+    out.append(text, write_rfc3339(text, t));
 }
 
 std::string format_rfc3339(Millis t) {

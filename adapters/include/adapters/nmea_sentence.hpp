@@ -56,6 +56,9 @@ public:
 
 private:
     Status refuse(std::string_view reason);
+    /// The fast path for a line that is one sentence ending in `*HH` at `star`: nullopt when
+    /// the line holds anything unusual (then next() takes the careful path).
+    std::optional<Status> scan_clean(const char* begin, const char* star, Sentence& out);
 
     std::string_view rest_;
     std::string_view reason_;

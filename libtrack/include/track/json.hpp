@@ -10,6 +10,10 @@
 
 namespace track {
 
+/// Writes `text` as a JSON string literal at `out` (room: 2 + 6 bytes per input byte);
+/// returns the end. Escapes as append_json_string.
+char* write_json_string(char* out, std::string_view text) noexcept;
+
 /// Appends `text` as a JSON string literal: quotes, escapes, and U+FFFD for bytes that
 /// are not valid UTF-8 (file names and device output are not always UTF-8).
 void append_json_string(fmt::memory_buffer& out, std::string_view text);

@@ -1,4 +1,5 @@
 // Strict number parsing (the whole text must be a number) and fast fixed-point formatting.
+// The parsers are inline: they run several times per NMEA sentence.
 #pragma once
 
 #include <cstdint>
@@ -9,24 +10,94 @@
 
 namespace track {
 
+/// Powers of ten that doubles and int64 hold exactly.
+inline constexpr std::int64_t pow10_int[] = {1,
+                                             10,
+                                             100,
+                                             1000,
+                                             10000,
+                                             100000,
+                                             1000000,
+                                             10000000,
+                                             100000000,
+                                             1000000000,
+                                             10000000000,
+                                             100000000000,
+                                             1000000000000,
+                                             10000000000000,
+                                             100000000000000,
+                                             1000000000000000};
+
 /// Parses unsigned decimal digits (no sign, no spaces) that fit an int; nullopt otherwise.
-std::optional<int> parse_uint(std::string_view text) noexcept;
+inline std::optional<int> parse_uint(std::string_view text) noexcept {
+    if (text.empty() || text.size() > 9) return std::nullopt;
+    int value = 0;
+    for (const char c : text) {
+        if (c < '0' || c > '9') return std::nullopt;
+        value = value * 10 + (c - '0');
+    }
+    return value;
+}
+
+/// A decimal number as written: value = mantissa / 10^decimals, exactly.
+struct FixedPoint {
+    std::int64_t mantissa = 0;
+    int decimals = 0;  ///< digits after the point, 0..15
+};
+
+/// Parses "123", "-12.50", "+3.", ".5" (digits with at most one point, an optional sign, at
+/// least one digit, at most 15 digits in all) exactly; nullopt otherwise.
+inline std::optional<FixedPoint> parse_fixed_point(std::string_view text) noexcept {
+    bool negative = false;
+    if (!text.empty() && (text.front() == '-' || text.front() == '+')) {
+        negative = text.front() == '-';
+        text.remove_prefix(1);
+    }
+    FixedPoint result;
+    int digits = 0;
+    bool point = false;
+    for (const char c : text) {
+        if (c >= '0' && c <= '9') {
+            if (++digits > 15) return std::nullopt;
+            result.mantissa = result.mantissa * 10 + (c - '0');
+            if (point) ++result.decimals;
+        } else if (c == '.' && !point) {
+            point = true;
+        } else {
+            return std::nullopt;
+        }
+    }
+    if (digits == 0) return std::nullopt;
+    if (negative) result.mantissa = -result.mantissa;
+    return result;
+}
+
+/// The double nearest to a fixed-point number (one correctly rounded division).
+inline double to_double(FixedPoint n) noexcept {
+    return static_cast<double>(n.mantissa) / static_cast<double>(pow10_int[n.decimals]);
+}
+
+/// Parses a decimal number as parse_fixed_point does (no exponent, no inf/nan, at most 15
+/// digits) into the nearest double; nullopt otherwise.
+inline std::optional<double> parse_decimal(std::string_view text) noexcept {
+    const auto n = parse_fixed_point(text);
+    if (!n) return std::nullopt;
+    return to_double(*n);
+}
 
 /// Parses a signed decimal integer ("-12", "+3", "7"), the whole text; nullopt otherwise.
 std::optional<std::int64_t> parse_int(std::string_view text) noexcept;
 
-/// Parses a finite decimal number ("12", "-0.5", "+3.25", ".5"), the whole text, no
-/// exponent, no inf/nan; nullopt otherwise.
-std::optional<double> parse_decimal(std::string_view text) noexcept;
+/// Writes `value` rounded to exactly `decimals` places (0..9) at `out`: 20.6287983.
+/// Returns the end. Needs room for 32 characters.
+char* write_fixed(char* out, double value, int decimals) noexcept;
 
-/// Appends `value` rounded to exactly `decimals` places (0..9): 20.6287983.
+/// Writes `value` rounded to at most `decimals` places (0..9), without trailing zeros:
+/// 0.051, 14.6, 3. Returns the end. Needs room for 32 characters.
+char* write_rounded(char* out, double value, int decimals) noexcept;
+
+/// Appends like write_fixed / write_rounded.
 void append_fixed(fmt::memory_buffer& out, double value, int decimals);
-
-/// Appends `value` rounded to at most `decimals` places (0..9), without trailing zeros:
-/// 0.051, 14.6, 3.
 void append_rounded(fmt::memory_buffer& out, double value, int decimals);
-
-/// `value` rounded to `decimals` places, as append_rounded writes it.
-double round_to(double value, int decimals) noexcept;
 
 }  // namespace track

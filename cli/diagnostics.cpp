@@ -32,9 +32,8 @@ void Diagnostics::skipped(const track::Location& where, std::string_view reason,
     ++it->second;
     if (total_ <= static_cast<std::uint64_t>(shown_)) {
         fmt::print(stderr, "{}{}: {}\n", prefix_, location_text(where), message);
-        if (total_ == static_cast<std::uint64_t>(shown_)) {
-            fmt::print(stderr, "{}further problems are counted, not shown\n", prefix_);
-        }
+    } else if (total_ == static_cast<std::uint64_t>(shown_) + 1) {
+        fmt::print(stderr, "{}more problems: counted, not shown\n", prefix_);
     }
 }
 

@@ -3,6 +3,8 @@
 #include <cstdio>
 #include <exception>
 #include <new>
+#include <optional>
+#include <string>
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
@@ -22,6 +24,32 @@ std::string invoked_path(const CLI::App& app) {
         path += " " + at->get_name();
     }
     return path;
+}
+
+// When the words before the first option name a command that does not exist ("trk fly",
+// "trk read fly"), a message saying so; CLI11 would only say a subcommand is required.
+std::optional<std::string> unknown_command(const CLI::App& app, int argc, char** argv) {
+    const CLI::App* at = &app;
+    std::string path = "trk";
+    for (int i = 1; i < argc; ++i) {
+        const std::string word = argv[i];
+        if (word.empty() || word.front() == '-') return std::nullopt;
+        const auto subs = at->get_subcommands([](const CLI::App*) { return true; });
+        if (subs.empty()) return std::nullopt;
+        const CLI::App* next = nullptr;
+        std::string names;
+        for (const CLI::App* sub : subs) {
+            if (sub->check_name(word)) next = sub;
+            names += (names.empty() ? "" : ", ") + sub->get_name();
+        }
+        if (next == nullptr) {
+            return fmt::format("{}: '{}' is not a command; commands: {}\nRun '{} --help' for usage.", path, word,
+                               names, path);
+        }
+        at = next;
+        path += " " + word;
+    }
+    return std::nullopt;
 }
 
 }  // namespace
@@ -48,6 +76,10 @@ int main(int argc, char** argv) {
         chosen = {"help", [&topic] { return cli::show_man_page(topic.empty() ? "trk" : "trk-" + topic); }};
     });
 
+    if (const auto message = unknown_command(app, argc, argv)) {
+        fmt::print(stderr, "{}\n", *message);
+        return static_cast<int>(track::ExitCode::usage);
+    }
     try {
         app.parse(argc, argv);
     } catch (const CLI::Success& e) {

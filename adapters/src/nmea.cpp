@@ -72,6 +72,17 @@ OptionalNumber optional_number(std::string_view text) {
     return {true, v};
 }
 
+// RMC's "ddmmyy"; nullopt when not six digits. Two-digit years: 80..99 are 1980..1999 (GPS
+// time starts in 1980), 00..79 are 2000..2079. The day is not checked against the month.
+std::optional<track::CivilDate> parse_ddmmyy(std::string_view ddmmyy) {
+    if (ddmmyy.size() != 6) return std::nullopt;
+    const auto dd = track::parse_uint(ddmmyy.substr(0, 2));
+    const auto mm = track::parse_uint(ddmmyy.substr(2, 2));
+    const auto yy = track::parse_uint(ddmmyy.substr(4, 2));
+    if (!dd || !mm || !yy) return std::nullopt;
+    return track::CivilDate{*yy >= 80 ? 1900 + *yy : 2000 + *yy, *mm, *dd};
+}
+
 // Receivers round 359.996 up to "360.00": the same direction as 0.
 double normal_course(double degrees) { return degrees >= 360.0 ? 0.0 : degrees; }
 
@@ -143,7 +154,7 @@ void Decoder::sentence(const Sentence& s, const track::Location& where) {
     // GSV, TXT, and every other formatter carry nothing a fix needs.
 }
 
-void Decoder::begin_epoch(int time_of_day, int rank) {
+void Decoder::begin_epoch(int time_of_day, int rank, const track::Location& where) {
     if (epoch_.open) {
         const int gap = std::abs(time_of_day - epoch_.time_of_day);
         if (gap < same_epoch_ms || gap > static_cast<int>(track::ms_per_day) - same_epoch_ms) {
@@ -163,6 +174,8 @@ void Decoder::begin_epoch(int time_of_day, int rank) {
     epoch_.precision = -1;
     epoch_.have_position = false;
     epoch_.gsa_mode.reset();
+    epoch_.first_line = where.line;
+    epoch_.unconfirmed_day.reset();
     track::Fix& fix = epoch_.fix;
     fix.alt.reset();
     fix.speed.reset();
@@ -201,13 +214,19 @@ void Decoder::close_epoch() {
         if (!options_.keep_invalid) return;
     }
     const int tod = epoch_.time_of_day;
-    const track::Location where{source_, epoch_.position_line};
+    const std::uint64_t line = epoch_.have_position ? epoch_.position_line : epoch_.first_line;
+    std::int64_t day = 0;
     if (!anchor_) {
-        bad(where, "no date yet", "the log has no RMC or ZDA before this epoch; --date gives one");
-        return;
-    }
-    std::int64_t day = anchor_->day;
-    if (anchor_->time_of_day >= 0) {
+        if (!valid && epoch_.unconfirmed_day) {
+            day = *epoch_.unconfirmed_day;
+        } else {
+            // A fix lost for want of a date is worth a message; a no-fix epoch is not.
+            if (valid) bad({source_, line}, "no date yet", "the log has no RMC or ZDA before this epoch; --date gives one");
+            return;
+        }
+    } else if (anchor_->time_of_day < 0) {
+        day = anchor_->day;
+    } else {
         // The nearest of the anchor's day and its neighbours: crosses midnight either way.
         const std::int64_t anchor_ms = anchor_->day * track::ms_per_day + anchor_->time_of_day;
         std::int64_t best = anchor_->day;
@@ -219,7 +238,7 @@ void Decoder::close_epoch() {
         }
         day = best;
     }
-    anchor_ = DateAnchor{day, tod};
+    if (valid || anchor_) anchor_ = DateAnchor{day, tod};
 
     track::Fix& fix = epoch_.fix;
     fix.time = day * track::ms_per_day + tod;
@@ -230,10 +249,10 @@ void Decoder::close_epoch() {
     } else {
         fix.mode = fix.alt ? track::FixMode::three_d : track::FixMode::two_d;
     }
-    const fmt::format_int line(epoch_.position_line);
+    const fmt::format_int line_text(line);
     fix.src.assign(source_);
     fix.src += ':';
-    fix.src.append(line.data(), line.size());
+    fix.src.append(line_text.data(), line_text.size());
     if (valid) ++counts_.fixes;
     on_fix_(fix);
 }
@@ -267,7 +286,7 @@ void Decoder::gga(const Sentence& s, const track::Location& where) {
     const auto alt = s.field(9).empty() ? std::optional<double>() : track::parse_decimal(s.field(9));
     if (!hdop.ok || (!s.field(9).empty() && !alt)) return bad(where, "malformed number", "GGA hdop or altitude");
 
-    begin_epoch(*tod, 2);
+    begin_epoch(*tod, 2, where);
     vote(valid);
     if (!valid) return;
     using Q = track::FixQuality;
@@ -298,8 +317,11 @@ void Decoder::rmc(const Sentence& s, const track::Location& where) {
     // furuno_gl_ga.log write V ("not valid") beside an RTK float or differential fix that
     // GGA confirms, so the mode indicator is the one to trust.
     if (!valid) {
-        begin_epoch(*tod, 3);
+        begin_epoch(*tod, 3, where);
         vote(false);
+        if (const auto date = parse_ddmmyy(s.field(9)); date && track::is_valid_date(*date)) {
+            epoch_.unconfirmed_day = track::days_from_civil(*date);
+        }
         return;
     }
     const auto lat = parse_coordinate(s.field(3), s.field(4), true);
@@ -310,18 +332,10 @@ void Decoder::rmc(const Sentence& s, const track::Location& where) {
     const auto course = optional_number(s.field(8));
     if (!knots.ok || !course.ok) return bad(where, "malformed number", "RMC speed or course");
     if (course.value && *course.value > 360.0) return bad(where, "impossible course", s.field(8));
-    const std::string_view ddmmyy = s.field(9);
-    std::optional<track::CivilDate> date;
-    if (ddmmyy.size() == 6) {
-        const auto dd = track::parse_uint(ddmmyy.substr(0, 2));
-        const auto mm = track::parse_uint(ddmmyy.substr(2, 2));
-        const auto yy = track::parse_uint(ddmmyy.substr(4, 2));
-        // Two-digit years: 80..99 are 1980..1999 (GPS time starts in 1980), 00..79 are 20xx.
-        if (dd && mm && yy) date = track::CivilDate{*yy >= 80 ? 1900 + *yy : 2000 + *yy, *mm, *dd};
-    }
-    if (!date || !track::is_valid_date(*date)) return bad(where, "impossible date", ddmmyy);
+    const auto date = parse_ddmmyy(s.field(9));
+    if (!date || !track::is_valid_date(*date)) return bad(where, "impossible date", s.field(9));
 
-    begin_epoch(*tod, 3);
+    begin_epoch(*tod, 3, where);
     vote(true);
     if (quality) epoch_.fix.quality = *quality;
     else if (epoch_.fix.quality == track::FixQuality::unknown) {
@@ -346,7 +360,7 @@ void Decoder::gll(const Sentence& s, const track::Location& where) {
         valid = quality && *quality != track::FixQuality::simulated;
     }
     if (!valid) {
-        begin_epoch(*tod, 1);
+        begin_epoch(*tod, 1, where);
         vote(false);
         return;
     }
@@ -354,7 +368,7 @@ void Decoder::gll(const Sentence& s, const track::Location& where) {
     if (!lat) return bad(where, "impossible latitude", fmt::format("{},{}", s.field(1), s.field(2)));
     const auto lon = parse_coordinate(s.field(3), s.field(4), false);
     if (!lon) return bad(where, "impossible longitude", fmt::format("{},{}", s.field(3), s.field(4)));
-    begin_epoch(*tod, 1);
+    begin_epoch(*tod, 1, where);
     vote(true);
     if (quality && epoch_.fix.quality == track::FixQuality::unknown) epoch_.fix.quality = *quality;
     offer_position(lat->degrees, lon->degrees, std::min(lat->decimals, lon->decimals), where);
@@ -380,7 +394,7 @@ void Decoder::gns(const Sentence& s, const track::Location& where) {
     // beside a differential fix.
     const bool valid = quality.has_value();
     if (!valid) {
-        begin_epoch(*tod, 2);
+        begin_epoch(*tod, 2, where);
         vote(false);
         return;
     }
@@ -394,7 +408,7 @@ void Decoder::gns(const Sentence& s, const track::Location& where) {
     if ((!s.field(7).empty() && !sats) || !hdop.ok || (!s.field(9).empty() && !alt)) {
         return bad(where, "malformed number", "GNS satellites, hdop or altitude");
     }
-    begin_epoch(*tod, 2);
+    begin_epoch(*tod, 2, where);
     vote(true);
     epoch_.fix.quality = *quality;
     offer_position(lat->degrees, lon->degrees, std::min(lat->decimals, lon->decimals), where);
@@ -460,7 +474,7 @@ void Decoder::zda(const Sentence& s, const track::Location& where) {
     if (!date || !track::is_valid_date(*date)) {
         return bad(where, "impossible date", fmt::format("{},{},{}", s.field(2), s.field(3), s.field(4)));
     }
-    begin_epoch(*tod, 0);
+    begin_epoch(*tod, 0, where);
     anchor_ = DateAnchor{track::days_from_civil(*date), *tod};
 }
 

@@ -142,7 +142,7 @@ std::optional<Framer::Status> Framer::scan_clean(const char* begin, const char* 
     for (int shift = 0; shift < 64; shift += 8) sum ^= static_cast<unsigned>(sum_words >> shift) & 0xFFu;
     for (; p < star; ++p) {
         const auto c = static_cast<unsigned char>(*p);
-        if (c == '$' || c == '!' || c < 0x20 || c > 0x7E) return std::nullopt;
+        if (c == '$' || c == '!' || c == '*' || c < 0x20 || c > 0x7E) return std::nullopt;
         if (c == ',' && !add_field(p)) return std::nullopt;
         sum ^= c;
     }

@@ -38,6 +38,10 @@ speed_t speed_code(int baud) {
     throw track::UsageError(fmt::format("unsupported baud rate {}", baud));
 }
 
+// Why libserialport refused: its OS error text for SP_ERR_FAIL, a description otherwise
+// (for SP_ERR_ARG its last error message is a stale "Success").
+std::string sp_refusal(sp_return code);
+
 // libserialport's last error, freed as its API asks.
 std::string sp_error_text() {
     char* message = sp_last_error_message();
@@ -45,6 +49,15 @@ std::string sp_error_text() {
     sp_free_error_message(message);
     while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
     return text;
+}
+
+std::string sp_refusal(sp_return code) {
+    switch (code) {
+        case SP_ERR_ARG: return "it does not know this port";
+        case SP_ERR_MEM: return "out of memory";
+        case SP_ERR_SUPP: return "not supported";
+        default: return sp_error_text();
+    }
 }
 
 void configure_termios(int fd, int baud, const std::string& path) {
@@ -118,12 +131,16 @@ SerialPort::SerialPort(const std::string& path, int baud, bool read_write) : pat
     speed_code(baud);  // refuse unsupported rates before touching the device
     std::string refusal;
     sp_port* port = nullptr;
-    if (sp_get_port_by_name(path.c_str(), &port) == SP_OK) {
-        if (sp_open(port, read_write ? SP_MODE_READ_WRITE : SP_MODE_READ) == SP_OK) {
+    if (const sp_return found = sp_get_port_by_name(path.c_str(), &port); found == SP_OK) {
+        if (const sp_return opened = sp_open(port, read_write ? SP_MODE_READ_WRITE : SP_MODE_READ); opened == SP_OK) {
             int fd = -1;
-            if (sp_set_baudrate(port, baud) == SP_OK && sp_set_bits(port, 8) == SP_OK &&
-                sp_set_parity(port, SP_PARITY_NONE) == SP_OK && sp_set_stopbits(port, 1) == SP_OK &&
-                sp_set_flowcontrol(port, SP_FLOWCONTROL_NONE) == SP_OK && sp_get_port_handle(port, &fd) == SP_OK) {
+            sp_return set = sp_set_baudrate(port, baud);
+            if (set == SP_OK) set = sp_set_bits(port, 8);
+            if (set == SP_OK) set = sp_set_parity(port, SP_PARITY_NONE);
+            if (set == SP_OK) set = sp_set_stopbits(port, 1);
+            if (set == SP_OK) set = sp_set_flowcontrol(port, SP_FLOWCONTROL_NONE);
+            if (set == SP_OK) set = sp_get_port_handle(port, &fd);
+            if (set == SP_OK) {
                 sp_flush(port, SP_BUF_INPUT);
                 ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
                 fd_ = fd;
@@ -131,14 +148,14 @@ SerialPort::SerialPort(const std::string& path, int baud, bool read_write) : pat
                 method_ = "libserialport";
                 return;
             }
-            refusal = sp_error_text();
+            refusal = sp_refusal(set);
             sp_close(port);
         } else {
-            refusal = sp_error_text();
+            refusal = sp_refusal(opened);
         }
         sp_free_port(port);
     } else {
-        refusal = sp_error_text();
+        refusal = sp_refusal(found);
     }
 
     // Debian's libserialport 0.1.1 looks every port up under /sys/class/tty, so it refuses
@@ -314,6 +331,7 @@ void SerialSource::open_first() {
 }
 
 std::size_t SerialSource::deliver(char* buffer, std::size_t size, const char* data, std::size_t n) {
+    if (skip_to_newline_ && n > 0 && (data[0] == '$' || data[0] == '!')) skip_to_newline_ = false;
     if (skip_to_newline_) {
         const void* nl = std::memchr(data, '\n', n);
         if (nl == nullptr) return 0;

@@ -191,8 +191,10 @@ void append_json(fmt::memory_buffer& out, const Fix& fix) {
     w.time("time", fix.time);
     w.string("asset", fix.asset);
     w.string("device", fix.device);
-    w.fixed("lat", fix.lat, 7);
-    w.fixed("lon", fix.lon, 7);
+    if (fix.mode != FixMode::none) {  // a no-fix epoch has no position to state
+        w.fixed("lat", fix.lat, 7);
+        w.fixed("lon", fix.lon, 7);
+    }
     w.rounded("alt", fix.alt, 3);
     w.rounded("speed", fix.speed, 3);
     w.rounded("course", fix.course, 2);
@@ -372,7 +374,7 @@ bool assign(Event& e, const Member& m) {
 
 // Fields without which a record of this type means nothing.
 template <typename R> constexpr std::string_view required_fields[] = {"time"};
-template <> constexpr std::string_view required_fields<Fix>[] = {"time", "lat", "lon"};
+template <> constexpr std::string_view required_fields<Fix>[] = {"time"};  // lat/lon: see below
 template <> constexpr std::string_view required_fields<Read>[] = {"time", "epc"};
 template <> constexpr std::string_view required_fields<Reading>[] = {"time", "metric", "value"};
 template <> constexpr std::string_view required_fields<Event>[] = {"time", "event"};
@@ -395,6 +397,16 @@ R parse_members(simdjson::dom::object object, std::string_view where) {
         extra.append(simdjson::minify(value));
     }
     record.extra.assign(extra.data(), extra.size());
+    if constexpr (std::is_same_v<R, Fix>) {
+        // A fix states a position, unless it says it has none.
+        if (record.mode != FixMode::none) {
+            for (const std::string_view field : {"lat", "lon"}) {
+                if (object.at_key(field).error() != simdjson::SUCCESS) {
+                    throw InputError(std::string(where), fmt::format("missing field \"{}\"", field));
+                }
+            }
+        }
+    }
     return record;
 }
 

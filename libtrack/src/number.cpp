@@ -55,8 +55,8 @@ char* write_decimal(char* out, double value, bool trim) noexcept {
     constexpr auto scale = static_cast<std::uint64_t>(pow10_int[decimals]);
     const double scaled = value * static_cast<double>(scale);
     if (!(std::fabs(scaled) < integer_path_limit)) {
-        const auto r = trim ? fmt::format_to_n(out, 31, "{}", value) : fmt::format_to_n(out, 31, "{:.{}f}", value, decimals);
-        return r.out;
+        // Beyond what any measurement needs (or not finite): the shortest form, at most 24 bytes.
+        return fmt::format_to_n(out, 31, "{}", value).out;
     }
     // Round half away from zero, as std::round does, but from llrint (one instruction; round
     // is a libm call here): llrint rounds ties to even, so ties are moved outward.

@@ -63,7 +63,7 @@ private:
 
     /// Makes `time_of_day` the current epoch (closing the previous one when it differs);
     /// `rank` orders sentences whose time stamps the fix: RMC 3, GGA/GNS 2, GLL 1, ZDA 0.
-    void begin_epoch(int time_of_day, int rank);
+    void begin_epoch(int time_of_day, int rank, const track::Location& where);
     /// A sentence stated whether the receiver has a fix; the last statement counts.
     void vote(bool valid);
     /// A position from a valid sentence; the most precise (then the latest) is kept.
@@ -86,6 +86,10 @@ private:
         int precision = -1;       ///< decimals of the kept position
         bool have_position = false;
         std::uint64_t position_line = 0;
+        std::uint64_t first_line = 0;  ///< where the epoch began: `src` when it has no position
+        /// The date of a no-fix RMC of this epoch: receivers without a fix may still run on a
+        /// guessed clock, so it dates only no-fix records (--keep-invalid), never fixes.
+        std::optional<std::int64_t> unconfirmed_day;
         std::optional<int> gsa_mode;  ///< 1, 2 or 3 from GSA
         track::Fix fix;
     } epoch_;

@@ -102,8 +102,9 @@ struct SerialSourceOptions {
 
 /// A serial port as a stream of bytes. The first open failing is an error (DeviceError);
 /// once it worked, a vanished device is reopened with backoff (0.5 s doubling to 8 s)
-/// until it returns or `stop` is set. Bytes before the first line ending after each
-/// (re)open are dropped: they are the tail of a sentence that started before.
+/// until it returns or `stop` is set. After each (re)open, bytes up to the first line
+/// ending are dropped unless they start a sentence: they are the tail of one that started
+/// before the port was open.
 class SerialSource final : public ByteSource {
 public:
     explicit SerialSource(SerialSourceOptions options);

@@ -1,0 +1,231 @@
+// Unit tests of adapters/nmea.hpp: how sentences become fixes.
+#include <doctest/doctest.h>
+
+#include <string>
+#include <vector>
+
+#include "adapters/nmea.hpp"
+#include "track/error.hpp"
+#include "track/json.hpp"
+
+namespace {
+
+std::string sentence(std::string_view body) {
+    return fmt::format("${}*{:02X}", body, adapters::nmea::checksum(body));
+}
+
+// Collects problems as "line: reason".
+struct Problems : track::ProblemSink {
+    std::vector<std::string> seen;
+    void skipped(const track::Location& where, std::string_view reason, std::string_view /*detail*/) override {
+        seen.push_back(fmt::format("{}: {}", where.line, reason));
+    }
+};
+
+struct Run {
+    std::vector<track::Fix> fixes;
+    std::vector<std::string> problems;
+};
+
+// Decodes the bodies (each made a sentence) as lines 1, 2, ... of "test.nmea".
+Run decode(const std::vector<std::string>& bodies, adapters::nmea::DecoderOptions options = {}) {
+    Run run;
+    Problems problems;
+    adapters::nmea::Decoder decoder(options, problems, [&run](const track::Fix& f) { run.fixes.push_back(f); });
+    std::uint64_t line = 0;
+    for (const auto& body : bodies) {
+        const std::string text = body.empty() || body[0] == '#' ? body : sentence(body);
+        decoder.line(text, {"test.nmea", ++line});
+    }
+    decoder.finish();
+    run.problems = problems.seen;
+    return run;
+}
+
+std::string time_of(const track::Fix& f) { return track::format_rfc3339(f.time); }
+
+}  // namespace
+
+TEST_CASE("one receiver cycle becomes one fix with every sentence's contribution") {
+    const Run run = decode({
+        "GNRMC,101500.00,A,4807.03812,N,01131.00015,E,2.000,45.5,150326,,,D,V",
+        "GNGGA,101500.00,4807.03812,N,01131.00015,E,2,09,0.94,545.4,M,46.9,M,,",
+        "GNGSA,A,3,02,05,12,15,24,29,,,,,,,1.72,0.94,1.44,1",
+        "GPGSV,2,1,07,02,35,058,41,05,62,121,45,12,48,260,43,15,12,311,33",
+        "GNVTG,46.0,T,,M,2.100,N,3.889,K,D",
+        "GNGST,101500.00,12,1.4,0.9,83.1,1.1,1.3,2.2",
+        "GNRMC,101501.00,A,4807.03900,N,01131.00100,E,2.000,45.5,150326,,,D,V",
+    });
+    REQUIRE(run.fixes.size() == 2);
+    const track::Fix& f = run.fixes[0];
+    CHECK(time_of(f) == "2026-03-15T10:15:00.000Z");
+    CHECK(f.lat == doctest::Approx(48 + 7.03812 / 60).epsilon(1e-12));
+    CHECK(f.lon == doctest::Approx(11 + 31.00015 / 60).epsilon(1e-12));
+    CHECK(f.alt == 545.4);
+    CHECK(*f.speed == doctest::Approx(2.1 * 1852 / 3600));  // VTG came last
+    CHECK(f.course == 46.0);
+    CHECK(f.hdop == 0.94);
+    CHECK(f.vdop == 1.44);
+    CHECK(f.pdop == 1.72);
+    CHECK(f.sats == 9);
+    CHECK(f.mode == track::FixMode::three_d);
+    CHECK(f.quality == track::FixQuality::dgps);
+    CHECK(f.lat_err == 1.1);
+    CHECK(f.src == "test.nmea:2");  // RMC and GGA equally precise: the later one's position
+    CHECK(run.fixes[1].mode == track::FixMode::two_d);  // RMC alone: no altitude
+    CHECK(run.problems.empty());
+}
+
+TEST_CASE("the most precise position of an epoch is kept (ac12.log: RMC repeats GGA with fewer digits)") {
+    const Run run = decode({
+        "GPGGA,193221.00,2037.72792,N,08704.08478,W,1,04,1.7,-30.40,M,-13.9,M,,",
+        "GPRMC,193221.00,A,2037.7279,N,08704.0848,W,00.1,201.8,231207,01,W,A",
+    });
+    REQUIRE(run.fixes.size() == 1);
+    CHECK(run.fixes[0].lat == doctest::Approx(20 + 37.72792 / 60).epsilon(1e-12));
+    CHECK(run.fixes[0].lon == doctest::Approx(-(87 + 4.08478 / 60)).epsilon(1e-12));
+    CHECK(run.fixes[0].src == "test.nmea:1");
+}
+
+TEST_CASE("times a few ms apart are one epoch, stamped by the RMC/GGA (eXplorist210.log)") {
+    const Run run = decode({
+        "GPGLL,5313.2228,N,00634.4228,E,200620.303,A",
+        "GPGGA,200620.30,5313.2228,N,00634.4228,E,1,05,2.5,00000,M,,,,",
+        "GPRMC,200620.30,A,5313.2228,N,00634.4228,E,00.0,000.0,200506,00,W",
+        "GPGLL,5313.2227,N,00634.4228,E,200621.297,A",
+    });
+    REQUIRE(run.fixes.size() == 2);
+    CHECK(time_of(run.fixes[0]) == "2006-05-20T20:06:20.300Z");
+    CHECK(time_of(run.fixes[1]) == "2006-05-20T20:06:21.297Z");
+}
+
+TEST_CASE("the last statement of validity in an epoch decides") {
+    // garmin-geko201.log in demo mode: simulated GGA, then RMC says not valid.
+    CHECK(decode({"GPGGA,120000,4026.000,N,00341.000,W,8,05,2.0,600.0,M,50.0,M,,",
+                  "GPRMC,120000,V,4026.000,N,00341.000,W,0.0,0.0,140605,,,S"})
+              .fixes.empty());
+    // Fix lost, then regained within the same epoch.
+    CHECK(decode({"GPZDA,120000,14,06,2005,00,00", "GPRMC,120000,V,,,,,,,140605,,,N",
+                  "GPGGA,120000,4026.000,N,00341.000,W,1,05,2.0,600.0,M,50.0,M,,"})
+              .fixes.size() == 1);
+    // A simulator's RMC (mode S) is never a fix, even with status A.
+    CHECK(decode({"GPRMC,120000,A,4026.000,N,00341.000,W,0.0,0.0,140605,,,S"}).fixes.empty());
+    // NMEA 4.1 navigational status V beside a valid mode (skytraq-PX1172RH_DS.log): a fix.
+    CHECK(decode({"GNRMC,003832.000,A,4404.1271062,N,12118.8438377,W,000.0,171.0,290322,,,F,V"}).fixes.size() == 1);
+}
+
+TEST_CASE("GGA alone takes the date of the last RMC/ZDA, across midnight both ways") {
+    const Run run = decode({
+        "GPZDA,235959.00,31,12,2026,00,00",
+        "GPGGA,235959.00,4807.0381,N,01131.0001,E,1,05,1.5,545.4,M,46.9,M,,",
+        "GPGGA,000000.00,4807.0381,N,01131.0001,E,1,05,1.5,545.4,M,46.9,M,,",
+        "GPGGA,000001.00,4807.0381,N,01131.0001,E,1,05,1.5,545.4,M,46.9,M,,",
+        "GPGGA,235958.00,4807.0381,N,01131.0001,E,1,05,1.5,545.4,M,46.9,M,,",  // time steps back
+    });
+    REQUIRE(run.fixes.size() == 4);
+    CHECK(time_of(run.fixes[0]) == "2026-12-31T23:59:59.000Z");
+    CHECK(time_of(run.fixes[1]) == "2027-01-01T00:00:00.000Z");
+    CHECK(time_of(run.fixes[2]) == "2027-01-01T00:00:01.000Z");
+    CHECK(time_of(run.fixes[3]) == "2026-12-31T23:59:58.000Z");
+}
+
+TEST_CASE("a ZDA ahead of the fix across midnight dates the fix on the day before (ac12.log's clock)") {
+    const Run run = decode({
+        "GPZDA,000001.00,01,01,2027,00,00",
+        "GPGGA,235959.00,4807.0381,N,01131.0001,E,1,05,1.5,545.4,M,46.9,M,,",
+    });
+    REQUIRE(run.fixes.size() == 1);
+    CHECK(time_of(run.fixes[0]) == "2026-12-31T23:59:59.000Z");
+}
+
+TEST_CASE("without any date, fixes are skipped and said so; --date gives one") {
+    const std::vector<std::string> gga = {"GPGGA,120000.00,4807.0381,N,01131.0001,E,1,05,1.5,545.4,M,46.9,M,,"};
+    const Run without = decode(gga);
+    CHECK(without.fixes.empty());
+    CHECK(without.problems == std::vector<std::string>{"1: no date yet"});
+    const Run with = decode(gga, {"", "", track::CivilDate{2026, 11, 24}, false});
+    REQUIRE(with.fixes.size() == 1);
+    CHECK(time_of(with.fixes[0]) == "2026-11-24T12:00:00.000Z");
+}
+
+TEST_CASE("two-digit RMC years: 80-99 are 19xx, 00-79 are 20xx") {
+    CHECK(time_of(decode({"GPRMC,000231.42,A,4829.0005,N,00022.0016,E,0.16,212.28,220899,,,A"}).fixes.at(0)) ==
+          "1999-08-22T00:02:31.420Z");
+    CHECK(time_of(decode({"GPRMC,000000,A,4829.0005,N,00022.0016,E,0.16,212.28,010179,,,A"}).fixes.at(0)) ==
+          "2079-01-01T00:00:00.000Z");
+    CHECK(time_of(decode({"GPRMC,000000,A,4829.0005,N,00022.0016,E,0.16,212.28,050180,,,A"}).fixes.at(0)) ==
+          "1980-01-05T00:00:00.000Z");
+}
+
+TEST_CASE("impossible values skip the sentence with a reason") {
+    const Run run = decode({
+        "GPRMC,120000,A,9512.000,N,00022.0016,E,0.16,212.28,220826,,,A",
+        "GPRMC,120001,A,4829.0005,N,18022.0016,E,0.16,212.28,220826,,,A",
+        "GPRMC,120002,A,4860.0005,N,00022.0016,E,0.16,212.28,220826,,,A",
+        "GPRMC,120003,A,4829.0005,N,00022.0016,E,0.16,212.28,221326,,,A",
+        "GPRMC,120004,A,4829.0005,N,00022.0016,E,0.16,212.28,310426,,,A",
+        "GPRMC,250005,A,4829.0005,N,00022.0016,E,0.16,212.28,220826,,,A",
+        "GPRMC,120006,A,4829.0005,X,00022.0016,E,0.16,212.28,220826,,,A",
+        "GPRMC,120007,A,4829.0005,N,00022.0016,E,0.16,361.0,220826,,,A",
+        "GPRMC,120008,A,4829.0005,N,00022.0016,E,fast,212.28,220826,,,A",
+        "GPGGA,120009,4829.0005,N,00022.0016,E,1,05",
+        "GPRMC,120010,A,4829.0005,N,00022.0016,E,0.16,360.00,220826,,,A",
+    });
+    CHECK(run.problems == std::vector<std::string>{
+                              "1: impossible latitude", "2: impossible longitude", "3: impossible latitude",
+                              "4: impossible date", "5: impossible date", "6: impossible time",
+                              "7: impossible latitude", "8: impossible course", "9: malformed number",
+                              "10: too few fields"});
+    REQUIRE(run.fixes.size() == 1);
+    CHECK(run.fixes[0].course == 0.0);  // "360.00" is north
+}
+
+TEST_CASE("no-fix placeholders are not checked: tr737A+.log writes 8960.0000,N while it has no fix") {
+    const Run run = decode({"GPRMC,071735.000,V,8960.0000,N,00000.0000,E,0.00,0.00,111111,,,N",
+                            "GPGGA,071735.000,8960.0000,N,00000.0000,E,0,0,,137.0,M,13.0,M,,"});
+    CHECK(run.fixes.empty());
+    CHECK(run.problems.empty());
+}
+
+TEST_CASE("--keep-invalid writes no-fix epochs as fix none, dated by their own RMC") {
+    const Run run = decode({"GPRMC,120000.00,V,,,,,,,010326,,,N", "GPGGA,120000.00,,,,,0,00,99.99,,,,,,"},
+                           {"", "", std::nullopt, true});
+    REQUIRE(run.fixes.size() == 1);
+    CHECK(run.fixes[0].mode == track::FixMode::none);
+    CHECK(time_of(run.fixes[0]) == "2026-03-01T12:00:00.000Z");
+}
+
+TEST_CASE("Garmin PGRMZ altitude in feet, with the GLL it follows (garmin48.log)") {
+    const Run run = decode({
+        "GPRMC,225308,A,4527.458,S,16709.165,E,000.0,094.5,060601,024.1,E",
+        "GPGLL,4527.458,S,16709.165,E,225309,A",
+        "PGRMZ,48,f,3",
+    });
+    REQUIRE(run.fixes.size() == 2);
+    CHECK(run.fixes[0].lat == doctest::Approx(-45.4576333).epsilon(1e-9));
+    CHECK_FALSE(run.fixes[0].alt.has_value());
+    CHECK(*run.fixes[1].alt == doctest::Approx(14.6304));
+    CHECK(run.fixes[1].mode == track::FixMode::three_d);
+}
+
+TEST_CASE("GNS gives position, altitude and the best constellation's mode") {
+    const Run run = decode({"GNZDA,090007.00,15,03,2026,00,00",
+                            "GNGNS,090007.00,4717.11328,N,00833.91526,E,ANR,14,0.8,550.1,47.3,,,V"});
+    REQUIRE(run.fixes.size() == 1);
+    CHECK(run.fixes[0].quality == track::FixQuality::rtk);
+    CHECK(run.fixes[0].alt == 550.1);
+    CHECK(run.fixes[0].sats == 14);
+    CHECK(decode({"GNZDA,090007.00,15,03,2026,00,00", "GNGNS,090007.00,4717.11328,N,00833.91526,E,NN,00,,,,,,V"})
+              .fixes.empty());
+}
+
+TEST_CASE("comment lines and ignorable sentences pass silently; asset and device are stamped") {
+    const Run run = decode({"# Name: a capture header", "", "GPTXT,01,01,02,ANTSTATUS=OK", "PUBX,00,1",
+                            "GPRMC,120000,A,4829.0005,N,00022.0016,E,0.16,212.28,220826,,,A"},
+                           {"FL-07", "/dev/ttyUSB0", std::nullopt, false});
+    REQUIRE(run.fixes.size() == 1);
+    CHECK(run.fixes[0].asset == "FL-07");
+    CHECK(run.fixes[0].device == "/dev/ttyUSB0");
+    CHECK(run.fixes[0].src == "test.nmea:5");
+    CHECK(run.problems.empty());
+}

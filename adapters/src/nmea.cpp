@@ -24,36 +24,22 @@ struct Coordinate {
 };
 
 // "ddmm.mmmm" + "N"/"S" (or "dddmm.mmmm" + "E"/"W") as signed degrees, from the digits as
-// integers: whole degrees and minutes exactly, then one division for the minutes' fraction.
+// integers: whole degrees and minutes exactly, then one division for the minutes.
 std::optional<Coordinate> parse_coordinate(std::string_view value, std::string_view hemisphere, bool latitude) {
     const char positive = latitude ? 'N' : 'E';
     const char negative = latitude ? 'S' : 'W';
     if (hemisphere.size() != 1 || (hemisphere[0] != positive && hemisphere[0] != negative)) return std::nullopt;
-    // One pass: dddmm before the point, the minutes' fraction after it.
-    int whole = 0;
-    std::int64_t fraction = 0;  // of a minute, in units of 10^-decimals
-    int whole_digits = 0;
-    int decimals = -1;  // -1: no point yet
-    for (const char c : value) {
-        if (c >= '0' && c <= '9') {
-            if (decimals < 0) {
-                whole = whole * 10 + (c - '0');
-                ++whole_digits;
-            } else {
-                fraction = fraction * 10 + (c - '0');
-                ++decimals;
-            }
-        } else if (c == '.' && decimals < 0) {
-            decimals = 0;
-        } else {
-            return std::nullopt;
-        }
-    }
-    if (decimals < 0) decimals = 0;
-    if (whole_digits == 0 || whole_digits > 5 || decimals > 10) return std::nullopt;
+    const auto number = track::parse_fixed_point(value);
+    // dddmm before the point (at most 5 digits), at most 10 decimals of minutes after it.
+    if (!number || value.front() == '-' || value.front() == '+' || number->decimals > 10) return std::nullopt;
+    const int decimals = number->decimals;
+    if (number->whole > 99999) return std::nullopt;
+    const auto whole = static_cast<int>(number->whole);
+    const std::int64_t units = track::pow10_int[decimals];  // one minute, in mantissa units
+    const std::int64_t fraction = number->mantissa - number->whole * units;
     const int minutes = whole % 100;
     if (minutes >= 60) return std::nullopt;
-    const auto scale = static_cast<double>(track::pow10_int[decimals]);
+    const auto scale = static_cast<double>(units);
     const double degrees =
         (whole / 100) + (static_cast<double>(minutes) * scale + static_cast<double>(fraction)) / (60.0 * scale);
     if (degrees > (latitude ? 90.0 : 180.0)) return std::nullopt;

@@ -16,23 +16,25 @@
 namespace adapters::nmea {
 
 std::optional<int> parse_time_of_day(std::string_view text) {
-    if (text.size() < 6 || (text.size() > 6 && text[6] != '.')) return std::nullopt;
-    const auto hh = track::parse_uint(text.substr(0, 2));
-    const auto mm = track::parse_uint(text.substr(2, 2));
-    const auto ss = track::parse_uint(text.substr(4, 2));
-    if (!hh || !mm || !ss || *hh > 23 || *mm > 59 || *ss > 60) return std::nullopt;
-    int ms = 0;
-    if (text.size() > 7) {
-        int scale = 100;
-        for (const char c : text.substr(7)) {
-            if (c < '0' || c > '9') return std::nullopt;
-            ms += (c - '0') * scale;
-            scale /= 10;
-        }
-    } else if (text.size() == 7) {
-        return std::nullopt;  // "hhmmss." with nothing after the point
+    if (text.size() < 6 || (text.size() > 6 && text[6] != '.') || text.size() == 7) return std::nullopt;
+    int digit[6];
+    for (int i = 0; i < 6; ++i) {
+        digit[i] = text[i] - '0';
+        if (static_cast<unsigned>(digit[i]) > 9) return std::nullopt;
     }
-    return ((*hh * 60 + *mm) * 60 + *ss) * 1000 + ms;
+    const int hh = digit[0] * 10 + digit[1];
+    const int mm = digit[2] * 10 + digit[3];
+    const int ss = digit[4] * 10 + digit[5];
+    if (hh > 23 || mm > 59 || ss > 60) return std::nullopt;
+    int ms = 0;
+    int scale = 100;
+    for (std::size_t i = 7; i < text.size(); ++i) {
+        const int d = text[i] - '0';
+        if (static_cast<unsigned>(d) > 9) return std::nullopt;
+        ms += d * scale;  // digits past the third add 0: milliseconds are truncated
+        scale /= 10;
+    }
+    return ((hh * 60 + mm) * 60 + ss) * 1000 + ms;
 }
 
 unsigned checksum(std::string_view body) noexcept {
@@ -94,7 +96,7 @@ std::optional<Framer::Status> Framer::scan_clean(const char* begin, const char* 
     const char* p = begin;
     auto add_field = [&](const char* end) {
         if (out.count_ == Sentence::max_fields) return false;
-        out.fields_[out.count_++] = std::string_view(field_start, static_cast<std::size_t>(end - field_start));
+        out.set(out.count_++, field_start, end);
         field_start = end + 1;
         return true;
     };
@@ -197,7 +199,7 @@ Framer::Status Framer::next(Sentence& out) {
         if (c == '*' || is_start(c)) break;
         if (c == ',') {
             if (out.count_ < Sentence::max_fields) {
-                out.fields_[out.count_++] = std::string_view(field_start, static_cast<std::size_t>(p - field_start));
+                out.set(out.count_++, field_start, p);
             } else {
                 too_many = true;
             }
@@ -208,7 +210,7 @@ Framer::Status Framer::next(Sentence& out) {
         sum ^= static_cast<unsigned char>(c);
     }
     if (out.count_ < Sentence::max_fields) {
-        out.fields_[out.count_++] = std::string_view(field_start, static_cast<std::size_t>(p - field_start));
+        out.set(out.count_++, field_start, p);
     } else {
         too_many = true;
     }

@@ -5,6 +5,10 @@
 
 #include <simdjson.h>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include "track/error.hpp"
 #include "track/number.hpp"
 
@@ -45,30 +49,51 @@ std::size_t utf8_sequence_length(std::string_view s, std::size_t i) noexcept {
 // Printable ASCII other than the quote and the backslash: written as is.
 constexpr bool is_plain_json_byte(unsigned char c) noexcept { return c >= 0x20 && c < 0x80 && c != '"' && c != '\\'; }
 
-// The most bytes write_json_string can write for `text`: quotes, and 6 per escaped byte.
+// The most bytes write_json_string writes for `text`: quotes, and 6 per escaped byte (its
+// 16-byte stores write only bytes of the output).
 std::size_t json_string_room(std::string_view text) noexcept { return 2 + 6 * text.size(); }
 
 }  // namespace
 
 char* write_json_string(char* out, std::string_view text) noexcept {
     *out++ = '"';
-    for (std::size_t i = 0; i < text.size();) {
-        // Runs of plain ASCII (nearly every id, device and file name) are copied at once.
+    const char* const data = text.data();
+    const std::size_t n = text.size();
+    std::size_t i = 0;
+    while (i < n) {
+        // Runs of plain ASCII (nearly every id, device and file name) are copied at once:
+        // 16 bytes a step where SSE2 is there (x86-64 always), byte by byte after.
+#if defined(__SSE2__)
+        const __m128i space = _mm_set1_epi8(0x20);
+        const __m128i quote = _mm_set1_epi8('"');
+        const __m128i backslash = _mm_set1_epi8('\\');
+        for (; i + 16 <= n; i += 16) {
+            const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(data + i));
+            // Signed compare: bytes >= 0x80 are negative, so they count as "below space" too.
+            const __m128i special = _mm_or_si128(_mm_cmplt_epi8(v, space),
+                                                 _mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash)));
+            const auto mask = static_cast<unsigned>(_mm_movemask_epi8(special));
+            if (mask != 0) {
+                const auto k = static_cast<std::size_t>(__builtin_ctz(mask));
+                std::memcpy(out, data + i, k);
+                out += k;
+                i += k;
+                break;
+            }
+            _mm_storeu_si128(reinterpret_cast<__m128i*>(out), v);
+            out += 16;
+        }
+#endif
         std::size_t plain = i;
-        while (plain < text.size() && is_plain_json_byte(static_cast<unsigned char>(text[plain]))) ++plain;
-        std::memcpy(out, text.data() + i, plain - i);
+        while (plain < n && is_plain_json_byte(static_cast<unsigned char>(data[plain]))) ++plain;
+        std::memcpy(out, data + i, plain - i);
         out += plain - i;
         i = plain;
-        if (i == text.size()) break;
-        const auto c = static_cast<unsigned char>(text[i]);
-        if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
-            *out++ = static_cast<char>(c);
-            ++i;
-            continue;
-        }
+        if (i == n) break;
+        const auto c = static_cast<unsigned char>(data[i]);
         if (c >= 0x80) {
             if (const std::size_t len = utf8_sequence_length(text, i); len != 0) {
-                std::memcpy(out, text.data() + i, len);
+                std::memcpy(out, data + i, len);
                 out += len;
                 i += len;
             } else {

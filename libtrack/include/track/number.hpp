@@ -42,32 +42,33 @@ inline std::optional<int> parse_uint(std::string_view text) noexcept {
 /// A decimal number as written: value = mantissa / 10^decimals, exactly.
 struct FixedPoint {
     std::int64_t mantissa = 0;
-    int decimals = 0;  ///< digits after the point, 0..15
+    int decimals = 0;        ///< digits after the point, 0..15
+    std::int64_t whole = 0;  ///< the digits before the point, without the sign
 };
 
 /// Parses "123", "-12.50", "+3.", ".5" (digits with at most one point, an optional sign, at
 /// least one digit, at most 15 digits in all) exactly; nullopt otherwise.
 inline std::optional<FixedPoint> parse_fixed_point(std::string_view text) noexcept {
+    const char* p = text.data();
+    const char* const end = p + text.size();
     bool negative = false;
-    if (!text.empty() && (text.front() == '-' || text.front() == '+')) {
-        negative = text.front() == '-';
-        text.remove_prefix(1);
-    }
+    if (p != end && (*p == '-' || *p == '+')) negative = *p++ == '-';
+    // Two tight loops (whole digits, then fraction digits) rather than one that asks of
+    // every character which part it is in: this runs several times per NMEA sentence.
     FixedPoint result;
-    int digits = 0;
-    bool point = false;
-    for (const char c : text) {
-        if (c >= '0' && c <= '9') {
-            if (++digits > 15) return std::nullopt;
-            result.mantissa = result.mantissa * 10 + (c - '0');
-            if (point) ++result.decimals;
-        } else if (c == '.' && !point) {
-            point = true;
-        } else {
-            return std::nullopt;
-        }
+    const char* const whole_start = p;
+    while (p != end && static_cast<unsigned>(*p - '0') < 10) result.mantissa = result.mantissa * 10 + (*p++ - '0');
+    std::ptrdiff_t digits = p - whole_start;
+    result.whole = result.mantissa;
+    if (p != end) {
+        if (*p != '.') return std::nullopt;
+        const char* const fraction_start = ++p;
+        while (p != end && static_cast<unsigned>(*p - '0') < 10) result.mantissa = result.mantissa * 10 + (*p++ - '0');
+        if (p != end) return std::nullopt;
+        result.decimals = static_cast<int>(p - fraction_start);
+        digits += result.decimals;
     }
-    if (digits == 0) return std::nullopt;
+    if (digits == 0 || digits > 15) return std::nullopt;
     if (negative) result.mantissa = -result.mantissa;
     return result;
 }

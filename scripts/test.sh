@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# The README's test command: installs what trk needs, builds, runs every test with CTest,
+# then builds and runs the whole suite again under AddressSanitizer and
+# UndefinedBehaviorSanitizer (separate build directory). Exits non-zero if anything fails.
+#   scripts/test.sh            both builds
+#   TRK_TEST_QUICK=1 scripts/test.sh   the normal build only (for a fast local loop)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/install-deps.sh
+
+jobs=${TRK_JOBS:-2}
+status=0
+
+run_suite() {
+  local dir=$1
+  shift
+  echo "== $dir: configure and build" >&2
+  cmake -S . -B "$dir" -G Ninja -DTRK_WERROR=ON "$@" >/dev/null
+  cmake --build "$dir" -j "$jobs"
+  echo "== $dir: tests" >&2
+  if ! ctest --test-dir "$dir" -j "$jobs" --output-on-failure; then
+    status=1
+  fi
+}
+
+run_suite build -DCMAKE_BUILD_TYPE=RelWithDebInfo
+if [ -z "${TRK_TEST_QUICK:-}" ]; then
+  # halt_on_error: a sanitizer report fails the test that caused it, with its stack.
+  export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:halt_on_error=1:abort_on_error=0}
+  export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+  run_suite build-sanitize -DCMAKE_BUILD_TYPE=Debug -DTRK_SANITIZE=ON
+fi
+
+if [ "$status" -ne 0 ]; then
+  echo "scripts/test.sh: FAILED" >&2
+else
+  echo "scripts/test.sh: all tests passed" >&2
+fi
+exit "$status"

@@ -2,9 +2,8 @@
 #include <memory>
 #include <optional>
 #include <string>
-#include <vector>
-
 #include <unistd.h>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -30,8 +29,8 @@ struct PortsOptions {
 // What probing one port found.
 struct ProbeResult {
     std::optional<adapters::NmeaHeard> nmea;  ///< NMEA at this rate
-    std::size_t bytes = 0;                     ///< bytes heard at any rate
-    std::string error;                         ///< the port could not be opened
+    std::size_t bytes = 0;                    ///< bytes heard at any rate
+    std::string error;                        ///< the port could not be opened
 };
 
 ProbeResult probe(const std::string& path, std::chrono::milliseconds window, const std::atomic<bool>& stop) {
@@ -65,8 +64,8 @@ std::string heard_text(const ProbeResult& r) {
         return r.bytes == 0 ? "nothing" : fmt::format("{} bytes, not NMEA at any common rate", r.bytes);
     }
     const auto& h = *r.nmea;
-    std::string text = fmt::format("NMEA at {} baud, talker{} {}", h.baud, h.talkers.size() == 1 ? "" : "s",
-                                   joined(h.talkers));
+    std::string text =
+        fmt::format("NMEA at {} baud, talker{} {}", h.baud, h.talkers.size() == 1 ? "" : "s", joined(h.talkers));
     if (h.epochs_per_second > 0) text += fmt::format(", {:.3g} Hz", h.epochs_per_second);
     return text + fmt::format(" ({})", joined(h.formatters));
 }
@@ -81,7 +80,8 @@ void append_json(fmt::memory_buffer& out, const adapters::PortInfo& port, const 
     track::append_json_string(out, port.name);
     member("description", port.description);
     member("transport", port.transport);
-    if (port.usb_vid) fmt::format_to(std::back_inserter(out), ",\"usb_id\":\"{:04x}:{:04x}\"", *port.usb_vid, *port.usb_pid);
+    if (port.usb_vid)
+        fmt::format_to(std::back_inserter(out), ",\"usb_id\":\"{:04x}:{:04x}\"", *port.usb_vid, *port.usb_pid);
     member("manufacturer", port.manufacturer);
     member("product", port.product);
     member("serial", port.serial);

@@ -53,10 +53,10 @@ void check(NmeaOptions& o) {
     if (o.baud != "auto") {
         const auto rate = track::parse_uint(o.baud);
         if (!rate || !adapters::is_supported_baud(*rate)) {
-            throw track::UsageError(fmt::format(
-                "--baud: '{}' is not a rate; use auto or one of 1200, 2400, 4800, 9600, 19200, 38400, "
-                "57600, 115200, 230400, 460800, 921600",
-                o.baud));
+            throw track::UsageError(
+                fmt::format("--baud: '{}' is not a rate; use auto or one of 1200, 2400, 4800, 9600, 19200, 38400, "
+                            "57600, 115200, 230400, 460800, 921600",
+                            o.baud));
         }
         o.baud_rate = *rate;
     }
@@ -115,8 +115,8 @@ int run_nmea(const NmeaOptions& o) {
     out.flush();
     diagnostics.summary();
     if (o.verbose) {
-        diagnostics.note(fmt::format("{} sentences, {} fixes, {} epochs without a fix", total.sentences, total.fixes,
-                                     total.no_fix));
+        diagnostics.note(
+            fmt::format("{} sentences, {} fixes, {} epochs without a fix", total.sentences, total.fixes, total.no_fix));
     }
     return 0;
 }
@@ -125,8 +125,8 @@ int run_gpsd(const GpsdOptions& o) {
     const std::atomic<bool>& stop = stop_on_signals();
     Diagnostics diagnostics("read gpsd", false);
     Output out;
-    adapters::GpsdWatcher watcher({o.host, o.port, o.asset, &stop,
-                                   [&diagnostics](std::string_view m) { diagnostics.note(m); }});
+    adapters::GpsdWatcher watcher(
+        {o.host, o.port, o.asset, &stop, [&diagnostics](std::string_view m) { diagnostics.note(m); }});
     if (o.verbose) diagnostics.note(fmt::format("watching gpsd at {}:{}", o.host, o.port));
     std::uint64_t fixes = 0;
     watcher.run([&](const track::Fix& fix) {

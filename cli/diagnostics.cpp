@@ -45,8 +45,7 @@ void Diagnostics::note(std::string_view message) const {
 void Diagnostics::summary() const {
     if (total_ == 0) return;
     std::vector<std::pair<std::string, std::uint64_t>> reasons(by_reason_.begin(), by_reason_.end());
-    std::stable_sort(reasons.begin(), reasons.end(),
-                     [](const auto& a, const auto& b) { return a.second > b.second; });
+    std::stable_sort(reasons.begin(), reasons.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
     std::string parts;
     for (const auto& [reason, count] : reasons) {
         if (!parts.empty()) parts += ", ";

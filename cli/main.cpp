@@ -43,8 +43,8 @@ std::optional<std::string> unknown_command(const CLI::App& app, int argc, char**
             names += (names.empty() ? "" : ", ") + sub->get_name();
         }
         if (next == nullptr) {
-            return fmt::format("{}: '{}' is not a command; commands: {}\nRun '{} --help' for usage.", path, word,
-                               names, path);
+            return fmt::format("{}: '{}' is not a command; commands: {}\nRun '{} --help' for usage.", path, word, names,
+                               path);
         }
         at = next;
         path += " " + word;
@@ -55,14 +55,16 @@ std::optional<std::string> unknown_command(const CLI::App& app, int argc, char**
 }  // namespace
 
 int main(int argc, char** argv) {
-    CLI::App app{"trk: track industrial assets from GPS fixes and RFID tag reads.\n"
-                 "Commands read records (JSON Lines) from files or standard input and write them to "
-                 "standard output, so they compose with pipes. 'trk help COMMAND' shows a manual page.",
-                 "trk"};
+    CLI::App app{
+        "trk: track industrial assets from GPS fixes and RFID tag reads.\n"
+        "Commands read records (JSON Lines) from files or standard input and write them to "
+        "standard output, so they compose with pipes. 'trk help COMMAND' shows a manual page.",
+        "trk"};
     app.set_version_flag("--version", std::string("trk ") + TRK_VERSION);
     app.require_subcommand(1);
-    app.footer("Exit status: 0 ok, 1 found something, 64 usage, 65 bad data, 66 no input, "
-               "69 device unavailable, 70 internal error, 74 I/O error, 75 busy, retry.");
+    app.footer(
+        "Exit status: 0 ok, 1 found something, 64 usage, 65 bad data, 66 no input, "
+        "69 device unavailable, 70 internal error, 74 I/O error, 75 busy, retry.");
 
     cli::Invocation chosen;
 #define TRK_COMMAND(id, name) cli::add_##id##_command(app, chosen);

@@ -3,7 +3,6 @@
 
 #include <cerrno>
 #include <cstring>
-
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -53,8 +52,7 @@ constexpr std::size_t chunk_size = 1 << 18;
 }
 
 LineReader::LineReader(ByteSource& source, std::size_t max_line, std::function<void()> before_wait)
-    : source_(source), max_line_(max_line), before_wait_(std::move(before_wait)),
-      buffer_(chunk_size + max_line + 1) {}
+    : source_(source), max_line_(max_line), before_wait_(std::move(before_wait)), buffer_(chunk_size + max_line + 1) {}
 
 bool LineReader::refill() {
     if (eof_) return false;

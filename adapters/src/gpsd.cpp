@@ -8,9 +8,8 @@
 #include <optional>
 #include <thread>
 
-#include <gps.h>
-
 #include <fmt/format.h>
+#include <gps.h>
 
 #include "track/error.hpp"
 
@@ -92,7 +91,7 @@ struct GpsdWatcher::Impl {
                    std::llround(static_cast<double>(data.fix.time.tv_nsec) / 1e6);
         fix.asset = options.asset;
         fix.device = data.dev.path[0] != '\0' ? std::string(data.dev.path)
-                                               : fmt::format("gpsd://{}:{}", options.host, options.port);
+                                              : fmt::format("gpsd://{}:{}", options.host, options.port);
         fix.lat = data.fix.latitude;
         fix.lon = data.fix.longitude;
         fix.mode = data.fix.mode == MODE_3D ? track::FixMode::three_d : track::FixMode::two_d;

@@ -76,7 +76,8 @@ double normal_course(double degrees) { return degrees >= 360.0 ? 0.0 : degrees; 
 std::optional<track::FixQuality> mode_indicator_quality(char c) {
     using Q = track::FixQuality;
     switch (c) {
-        case 'A': case 'P': return Q::gps;
+        case 'A':
+        case 'P': return Q::gps;
         case 'D': return Q::dgps;
         case 'E': return Q::estimated;
         case 'F': return Q::float_rtk;
@@ -207,7 +208,8 @@ void Decoder::close_epoch() {
             day = *epoch_.unconfirmed_day;
         } else {
             // A fix lost for want of a date is worth a message; a no-fix epoch is not.
-            if (valid) bad({source_, line}, "no date yet", "the log has no RMC or ZDA before this epoch; --date gives one");
+            if (valid)
+                bad({source_, line}, "no date yet", "the log has no RMC or ZDA before this epoch; --date gives one");
             return;
         }
     } else if (anchor_->time_of_day < 0) {
@@ -276,7 +278,7 @@ void Decoder::gga(const Sentence& s, const track::Location& where) {
     vote(valid);
     if (!valid) return;
     using Q = track::FixQuality;
-    static constexpr Q by_code[] = {Q::unknown, Q::gps,       Q::dgps,   Q::pps,       Q::rtk,
+    static constexpr Q by_code[] = {Q::unknown,   Q::gps,       Q::dgps,   Q::pps,       Q::rtk,
                                     Q::float_rtk, Q::estimated, Q::manual, Q::simulated, Q::unknown};
     epoch_.fix.quality = by_code[*quality];
     offer_position(lat->degrees, lon->degrees, std::min(lat->decimals, lon->decimals), where);

@@ -111,10 +111,10 @@ std::optional<Framer::Status> Framer::scan_clean(const char* begin, const char* 
     const __m128i delete_char = _mm_set1_epi8(0x7F);
     for (; star - p >= 16; p += 16) {
         const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
-        const __m128i special = _mm_or_si128(
-            _mm_or_si128(_mm_cmpeq_epi8(v, dollar), _mm_cmpeq_epi8(v, bang)),
-            _mm_or_si128(_mm_cmpeq_epi8(v, asterisk),
-                         _mm_or_si128(_mm_cmpgt_epi8(below_space, v), _mm_cmpeq_epi8(v, delete_char))));
+        const __m128i special =
+            _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, dollar), _mm_cmpeq_epi8(v, bang)),
+                         _mm_or_si128(_mm_cmpeq_epi8(v, asterisk),
+                                      _mm_or_si128(_mm_cmpgt_epi8(below_space, v), _mm_cmpeq_epi8(v, delete_char))));
         if (_mm_movemask_epi8(special) != 0) return std::nullopt;  // damaged or glued
         sum_vector = _mm_xor_si128(sum_vector, v);
         for (auto commas = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, comma))); commas != 0;
@@ -231,8 +231,8 @@ Framer::Status Framer::next(Sentence& out) {
     if (binary) return refuse("binary garbage");
     const auto stated = static_cast<unsigned>(hex_value(p[1]) * 16 + hex_value(p[2]));
     if (stated != sum) {
-        const auto n = fmt::format_to_n(detail_.data(), detail_.size(), "computed {:02X}, sentence says {:c}{:c}",
-                                        sum, p[1], p[2]);
+        const auto n = fmt::format_to_n(detail_.data(), detail_.size(), "computed {:02X}, sentence says {:c}{:c}", sum,
+                                        p[1], p[2]);
         detail_len_ = n.size;
         if (!rest_.empty() && !is_start(rest_.front())) rest_ = {};
         return refuse("bad checksum");

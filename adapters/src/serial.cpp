@@ -5,13 +5,12 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <thread>
-#include <utility>
-
 #include <fcntl.h>
 #include <poll.h>
 #include <termios.h>
+#include <thread>
 #include <unistd.h>
+#include <utility>
 
 #include <fmt/format.h>
 #include <libserialport.h>
@@ -27,8 +26,8 @@ struct Rate {
     int baud;
     speed_t code;
 };
-constexpr Rate termios_rates[] = {{1200, B1200},     {2400, B2400},     {4800, B4800},   {9600, B9600},
-                                  {19200, B19200},   {38400, B38400},   {57600, B57600}, {115200, B115200},
+constexpr Rate termios_rates[] = {{1200, B1200},     {2400, B2400},     {4800, B4800},    {9600, B9600},
+                                  {19200, B19200},   {38400, B38400},   {57600, B57600},  {115200, B115200},
                                   {230400, B230400}, {460800, B460800}, {921600, B921600}};
 
 speed_t speed_code(int baud) {
@@ -163,7 +162,8 @@ SerialPort::SerialPort(const std::string& path, int baud, bool read_write) : pat
     const int fd = ::open(path.c_str(), (read_write ? O_RDWR : O_RDONLY) | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
     if (fd < 0) {
         const int error = errno;
-        throw track::DeviceError(fmt::format("{}: cannot open: {}{}", path, std::strerror(error), open_failure_hint(error)));
+        throw track::DeviceError(
+            fmt::format("{}: cannot open: {}{}", path, std::strerror(error), open_failure_hint(error)));
     }
     if (::isatty(fd) == 0) {
         ::close(fd);
@@ -182,7 +182,10 @@ SerialPort::SerialPort(const std::string& path, int baud, bool read_write) : pat
 SerialPort::~SerialPort() { close(); }
 
 SerialPort::SerialPort(SerialPort&& other) noexcept
-    : path_(std::move(other.path_)), baud_(other.baud_), fd_(other.fd_), sp_port_(other.sp_port_),
+    : path_(std::move(other.path_)),
+      baud_(other.baud_),
+      fd_(other.fd_),
+      sp_port_(other.sp_port_),
       method_(std::move(other.method_)) {
     other.fd_ = -1;
     other.sp_port_ = nullptr;
@@ -304,7 +307,8 @@ void SerialSource::open_first() {
     if (options_.baud > 0) {
         port_.emplace(options_.path, options_.baud);
         baud_ = options_.baud;
-        if (options_.verbose) status(fmt::format("{}: opened at {} baud with {}", options_.path, baud_, port_->method()));
+        if (options_.verbose)
+            status(fmt::format("{}: opened at {} baud with {}", options_.path, baud_, port_->method()));
         return;
     }
     port_.emplace(options_.path, common_baud_rates[0]);
@@ -320,14 +324,16 @@ void SerialSource::open_first() {
             return;
         }
         if (options_.verbose) {
-            status(fmt::format("{}: {} baud: {} bytes, {} valid sentences", options_.path, rate, heard.bytes, heard.sentences));
+            status(fmt::format("{}: {} baud: {} bytes, {} valid sentences", options_.path, rate, heard.bytes,
+                               heard.sentences));
         }
         tried += fmt::format("{}{}", tried.empty() ? "" : ", ", rate);
     }
     if (stopping()) return;
-    throw track::DeviceError(fmt::format("{}: no NMEA heard at {} baud ({} ms each); is the receiver sending? "
-                                         "--baud RATE skips detection",
-                                         options_.path, tried, options_.detect_window.count()));
+    throw track::DeviceError(
+        fmt::format("{}: no NMEA heard at {} baud ({} ms each); is the receiver sending? "
+                    "--baud RATE skips detection",
+                    options_.path, tried, options_.detect_window.count()));
 }
 
 std::size_t SerialSource::deliver(char* buffer, std::size_t size, const char* data, std::size_t n) {

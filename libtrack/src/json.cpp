@@ -398,11 +398,16 @@ bool assign(Event& e, const Member& m) {
 }
 
 // Fields without which a record of this type means nothing.
-template <typename R> constexpr std::string_view required_fields[] = {"time"};
-template <> constexpr std::string_view required_fields<Fix>[] = {"time"};  // lat/lon: see below
-template <> constexpr std::string_view required_fields<Read>[] = {"time", "epc"};
-template <> constexpr std::string_view required_fields<Reading>[] = {"time", "metric", "value"};
-template <> constexpr std::string_view required_fields<Event>[] = {"time", "event"};
+template <typename R>
+constexpr std::string_view required_fields[] = {"time"};
+template <>
+constexpr std::string_view required_fields<Fix>[] = {"time"};  // lat/lon: see below
+template <>
+constexpr std::string_view required_fields<Read>[] = {"time", "epc"};
+template <>
+constexpr std::string_view required_fields<Reading>[] = {"time", "metric", "value"};
+template <>
+constexpr std::string_view required_fields<Event>[] = {"time", "event"};
 
 template <typename R>
 R parse_members(simdjson::dom::object object, std::string_view where) {
@@ -474,12 +479,15 @@ namespace {
 constexpr std::pair<FixMode, std::string_view> mode_names[] = {
     {FixMode::none, "none"}, {FixMode::two_d, "2d"}, {FixMode::three_d, "3d"}};
 
-constexpr std::pair<FixQuality, std::string_view> quality_names[] = {
-    {FixQuality::unknown, "unknown"},     {FixQuality::gps, "gps"},
-    {FixQuality::dgps, "dgps"},           {FixQuality::pps, "pps"},
-    {FixQuality::rtk, "rtk"},             {FixQuality::float_rtk, "float"},
-    {FixQuality::estimated, "estimated"}, {FixQuality::manual, "manual"},
-    {FixQuality::simulated, "simulated"}};
+constexpr std::pair<FixQuality, std::string_view> quality_names[] = {{FixQuality::unknown, "unknown"},
+                                                                     {FixQuality::gps, "gps"},
+                                                                     {FixQuality::dgps, "dgps"},
+                                                                     {FixQuality::pps, "pps"},
+                                                                     {FixQuality::rtk, "rtk"},
+                                                                     {FixQuality::float_rtk, "float"},
+                                                                     {FixQuality::estimated, "estimated"},
+                                                                     {FixQuality::manual, "manual"},
+                                                                     {FixQuality::simulated, "simulated"}};
 
 template <typename Enum, std::size_t N>
 std::string_view name_of(const std::pair<Enum, std::string_view> (&table)[N], Enum value) noexcept {
@@ -501,9 +509,7 @@ std::optional<Enum> value_of(const std::pair<Enum, std::string_view> (&table)[N]
 
 std::string_view to_string(FixMode mode) noexcept { return name_of(mode_names, mode); }
 std::string_view to_string(FixQuality quality) noexcept { return name_of(quality_names, quality); }
-std::optional<FixMode> fix_mode_from_string(std::string_view text) noexcept {
-    return value_of(mode_names, text);
-}
+std::optional<FixMode> fix_mode_from_string(std::string_view text) noexcept { return value_of(mode_names, text); }
 std::optional<FixQuality> fix_quality_from_string(std::string_view text) noexcept {
     return value_of(quality_names, text);
 }

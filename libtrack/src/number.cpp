@@ -107,7 +107,9 @@ char* write_decimal(char* out, double value, int decimals, bool trim) noexcept {
 
 char* write_fixed(char* out, double value, int decimals) noexcept { return write_decimal(out, value, decimals, false); }
 
-char* write_rounded(char* out, double value, int decimals) noexcept { return write_decimal(out, value, decimals, true); }
+char* write_rounded(char* out, double value, int decimals) noexcept {
+    return write_decimal(out, value, decimals, true);
+}
 
 void append_fixed(fmt::memory_buffer& out, double value, int decimals) {
     char text[32];

@@ -1,8 +1,9 @@
 // Civil-date arithmetic (Howard Hinnant's days_from_civil algorithm) and RFC 3339 conversion.
 #include "track/time.hpp"
 
-#include <climits>
 #include <cstring>
+
+#include <climits>
 
 #include "track/number.hpp"
 
@@ -66,11 +67,11 @@ char* write_rfc3339(char* out, Millis t) noexcept {
         const CivilDate date = civil_from_days(days);
         // RFC 3339 has four-digit years; other years come from corrupt clocks and are
         // written anyway, so that the record still says what the device said.
-        const auto r = (date.year >= 0 && date.year <= 9999)
-                           ? fmt::format_to_n(cached_head, sizeof cached_head, "{:04}-{:02}-{:02}T", date.year,
-                                              date.month, date.day)
-                           : fmt::format_to_n(cached_head, sizeof cached_head, "{}-{:02}-{:02}T", date.year,
-                                              date.month, date.day);
+        const auto r =
+            (date.year >= 0 && date.year <= 9999)
+                ? fmt::format_to_n(cached_head, sizeof cached_head, "{:04}-{:02}-{:02}T", date.year, date.month,
+                                   date.day)
+                : fmt::format_to_n(cached_head, sizeof cached_head, "{}-{:02}-{:02}T", date.year, date.month, date.day);
         cached_len = r.size;
         cached_day = days;
     }
@@ -154,8 +155,7 @@ std::optional<Millis> parse_rfc3339(std::string_view text) noexcept {
     } else {
         return std::nullopt;
     }
-    return days_from_civil(*date) * ms_per_day + ((*hh * 60 + *mm) * 60 + *ss) * ms_per_second + frac -
-           offset;
+    return days_from_civil(*date) * ms_per_day + ((*hh * 60 + *mm) * 60 + *ss) * ms_per_second + frac - offset;
 }
 
 }  // namespace track

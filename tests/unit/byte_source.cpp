@@ -1,14 +1,14 @@
 // Unit tests of adapters/byte_source.hpp: the capped line splitter and file sources.
-#include <doctest/doctest.h>
+#include "adapters/byte_source.hpp"
 
 #include <algorithm>
 #include <cstring>
 #include <string>
 #include <vector>
 
+#include <doctest/doctest.h>
 #include <fmt/format.h>
 
-#include "adapters/byte_source.hpp"
 #include "track/error.hpp"
 
 namespace {

@@ -1,10 +1,11 @@
 // Unit tests of track/json.hpp: the record writer and the JSON Lines reader.
-#include <doctest/doctest.h>
+#include "track/json.hpp"
 
 #include <string>
 
+#include <doctest/doctest.h>
+
 #include "track/error.hpp"
-#include "track/json.hpp"
 
 namespace {
 
@@ -111,15 +112,17 @@ TEST_CASE("read, reading and event records") {
     reading.metric = "temperature";
     reading.value = 7.25;
     reading.unit = "Cel";
-    CHECK(written(reading) == "{\"type\":\"reading\",\"time\":\"1970-01-01T00:00:01.000Z\",\"asset\":\"RF-1\","
-                              "\"metric\":\"temperature\",\"value\":7.25,\"unit\":\"Cel\"}\n");
+    CHECK(written(reading) ==
+          "{\"type\":\"reading\",\"time\":\"1970-01-01T00:00:01.000Z\",\"asset\":\"RF-1\","
+          "\"metric\":\"temperature\",\"value\":7.25,\"unit\":\"Cel\"}\n");
     track::Event event;
     event.time = 2000;
     event.event = "enter";
     event.asset = "FL-07";
     event.fence = "yard-a";
-    CHECK(written(event) == "{\"type\":\"event\",\"time\":\"1970-01-01T00:00:02.000Z\",\"event\":\"enter\","
-                            "\"asset\":\"FL-07\",\"fence\":\"yard-a\"}\n");
+    CHECK(written(event) ==
+          "{\"type\":\"event\",\"time\":\"1970-01-01T00:00:02.000Z\",\"event\":\"enter\","
+          "\"asset\":\"FL-07\",\"fence\":\"yard-a\"}\n");
 }
 
 TEST_CASE("the reader gives back what the writer wrote") {
@@ -155,9 +158,10 @@ TEST_CASE("objects of another or no type pass through unchanged") {
 }
 
 TEST_CASE("bad records are refused with the place and the reason") {
-    CHECK(parse_error("{\"type\":\"fix\"") == "in.jsonl:7: not valid JSON (The JSON document has an improper "
-                                              "structure: missing or superfluous commas, braces, missing keys, "
-                                              "etc.)");
+    CHECK(parse_error("{\"type\":\"fix\"") ==
+          "in.jsonl:7: not valid JSON (The JSON document has an improper "
+          "structure: missing or superfluous commas, braces, missing keys, "
+          "etc.)");
     CHECK(parse_error("[1,2]") == "in.jsonl:7: not a JSON object");
     CHECK(parse_error("{\"type\":\"fix\",\"time\":\"2026-01-01T00:00:00Z\",\"lat\":\"north\",\"lon\":2}") ==
           "in.jsonl:7: field \"lat\": expected a number");

@@ -1,18 +1,17 @@
 // Unit tests of adapters/nmea.hpp: how sentences become fixes.
-#include <doctest/doctest.h>
+#include "adapters/nmea.hpp"
 
 #include <string>
 #include <vector>
 
-#include "adapters/nmea.hpp"
+#include <doctest/doctest.h>
+
 #include "track/error.hpp"
 #include "track/json.hpp"
 
 namespace {
 
-std::string sentence(std::string_view body) {
-    return fmt::format("${}*{:02X}", body, adapters::nmea::checksum(body));
-}
+std::string sentence(std::string_view body) { return fmt::format("${}*{:02X}", body, adapters::nmea::checksum(body)); }
 
 // Collects problems as "line: reason".
 struct Problems : track::ProblemSink {
@@ -71,7 +70,7 @@ TEST_CASE("one receiver cycle becomes one fix with every sentence's contribution
     CHECK(f.mode == track::FixMode::three_d);
     CHECK(f.quality == track::FixQuality::dgps);
     CHECK(f.lat_err == 1.1);
-    CHECK(f.src == "test.nmea:2");  // RMC and GGA equally precise: the later one's position
+    CHECK(f.src == "test.nmea:2");                      // RMC and GGA equally precise: the later one's position
     CHECK(run.fixes[1].mode == track::FixMode::two_d);  // RMC alone: no altitude
     CHECK(run.problems.empty());
 }
@@ -116,8 +115,7 @@ TEST_CASE("the last statement of validity in an epoch decides") {
 
 TEST_CASE("GGA alone takes the date of the last RMC/ZDA, across midnight both ways") {
     const Run run = decode({
-        "GPZDA,235959.00,31,12,2026,00,00",
-        "GPGGA,235959.00,4807.0381,N,01131.0001,E,1,05,1.5,545.4,M,46.9,M,,",
+        "GPZDA,235959.00,31,12,2026,00,00", "GPGGA,235959.00,4807.0381,N,01131.0001,E,1,05,1.5,545.4,M,46.9,M,,",
         "GPGGA,000000.00,4807.0381,N,01131.0001,E,1,05,1.5,545.4,M,46.9,M,,",
         "GPGGA,000001.00,4807.0381,N,01131.0001,E,1,05,1.5,545.4,M,46.9,M,,",
         "GPGGA,235958.00,4807.0381,N,01131.0001,E,1,05,1.5,545.4,M,46.9,M,,",  // time steps back
@@ -171,11 +169,11 @@ TEST_CASE("impossible values skip the sentence with a reason") {
         "GPGGA,120009,4829.0005,N,00022.0016,E,1,05",
         "GPRMC,120010,A,4829.0005,N,00022.0016,E,0.16,360.00,220826,,,A",
     });
-    CHECK(run.problems == std::vector<std::string>{
-                              "1: impossible latitude", "2: impossible longitude", "3: impossible latitude",
-                              "4: impossible date", "5: impossible date", "6: impossible time",
-                              "7: impossible latitude", "8: impossible course", "9: malformed number",
-                              "10: too few fields"});
+    CHECK(run.problems == std::vector<std::string>{"1: impossible latitude", "2: impossible longitude",
+                                                   "3: impossible latitude", "4: impossible date", "5: impossible date",
+                                                   "6: impossible time", "7: impossible latitude",
+                                                   "8: impossible course", "9: malformed number",
+                                                   "10: too few fields"});
     REQUIRE(run.fixes.size() == 1);
     CHECK(run.fixes[0].course == 0.0);  // "360.00" is north
 }
@@ -209,8 +207,8 @@ TEST_CASE("Garmin PGRMZ altitude in feet, with the GLL it follows (garmin48.log)
 }
 
 TEST_CASE("GNS gives position, altitude and the best constellation's mode") {
-    const Run run = decode({"GNZDA,090007.00,15,03,2026,00,00",
-                            "GNGNS,090007.00,4717.11328,N,00833.91526,E,ANR,14,0.8,550.1,47.3,,,V"});
+    const Run run = decode(
+        {"GNZDA,090007.00,15,03,2026,00,00", "GNGNS,090007.00,4717.11328,N,00833.91526,E,ANR,14,0.8,550.1,47.3,,,V"});
     REQUIRE(run.fixes.size() == 1);
     CHECK(run.fixes[0].quality == track::FixQuality::rtk);
     CHECK(run.fixes[0].alt == 550.1);

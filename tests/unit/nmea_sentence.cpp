@@ -1,12 +1,11 @@
 // Unit tests of adapters/nmea_sentence.hpp: framing, checksums, fields, times of day.
-#include <doctest/doctest.h>
+#include "adapters/nmea_sentence.hpp"
 
 #include <string>
 #include <vector>
 
+#include <doctest/doctest.h>
 #include <fmt/format.h>
-
-#include "adapters/nmea_sentence.hpp"
 
 using adapters::nmea::Framer;
 using adapters::nmea::Sentence;
@@ -14,9 +13,7 @@ using adapters::nmea::Sentence;
 namespace {
 
 // "$BODY*HH" with the right checksum.
-std::string sentence(std::string_view body) {
-    return fmt::format("${}*{:02X}", body, adapters::nmea::checksum(body));
-}
+std::string sentence(std::string_view body) { return fmt::format("${}*{:02X}", body, adapters::nmea::checksum(body)); }
 
 // What framing one line gives: "ok:ADDRESS:N" per sentence or the refusal reason, in order.
 std::vector<std::string> frame(std::string_view line) {
@@ -38,8 +35,7 @@ using List = std::vector<std::string>;
 }  // namespace
 
 TEST_CASE("checksum is the XOR of the body") {
-    CHECK(adapters::nmea::checksum("GPGGA,193221.00,2037.72792,N,08704.08478,W,1,04,1.7,-30.40,M,-13.9,M,,") ==
-          0x7D);
+    CHECK(adapters::nmea::checksum("GPGGA,193221.00,2037.72792,N,08704.08478,W,1,04,1.7,-30.40,M,-13.9,M,,") == 0x7D);
 }
 
 TEST_CASE("a sentence is split into its fields") {
@@ -78,7 +74,9 @@ TEST_CASE("framing: one row per kind of line") {
         {"plain text", {"not an NMEA sentence"}},
         {gga + "0,*4E", {"data after the checksum"}},
         {gga.substr(0, gga.size() - 1), {"malformed checksum"}},
-        {"$GPGGA,1\x01" "2*00", {"binary garbage"}},
+        {"$GPGGA,1\x01"
+         "2*00",
+         {"binary garbage"}},
         {"$GPGGA,12\xff*00", {"binary garbage"}},
         {sentence("GP,00,0.0,,M,,M,,"), {"malformed address field"}},
         {sentence("gpgga,1"), {"malformed address field"}},

@@ -1,9 +1,9 @@
 // Unit tests of track/number.hpp: strict parsing, fixed-point writing.
-#include <doctest/doctest.h>
+#include "track/number.hpp"
 
 #include <string>
 
-#include "track/number.hpp"
+#include <doctest/doctest.h>
 
 namespace {
 
@@ -37,8 +37,8 @@ TEST_CASE("parse_decimal is strict: the whole text, no exponent, no inf/nan") {
     CHECK(track::parse_decimal("00016") == 16.0);
     CHECK(track::parse_decimal("0.1") == 0.1);  // correctly rounded, as from_chars would
     CHECK(track::parse_decimal("545.4") == 545.4);
-    for (const char* bad : {"", "-", ".", "+", "1e5", "inf", "nan", "1.2.3", " 1", "1 ", "--1", "0x10",
-                            "1234567890123456"}) {
+    for (const char* bad :
+         {"", "-", ".", "+", "1e5", "inf", "nan", "1.2.3", " 1", "1 ", "--1", "0x10", "1234567890123456"}) {
         CAPTURE(bad);
         CHECK_FALSE(track::parse_decimal(bad).has_value());
     }
@@ -65,7 +65,7 @@ TEST_CASE("write_fixed writes exactly the decimals asked for") {
     CHECK(fixed(-0.00000001, 7) == "0.0000000");  // no "-0"
     CHECK(fixed(179.99999996, 7) == "180.0000000");
     CHECK(fixed(12.5, 0) == "13");
-    CHECK(fixed(-12.5, 0) == "-13");  // half away from zero
+    CHECK(fixed(-12.5, 0) == "-13");     // half away from zero
     CHECK(fixed(1e300, 2) == "1e+300");  // no measurement is this large: shortest form
 }
 

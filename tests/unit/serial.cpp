@@ -1,18 +1,17 @@
 // Unit tests of adapters/serial.hpp that need no device: pseudo-terminals from openpty(3),
 // which Debian's libserialport refuses, so they exercise the termios fallback.
-#include <doctest/doctest.h>
-
-#include <pty.h>
-#include <unistd.h>
+#include "adapters/serial.hpp"
 
 #include <atomic>
+#include <pty.h>
 #include <string>
 #include <thread>
+#include <unistd.h>
 
+#include <doctest/doctest.h>
 #include <fmt/format.h>
 
 #include "adapters/nmea_sentence.hpp"
-#include "adapters/serial.hpp"
 #include "track/error.hpp"
 
 namespace {
@@ -31,7 +30,9 @@ struct Pty {
         if (master >= 0) ::close(master);
         if (slave >= 0) ::close(slave);
     }
-    void write(const std::string& text) const { REQUIRE(::write(master, text.data(), text.size()) == static_cast<ssize_t>(text.size())); }
+    void write(const std::string& text) const {
+        REQUIRE(::write(master, text.data(), text.size()) == static_cast<ssize_t>(text.size()));
+    }
 };
 
 const std::string epoch =
@@ -57,7 +58,8 @@ TEST_CASE("a pseudo-terminal opens through the termios fallback, and says so") {
     pty.write("$GPTXT,hello*00\r\n");
     char buffer[64];
     std::size_t n = 0;
-    for (int tries = 0; tries < 20 && n == 0; ++tries) n = port.read_some(buffer, sizeof buffer, std::chrono::milliseconds(50));
+    for (int tries = 0; tries < 20 && n == 0; ++tries)
+        n = port.read_some(buffer, sizeof buffer, std::chrono::milliseconds(50));
     CHECK(std::string(buffer, n) == "$GPTXT,hello*00\r\n");
     port.set_baud(4800);
     CHECK(port.baud() == 4800);
@@ -75,8 +77,8 @@ TEST_CASE("a vanished device is reported as a device error") {
 }
 
 TEST_CASE("what cannot be a serial port is refused with the reason") {
-    CHECK_THROWS_WITH_AS(adapters::SerialPort("/dev/null", 9600), "/dev/null: not a serial port (not a terminal device)",
-                         track::DeviceError);
+    CHECK_THROWS_WITH_AS(adapters::SerialPort("/dev/null", 9600),
+                         "/dev/null: not a serial port (not a terminal device)", track::DeviceError);
     CHECK_THROWS_WITH_AS(adapters::SerialPort("/nonexistent/tty", 9600),
                          "/nonexistent/tty: cannot open: No such file or directory (is the device plugged in? "
                          "'trk ports' lists ports)",
@@ -102,7 +104,8 @@ TEST_CASE("listening recognises NMEA, its talkers and its rate") {
             std::this_thread::sleep_for(std::chrono::milliseconds(100));
         }
     });
-    const adapters::NmeaHeard heard = adapters::listen_for_nmea(port, 4800, std::chrono::milliseconds(1500), false, nullptr);
+    const adapters::NmeaHeard heard =
+        adapters::listen_for_nmea(port, 4800, std::chrono::milliseconds(1500), false, nullptr);
     done = true;
     feeder.join();
     CHECK(heard.is_nmea());

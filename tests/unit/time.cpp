@@ -1,7 +1,7 @@
 // Unit tests of track/time.hpp: civil dates, RFC 3339 out and in.
-#include <doctest/doctest.h>
-
 #include "track/time.hpp"
+
+#include <doctest/doctest.h>
 
 using track::CivilDate;
 
@@ -11,8 +11,8 @@ TEST_CASE("days_from_civil and civil_from_days agree on known days") {
         std::int64_t days;
     };
     const Row rows[] = {
-        {{1970, 1, 1}, 0},       {{1969, 12, 31}, -1},     {{2000, 3, 1}, 11017},  {{2024, 2, 29}, 19782},
-        {{1980, 1, 6}, 3657},    {{2026, 11, 24}, 20781},  {{1600, 1, 1}, -135140}, {{2400, 12, 31}, 157419},
+        {{1970, 1, 1}, 0},    {{1969, 12, 31}, -1},    {{2000, 3, 1}, 11017},   {{2024, 2, 29}, 19782},
+        {{1980, 1, 6}, 3657}, {{2026, 11, 24}, 20781}, {{1600, 1, 1}, -135140}, {{2400, 12, 31}, 157419},
     };
     for (const Row& row : rows) {
         CAPTURE(row.date.year);

@@ -13,10 +13,10 @@
 namespace adapters::nmea {
 
 struct DecoderOptions {
-    std::string asset;                   ///< written on every fix, when not empty
-    std::string device;                  ///< written on every fix ("device" field)
+    std::string asset;                     ///< written on every fix, when not empty
+    std::string device;                    ///< written on every fix ("device" field)
     std::optional<track::CivilDate> date;  ///< date of the first epoch, for logs without RMC/ZDA
-    bool keep_invalid = false;           ///< also emit epochs without a valid fix, as fix "none"
+    bool keep_invalid = false;             ///< also emit epochs without a valid fix, as fix "none"
 };
 
 /// Turns lines of NMEA into fixes, one per receiver epoch.
@@ -79,8 +79,8 @@ private:
     // The epoch being assembled.
     struct EpochData {
         bool open = false;
-        int time_of_day = 0;  ///< ms since midnight
-        int time_rank = -1;   ///< which sentence set it: higher ranks (RMC, GGA) win
+        int time_of_day = 0;      ///< ms since midnight
+        int time_rank = -1;       ///< which sentence set it: higher ranks (RMC, GGA) win
         bool positional = false;  ///< a sentence that could hold a position was seen
         bool valid = false;       ///< the last statement of validity
         int precision = -1;       ///< decimals of the kept position

@@ -16,7 +16,9 @@ public:
     /// The address field: "GPGGA", "PGRMZ".
     [[nodiscard]] std::string_view address() const { return view(0); }
     /// Two-letter talker ("GP", "GN", ...); empty for proprietary sentences.
-    [[nodiscard]] std::string_view talker() const { return proprietary() ? std::string_view() : address().substr(0, 2); }
+    [[nodiscard]] std::string_view talker() const {
+        return proprietary() ? std::string_view() : address().substr(0, 2);
+    }
     /// Sentence formatter ("GGA"); for proprietary sentences the whole address ("PGRMZ").
     [[nodiscard]] std::string_view formatter() const { return proprietary() ? address() : address().substr(2); }
     [[nodiscard]] bool proprietary() const { return address().front() == 'P'; }
@@ -51,9 +53,9 @@ public:
 
     /// Outcome of one candidate.
     enum class Status {
-        sentence,        ///< `out` holds a valid sentence
-        problem,         ///< a damaged candidate; reason() and detail() say why
-        end,             ///< nothing left in the line
+        sentence,  ///< `out` holds a valid sentence
+        problem,   ///< a damaged candidate; reason() and detail() say why
+        end,       ///< nothing left in the line
     };
 
     /// The next candidate of the line.

@@ -75,8 +75,8 @@ private:
 struct NmeaHeard {
     int baud = 0;
     std::size_t bytes = 0;
-    int sentences = 0;  ///< with a valid checksum
-    int damaged = 0;    ///< lines that looked like NMEA but failed their checksum or framing
+    int sentences = 0;                 ///< with a valid checksum
+    int damaged = 0;                   ///< lines that looked like NMEA but failed their checksum or framing
     std::set<std::string> talkers;     ///< GP, GN, ...
     std::set<std::string> formatters;  ///< GGA, RMC, ...
     double epochs_per_second = 0;      ///< from distinct GGA/RMC/GLL times; 0 when unknown
@@ -92,7 +92,7 @@ NmeaHeard listen_for_nmea(SerialPort& port, int baud, std::chrono::milliseconds 
 /// Settings of a SerialSource.
 struct SerialSourceOptions {
     std::string path;
-    int baud = 0;  ///< 0: detect among common_baud_rates
+    int baud = 0;                                   ///< 0: detect among common_baud_rates
     std::chrono::milliseconds detect_window{2500};  ///< listening time per rate when detecting
     const std::atomic<bool>* stop = nullptr;        ///< set by a signal: read() returns 0 soon
     /// One line per state change (opened, lost, reopened) and, when verbose, details.
@@ -123,7 +123,7 @@ private:
     SerialSourceOptions options_;
     std::optional<SerialPort> port_;
     int baud_ = 0;
-    std::string pending_;  ///< bytes received while detecting the rate
+    std::string pending_;                     ///< bytes received while detecting the rate
     std::chrono::milliseconds backoff_{500};  ///< wait before the next reopen attempt
     bool skip_to_newline_ = true;
 };

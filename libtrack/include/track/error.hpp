@@ -9,14 +9,14 @@ namespace track {
 /// Exit statuses of DESIGN.md (BSD sysexits).
 enum class ExitCode : int {
     ok = 0,
-    found = 1,           ///< the command worked and found something (violations, discrepancies)
-    usage = 64,          ///< EX_USAGE: bad command line
-    data = 65,           ///< EX_DATAERR: bad input data (--strict, unusable fence/rule file)
-    no_input = 66,       ///< EX_NOINPUT: an input file is missing or unreadable
-    unavailable = 69,    ///< EX_UNAVAILABLE: device or service unavailable (serial port, gpsd)
-    software = 70,       ///< EX_SOFTWARE: internal error
-    io = 74,             ///< EX_IOERR: an I/O error while reading or writing
-    temp_fail = 75,      ///< EX_TEMPFAIL: try again later (ledger busy)
+    found = 1,         ///< the command worked and found something (violations, discrepancies)
+    usage = 64,        ///< EX_USAGE: bad command line
+    data = 65,         ///< EX_DATAERR: bad input data (--strict, unusable fence/rule file)
+    no_input = 66,     ///< EX_NOINPUT: an input file is missing or unreadable
+    unavailable = 69,  ///< EX_UNAVAILABLE: device or service unavailable (serial port, gpsd)
+    software = 70,     ///< EX_SOFTWARE: internal error
+    io = 74,           ///< EX_IOERR: an I/O error while reading or writing
+    temp_fail = 75,    ///< EX_TEMPFAIL: try again later (ledger busy)
 };
 
 /// Base of every error trk reports: a message for the user and the exit status it maps to.

@@ -11,22 +11,9 @@
 namespace track {
 
 /// Powers of ten that doubles and int64 hold exactly.
-inline constexpr std::int64_t pow10_int[] = {1,
-                                             10,
-                                             100,
-                                             1000,
-                                             10000,
-                                             100000,
-                                             1000000,
-                                             10000000,
-                                             100000000,
-                                             1000000000,
-                                             10000000000,
-                                             100000000000,
-                                             1000000000000,
-                                             10000000000000,
-                                             100000000000000,
-                                             1000000000000000};
+inline constexpr std::int64_t pow10_int[] = {
+    1,         10,         100,         1000,         10000,         100000,         1000000,         10000000,
+    100000000, 1000000000, 10000000000, 100000000000, 1000000000000, 10000000000000, 100000000000000, 1000000000000000};
 
 /// Parses unsigned decimal digits (no sign, no spaces) that fit an int; nullopt otherwise.
 inline std::optional<int> parse_uint(std::string_view text) noexcept {

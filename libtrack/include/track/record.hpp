@@ -37,7 +37,7 @@ struct Fix : RecordBase {
     std::optional<double> hdop;
     std::optional<double> vdop;
     std::optional<double> pdop;
-    std::optional<int> sats;       ///< satellites used in the solution
+    std::optional<int> sats;  ///< satellites used in the solution
     FixMode mode = FixMode::two_d;
     FixQuality quality = FixQuality::unknown;
     std::optional<double> lat_err;  ///< 1-sigma error of lat in metres (NMEA GST)

@@ -39,7 +39,7 @@ void Diagnostics::skipped(const track::Location& where, std::string_view reason,
 
 void Diagnostics::note(std::string_view message) const {
     fmt::print(stderr, "{}{}\n", prefix_, message);
-    std::fflush(stderr);
+    (void)std::fflush(stderr);  // standard error is the last resort: nothing to report to
 }
 
 void Diagnostics::summary() const {

@@ -40,7 +40,9 @@ int show_man_page(const std::string& page) {
             if (status == 0) return 0;
         }
     }
-    std::fwrite(found->text.data(), 1, found->text.size(), stdout);
+    if (std::fwrite(found->text.data(), 1, found->text.size(), stdout) != found->text.size()) {
+        throw track::IoError("cannot write the manual page");
+    }
     return 0;
 }
 

@@ -99,7 +99,7 @@ int main(int argc, char** argv) {
     try {
         return chosen.action();
     } catch (const track::Error& e) {
-        std::fflush(stdout);
+        (void)std::fflush(stdout);  // whatever stdout holds goes first; its failure is moot here
         fmt::print(stderr, "{}: {}\n", prefix, e.what());
         return static_cast<int>(e.code());
     } catch (const std::bad_alloc&) {

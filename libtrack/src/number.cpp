@@ -52,7 +52,7 @@ constexpr char digit_pairs[] =
 // places are a template argument so that splitting whole and fraction divides by a constant
 // (a multiplication) rather than running a 64-bit division for every number written.
 template <int decimals>
-char* write_decimal(char* out, double value, bool trim) noexcept {
+char* write_decimal(char* out, double value, bool trim) {
     constexpr auto scale = static_cast<std::uint64_t>(pow10_int[decimals]);
     const double scaled = value * static_cast<double>(scale);
     if (!(std::fabs(scaled) < integer_path_limit)) {
@@ -88,7 +88,7 @@ char* write_decimal(char* out, double value, bool trim) noexcept {
     return out + width;
 }
 
-char* write_decimal(char* out, double value, int decimals, bool trim) noexcept {
+char* write_decimal(char* out, double value, int decimals, bool trim) {
     switch (decimals) {
         case 0: return write_decimal<0>(out, value, trim);
         case 1: return write_decimal<1>(out, value, trim);
@@ -105,9 +105,9 @@ char* write_decimal(char* out, double value, int decimals, bool trim) noexcept {
 
 }  // namespace
 
-char* write_fixed(char* out, double value, int decimals) noexcept { return write_decimal(out, value, decimals, false); }
+char* write_fixed(char* out, double value, int decimals) { return write_decimal(out, value, decimals, false); }
 
-char* write_rounded(char* out, double value, int decimals) noexcept {
+char* write_rounded(char* out, double value, int decimals) {
     return write_decimal(out, value, decimals, true);
 }
 

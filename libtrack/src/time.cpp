@@ -52,7 +52,7 @@ void put_digits(char* at, std::int64_t value, int width) noexcept {
 
 }  // namespace
 
-char* write_rfc3339(char* out, Millis t) noexcept {
+char* write_rfc3339(char* out, Millis t) {
     std::int64_t days = t / ms_per_day;
     std::int64_t in_day = t % ms_per_day;
     if (in_day < 0) {
@@ -151,7 +151,7 @@ std::optional<Millis> parse_rfc3339(std::string_view text) noexcept {
         const auto oh = fixed_digits(zone, 1, 2);
         const auto om = fixed_digits(zone, 4, 2);
         if (!oh || !om || *oh > 23 || *om > 59) return std::nullopt;
-        offset = (*oh * 60 + *om) * 60'000 * (zone[0] == '+' ? 1 : -1);
+        offset = static_cast<Millis>(*oh * 60 + *om) * 60'000 * (zone[0] == '+' ? 1 : -1);
     } else {
         return std::nullopt;
     }

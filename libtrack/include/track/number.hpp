@@ -78,11 +78,11 @@ std::optional<std::int64_t> parse_int(std::string_view text) noexcept;
 
 /// Writes `value` rounded to exactly `decimals` places (0..9) at `out`: 20.6287983.
 /// Returns the end. Needs room for 32 characters.
-char* write_fixed(char* out, double value, int decimals) noexcept;
+char* write_fixed(char* out, double value, int decimals);
 
 /// Writes `value` rounded to at most `decimals` places (0..9), without trailing zeros:
 /// 0.051, 14.6, 3. Returns the end. Needs room for 32 characters.
-char* write_rounded(char* out, double value, int decimals) noexcept;
+char* write_rounded(char* out, double value, int decimals);
 
 /// Appends like write_fixed / write_rounded.
 void append_fixed(fmt::memory_buffer& out, double value, int decimals);

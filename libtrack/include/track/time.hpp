@@ -34,7 +34,7 @@ CivilDate civil_from_days(std::int64_t days) noexcept;
 bool is_valid_date(CivilDate date) noexcept;
 
 /// Writes `t` as RFC 3339 UTC with milliseconds at `out` (room: 32 bytes); returns the end.
-char* write_rfc3339(char* out, Millis t) noexcept;
+char* write_rfc3339(char* out, Millis t);
 
 /// Appends `t` as RFC 3339 UTC with milliseconds: 2026-11-24T14:03:07.250Z.
 void append_rfc3339(fmt::memory_buffer& out, Millis t);

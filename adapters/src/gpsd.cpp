@@ -103,7 +103,7 @@ struct GpsdWatcher::Impl {
         fix.pdop = finite(data.dop.pdop);
         if (data.satellites_used > 0) fix.sats = data.satellites_used;
         fix.quality = quality_of(data.fix.status);
-        fix.src = address();
+        fix.src = fmt::format("gpsd://{}:{}", options.host, options.port);
         return fix;
     }
 

@@ -2,6 +2,7 @@
 // which Debian's libserialport refuses, so they exercise the termios fallback.
 #include "adapters/serial.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <pty.h>
 #include <string>
@@ -142,5 +143,36 @@ TEST_CASE("a serial source drops a half sentence after opening, not a whole one"
         CHECK(got == epoch);
         stop = true;
         CHECK(source.read(buffer, sizeof buffer) == 0);
+    }
+}
+
+TEST_CASE("libserialport enumerates this machine's ports, sorted, with their transport") {
+    const auto ports = adapters::list_serial_ports();
+    for (std::size_t i = 0; i < ports.size(); ++i) {
+        CAPTURE(ports[i].name);
+        CHECK(ports[i].name.rfind("/dev/", 0) == 0);
+        CHECK((ports[i].transport == "native" || ports[i].transport == "usb" || ports[i].transport == "bluetooth"));
+        CHECK(ports[i].usb_vid.has_value() == (ports[i].transport == "usb" && ports[i].usb_pid.has_value()));
+        if (i > 0) CHECK(ports[i - 1].name < ports[i].name);
+    }
+    MESSAGE("ports found: " << ports.size());
+}
+
+TEST_CASE("a real UART (/dev/ttyS0, where the machine has one) opens through libserialport itself") {
+    const auto ports = adapters::list_serial_ports();
+    const bool listed = std::any_of(ports.begin(), ports.end(), [](const auto& p) { return p.name == "/dev/ttyS0"; });
+    if (!listed || ::access("/dev/ttyS0", R_OK) != 0) {
+        MESSAGE("skipped: no accessible /dev/ttyS0 on this machine");
+        return;
+    }
+    try {
+        adapters::SerialPort port("/dev/ttyS0", 9600);
+        CHECK(port.method() == "libserialport");
+        port.set_baud(4800);
+        char buffer[64];
+        CHECK_NOTHROW(port.read_some(buffer, sizeof buffer, std::chrono::milliseconds(10)));
+    } catch (const track::DeviceError& e) {
+        // A UART node without hardware behind it fails to open: the message must say which.
+        CHECK(std::string(e.what()).rfind("/dev/ttyS0: ", 0) == 0);
     }
 }

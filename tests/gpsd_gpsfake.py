@@ -13,19 +13,14 @@ usage: gpsd_gpsfake.py TRK CAPTURE.log    (exit 77 when gpsfake or the capture i
 import json
 import os
 import shutil
-import signal
 import socket
 import subprocess
 import sys
-import threading
-import time
+
+from harness import Reader, fail, stop_cleanly, wait_for
 
 TOLERANCE = {"lat": 1e-7, "lon": 1e-7, "alt": 0.1, "speed": 0.01, "course": 0.1}
 
-
-def fail(message):
-    print("FAIL:", message)
-    sys.exit(1)
 
 
 def free_port():
@@ -33,14 +28,6 @@ def free_port():
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
 
-
-def wait_for(condition, what, timeout=60.0):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if condition():
-            return
-        time.sleep(0.05)
-    fail(f"timed out waiting for {what}")
 
 
 def listening(port):
@@ -58,15 +45,9 @@ def gpsfake(capture, port):
     # connects within that time (the comparison below fails loudly if it did not).
     process = subprocess.Popen(["gpsfake", "-1", "-q", "-p", "-P", str(port), capture],
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-    wait_for(lambda: listening(port), "gpsfake's gpsd to listen")
+    wait_for(lambda: listening(port), "gpsfake's gpsd to listen", timeout=60)
     return process
 
-
-class Reader:
-    def __init__(self, stream):
-        self.lines = []
-        self.thread = threading.Thread(target=lambda: self.lines.extend(l.rstrip("\n") for l in stream), daemon=True)
-        self.thread.start()
 
 
 def same(ours, theirs):
@@ -99,19 +80,14 @@ def main():
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     out, err = Reader(watcher.stdout), Reader(watcher.stderr)
     first.wait(timeout=120)  # -1: gpsfake ends after one replay, and its gpsd with it
-    wait_for(lambda: any("connection lost; reconnecting" in l for l in err.lines), "trk to notice gpsd left")
+    wait_for(lambda: any("connection lost; reconnecting" in l for l in err.lines), "trk to notice gpsd left", timeout=60)
     got_first = len(out.lines)
 
     second = gpsfake(capture, port)
     wait_for(lambda: any("reconnected" in l for l in err.lines), "trk to reconnect", timeout=30)
     second.wait(timeout=120)
-    wait_for(lambda: len(out.lines) >= 2 * got_first, "the replay's fixes after reconnecting")
-    watcher.send_signal(signal.SIGTERM)
-    status = watcher.wait(timeout=10)
-    out.thread.join(timeout=5)
-    err.thread.join(timeout=5)
-    if status != 0:
-        fail(f"trk read gpsd exited {status} on SIGTERM: {err.lines}")
+    wait_for(lambda: len(out.lines) >= 2 * got_first, "the replay's fixes after reconnecting", timeout=60)
+    stop_cleanly(watcher, out, err)
 
     fixes = [json.loads(l) for l in out.lines]
     if len(fixes) != 2 * len(direct):

@@ -14,17 +14,14 @@ usage: serial_pty.py TRK FIXTURE.nmea     (exit 77 when socat is not installed)
 import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
 import threading
 import time
 
+from harness import Reader, fail, stop_cleanly, wait_for
 
-def fail(message):
-    print("FAIL:", message)
-    sys.exit(1)
 
 
 class VirtualPort:
@@ -54,26 +51,6 @@ class VirtualPort:
                     time.sleep(pause)
 
 
-def wait_for(condition, what, timeout=20.0):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if condition():
-            return
-        time.sleep(0.05)
-    fail(f"timed out waiting for {what}")
-
-
-class Reader:
-    """Collects a process's output lines in a thread."""
-
-    def __init__(self, stream):
-        self.lines = []
-        self.thread = threading.Thread(target=self._run, args=(stream,), daemon=True)
-        self.thread.start()
-
-    def _run(self, stream):
-        for line in stream:
-            self.lines.append(line.rstrip("\n"))
 
 
 def comparable(fix):
@@ -112,12 +89,7 @@ def main():
         port.write(capture, pause=0.0005)
         wait_for(lambda: len(out.lines) >= 2 * len(expected) - 1, "the fixes after reopening")
 
-        trk_run.send_signal(signal.SIGTERM)
-        status = trk_run.wait(timeout=10)
-        out.thread.join(timeout=5)
-        err.thread.join(timeout=5)
-        if status != 0:
-            fail(f"trk exited {status} on SIGTERM; stderr: {err.lines}")
+        stop_cleanly(trk_run, out, err)
         got = [comparable(json.loads(line)) for line in out.lines]
         if got != expected + expected:
             for i, (a, b) in enumerate(zip(got, expected + expected)):

@@ -1,20 +1,10 @@
 // Integer-based fixed-point formatting for hot output paths; fmt for what does not fit.
 #include "track/number.hpp"
 
-#include <charconv>
 #include <cmath>
 #include <cstring>
 
 namespace track {
-
-std::optional<std::int64_t> parse_int(std::string_view text) noexcept {
-    if (!text.empty() && text.front() == '+') text.remove_prefix(1);
-    if (text.empty() || text.front() == '+') return std::nullopt;
-    std::int64_t value = 0;
-    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-    if (ec != std::errc{} || end != text.data() + text.size()) return std::nullopt;
-    return value;
-}
 
 namespace {
 
@@ -109,11 +99,6 @@ char* write_fixed(char* out, double value, int decimals) { return write_decimal(
 
 char* write_rounded(char* out, double value, int decimals) {
     return write_decimal(out, value, decimals, true);
-}
-
-void append_fixed(fmt::memory_buffer& out, double value, int decimals) {
-    char text[32];
-    out.append(text, write_fixed(text, value, decimals));
 }
 
 void append_rounded(fmt::memory_buffer& out, double value, int decimals) {

@@ -51,13 +51,6 @@ TEST_CASE("parse_fixed_point keeps the written precision") {
     CHECK(n->decimals == 5);
 }
 
-TEST_CASE("parse_int") {
-    CHECK(track::parse_int("-12") == -12);
-    CHECK(track::parse_int("+3") == 3);
-    CHECK_FALSE(track::parse_int("3.0").has_value());
-    CHECK_FALSE(track::parse_int("++3").has_value());
-}
-
 TEST_CASE("write_fixed writes exactly the decimals asked for") {
     CHECK(fixed(20.628798333, 7) == "20.6287983");
     CHECK(fixed(-87.06808, 7) == "-87.0680800");

@@ -110,8 +110,6 @@ public:
     explicit SerialSource(SerialSourceOptions options);
     std::size_t read(char* buffer, std::size_t size) override;
     [[nodiscard]] const std::string& name() const override { return options_.path; }
-    /// The rate in use (detected or given).
-    [[nodiscard]] int baud() const { return baud_; }
 
 private:
     void open_first();

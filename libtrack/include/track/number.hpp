@@ -73,9 +73,6 @@ inline std::optional<double> parse_decimal(std::string_view text) noexcept {
     return to_double(*n);
 }
 
-/// Parses a signed decimal integer ("-12", "+3", "7"), the whole text; nullopt otherwise.
-std::optional<std::int64_t> parse_int(std::string_view text) noexcept;
-
 /// Writes `value` rounded to exactly `decimals` places (0..9) at `out`: 20.6287983.
 /// Returns the end. Needs room for 32 characters.
 char* write_fixed(char* out, double value, int decimals);
@@ -84,8 +81,7 @@ char* write_fixed(char* out, double value, int decimals);
 /// 0.051, 14.6, 3. Returns the end. Needs room for 32 characters.
 char* write_rounded(char* out, double value, int decimals);
 
-/// Appends like write_fixed / write_rounded.
-void append_fixed(fmt::memory_buffer& out, double value, int decimals);
+/// Appends like write_rounded.
 void append_rounded(fmt::memory_buffer& out, double value, int decimals);
 
 }  // namespace track

@@ -1,16 +1,14 @@
 // gpsd client on libgps 3.22 (API 11): watch, read TPV, reconnect when the daemon restarts.
 #include "adapters/gpsd.hpp"
 
-#include <algorithm>
 #include <cerrno>
-#include <chrono>
 #include <cmath>
 #include <optional>
-#include <thread>
 
 #include <fmt/format.h>
 #include <gps.h>
 
+#include "adapters/backoff.hpp"
 #include "track/error.hpp"
 
 namespace adapters {
@@ -19,8 +17,6 @@ namespace {
 
 constexpr int wait_us = 250'000;
 constexpr int quiet_polls_before_flush = 2;  // 0.5 s without a report ends an epoch
-constexpr std::chrono::milliseconds first_backoff{500};
-constexpr std::chrono::milliseconds longest_backoff{8000};
 
 track::FixQuality quality_of(int status) {
     using Q = track::FixQuality;
@@ -129,20 +125,16 @@ GpsdWatcher::~GpsdWatcher() { impl_->disconnect(); }
 void GpsdWatcher::run(const std::function<void(const track::Fix&)>& on_fix) {
     Impl& g = *impl_;
     int quiet_polls = 0;
-    auto backoff = first_backoff;
+    Backoff backoff;
     while (!g.stopping()) {
         if (!g.connected) {
-            for (auto waited = std::chrono::milliseconds(0); waited < backoff && !g.stopping();
-                 waited += std::chrono::milliseconds(100)) {
-                std::this_thread::sleep_for(std::chrono::milliseconds(100));
-            }
-            if (g.stopping()) break;
+            if (!backoff.wait(g.options.stop)) break;
             std::string why;
             if (!g.connect(why)) {
-                backoff = std::min(backoff * 2, longest_backoff);
+                backoff.failed();
                 continue;
             }
-            backoff = first_backoff;
+            backoff.succeeded();
             g.status(fmt::format("{}: reconnected", g.address()));
         }
         if (!gps_waiting(&g.data, wait_us)) {

@@ -8,7 +8,6 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <termios.h>
-#include <thread>
 #include <unistd.h>
 #include <utility>
 
@@ -292,8 +291,6 @@ NmeaHeard listen_for_nmea(SerialPort& port, int baud, std::chrono::milliseconds 
 // --- SerialSource -----------------------------------------------------------------------
 
 namespace {
-constexpr std::chrono::milliseconds first_backoff{500};
-constexpr std::chrono::milliseconds longest_backoff{8000};
 constexpr std::chrono::milliseconds poll_slice{200};
 }  // namespace
 
@@ -352,20 +349,14 @@ std::size_t SerialSource::deliver(char* buffer, std::size_t size, const char* da
 }
 
 bool SerialSource::try_reopen() {
-    // Backoff, in slices so that a stop request is honoured within one.
-    auto waited = std::chrono::milliseconds(0);
-    while (waited < backoff_) {
-        if (stopping()) return false;
-        std::this_thread::sleep_for(poll_slice);
-        waited += poll_slice;
-    }
+    if (!backoff_.wait(options_.stop)) return false;
     try {
         port_.emplace(options_.path, baud_);
     } catch (const track::DeviceError&) {
-        backoff_ = std::min(backoff_ * 2, longest_backoff);
+        backoff_.failed();
         return false;
     }
-    backoff_ = first_backoff;
+    backoff_.succeeded();
     skip_to_newline_ = true;
     status(fmt::format("{}: reopened at {} baud", options_.path, baud_));
     return true;

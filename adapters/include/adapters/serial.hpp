@@ -12,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include "adapters/backoff.hpp"
 #include "adapters/byte_source.hpp"
 
 namespace adapters {
@@ -122,7 +123,7 @@ private:
     std::optional<SerialPort> port_;
     int baud_ = 0;
     std::string pending_;                     ///< bytes received while detecting the rate
-    std::chrono::milliseconds backoff_{500};  ///< wait before the next reopen attempt
+    Backoff backoff_;                         ///< wait before the next reopen attempt
     bool skip_to_newline_ = true;
 };
 

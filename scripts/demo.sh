@@ -15,7 +15,7 @@ capture=tests/fixtures/yard-fl07.nmea
 say() { printf '\n\033[1m%s\033[0m\n' "$*" >&2; }
 
 say "1. The capture: NMEA 0183 from FL-07's receiver (first sentences)"
-grep -v '^#' "$capture" | head -n 6
+awk '!/^#/ && shown++ < 6' "$capture"  # one process: 'grep | head' fails under pipefail (SIGPIPE)
 
 say "2. trk read nmea --asset FL-07 $capture   (one fix record per receiver epoch)"
 "$trk" read nmea --asset FL-07 "$capture"
@@ -26,14 +26,17 @@ trap 'kill "$socat_pid" 2>/dev/null; rm -rf "$dir"' EXIT
 socat "pty,raw,echo=0,link=$dir/ttyGPS" "pty,raw,echo=0,link=$dir/receiver" 2>/dev/null &
 socat_pid=$!
 for _ in $(seq 50); do [ -e "$dir/ttyGPS" ] && [ -e "$dir/receiver" ] && break; sleep 0.1; done
-"$trk" read nmea --port "$dir/ttyGPS" --asset FL-07 >"$dir/fixes.jsonl" &
+"$trk" read nmea --port "$dir/ttyGPS" --asset FL-07 -v >"$dir/fixes.jsonl" 2>"$dir/stderr.txt" &
 trk_pid=$!
-sleep 0.5
+# Opening a port drops what was queued before it: talk only once trk listens.
+for _ in $(seq 100); do grep -q "opened with" "$dir/stderr.txt" && break; sleep 0.1; done
 cat "$capture" >"$dir/receiver"
-sleep 2
-kill -TERM "$trk_pid"
-wait "$trk_pid" || true
-echo "trk read nmea --port $dir/ttyGPS: $(wc -l <"$dir/fixes.jsonl") fixes (the file gave $("$trk" read nmea "$capture" 2>/dev/null | wc -l)); last one:"
+expected=$("$trk" read nmea "$capture" 2>/dev/null | wc -l)
+for _ in $(seq 100); do [ "$(wc -l <"$dir/fixes.jsonl")" -ge $((expected - 1)) ] && break; sleep 0.1; done
+kill -TERM "$trk_pid"  # as Ctrl-C would: the last epoch is written, then trk exits 0
+wait "$trk_pid"
+cat "$dir/stderr.txt" >&2
+echo "trk read nmea --port $dir/ttyGPS: $(wc -l <"$dir/fixes.jsonl") fixes (the file gave $expected); last one:"
 tail -n 1 "$dir/fixes.jsonl"
 
 say "Next: 'trk help read' for every option, README.md for the tour."

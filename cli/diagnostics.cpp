@@ -11,27 +11,18 @@
 
 namespace cli {
 
-namespace {
-
-std::string location_text(const track::Location& where) {
-    if (where.line == 0) return std::string(where.source);
-    return fmt::format("{}:{}", where.source, where.line);
-}
-
-}  // namespace
-
 Diagnostics::Diagnostics(std::string command, bool strict, int shown)
     : prefix_("trk " + std::move(command) + ": "), strict_(strict), shown_(shown) {}
 
 void Diagnostics::skipped(const track::Location& where, std::string_view reason, std::string_view detail) {
     const std::string message = detail.empty() ? std::string(reason) : fmt::format("{} ({})", reason, detail);
-    if (strict_) throw track::InputError(location_text(where), message);
+    if (strict_) throw track::InputError(track::to_string(where), message);
     ++total_;
     auto it = by_reason_.find(reason);
     if (it == by_reason_.end()) it = by_reason_.emplace(std::string(reason), 0).first;
     ++it->second;
     if (total_ <= static_cast<std::uint64_t>(shown_)) {
-        fmt::print(stderr, "{}{}: {}\n", prefix_, location_text(where), message);
+        fmt::print(stderr, "{}{}: {}\n", prefix_, track::to_string(where), message);
     } else if (total_ == static_cast<std::uint64_t>(shown_) + 1) {
         fmt::print(stderr, "{}more problems: counted, not shown\n", prefix_);
     }

@@ -1,4 +1,4 @@
-// `trk read nmea|gpsd`: device output (NMEA logs, serial ports, a gpsd daemon) to fix records.
+// `trk read`: device output to records. nmea and gpsd live here; rfid, csv and jsonl in read_*.cpp.
 #include <memory>
 #include <optional>
 #include <string>
@@ -13,6 +13,7 @@
 #include "command.hpp"
 #include "diagnostics.hpp"
 #include "output.hpp"
+#include "read.hpp"
 #include "signals.hpp"
 #include "track/json.hpp"
 #include "track/number.hpp"
@@ -100,8 +101,12 @@ int run_nmea(const NmeaOptions& o) {
         total.no_fix += c.no_fix;
     };
     if (!o.port.empty()) {
-        adapters::SerialSource port({o.port, o.baud_rate, std::chrono::milliseconds(2500), &stop,
-                                     [&diagnostics](std::string_view m) { diagnostics.note(m); }, o.verbose});
+        adapters::SerialSource port({.path = o.port,
+                                     .baud = o.baud_rate,
+                                     .detect_window = std::chrono::milliseconds(2500),
+                                     .stop = &stop,
+                                     .on_status = [&diagnostics](std::string_view m) { diagnostics.note(m); },
+                                     .verbose = o.verbose});
         add(decode(port, o, diagnostics, out));
     } else {
         // Open every file first: a missing one stops the run before any output.
@@ -142,7 +147,8 @@ int run_gpsd(const GpsdOptions& o) {
 }  // namespace
 
 void add_read_command(CLI::App& trk, Invocation& chosen) {
-    auto* read = trk.add_subcommand("read", "Turn device output into records: GPS fixes from NMEA or gpsd");
+    auto* read = trk.add_subcommand(
+        "read", "Turn device output into records: GPS fixes (NMEA, gpsd), RFID reads, sensor readings (CSV, JSON Lines)");
     read->require_subcommand(1);
 
     auto nmea_options = std::make_shared<NmeaOptions>();
@@ -177,6 +183,9 @@ void add_read_command(CLI::App& trk, Invocation& chosen) {
     gpsd->callback([gpsd_options, &chosen] {
         chosen = {"read gpsd", [gpsd_options] { return run_gpsd(*gpsd_options); }};
     });
+
+    add_read_rfid_command(*read, chosen);
+    add_read_record_commands(*read, chosen);
 }
 
 }  // namespace cli

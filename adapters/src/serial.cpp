@@ -245,6 +245,22 @@ std::size_t SerialPort::read_some(char* buffer, std::size_t size, std::chrono::m
     throw track::DeviceError(fmt::format("{}: read failed: {}", path_, std::strerror(errno)));
 }
 
+void SerialPort::write(std::string_view bytes) {
+    while (!bytes.empty()) {
+        pollfd p{fd_, POLLOUT, 0};
+        const int ready = ::poll(&p, 1, 1000);
+        if (ready < 0 && errno == EINTR) continue;
+        if (ready <= 0) throw track::DeviceError(fmt::format("{}: the device does not take data", path_));
+        if ((p.revents & POLLOUT) == 0) throw track::DeviceError(fmt::format("{}: device hung up", path_));
+        const ssize_t n = ::write(fd_, bytes.data(), bytes.size());
+        if (n < 0) {
+            if (errno == EAGAIN || errno == EINTR) continue;
+            throw track::DeviceError(fmt::format("{}: write failed: {}", path_, std::strerror(errno)));
+        }
+        bytes.remove_prefix(static_cast<std::size_t>(n));
+    }
+}
+
 NmeaHeard listen_for_nmea(SerialPort& port, int baud, std::chrono::milliseconds duration, bool until_sure,
                           const std::atomic<bool>* stop) {
     if (port.baud() != baud) port.set_baud(baud);
@@ -302,10 +318,11 @@ void SerialSource::status(std::string_view message) const {
 
 void SerialSource::open_first() {
     if (options_.baud > 0) {
-        port_.emplace(options_.path, options_.baud);
+        port_.emplace(options_.path, options_.baud, !options_.on_open_write.empty());
         baud_ = options_.baud;
         if (options_.verbose)
             status(fmt::format("{}: opened at {} baud with {}", options_.path, baud_, port_->method()));
+        opened();
         return;
     }
     port_.emplace(options_.path, common_baud_rates[0]);
@@ -333,6 +350,21 @@ void SerialSource::open_first() {
                     options_.path, tried, options_.detect_window.count()));
 }
 
+void SerialSource::opened() {
+    skip_to_newline_ = options_.skip_partial_line;
+    if (!options_.on_open_write.empty()) port_->write(options_.on_open_write);
+}
+
+bool SerialSource::write(std::string_view bytes) noexcept {
+    if (!port_) return false;
+    try {
+        port_->write(bytes);
+        return true;
+    } catch (const track::DeviceError&) {
+        return false;
+    }
+}
+
 std::size_t SerialSource::deliver(char* buffer, std::size_t size, const char* data, std::size_t n) {
     if (skip_to_newline_ && n > 0 && (data[0] == '$' || data[0] == '!')) skip_to_newline_ = false;
     if (skip_to_newline_) {
@@ -351,13 +383,14 @@ std::size_t SerialSource::deliver(char* buffer, std::size_t size, const char* da
 bool SerialSource::try_reopen() {
     if (!backoff_.wait(options_.stop)) return false;
     try {
-        port_.emplace(options_.path, baud_);
+        port_.emplace(options_.path, baud_, !options_.on_open_write.empty());
+        opened();
     } catch (const track::DeviceError&) {
+        port_.reset();
         backoff_.failed();
         return false;
     }
     backoff_.succeeded();
-    skip_to_newline_ = true;
     status(fmt::format("{}: reopened at {} baud", options_.path, baud_));
     return true;
 }
@@ -381,7 +414,10 @@ std::size_t SerialSource::read(char* buffer, std::size_t size) {
             port_.reset();
             continue;
         }
-        if (n == 0) continue;
+        if (n == 0) {
+            if (options_.on_idle) options_.on_idle();
+            continue;
+        }
         if (const std::size_t kept = deliver(buffer, size, buffer, n); kept > 0) return kept;
     }
 }

@@ -162,6 +162,9 @@ public:
         p_ = write_rfc3339(p_, t);
         *p_++ = '"';
     }
+    void time(std::string_view name, const std::optional<Millis>& t) {
+        if (t) time(name, *t);
+    }
     void string(std::string_view name, std::string_view value) {
         if (value.empty()) return;
         key(name);
@@ -238,13 +241,18 @@ void append_json(fmt::memory_buffer& out, const Fix& fix) {
 void append_json(fmt::memory_buffer& out, const Read& read) {
     ObjectWriter w(out, "read", {read.asset, read.epc, read.uri, read.reader, read.src}, read.extra);
     w.time("time", read.time);
+    w.time("last", read.last);
+    if (read.clock != ReadClock::unknown) w.string("clock", to_string(read.clock));
     w.string("asset", read.asset);
     w.string("epc", read.epc);
     w.string("uri", read.uri);
     w.string("reader", read.reader);
     w.integer("antenna", read.antenna);
     w.rounded("rssi", read.rssi, 1);
+    w.rounded("rssi_raw", read.rssi_raw, 2);
     w.integer("count", read.count);
+    w.integer("frequency", read.frequency);
+    w.integer("phase", read.phase);
     w.finish(read);
 }
 
@@ -373,7 +381,17 @@ bool assign(Read& r, const Member& m) {
     else if (k == "reader") r.reader = m.string();
     else if (k == "antenna") r.antenna = m.optional_int();
     else if (k == "rssi") r.rssi = m.optional_number();
+    else if (k == "rssi_raw") r.rssi_raw = m.optional_number();
     else if (k == "count") r.count = m.optional_int();
+    else if (k == "frequency") r.frequency = m.optional_int();
+    else if (k == "phase") r.phase = m.optional_int();
+    else if (k == "last") {
+        if (!m.is_null()) r.last = m.time();
+    } else if (k == "clock") {
+        const auto clock = read_clock_from_string(m.string());
+        if (!clock) m.fail("\"reader\" or \"arrival\"");
+        r.clock = *clock;
+    }
     else return assign_base(r, m);
     return true;
 }
@@ -489,6 +507,9 @@ constexpr std::pair<FixQuality, std::string_view> quality_names[] = {{FixQuality
                                                                      {FixQuality::manual, "manual"},
                                                                      {FixQuality::simulated, "simulated"}};
 
+constexpr std::pair<ReadClock, std::string_view> clock_names[] = {{ReadClock::reader, "reader"},
+                                                                  {ReadClock::arrival, "arrival"}};
+
 template <typename Enum, std::size_t N>
 std::string_view name_of(const std::pair<Enum, std::string_view> (&table)[N], Enum value) noexcept {
     for (const auto& [e, name] : table) {
@@ -513,5 +534,7 @@ std::optional<FixMode> fix_mode_from_string(std::string_view text) noexcept { re
 std::optional<FixQuality> fix_quality_from_string(std::string_view text) noexcept {
     return value_of(quality_names, text);
 }
+std::string_view to_string(ReadClock clock) noexcept { return name_of(clock_names, clock); }
+std::optional<ReadClock> read_clock_from_string(std::string_view text) noexcept { return value_of(clock_names, text); }
 
 }  // namespace track

@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include <climits>
+#include <cmath>
 
 #include "track/number.hpp"
 
@@ -120,7 +121,10 @@ std::optional<CivilDate> parse_date(std::string_view text) noexcept {
     return date;
 }
 
-std::optional<Millis> parse_rfc3339(std::string_view text) noexcept {
+namespace {
+
+// RFC 3339 and, when `basic_offset`, the ISO 8601 offsets without a colon (+0200, -07).
+std::optional<Millis> parse_date_time(std::string_view text, bool basic_offset) noexcept {
     if (text.size() < 20) return std::nullopt;
     const auto date = parse_date(text.substr(0, 10));
     if (!date || (text[10] != 'T' && text[10] != 't' && text[10] != ' ')) return std::nullopt;
@@ -143,19 +147,47 @@ std::optional<Millis> parse_rfc3339(std::string_view text) noexcept {
         }
         if (pos == start) return std::nullopt;
     }
-    Millis offset = 0;
     const std::string_view zone = text.substr(pos);
+    std::optional<int> oh;
+    std::optional<int> om = 0;
     if (zone == "Z" || zone == "z") {
-        offset = 0;
+        oh = 0;
     } else if (zone.size() == 6 && (zone[0] == '+' || zone[0] == '-') && zone[3] == ':') {
-        const auto oh = fixed_digits(zone, 1, 2);
-        const auto om = fixed_digits(zone, 4, 2);
-        if (!oh || !om || *oh > 23 || *om > 59) return std::nullopt;
-        offset = static_cast<Millis>(*oh * 60 + *om) * 60'000 * (zone[0] == '+' ? 1 : -1);
-    } else {
-        return std::nullopt;
+        oh = fixed_digits(zone, 1, 2);
+        om = fixed_digits(zone, 4, 2);
+    } else if (basic_offset && (zone.size() == 5 || zone.size() == 3) && (zone[0] == '+' || zone[0] == '-')) {
+        oh = fixed_digits(zone, 1, 2);
+        if (zone.size() == 5) om = fixed_digits(zone, 3, 2);
     }
+    if (!oh || !om || *oh > 23 || *om > 59) return std::nullopt;
+    const Millis offset = static_cast<Millis>(*oh * 60 + *om) * 60'000 * (zone[0] == '-' ? -1 : 1);
     return days_from_civil(*date) * ms_per_day + ((*hh * 60 + *mm) * 60 + *ss) * ms_per_second + frac - offset;
+}
+
+}  // namespace
+
+std::optional<Millis> parse_rfc3339(std::string_view text) noexcept { return parse_date_time(text, false); }
+
+std::optional<Millis> parse_iso8601(std::string_view text) noexcept { return parse_date_time(text, true); }
+
+std::optional<Millis> parse_duration(std::string_view text) noexcept {
+    struct Unit {
+        std::string_view suffix;
+        Millis scale;
+    };
+    static constexpr Unit units[] = {{"ms", 1}, {"s", 1000}, {"m", 60'000}, {"h", 3'600'000}, {"d", 86'400'000}};
+    if (text == "0") return 0;
+    for (const Unit& unit : units) {
+        if (text.size() <= unit.suffix.size() || !text.ends_with(unit.suffix)) continue;
+        const std::string_view number = text.substr(0, text.size() - unit.suffix.size());
+        if (number.back() < '0' || number.back() > '9') continue;  // "ms" must not match as "m" + "s"
+        const auto value = parse_fixed_point(number);
+        if (!value || value->mantissa < 0) return std::nullopt;
+        const double ms = to_double(*value) * static_cast<double>(unit.scale);
+        if (ms > 1e15) return std::nullopt;
+        return static_cast<Millis>(std::llround(ms));
+    }
+    return std::nullopt;
 }
 
 }  // namespace track

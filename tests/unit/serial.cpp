@@ -135,7 +135,8 @@ TEST_CASE("a serial source drops a half sentence after opening, not a whole one"
         ::close(pty.slave);
         pty.slave = -1;
         std::atomic<bool> stop{false};
-        adapters::SerialSource source({pty.path, 9600, std::chrono::milliseconds(100), &stop, {}, false});
+        adapters::SerialSource source(
+            {.path = pty.path, .baud = 9600, .detect_window = std::chrono::milliseconds(100), .stop = &stop});
         pty.write(whole_first ? epoch : "45.4,M,46.9,M,,*5A\r\n" + epoch);
         std::string got;
         char buffer[256];

@@ -63,6 +63,10 @@ public:
     /// Throws track::DeviceError when the device is gone (unplugged, hung up).
     std::size_t read_some(char* buffer, std::size_t size, std::chrono::milliseconds timeout);
 
+    /// Writes all of `bytes` (the port must be open read-write), waiting up to a second for
+    /// room. Throws track::DeviceError when the device is gone or does not drain.
+    void write(std::string_view bytes);
+
 private:
     void close() noexcept;
     std::string path_;
@@ -97,8 +101,17 @@ struct SerialSourceOptions {
     std::chrono::milliseconds detect_window{2500};  ///< listening time per rate when detecting
     const std::atomic<bool>* stop = nullptr;        ///< set by a signal: read() returns 0 soon
     /// One line per state change (opened, lost, reopened) and, when verbose, details.
-    std::function<void(std::string_view)> on_status;
+    std::function<void(std::string_view)> on_status = {};
     bool verbose = false;
+    /// After each (re)open, drop bytes up to the first line ending (the tail of a line sent
+    /// before the port was open). Off for binary protocols, whose decoders resynchronise.
+    bool skip_partial_line = true;
+    /// Written to the device after each (re)open (a reader's start-inventory command);
+    /// empty: the port is opened read-only and nothing is written.
+    std::string on_open_write = {};
+    /// Called each time a poll slice (200 ms) passes without a byte: the place to flush
+    /// what waits on time rather than on input.
+    std::function<void()> on_idle = {};
 };
 
 /// A serial port as a stream of bytes. The first open failing is an error (DeviceError);
@@ -111,9 +124,13 @@ public:
     explicit SerialSource(SerialSourceOptions options);
     std::size_t read(char* buffer, std::size_t size) override;
     [[nodiscard]] const std::string& name() const override { return options_.path; }
+    /// Writes `bytes` to the device if it is open (a stop command on the way out); false
+    /// when it is not open or the write failed.
+    bool write(std::string_view bytes) noexcept;
 
 private:
     void open_first();
+    void opened();
     bool try_reopen();
     void status(std::string_view message) const;
     std::size_t deliver(char* buffer, std::size_t size, const char* data, std::size_t n);

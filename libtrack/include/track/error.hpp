@@ -38,7 +38,12 @@ struct UsageError : Error {
 /// Input data is unusable: `where` is "file:line" (or empty), the message says why (exit 65).
 struct InputError : Error {
     InputError(const std::string& where, const std::string& reason)
-        : Error(ExitCode::data, where.empty() ? reason : where + ": " + reason) {}
+        : Error(ExitCode::data, where.empty() ? reason : where + ": " + reason), reason_(reason) {}
+    /// The message without the place.
+    [[nodiscard]] const std::string& reason() const noexcept { return reason_; }
+
+private:
+    std::string reason_;
 };
 
 /// An input file cannot be opened (exit 66).

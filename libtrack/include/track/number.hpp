@@ -26,6 +26,19 @@ inline std::optional<int> parse_uint(std::string_view text) noexcept {
     return value;
 }
 
+/// Parses unsigned decimal digits (no sign, no spaces) that fit 64 bits; nullopt otherwise.
+inline std::optional<std::uint64_t> parse_uint64(std::string_view text) noexcept {
+    if (text.empty() || text.size() > 20) return std::nullopt;
+    std::uint64_t value = 0;
+    for (const char c : text) {
+        if (c < '0' || c > '9') return std::nullopt;
+        const auto digit = static_cast<std::uint64_t>(c - '0');
+        if (value > (UINT64_MAX - digit) / 10) return std::nullopt;
+        value = value * 10 + digit;
+    }
+    return value;
+}
+
 /// A decimal number as written: value = mantissa / 10^decimals, exactly.
 struct FixedPoint {
     std::int64_t mantissa = 0;

@@ -45,14 +45,23 @@ struct Fix : RecordBase {
     std::optional<double> alt_err;  ///< 1-sigma error of alt in metres (NMEA GST)
 };
 
-/// One RFID sighting of a tag (a window of raw reads by one antenna).
+/// Which clock a read's times come from.
+enum class ReadClock { unknown, reader, arrival };
+
+/// One RFID sighting of a tag: the raw reads of one epc by one reader antenna within a
+/// window. `time` is the first raw read, `last` the last one.
 struct Read : RecordBase {
-    std::string epc;     ///< EPC as upper-case hex
-    std::string uri;     ///< decoded pure identity (urn:epc:id:...), when a known scheme
-    std::string reader;  ///< reader id
+    std::optional<Millis> last;  ///< time of the last raw read, when later than `time`
+    ReadClock clock = ReadClock::unknown;  ///< the reader's timestamps, or when trk received them
+    std::string epc;             ///< EPC as upper-case hex
+    std::string uri;             ///< urn:epc:id:... when a known GS1 scheme, else urn:epc:raw:...
+    std::string reader;          ///< reader id
     std::optional<int> antenna;
-    std::optional<double> rssi;  ///< dBm
-    std::optional<int> count;    ///< raw reads merged into this sighting
+    std::optional<double> rssi;      ///< peak of the raw reads, dBm
+    std::optional<double> rssi_raw;  ///< the reader's own peak value, where its dBm conversion is vendor-specific
+    std::optional<int> count;        ///< raw reads merged into this sighting
+    std::optional<int> frequency;    ///< carrier of the peak read, kHz
+    std::optional<int> phase;        ///< backscatter phase of the peak read, degrees
 };
 
 /// One sensor measurement of an asset's condition.
@@ -81,9 +90,13 @@ using Record = std::variant<Fix, Read, Reading, Event, OpaqueRecord>;
 std::string_view to_string(FixMode mode) noexcept;
 /// "gps", "dgps", "pps", "rtk", "float", "estimated", "manual", "simulated", "unknown".
 std::string_view to_string(FixQuality quality) noexcept;
+/// "reader", "arrival" or "unknown".
+std::string_view to_string(ReadClock clock) noexcept;
 /// The mode named by to_string(FixMode); nullopt for any other text.
 std::optional<FixMode> fix_mode_from_string(std::string_view text) noexcept;
 /// The quality named by to_string(FixQuality); nullopt for any other text.
 std::optional<FixQuality> fix_quality_from_string(std::string_view text) noexcept;
+/// The clock named by to_string(ReadClock), "unknown" excepted; nullopt for any other text.
+std::optional<ReadClock> read_clock_from_string(std::string_view text) noexcept;
 
 }  // namespace track

@@ -46,6 +46,14 @@ std::string format_rfc3339(Millis t);
 /// accepted); fractions beyond milliseconds are truncated. nullopt when not a valid time.
 std::optional<Millis> parse_rfc3339(std::string_view text) noexcept;
 
+/// Parses RFC 3339 as parse_rfc3339 does, and also the ISO 8601 offsets readers write
+/// without a colon ("2021-03-22T16:47:38.330-0700", "...+02").
+std::optional<Millis> parse_iso8601(std::string_view text) noexcept;
+
+/// Parses a duration: a non-negative decimal number with a unit, ms, s, m, h or d
+/// ("500ms", "1.5s", "15m", "7d"), or a bare "0". nullopt when malformed.
+std::optional<Millis> parse_duration(std::string_view text) noexcept;
+
 /// Parses a calendar date YYYY-MM-DD; nullopt when malformed or not a real day.
 std::optional<CivilDate> parse_date(std::string_view text) noexcept;
 

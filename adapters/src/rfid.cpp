@@ -1,0 +1,159 @@
+// Reader formats by name, EPC text, and the deduplicator that turns raw tag reports into reads.
+#include "adapters/rfid.hpp"
+
+#include <utility>
+
+#include "rfid_formats.hpp"
+#include "track/epc.hpp"
+
+namespace adapters::rfid {
+
+namespace {
+
+constexpr std::pair<Format, std::string_view> format_names[] = {
+    {Format::text, "text"},     {Format::uhf_bb, "uhf-bb"}, {Format::thingmagic, "thingmagic"},
+    {Format::impinj, "impinj"}, {Format::zebra, "zebra"},   {Format::llrp_csv, "llrp-csv"}};
+
+}  // namespace
+
+std::string_view to_string(Format format) noexcept {
+    for (const auto& [f, name] : format_names) {
+        if (f == format) return name;
+    }
+    return "?";
+}
+
+std::optional<Format> format_from_string(std::string_view name) noexcept {
+    for (const auto& [f, n] : format_names) {
+        if (n == name) return f;
+    }
+    return std::nullopt;
+}
+
+bool is_serial(Format format) noexcept {
+    return format == Format::text || format == Format::uhf_bb || format == Format::thingmagic;
+}
+
+std::unique_ptr<FormatDecoder> make_decoder(Format format, track::ProblemSink& problems, ReportSink sink) {
+    switch (format) {
+    case Format::text: return make_text_decoder(problems, std::move(sink));
+    case Format::uhf_bb: return make_uhf_bb_decoder(problems, std::move(sink));
+    case Format::thingmagic: return make_thingmagic_decoder(problems, std::move(sink));
+    case Format::impinj: return make_impinj_decoder(problems, std::move(sink));
+    case Format::zebra: return make_zebra_decoder(problems, std::move(sink));
+    case Format::llrp_csv: return make_llrp_csv_decoder(problems, std::move(sink));
+    }
+    return nullptr;
+}
+
+std::string_view normalize_epc(std::string_view text, std::string& out) {
+    if (text.size() > 2 && text[0] == '0' && (text[1] == 'x' || text[1] == 'X')) text.remove_prefix(2);
+    if (text.empty()) return "empty";
+    if (text.size() > max_epc_hex_digits) return "longer than 496 bits";
+    out.resize(text.size());
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        const char c = text[i];
+        if ((c >= '0' && c <= '9') || (c >= 'A' && c <= 'F')) out[i] = c;
+        else if (c >= 'a' && c <= 'f') out[i] = static_cast<char>(c - 'a' + 'A');
+        else return "not hex";
+    }
+    // Tags store the EPC in 16-bit words.
+    if (text.size() % 4 != 0) return "not a whole number of 16-bit words";
+    return {};
+}
+
+// ---------------------------------------------------------------------------------------
+// Deduplicator
+
+Deduplicator::Deduplicator(track::Millis window, std::string reader, Sink sink)
+    : window_(window), reader_(std::move(reader)), sink_(std::move(sink)) {}
+
+void Deduplicator::add(const TagReport& report, track::Millis arrival) {
+    ++reports_;
+    const track::Millis t = report.time.value_or(arrival);
+    while (!pending_.empty() && pending_.front().read.time + window_ <= t) write_front();
+
+    const std::string& reader = report.reader.empty() ? reader_ : report.reader;
+    make_key(report.epc, reader, report.antenna);
+
+    if (window_ > 0) {
+        if (const auto it = open_.find(key_); it != open_.end()) {
+            Sighting& s = pending_[it->second - first_index_];
+            if (t < s.read.time + window_) {
+                track::Read& read = s.read;
+                *read.count += report.count;
+                if (t < read.time) read.time = t;  // reports out of order within the window
+                if (t > read.last.value_or(read.time)) read.last = t;
+                const bool stronger = report.rssi ? !read.rssi || *report.rssi > *read.rssi
+                                                  : !read.rssi && report.rssi_raw &&
+                                                        (!read.rssi_raw || *report.rssi_raw > *read.rssi_raw);
+                if (stronger) {
+                    read.rssi = report.rssi;
+                    read.rssi_raw = report.rssi_raw;
+                    read.frequency = report.frequency;
+                    read.phase = report.phase;
+                }
+                return;
+            }
+            // Its window has passed but older sightings hold it back: it takes no more.
+            s.open = false;
+            open_.erase(it);
+        }
+    }
+
+    Sighting& s = pending_.emplace_back();
+    track::Read& read = s.read;
+    read.time = t;
+    read.clock = report.time ? track::ReadClock::reader : track::ReadClock::arrival;
+    read.src = track::to_string(report.where);
+    read.epc = report.epc;
+    read.reader = reader;
+    read.antenna = report.antenna;
+    read.rssi = report.rssi;
+    read.rssi_raw = report.rssi_raw;
+    read.count = report.count;
+    read.frequency = report.frequency;
+    read.phase = report.phase;
+    s.arrival = arrival;
+    if (window_ == 0) {
+        write_front();
+        return;
+    }
+    open_.emplace(key_, first_index_ + pending_.size() - 1);
+}
+
+void Deduplicator::expire(track::Millis now) {
+    while (!pending_.empty() && pending_.front().arrival + window_ <= now) write_front();
+}
+
+void Deduplicator::finish() {
+    while (!pending_.empty()) write_front();
+}
+
+void Deduplicator::write_front() {
+    Sighting& s = pending_.front();
+    if (s.open && window_ > 0) {
+        make_key(s.read.epc, s.read.reader, s.read.antenna);
+        open_.erase(key_);
+    }
+    emit(s);
+    pending_.pop_front();
+    ++first_index_;
+}
+
+void Deduplicator::make_key(const std::string& epc, const std::string& reader, const std::optional<int>& antenna) {
+    key_.assign(epc);
+    key_ += '\0';
+    key_ += reader;
+    key_ += '\0';
+    if (antenna) key_ += std::to_string(*antenna);
+}
+
+void Deduplicator::emit(Sighting& sighting) {
+    track::Read& read = sighting.read;
+    if (track::epc::decode(read.epc, identity_)) read.uri = identity_.pure_uri;
+    ++records_;
+    sink_(read);
+}
+
+}  // namespace adapters::rfid

@@ -1,0 +1,163 @@
+// `trk read csv` (data-logger exports to reading records) and `trk read jsonl` (other
+// tools' records, checked and brought to canonical form).
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "adapters/byte_source.hpp"
+#include "adapters/sensor_csv.hpp"
+#include "diagnostics.hpp"
+#include "output.hpp"
+#include "read.hpp"
+#include "signals.hpp"
+#include "track/json.hpp"
+#include "track/validate.hpp"
+
+namespace cli {
+
+namespace {
+
+// A record line is longer than a sentence, but no record needs this much.
+constexpr std::size_t max_record_line = 1 << 20;
+
+struct CsvOptions {
+    std::vector<std::string> files;
+    std::vector<std::string> map;
+    std::vector<std::string> units;
+    std::string asset;
+    std::string device;
+    std::string utc_offset;
+    bool strict = false;
+    adapters::SensorCsvOptions parsed;  ///< filled by check()
+};
+
+struct JsonlOptions {
+    std::vector<std::string> files;
+    bool strict = false;
+};
+
+// Splits "k=v,k=v" items (the option may also be repeated) into `into`.
+void parse_pairs(const std::vector<std::string>& items, std::string_view option,
+                 std::map<std::string, std::string, std::less<>>& into) {
+    for (const std::string& item : items) {
+        std::size_t start = 0;
+        while (start <= item.size()) {
+            const std::size_t comma = std::min(item.find(',', start), item.size());
+            const std::string_view pair = std::string_view(item).substr(start, comma - start);
+            const std::size_t eq = pair.find('=');
+            if (eq == std::string_view::npos || eq == 0 || eq + 1 == pair.size()) {
+                throw track::UsageError(fmt::format("{}: '{}' is not NAME=VALUE", option, pair));
+            }
+            into[std::string(pair.substr(0, eq))] = std::string(pair.substr(eq + 1));
+            start = comma + 1;
+        }
+    }
+}
+
+void check(CsvOptions& o) {
+    parse_pairs(o.map, "--map", o.parsed.columns);
+    parse_pairs(o.units, "--unit", o.parsed.units);
+    o.parsed.asset = o.asset;
+    o.parsed.device = o.device;
+    if (!o.utc_offset.empty()) {
+        // "+01:00" is the offset of a time written "2026-11-24T15:00:00+01:00".
+        const auto probe = track::parse_rfc3339("1970-01-01T00:00:00" + o.utc_offset);
+        if (!probe || o.utc_offset == "Z") {
+            throw track::UsageError(fmt::format("--utc-offset: '{}' is not an offset like +01:00", o.utc_offset));
+        }
+        o.parsed.utc_offset = -*probe;
+    }
+    if (o.files.empty()) o.files.emplace_back("-");
+}
+
+// Opens every file first, so that a missing one stops the run before any output.
+std::vector<std::unique_ptr<adapters::FileSource>> open_all(const std::vector<std::string>& files) {
+    const std::atomic<bool>& stop = stop_on_signals();
+    std::vector<std::unique_ptr<adapters::FileSource>> sources;
+    for (const std::string& path : files) sources.push_back(std::make_unique<adapters::FileSource>(path, &stop));
+    return sources;
+}
+
+int run_csv(const CsvOptions& o) {
+    Diagnostics diagnostics("read csv", o.strict);
+    Output out;
+    adapters::SensorCsvReader reader(o.parsed, diagnostics, [&out](const track::Reading& reading) {
+        track::append_json(out.buffer(), reading);
+        out.maybe_flush();
+    });
+    for (auto& source : open_all(o.files)) reader.run(*source);
+    out.flush();
+    diagnostics.summary();
+    return 0;
+}
+
+int run_jsonl(const JsonlOptions& o) {
+    Diagnostics diagnostics("read jsonl", o.strict);
+    Output out;
+    track::RecordParser parser;
+    for (auto& source : open_all(o.files)) {
+        adapters::LineReader lines(*source, max_record_line, [&out] { out.flush(); });
+        adapters::Line line;
+        while (lines.next(line)) {
+            const track::Location where{source->name(), line.number};
+            if (line.overlong) {
+                diagnostics.skipped(where, "line too long", fmt::format("over {} bytes", max_record_line));
+                continue;
+            }
+            if (line.text.find_first_not_of(" \t\r") == std::string_view::npos) continue;
+            try {
+                track::Record record = parser.parse(line.text, track::to_string(where));
+                if (const std::string why = track::validate(record); !why.empty()) {
+                    diagnostics.skipped(where, "invalid record", why);
+                    continue;
+                }
+                track::append_json(out.buffer(), record);
+                out.maybe_flush();
+            } catch (const track::InputError& e) {
+                diagnostics.skipped(where, "bad record", e.reason());
+            }
+        }
+    }
+    out.flush();
+    diagnostics.summary();
+    return 0;
+}
+
+}  // namespace
+
+void add_read_record_commands(CLI::App& read, Invocation& chosen) {
+    auto csv_options = std::make_shared<CsvOptions>();
+    CsvOptions& c = *csv_options;
+    auto* csv = read.add_subcommand("csv", "Read data-logger CSV exports; write one reading record per measurement");
+    csv->add_option("FILE", c.files, "CSV files with a header line; '-' or none: standard input");
+    csv->add_option("--map", c.map,
+                    "Which column holds what: time=COL, asset=COL, device=COL, metric=COL, value=COL, unit=COL, "
+                    "or METRIC=COL for a column per metric (comma-separated or repeated)")
+        ->type_name("NAME=COLUMN,...");
+    csv->add_option("--unit", c.units, "Unit of a metric, over the built-in ones (temperature=Cel, humidity=%, ...)")
+        ->type_name("METRIC=UNIT,...");
+    csv->add_option("--asset", c.asset, "Asset of every reading, when no column names it")->type_name("ID");
+    csv->add_option("--device", c.device, "Device of every reading, when no column names it")->type_name("ID");
+    csv->add_option("--utc-offset", c.utc_offset, "Offset of times written without a zone (default: they are UTC)")
+        ->type_name("+HH:MM");
+    csv->add_flag("--strict", c.strict, "Stop at the first bad row with exit status 65");
+    csv->callback([csv_options, &chosen] {
+        check(*csv_options);
+        chosen = {"read csv", [csv_options] { return run_csv(*csv_options); }};
+    });
+
+    auto jsonl_options = std::make_shared<JsonlOptions>();
+    JsonlOptions& j = *jsonl_options;
+    auto* jsonl = read.add_subcommand(
+        "jsonl", "Read records other tools wrote (JSON Lines); check them and write them in canonical form");
+    jsonl->add_option("FILE", j.files, "JSON Lines files; '-' or none: standard input");
+    jsonl->add_flag("--strict", j.strict, "Stop at the first bad record with exit status 65");
+    jsonl->callback([jsonl_options, &chosen] {
+        if (jsonl_options->files.empty()) jsonl_options->files.emplace_back("-");
+        chosen = {"read jsonl", [jsonl_options] { return run_jsonl(*jsonl_options); }};
+    });
+}
+
+}  // namespace cli

@@ -1,0 +1,215 @@
+// `trk read rfid`: RFID reader output (captured files or a serial reader) to read records.
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "adapters/byte_source.hpp"
+#include "adapters/rfid.hpp"
+#include "adapters/serial.hpp"
+#include "diagnostics.hpp"
+#include "output.hpp"
+#include "read.hpp"
+#include "signals.hpp"
+#include "track/json.hpp"
+#include "track/number.hpp"
+
+namespace cli {
+
+namespace {
+
+namespace rfid = adapters::rfid;
+
+struct RfidOptions {
+    std::vector<std::string> files;
+    std::string format = "text";
+    std::string port;
+    std::string baud;
+    std::string reader;
+    std::string window = "1s";
+    std::string now;
+    bool inventory = false;
+    bool strict = false;
+    bool verbose = false;
+    // Checked by setup:
+    rfid::Format parsed_format = rfid::Format::text;
+    int baud_rate = 0;
+    track::Millis window_ms = 1000;
+    std::optional<track::Millis> fixed_now;
+};
+
+void check(RfidOptions& o) {
+    const auto format = rfid::format_from_string(o.format);
+    if (!format) {
+        throw track::UsageError(fmt::format(
+            "--format: '{}' is not a reader format; use text, uhf-bb, thingmagic, impinj, zebra or llrp-csv", o.format));
+    }
+    o.parsed_format = *format;
+    if (!o.port.empty()) {
+        if (!o.files.empty()) throw track::UsageError("give FILEs or --port, not both");
+        if (!rfid::is_serial(*format)) {
+            throw track::UsageError(fmt::format(
+                "--port: {} is not a serial protocol; serial readers speak text, uhf-bb or thingmagic", o.format));
+        }
+        const std::string rate = o.baud.empty() ? (*format == rfid::Format::text ? "9600" : "115200") : o.baud;
+        const auto parsed = track::parse_uint(rate);
+        if (!parsed || !adapters::is_supported_baud(*parsed)) {
+            throw track::UsageError(fmt::format("--baud: '{}' is not a rate; use 9600, 38400, 57600, 115200, ...", rate));
+        }
+        o.baud_rate = *parsed;
+    }
+    if (o.inventory && (o.port.empty() || *format == rfid::Format::text)) {
+        throw track::UsageError("--inventory needs --port and a reader protocol with commands (uhf-bb, thingmagic)");
+    }
+    const auto window = track::parse_duration(o.window);
+    if (!window) throw track::UsageError(fmt::format("--window: '{}' is not a duration like 1s, 500ms or 0", o.window));
+    o.window_ms = *window;
+    if (!o.now.empty()) {
+        o.fixed_now = track::parse_rfc3339(o.now);
+        if (!o.fixed_now) throw track::UsageError(fmt::format("--now: '{}' is not a time like 2026-11-24T14:03:07Z", o.now));
+    }
+    if (o.files.empty() && o.port.empty()) o.files.emplace_back("-");
+}
+
+track::Millis wall_clock() {
+    using namespace std::chrono;
+    return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+// A source that runs `before` each time its reader asks for more bytes (i.e. when the
+// input may block): where a live run flushes its output.
+class FlushingSource final : public adapters::ByteSource {
+public:
+    FlushingSource(adapters::ByteSource& inner, std::function<void()> before)
+        : inner_(inner), before_(std::move(before)) {}
+    std::size_t read(char* buffer, std::size_t size) override {
+        before_();
+        return inner_.read(buffer, size);
+    }
+    [[nodiscard]] const std::string& name() const override { return inner_.name(); }
+
+private:
+    adapters::ByteSource& inner_;
+    std::function<void()> before_;
+};
+
+// One source's reports, deduplicated, to read records on `out`.
+class SourceDecoder {
+public:
+    SourceDecoder(const RfidOptions& o, const std::string& reader, Diagnostics& diagnostics, Output& out)
+        : o_(o), diagnostics_(diagnostics), out_(out), dedup_(o.window_ms, reader, [&out](const track::Read& read) {
+              track::append_json(out.buffer(), read);
+              out.maybe_flush();
+          }) {}
+
+    /// Decodes `source` to its end. A live source (a port) writes each sighting once its
+    /// window has passed; a file's are written in large blocks.
+    void run(adapters::ByteSource& source, bool live) {
+        auto decoder = rfid::make_decoder(o_.parsed_format, diagnostics_,
+                                          [this](rfid::TagReport& report) { dedup_.add(report, now()); });
+        FlushingSource flushing(source, [this, live] {
+            if (live) idle();
+        });
+        decoder->run(flushing);
+        dedup_.finish();
+    }
+
+    /// Writes the sightings whose window has passed: for a live port, when it is quiet.
+    void idle() {
+        dedup_.expire(now());
+        out_.flush();
+    }
+
+    [[nodiscard]] const rfid::Deduplicator& dedup() const { return dedup_; }
+
+private:
+    [[nodiscard]] track::Millis now() const { return o_.fixed_now.value_or(wall_clock()); }
+
+    const RfidOptions& o_;
+    Diagnostics& diagnostics_;
+    Output& out_;
+    rfid::Deduplicator dedup_;
+};
+
+int run_rfid(const RfidOptions& o) {
+    const std::atomic<bool>& stop = stop_on_signals();
+    Diagnostics diagnostics("read rfid", o.strict);
+    Output out;
+    std::uint64_t reports = 0;
+    std::uint64_t records = 0;
+    const auto reader_of = [&o](const std::string& name) {
+        return !o.reader.empty() ? o.reader : name == "-" ? std::string("stdin") : name;
+    };
+    if (!o.port.empty()) {
+        SourceDecoder decoder(o, reader_of(o.port), diagnostics, out);
+        adapters::SerialSource port(
+            {.path = o.port,
+             .baud = o.baud_rate,
+             .stop = &stop,
+             .on_status = [&diagnostics](std::string_view m) { diagnostics.note(m); },
+             .verbose = o.verbose,
+             .skip_partial_line = o.parsed_format == rfid::Format::text,
+             .on_open_write = o.inventory ? rfid::start_inventory_command(o.parsed_format) : std::string(),
+             .on_idle = [&decoder] { decoder.idle(); }});
+        decoder.run(port, true);
+        if (o.inventory && !port.write(rfid::stop_inventory_command(o.parsed_format))) {
+            diagnostics.note(fmt::format("{}: could not send the stop command", o.port));
+        }
+        reports = decoder.dedup().reports();
+        records = decoder.dedup().records();
+    } else {
+        // Open every file first: a missing one stops the run before any output.
+        std::vector<std::unique_ptr<adapters::FileSource>> sources;
+        for (const std::string& path : o.files) sources.push_back(std::make_unique<adapters::FileSource>(path, &stop));
+        for (auto& source : sources) {
+            if (stop.load()) break;
+            SourceDecoder decoder(o, reader_of(source->name()), diagnostics, out);
+            decoder.run(*source, false);
+            reports += decoder.dedup().reports();
+            records += decoder.dedup().records();
+        }
+    }
+    out.flush();
+    diagnostics.summary();
+    if (o.verbose) diagnostics.note(fmt::format("{} tag reports, {} read records", reports, records));
+    return 0;
+}
+
+}  // namespace
+
+void add_read_rfid_command(CLI::App& read, Invocation& chosen) {
+    auto options = std::make_shared<RfidOptions>();
+    RfidOptions& r = *options;
+    auto* rfid_cmd = read.add_subcommand(
+        "rfid", "Read RFID reader output from files, standard input or a serial reader; write one read record per "
+                "tag sighting");
+    rfid_cmd->add_option("FILE", r.files, "Reader captures to read; '-' or none: standard input");
+    rfid_cmd->add_option("-f,--format", r.format, "Reader format: text, uhf-bb, thingmagic, impinj, zebra, llrp-csv")
+        ->type_name("FORMAT")
+        ->default_str("text");
+    auto* port = rfid_cmd->add_option("--port", r.port, "Read a serial reader (text, uhf-bb, thingmagic) instead of files")
+                     ->type_name("DEV");
+    rfid_cmd->add_option("--baud", r.baud, "Serial rate, 8N1 (default 115200; text: 9600)")->type_name("RATE")->needs(port);
+    rfid_cmd->add_flag("--inventory", r.inventory,
+                       "Send the reader's start-inventory command when the port opens and its stop command at the end")
+        ->needs(port);
+    rfid_cmd->add_option("--reader", r.reader, "Reader id written on every read (default: the port or file name)")
+        ->type_name("ID");
+    rfid_cmd->add_option("--window", r.window,
+                         "Merge reads of one tag by one antenna within this time into one record; 0 keeps every read")
+        ->type_name("DURATION")
+        ->default_str("1s");
+    rfid_cmd->add_option("--now", r.now, "Take this as the time reads arrive, for captures without reader timestamps")
+        ->type_name("TIME");
+    rfid_cmd->add_flag("--strict", r.strict, "Stop at the first bad line or frame with exit status 65");
+    rfid_cmd->add_flag("-v,--verbose", r.verbose, "Say how the port was opened and count what was read");
+    rfid_cmd->callback([options, &chosen] {
+        check(*options);
+        chosen = {"read rfid", [options] { return run_rfid(*options); }};
+    });
+}
+
+}  // namespace cli

@@ -85,27 +85,27 @@ int run_decode(const EpcOptions& o) {
         }
         fmt::memory_buffer& b = out.buffer();
         switch (o.shape) {
-        case Shape::uri: append(b, id.pure_uri); break;
-        case Shape::tag: append(b, id.tag_uri); break;
-        case Shape::jsonl:
-            hex.assign(text);
-            for (char& c : hex) c = static_cast<char>(c >= 'a' && c <= 'f' ? c - 'a' + 'A' : c);
-            append(b, "{\"epc\":\"");
-            append(b, hex);
-            if (!id.is_raw()) {
-                append(b, "\",\"scheme\":\"");
-                append(b, id.scheme);
-                append(b, "\",\"filter\":");
-                b.push_back(static_cast<char>('0' + id.filter));
-                append(b, ",\"tag\":");
-            } else {
-                append(b, "\",\"tag\":");
-            }
-            track::append_json_string(b, id.tag_uri);  // 7-bit serials may hold characters JSON escapes
-            append(b, ",\"uri\":");
-            track::append_json_string(b, id.pure_uri);
-            b.push_back('}');
-            break;
+            case Shape::uri: append(b, id.pure_uri); break;
+            case Shape::tag: append(b, id.tag_uri); break;
+            case Shape::jsonl:
+                hex.assign(text);
+                for (char& c : hex) c = static_cast<char>(c >= 'a' && c <= 'f' ? c - 'a' + 'A' : c);
+                append(b, "{\"epc\":\"");
+                append(b, hex);
+                if (!id.is_raw()) {
+                    append(b, "\",\"scheme\":\"");
+                    append(b, id.scheme);
+                    append(b, "\",\"filter\":");
+                    b.push_back(static_cast<char>('0' + id.filter));
+                    append(b, ",\"tag\":");
+                } else {
+                    append(b, "\",\"tag\":");
+                }
+                track::append_json_string(b, id.tag_uri);  // 7-bit serials may hold characters JSON escapes
+                append(b, ",\"uri\":");
+                track::append_json_string(b, id.pure_uri);
+                b.push_back('}');
+                break;
         }
         b.push_back('\n');
         out.maybe_flush();
@@ -147,14 +147,16 @@ int run_encode(const EpcOptions& o) {
 }  // namespace
 
 void add_epc_command(CLI::App& trk, Invocation& chosen) {
-    auto* epc = trk.add_subcommand("epc", "Decode EPCs (hex) to GS1 URIs per the EPC Tag Data Standard, and encode back");
+    auto* epc =
+        trk.add_subcommand("epc", "Decode EPCs (hex) to GS1 URIs per the EPC Tag Data Standard, and encode back");
     epc->require_subcommand(1);
 
     auto decode_options = std::make_shared<EpcOptions>();
     auto* decode = epc->add_subcommand("decode", "Decode EPCs in hex to their tag URI and pure identity URI");
     decode->add_option("EPC", decode_options->values, "EPCs in hex; none: one per line from --input or standard input");
     decode->add_option("-i,--input", decode_options->files, "Read EPCs one per line from FILE ('-': standard input)")
-        ->type_name("FILE");
+        ->type_name("FILE")
+        ->allow_extra_args(false);
     decode->add_option("--format", decode_options->format, "jsonl (epc, scheme, filter, tag, uri), uri or tag")
         ->default_str("jsonl");
     decode->add_flag("--strict", decode_options->strict, "Stop at the first bad line with exit status 65");
@@ -168,7 +170,8 @@ void add_epc_command(CLI::App& trk, Invocation& chosen) {
     auto* encode = epc->add_subcommand("encode", "Encode tag URIs (urn:epc:tag:...) to the hex written on a tag");
     encode->add_option("URI", encode_options->values, "Tag URIs; none: one per line from --input or standard input");
     encode->add_option("-i,--input", encode_options->files, "Read URIs one per line from FILE ('-': standard input)")
-        ->type_name("FILE");
+        ->type_name("FILE")
+        ->allow_extra_args(false);
     encode->add_option("--format", encode_options->format, "hex, or jsonl (epc, tag)")->default_str("hex");
     encode->add_flag("--strict", encode_options->strict, "Stop at the first bad line with exit status 65");
     encode->callback([encode_options, &chosen] {

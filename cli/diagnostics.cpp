@@ -14,8 +14,26 @@ namespace cli {
 Diagnostics::Diagnostics(std::string command, bool strict, int shown)
     : prefix_("trk " + std::move(command) + ": "), strict_(strict), shown_(shown) {}
 
+namespace {
+
+// Input quoted in a message: control bytes become '?' (a binary file or a wrong baud rate
+// must not reach the terminal raw) and long text is cut.
+std::string printable(std::string_view text) {
+    constexpr std::size_t most = 80;
+    std::string out;
+    for (const char c : text.substr(0, most)) {
+        const auto u = static_cast<unsigned char>(c);
+        out += u < 0x20 || u == 0x7F ? '?' : c;
+    }
+    if (text.size() > most) out += "...";
+    return out;
+}
+
+}  // namespace
+
 void Diagnostics::skipped(const track::Location& where, std::string_view reason, std::string_view detail) {
-    const std::string message = detail.empty() ? std::string(reason) : fmt::format("{} ({})", reason, detail);
+    const std::string message =
+        detail.empty() ? std::string(reason) : fmt::format("{} ({})", reason, printable(detail));
     if (strict_) throw track::InputError(track::to_string(where), message);
     ++total_;
     auto it = by_reason_.find(reason);

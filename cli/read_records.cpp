@@ -135,9 +135,11 @@ void add_read_record_commands(CLI::App& read, Invocation& chosen) {
     csv->add_option("--map", c.map,
                     "Which column holds what: time=COL, asset=COL, device=COL, metric=COL, value=COL, unit=COL, "
                     "or METRIC=COL for a column per metric (comma-separated or repeated)")
-        ->type_name("NAME=COLUMN,...");
+        ->type_name("NAME=COLUMN,...")
+        ->allow_extra_args(false);
     csv->add_option("--unit", c.units, "Unit of a metric, over the built-in ones (temperature=Cel, humidity=%, ...)")
-        ->type_name("METRIC=UNIT,...");
+        ->type_name("METRIC=UNIT,...")
+        ->allow_extra_args(false);
     csv->add_option("--asset", c.asset, "Asset of every reading, when no column names it")->type_name("ID");
     csv->add_option("--device", c.device, "Device of every reading, when no column names it")->type_name("ID");
     csv->add_option("--utc-offset", c.utc_offset, "Offset of times written without a zone (default: they are UTC)")

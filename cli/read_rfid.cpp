@@ -45,7 +45,8 @@ void check(RfidOptions& o) {
     const auto format = rfid::format_from_string(o.format);
     if (!format) {
         throw track::UsageError(fmt::format(
-            "--format: '{}' is not a reader format; use text, uhf-bb, thingmagic, impinj, zebra or llrp-csv", o.format));
+            "--format: '{}' is not a reader format; use text, uhf-bb, thingmagic, impinj, zebra or llrp-csv",
+            o.format));
     }
     o.parsed_format = *format;
     if (!o.port.empty()) {
@@ -57,7 +58,8 @@ void check(RfidOptions& o) {
         const std::string rate = o.baud.empty() ? (*format == rfid::Format::text ? "9600" : "115200") : o.baud;
         const auto parsed = track::parse_uint(rate);
         if (!parsed || !adapters::is_supported_baud(*parsed)) {
-            throw track::UsageError(fmt::format("--baud: '{}' is not a rate; use 9600, 38400, 57600, 115200, ...", rate));
+            throw track::UsageError(
+                fmt::format("--baud: '{}' is not a rate; use 9600, 38400, 57600, 115200, ...", rate));
         }
         o.baud_rate = *parsed;
     }
@@ -69,7 +71,8 @@ void check(RfidOptions& o) {
     o.window_ms = *window;
     if (!o.now.empty()) {
         o.fixed_now = track::parse_rfc3339(o.now);
-        if (!o.fixed_now) throw track::UsageError(fmt::format("--now: '{}' is not a time like 2026-11-24T14:03:07Z", o.now));
+        if (!o.fixed_now)
+            throw track::UsageError(fmt::format("--now: '{}' is not a time like 2026-11-24T14:03:07Z", o.now));
     }
     if (o.files.empty() && o.port.empty()) o.files.emplace_back("-");
 }
@@ -184,22 +187,28 @@ void add_read_rfid_command(CLI::App& read, Invocation& chosen) {
     auto options = std::make_shared<RfidOptions>();
     RfidOptions& r = *options;
     auto* rfid_cmd = read.add_subcommand(
-        "rfid", "Read RFID reader output from files, standard input or a serial reader; write one read record per "
-                "tag sighting");
+        "rfid",
+        "Read RFID reader output from files, standard input or a serial reader; write one read record per "
+        "tag sighting");
     rfid_cmd->add_option("FILE", r.files, "Reader captures to read; '-' or none: standard input");
     rfid_cmd->add_option("-f,--format", r.format, "Reader format: text, uhf-bb, thingmagic, impinj, zebra, llrp-csv")
         ->type_name("FORMAT")
         ->default_str("text");
-    auto* port = rfid_cmd->add_option("--port", r.port, "Read a serial reader (text, uhf-bb, thingmagic) instead of files")
-                     ->type_name("DEV");
-    rfid_cmd->add_option("--baud", r.baud, "Serial rate, 8N1 (default 115200; text: 9600)")->type_name("RATE")->needs(port);
-    rfid_cmd->add_flag("--inventory", r.inventory,
-                       "Send the reader's start-inventory command when the port opens and its stop command at the end")
+    auto* port =
+        rfid_cmd->add_option("--port", r.port, "Read a serial reader (text, uhf-bb, thingmagic) instead of files")
+            ->type_name("DEV");
+    rfid_cmd->add_option("--baud", r.baud, "Serial rate, 8N1 (default 115200; text: 9600)")
+        ->type_name("RATE")
+        ->needs(port);
+    rfid_cmd
+        ->add_flag("--inventory", r.inventory,
+                   "Send the reader's start-inventory command when the port opens and its stop command at the end")
         ->needs(port);
     rfid_cmd->add_option("--reader", r.reader, "Reader id written on every read (default: the port or file name)")
         ->type_name("ID");
-    rfid_cmd->add_option("--window", r.window,
-                         "Merge reads of one tag by one antenna within this time into one record; 0 keeps every read")
+    rfid_cmd
+        ->add_option("--window", r.window,
+                     "Merge reads of one tag by one antenna within this time into one record; 0 keeps every read")
         ->type_name("DURATION")
         ->default_str("1s");
     rfid_cmd->add_option("--now", r.now, "Take this as the time reads arrive, for captures without reader timestamps")

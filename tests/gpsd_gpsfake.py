@@ -17,7 +17,7 @@ import socket
 import subprocess
 import sys
 
-from harness import Reader, fail, stop_cleanly, wait_for
+from harness import Reader, fail, spawn, stop_cleanly, wait_for
 
 TOLERANCE = {"lat": 1e-7, "lon": 1e-7, "alt": 0.1, "speed": 0.01, "course": 0.1}
 
@@ -76,7 +76,7 @@ def main():
 
     port = free_port()
     first = gpsfake(capture, port)
-    watcher = subprocess.Popen([trk, "read", "gpsd", "--host", "127.0.0.1", "--port", str(port)],
+    watcher = spawn([trk, "read", "gpsd", "--host", "127.0.0.1", "--port", str(port)],
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     out, err = Reader(watcher.stdout), Reader(watcher.stderr)
     first.wait(timeout=120)  # -1: gpsfake ends after one replay, and its gpsd with it

@@ -1,9 +1,30 @@
-"""What the device tests (serial_pty.py, gpsd_gpsfake.py) share: failing, waiting, reading a
-process's output in the background."""
+"""What the device tests (serial_pty.py, rfid_pty.py, gpsd_gpsfake.py) share: failing, waiting,
+reading a process's output in the background, socat virtual serial ports."""
+import atexit
+import os
 import signal
+import subprocess
 import sys
 import threading
 import time
+
+
+_children = []
+
+
+def spawn(args, **kwargs):
+    """Starts a process that is killed when the test ends, however it ends: a failing test
+    must not leave trk or socat holding CTest's output pipe open."""
+    process = subprocess.Popen(args, **kwargs)
+    _children.append(process)
+    return process
+
+
+@atexit.register
+def _kill_children():
+    for process in _children:
+        if process.poll() is None:
+            process.kill()
 
 
 def fail(message):
@@ -43,3 +64,47 @@ def stop_cleanly(process, out, err):
     err.thread.join(timeout=5)
     if status != 0:
         fail(f"{' '.join(process.args[:3])} exited {status} on SIGTERM; stderr: {err.lines}")
+
+
+class VirtualPort:
+    """A socat pseudo-terminal pair: trk opens `device`, the test writes to `feed`."""
+
+    def __init__(self, folder):
+        self.device = os.path.join(folder, "gps")
+        self.feed = os.path.join(folder, "feed")
+        self.process = None
+
+    def start(self):
+        self.process = spawn(
+            ["socat", f"pty,raw,echo=0,link={self.device}", f"pty,raw,echo=0,link={self.feed}"],
+            stderr=subprocess.DEVNULL)
+        wait_for(lambda: os.path.exists(self.device) and os.path.exists(self.feed), "socat's ports")
+
+    def stop(self):
+        self.process.terminate()
+        self.process.wait()
+        wait_for(lambda: not os.path.exists(self.device), "socat to remove its ports")
+
+    def write(self, data, pause=0.0):
+        with open(self.feed, "wb", buffering=0) as f:
+            for line in data.splitlines(keepends=True):
+                f.write(line)
+                if pause:
+                    time.sleep(pause)
+
+    def listen(self):
+        """Collects in `received`, from now on, what trk writes to the port (reader commands)."""
+        self.received = b""
+        fd = os.open(self.feed, os.O_RDONLY | os.O_NOCTTY)
+
+        def run():
+            while True:
+                try:
+                    chunk = os.read(fd, 4096)
+                except OSError:
+                    return
+                if not chunk:
+                    return
+                self.received += chunk
+
+        threading.Thread(target=run, daemon=True).start()

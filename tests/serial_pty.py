@@ -12,44 +12,13 @@ way field setups with socat or ser2net do. It checks that:
 usage: serial_pty.py TRK FIXTURE.nmea     (exit 77 when socat is not installed)
 """
 import json
-import os
 import shutil
 import subprocess
 import sys
 import tempfile
 import threading
-import time
 
-from harness import Reader, fail, stop_cleanly, wait_for
-
-
-
-class VirtualPort:
-    """A socat pseudo-terminal pair: trk opens `device`, the test writes to `feed`."""
-
-    def __init__(self, folder):
-        self.device = os.path.join(folder, "gps")
-        self.feed = os.path.join(folder, "feed")
-        self.process = None
-
-    def start(self):
-        self.process = subprocess.Popen(
-            ["socat", f"pty,raw,echo=0,link={self.device}", f"pty,raw,echo=0,link={self.feed}"],
-            stderr=subprocess.DEVNULL)
-        wait_for(lambda: os.path.exists(self.device) and os.path.exists(self.feed), "socat's ports")
-
-    def stop(self):
-        self.process.terminate()
-        self.process.wait()
-        wait_for(lambda: not os.path.exists(self.device), "socat to remove its ports")
-
-    def write(self, data, pause=0.0):
-        with open(self.feed, "wb", buffering=0) as f:
-            for line in data.splitlines(keepends=True):
-                f.write(line)
-                if pause:
-                    time.sleep(pause)
-
+from harness import Reader, VirtualPort, fail, spawn, stop_cleanly, wait_for
 
 
 
@@ -72,7 +41,7 @@ def main():
     with tempfile.TemporaryDirectory() as folder:
         port = VirtualPort(folder)
         port.start()
-        trk_run = subprocess.Popen([trk, "read", "nmea", "--port", port.device, "--baud", "auto", "-v"],
+        trk_run = spawn([trk, "read", "nmea", "--port", port.device, "--baud", "auto", "-v"],
                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         out, err = Reader(trk_run.stdout), Reader(trk_run.stderr)
         wait_for(lambda: any("opened with POSIX termios" in l for l in err.lines), "trk to open the port")

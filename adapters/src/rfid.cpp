@@ -1,6 +1,7 @@
 // Reader formats by name, EPC text, and the deduplicator that turns raw tag reports into reads.
 #include "adapters/rfid.hpp"
 
+#include <algorithm>
 #include <utility>
 
 #include "rfid_formats.hpp"
@@ -36,12 +37,12 @@ bool is_serial(Format format) noexcept {
 
 std::unique_ptr<FormatDecoder> make_decoder(Format format, track::ProblemSink& problems, ReportSink sink) {
     switch (format) {
-    case Format::text: return make_text_decoder(problems, std::move(sink));
-    case Format::uhf_bb: return make_uhf_bb_decoder(problems, std::move(sink));
-    case Format::thingmagic: return make_thingmagic_decoder(problems, std::move(sink));
-    case Format::impinj: return make_impinj_decoder(problems, std::move(sink));
-    case Format::zebra: return make_zebra_decoder(problems, std::move(sink));
-    case Format::llrp_csv: return make_llrp_csv_decoder(problems, std::move(sink));
+        case Format::text: return make_text_decoder(problems, std::move(sink));
+        case Format::uhf_bb: return make_uhf_bb_decoder(problems, std::move(sink));
+        case Format::thingmagic: return make_thingmagic_decoder(problems, std::move(sink));
+        case Format::impinj: return make_impinj_decoder(problems, std::move(sink));
+        case Format::zebra: return make_zebra_decoder(problems, std::move(sink));
+        case Format::llrp_csv: return make_llrp_csv_decoder(problems, std::move(sink));
     }
     return nullptr;
 }
@@ -82,8 +83,9 @@ void Deduplicator::add(const TagReport& report, track::Millis arrival) {
             if (t < s.read.time + window_) {
                 track::Read& read = s.read;
                 *read.count += report.count;
-                if (t < read.time) read.time = t;  // reports out of order within the window
-                if (t > read.last.value_or(read.time)) read.last = t;
+                const track::Millis last = std::max(read.last.value_or(read.time), t);
+                read.time = std::min(read.time, t);  // reports out of order within the window
+                if (last > read.time) read.last = last;
                 const bool stronger = report.rssi ? !read.rssi || *report.rssi > *read.rssi
                                                   : !read.rssi && report.rssi_raw &&
                                                         (!read.rssi_raw || *report.rssi_raw > *read.rssi_raw);

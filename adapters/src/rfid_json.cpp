@@ -39,7 +39,8 @@ public:
                     // JSON strings hold no raw newline, and a pretty-printer indents what is
                     // nested: either sign means the value was cut and a new one begins.
                     if ((in_string_ && c == '\n') || (line_start && (c == '{' || c == '[') && !in_string_)) {
-                        problems_.skipped({source_.name(), start_line_}, "object cut short", "a new line began inside it");
+                        problems_.skipped({source_.name(), start_line_}, "object cut short",
+                                          "a new line began inside it");
                         depth_ = 0;
                         in_string_ = false;
                         escaped_ = false;
@@ -80,7 +81,8 @@ public:
                 else if (c == '}' || c == ']') {
                     if (--depth_ == 0) {
                         const track::Location where{source_.name(), start_line_};
-                        if (overlong_) problems_.skipped(where, "object too long", fmt::format("over {} bytes", max_object));
+                        if (overlong_)
+                            problems_.skipped(where, "object too long", fmt::format("over {} bytes", max_object));
                         else on_value(std::string_view(value_.data(), value_.size()), where);
                     }
                 }
@@ -279,7 +281,8 @@ private:
     // "peakRssi" (dBm), "firstSeenTimestamp" (µs), "isHeartBeat"}]}.
     void speedway(const Fields& read, const std::string& reader, const track::Location& where) {
         bool heartbeat = false;
-        if (read.has("isHeartBeat") && read.at("isHeartBeat").get_bool().get(heartbeat) == simdjson::SUCCESS && heartbeat) {
+        if (read.has("isHeartBeat") && read.at("isHeartBeat").get_bool().get(heartbeat) == simdjson::SUCCESS &&
+            heartbeat) {
             return;
         }
         TagReport report;

@@ -102,15 +102,15 @@ std::optional<track::Millis> parse_reader_time(std::string_view text) {
 
 // One EPC per line, then optional fields in any order, separated by commas, semicolons,
 // tabs or spaces: `key=value` or `key:value` (ant, rssi, time, count, reader) or bare
-// values recognised by their shape (a time, an RSSI with a sign or "dBm", an antenna number).
+// values recognised by their shape: a time (ISO 8601, or seconds, milliseconds or
+// microseconds since the epoch), an RSSI (with a sign or "dBm"), an antenna (0-255).
 class TextDecoder final : public FormatDecoder {
 public:
     TextDecoder(track::ProblemSink& problems, ReportSink sink) : problems_(problems), sink_(std::move(sink)) {}
 
     void run(ByteSource& source) override {
-        for_each_line(source, problems_, [this](std::string_view text, const track::Location& where) {
-            line(text, where);
-        });
+        for_each_line(source, problems_,
+                      [this](std::string_view text, const track::Location& where) { line(text, where); });
     }
 
 private:
@@ -154,8 +154,9 @@ private:
                 const auto rssi = parse_rssi(value);
                 return rssi && set_once(report_.rssi, *rssi);
             }
-            const auto antenna = parse_small_uint(value, 255);
-            return antenna && set_once(report_.antenna, *antenna);
+            if (const auto antenna = parse_small_uint(value, 255)) return set_once(report_.antenna, *antenna);
+            const auto t = parse_reader_time(value);  // a count since the epoch: far larger than an antenna
+            return t && set_once(report_.time, *t);
         }
         if (is_one_of(key, antenna_names)) {
             const auto antenna = parse_small_uint(value, 255);
@@ -221,7 +222,8 @@ private:
             std::string_view field = text.substr(start, comma == std::string_view::npos ? comma : comma - start);
             while (!field.empty() && field.front() == ' ') field.remove_prefix(1);
             while (!field.empty() && field.back() == ' ') field.remove_suffix(1);
-            if (field.size() >= 2 && field.front() == '"' && field.back() == '"') field = field.substr(1, field.size() - 2);
+            if (field.size() >= 2 && field.front() == '"' && field.back() == '"')
+                field = field.substr(1, field.size() - 2);
             fields_.push_back(field);
             if (comma == std::string_view::npos) break;
             start = comma + 1;
@@ -253,7 +255,7 @@ private:
         const auto get = [this](Column c) -> std::string_view {
             const int i = at_[c];
             return i >= 0 && static_cast<std::size_t>(i) < fields_.size() ? fields_[static_cast<std::size_t>(i)]
-                                                                           : std::string_view{};
+                                                                          : std::string_view{};
         };
         const auto bad = [&](std::string_view what, std::string_view value) {
             problems_.skipped(where, fmt::format("bad {}", what), value.empty() ? "missing" : value);

@@ -102,8 +102,8 @@ std::optional<track::Millis> parse_logger_time(std::string_view text, track::Mil
     }
     if (const auto n = track::parse_uint64(text); n && *n < 10'000'000'000'000ULL) {
         const auto v = static_cast<track::Millis>(*n);
-        if (v >= 100'000'000'000) return v;         // milliseconds
-        if (v >= 100'000'000) return v * 1000;      // seconds
+        if (v >= 100'000'000'000) return v;     // milliseconds
+        if (v >= 100'000'000) return v * 1000;  // seconds
     }
     return std::nullopt;
 }
@@ -159,6 +159,9 @@ void SensorCsvReader::run(ByteSource& source) {
                     }
                 }
             }
+            // Readings of one row come out in the order of their columns.
+            std::sort(metric_columns.begin(), metric_columns.end(),
+                      [](const auto& a, const auto& b) { return a.second < b.second; });
             const bool long_format = role_at.contains("metric") && role_at.contains("value");
             if (!role_at.contains("time")) {
                 throw track::InputError(track::to_string(where_of(line)),

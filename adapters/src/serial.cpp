@@ -352,6 +352,7 @@ void SerialSource::open_first() {
 
 void SerialSource::opened() {
     skip_to_newline_ = options_.skip_partial_line;
+    heard_since_open_ = false;
     if (!options_.on_open_write.empty()) port_->write(options_.on_open_write);
 }
 
@@ -415,9 +416,12 @@ std::size_t SerialSource::read(char* buffer, std::size_t size) {
             continue;
         }
         if (n == 0) {
+            // Silence before the first byte: the device is between lines, nothing to drop.
+            if (!heard_since_open_) skip_to_newline_ = false;
             if (options_.on_idle) options_.on_idle();
             continue;
         }
+        heard_since_open_ = true;
         if (const std::size_t kept = deliver(buffer, size, buffer, n); kept > 0) return kept;
     }
 }

@@ -391,8 +391,7 @@ bool assign(Read& r, const Member& m) {
         const auto clock = read_clock_from_string(m.string());
         if (!clock) m.fail("\"reader\" or \"arrival\"");
         r.clock = *clock;
-    }
-    else return assign_base(r, m);
+    } else return assign_base(r, m);
     return true;
 }
 

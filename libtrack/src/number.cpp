@@ -97,9 +97,7 @@ char* write_decimal(char* out, double value, int decimals, bool trim) {
 
 char* write_fixed(char* out, double value, int decimals) { return write_decimal(out, value, decimals, false); }
 
-char* write_rounded(char* out, double value, int decimals) {
-    return write_decimal(out, value, decimals, true);
-}
+char* write_rounded(char* out, double value, int decimals) { return write_decimal(out, value, decimals, true); }
 
 void append_rounded(fmt::memory_buffer& out, double value, int decimals) {
     char text[32];

@@ -1,10 +1,10 @@
 // Civil-date arithmetic (Howard Hinnant's days_from_civil algorithm) and RFC 3339 conversion.
 #include "track/time.hpp"
 
+#include <cmath>
 #include <cstring>
 
 #include <climits>
-#include <cmath>
 
 #include "track/number.hpp"
 

@@ -17,7 +17,8 @@ std::string check(Fix& f) {
         if (!(f.lon >= -180 && f.lon <= 180)) return fmt::format("lon {} is out of range -180..180", f.lon);
     }
     if (f.speed && *f.speed < 0) return fmt::format("speed {} is negative", *f.speed);
-    if (f.course && !(*f.course >= 0 && *f.course <= 360)) return fmt::format("course {} is out of range 0..360", *f.course);
+    if (f.course && !(*f.course >= 0 && *f.course <= 360))
+        return fmt::format("course {} is out of range 0..360", *f.course);
     for (const auto& [name, dop] : {std::pair{"hdop", f.hdop}, std::pair{"vdop", f.vdop}, std::pair{"pdop", f.pdop}}) {
         if (dop && *dop < 0) return fmt::format("{} {} is negative", name, *dop);
     }

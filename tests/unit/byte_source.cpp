@@ -9,28 +9,12 @@
 #include <doctest/doctest.h>
 #include <fmt/format.h>
 
+#include "support.hpp"
 #include "track/error.hpp"
 
 namespace {
 
-// Hands out a string a few bytes at a time, as a slow serial link does.
-class SlowSource final : public adapters::ByteSource {
-public:
-    SlowSource(std::string data, std::size_t step) : data_(std::move(data)), step_(step) {}
-    std::size_t read(char* buffer, std::size_t size) override {
-        const std::size_t n = std::min({size, step_, data_.size() - at_});
-        std::memcpy(buffer, data_.data() + at_, n);
-        at_ += n;
-        return n;
-    }
-    [[nodiscard]] const std::string& name() const override { return name_; }
-
-private:
-    std::string data_;
-    std::size_t step_;
-    std::size_t at_ = 0;
-    std::string name_ = "slow";
-};
+using test::SlowSource;
 
 // "N:text" (or "N:text!" when overlong) for every line.
 std::vector<std::string> lines_of(const std::string& data, std::size_t step, std::size_t cap) {

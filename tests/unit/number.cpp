@@ -71,3 +71,13 @@ TEST_CASE("write_rounded drops trailing zeros") {
     CHECK(rounded(0.0004, 3) == "0");
     CHECK(rounded(359.999, 2) == "360");
 }
+
+TEST_CASE("parse_uint64: all of 64 bits, nothing more") {
+    CHECK(track::parse_uint64("0") == 0u);
+    CHECK(track::parse_uint64("1795418100250000") == 1'795'418'100'250'000u);
+    CHECK(track::parse_uint64("18446744073709551615") == UINT64_MAX);
+    for (const char* bad : {"", "18446744073709551616", "99999999999999999999", "-1", "+1", "1 ", "0x10"}) {
+        CAPTURE(bad);
+        CHECK_FALSE(track::parse_uint64(bad).has_value());
+    }
+}

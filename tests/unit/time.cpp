@@ -77,3 +77,29 @@ TEST_CASE("parse_date") {
     CHECK_FALSE(track::parse_date("2026/11/24").has_value());
     CHECK_FALSE(track::parse_date("+026-11-24").has_value());
 }
+
+TEST_CASE("parse_iso8601 also takes offsets without a colon, as readers write them") {
+    CHECK(track::parse_iso8601("2026-11-22T14:09:47.250Z") == 1'795'356'587'250);
+    CHECK(track::parse_iso8601("2026-11-22T06:09:47.250-0800") == 1'795'356'587'250);
+    CHECK(track::parse_iso8601("2026-11-22T16:09:47.250+02") == 1'795'356'587'250);
+    CHECK(track::parse_iso8601("2026-11-22T16:09:47.250+02:00") == 1'795'356'587'250);
+    for (const char* bad : {"2026-11-22T14:09:47+020", "2026-11-22T14:09:47+2400", "2026-11-22T14:09:47+0260",
+                            "2026-11-22T14:09:47", "2026-11-22T14:09:47 +0200"}) {
+        CAPTURE(bad);
+        CHECK_FALSE(track::parse_iso8601(bad).has_value());
+    }
+}
+
+TEST_CASE("parse_duration: a number and a unit") {
+    const std::pair<const char*, track::Millis> good[] = {
+        {"0", 0},          {"500ms", 500},      {"1s", 1000},   {"1.5s", 1500}, {"15m", 900'000},
+        {"2h", 7'200'000}, {"7d", 604'800'000}, {"0.25s", 250}, {"0s", 0},      {"90s", 90'000}};
+    for (const auto& [text, ms] : good) {
+        CAPTURE(text);
+        CHECK(track::parse_duration(text) == ms);
+    }
+    for (const char* bad : {"", "1", "s", "ms", "-1s", "1 s", "1sec", "1.s5", "1e3s", "10y", "1m5s"}) {
+        CAPTURE(bad);
+        CHECK_FALSE(track::parse_duration(bad).has_value());
+    }
+}

@@ -10,11 +10,10 @@
 #include <string_view>
 #include <unordered_map>
 
-#include "track/record.hpp"
-
 #include "adapters/byte_source.hpp"
 #include "track/epc.hpp"
 #include "track/problems.hpp"
+#include "track/record.hpp"
 #include "track/time.hpp"
 
 namespace adapters::rfid {
@@ -108,11 +107,11 @@ private:
     track::Millis window_;
     std::string reader_;
     Sink sink_;
-    std::deque<Sighting> pending_;  ///< in the order they began
-    std::uint64_t first_index_ = 0;  ///< index of pending_.front() since the start
+    std::deque<Sighting> pending_;                         ///< in the order they began
+    std::uint64_t first_index_ = 0;                        ///< index of pending_.front() since the start
     std::unordered_map<std::string, std::uint64_t> open_;  ///< key (epc, reader, antenna) -> index
-    std::string key_;                ///< scratch
-    track::epc::Identity identity_;  ///< scratch
+    std::string key_;                                      ///< scratch
+    track::epc::Identity identity_;                        ///< scratch
     std::uint64_t reports_ = 0;
     std::uint64_t records_ = 0;
 };

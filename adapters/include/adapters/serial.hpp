@@ -104,7 +104,8 @@ struct SerialSourceOptions {
     std::function<void(std::string_view)> on_status = {};
     bool verbose = false;
     /// After each (re)open, drop bytes up to the first line ending (the tail of a line sent
-    /// before the port was open). Off for binary protocols, whose decoders resynchronise.
+    /// before the port was open), unless the port was silent for a poll slice first. Off
+    /// for binary protocols, whose decoders resynchronise.
     bool skip_partial_line = true;
     /// Written to the device after each (re)open (a reader's start-inventory command);
     /// empty: the port is opened read-only and nothing is written.
@@ -117,8 +118,8 @@ struct SerialSourceOptions {
 /// A serial port as a stream of bytes. The first open failing is an error (DeviceError);
 /// once it worked, a vanished device is reopened with backoff (0.5 s doubling to 8 s)
 /// until it returns or `stop` is set. After each (re)open, bytes up to the first line
-/// ending are dropped unless they start a sentence: they are the tail of one that started
-/// before the port was open.
+/// ending are dropped unless they start a sentence or follow a silence: they are the tail
+/// of one that started before the port was open.
 class SerialSource final : public ByteSource {
 public:
     explicit SerialSource(SerialSourceOptions options);
@@ -139,9 +140,10 @@ private:
     SerialSourceOptions options_;
     std::optional<SerialPort> port_;
     int baud_ = 0;
-    std::string pending_;                     ///< bytes received while detecting the rate
-    Backoff backoff_;                         ///< wait before the next reopen attempt
+    std::string pending_;  ///< bytes received while detecting the rate
+    Backoff backoff_;      ///< wait before the next reopen attempt
     bool skip_to_newline_ = true;
+    bool heard_since_open_ = false;  ///< a byte arrived since the last (re)open
 };
 
 }  // namespace adapters

@@ -51,11 +51,11 @@ enum class ReadClock { unknown, reader, arrival };
 /// One RFID sighting of a tag: the raw reads of one epc by one reader antenna within a
 /// window. `time` is the first raw read, `last` the last one.
 struct Read : RecordBase {
-    std::optional<Millis> last;  ///< time of the last raw read, when later than `time`
+    std::optional<Millis> last;            ///< time of the last raw read, when later than `time`
     ReadClock clock = ReadClock::unknown;  ///< the reader's timestamps, or when trk received them
-    std::string epc;             ///< EPC as upper-case hex
-    std::string uri;             ///< urn:epc:id:... when a known GS1 scheme, else urn:epc:raw:...
-    std::string reader;          ///< reader id
+    std::string epc;                       ///< EPC as upper-case hex
+    std::string uri;                       ///< urn:epc:id:... when a known GS1 scheme, else urn:epc:raw:...
+    std::string reader;                    ///< reader id
     std::optional<int> antenna;
     std::optional<double> rssi;      ///< peak of the raw reads, dBm
     std::optional<double> rssi_raw;  ///< the reader's own peak value, where its dBm conversion is vendor-specific

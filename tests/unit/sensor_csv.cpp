@@ -1,0 +1,93 @@
+// Unit tests of adapters/sensor_csv.hpp: data-logger CSV to readings.
+#include "adapters/sensor_csv.hpp"
+
+#include <string>
+#include <vector>
+
+#include <doctest/doctest.h>
+#include <fmt/format.h>
+
+#include "support.hpp"
+#include "track/error.hpp"
+
+namespace {
+
+struct Result {
+    std::vector<std::string> readings;  ///< "time asset device metric=value unit @src"
+    std::vector<std::string> problems;
+};
+
+Result read_csv(const std::string& csv, adapters::SensorCsvOptions options = {}) {
+    Result result;
+    test::Problems problems;
+    test::SlowSource source(csv, 7, "log.csv");
+    adapters::SensorCsvReader reader(std::move(options), problems, [&result](const track::Reading& r) {
+        result.readings.push_back(fmt::format("{} {} {} {}={} {} @{}", track::format_rfc3339(r.time), r.asset, r.device,
+                                              r.metric, r.value, r.unit, r.src));
+    });
+    reader.run(source);
+    result.problems = problems.seen;
+    return result;
+}
+
+std::string header_error(const std::string& csv, adapters::SensorCsvOptions options = {}) {
+    try {
+        read_csv(csv, std::move(options));
+    } catch (const track::InputError& e) {
+        return e.what();
+    }
+    return "no error";
+}
+
+}  // namespace
+
+TEST_CASE("sensor csv: the long layout, columns found by their usual names") {
+    const Result r = read_csv(
+        "Timestamp,Asset,Logger,Metric,Value,Unit\n"
+        "2026-11-23T09:12:00.250Z,CR-1,tag-1,shock,5.6,g\n"
+        "\"2026-11-23T09:13:00Z\",\"CR-1\",tag-1,temperature,\"21,5\",\n"
+        "2026-11-23T09:14:00Z,CR-1,tag-1,temperature,21.5,\n"
+        "2026-11-23T09:15:00Z,CR-1,tag-1,humidity,,%\n"
+        "1795418100,CR-2,tag-2,battery,14,\n");
+    CHECK(r.readings == std::vector<std::string>{
+                            "2026-11-23T09:12:00.250Z CR-1 tag-1 shock=5.6 g @log.csv:2",
+                            "2026-11-23T09:14:00.000Z CR-1 tag-1 temperature=21.5 Cel @log.csv:4",
+                            "2026-11-23T07:15:00.000Z CR-2 tag-2 battery=14 % @log.csv:6",
+                        });
+    // With a comma separator a decimal comma is a field separator: the value "21,5" is bad.
+    CHECK(r.problems == std::vector<std::string>{"log.csv:3: bad value (temperature: 21,5)"});
+}
+
+TEST_CASE("sensor csv: the wide layout, semicolons, decimal commas, local time") {
+    adapters::SensorCsvOptions options;
+    options.columns = {{"time", "Date/Time"}, {"temperature", "Temp [°C]"}, {"humidity", "RH [%]"}};
+    options.units = {{"humidity", "%RH"}};
+    options.asset = "RF-12";
+    options.utc_offset = 3'600'000;
+    const Result r = read_csv(
+        "# exported 2026-11-23\n"
+        "Date/Time;Temp [°C];RH [%]\n"
+        "2026-11-23 08:00:00;4,2;81,5\n"
+        "2026-11-23 08:05:00;;81\n"
+        "23/11/2026 08:10;5;80\n",
+        options);
+    CHECK(r.readings == std::vector<std::string>{
+                            "2026-11-23T07:00:00.000Z RF-12  temperature=4.2 Cel @log.csv:3",
+                            "2026-11-23T07:00:00.000Z RF-12  humidity=81.5 %RH @log.csv:3",
+                            "2026-11-23T07:05:00.000Z RF-12  humidity=81 %RH @log.csv:4",
+                        });
+    CHECK(r.problems == std::vector<std::string>{"log.csv:5: bad time (23/11/2026 08:10)"});
+}
+
+TEST_CASE("sensor csv: a header that cannot be used is an error naming the file and line") {
+    CHECK(header_error("when,temperature\n1,2\n") == "log.csv:1: no time column; name it with --map time=COLUMN");
+    CHECK(header_error("time,temperature\n") ==
+          "log.csv:1: no metric and value columns; name them with --map metric=COL,value=COL, or map metrics to "
+          "their columns: --map temperature=COL");
+    adapters::SensorCsvOptions options;
+    options.columns = {{"temperature", "Temp"}};
+    CHECK(header_error("time,temp_c\n", options) == "log.csv:1: no column \"Temp\" in the header (for temperature)");
+    options.columns = {{"temperature", "temp_c"}};
+    CHECK(header_error("time,metric,value,temp_c\n", options) ==
+          "log.csv:1: both metric/value columns and per-metric columns; use one layout");
+}

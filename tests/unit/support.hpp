@@ -1,0 +1,71 @@
+// What unit tests of input adapters share: a source that hands out bytes a few at a time,
+// and a problem sink that records what was skipped.
+#pragma once
+
+#include <algorithm>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "adapters/byte_source.hpp"
+#include "track/problems.hpp"
+
+namespace test {
+
+/// Hands out a string `step` bytes at a time, as a slow serial link does.
+class SlowSource final : public adapters::ByteSource {
+public:
+    SlowSource(std::string data, std::size_t step, std::string name = "slow")
+        : data_(std::move(data)), step_(step), name_(std::move(name)) {}
+    std::size_t read(char* buffer, std::size_t size) override {
+        const std::size_t n = std::min({size, step_, data_.size() - at_});
+        std::memcpy(buffer, data_.data() + at_, n);
+        at_ += n;
+        return n;
+    }
+    [[nodiscard]] const std::string& name() const override { return name_; }
+
+private:
+    std::string data_;
+    std::size_t step_;
+    std::size_t at_ = 0;
+    std::string name_;
+};
+
+/// Records each skipped piece of input as "place: reason (detail)".
+struct Problems final : track::ProblemSink {
+    std::vector<std::string> seen;
+    void skipped(const track::Location& where, std::string_view reason, std::string_view detail) override {
+        seen.push_back(detail.empty() ? fmt::format("{}: {}", track::to_string(where), reason)
+                                      : fmt::format("{}: {} ({})", track::to_string(where), reason, detail));
+    }
+};
+
+/// Records problems at byte offsets as "offset:reason", and their details apart.
+struct FrameProblems final : track::ProblemSink {
+    std::vector<std::string> list;
+    std::vector<std::string> details;
+    void skipped(const track::Location& where, std::string_view reason, std::string_view detail) override {
+        list.push_back(fmt::format("{}{}:{}", where.byte_offset ? "" : "line ", where.line, reason));
+        details.emplace_back(detail);
+    }
+};
+
+/// The bytes written in hex: "BB 02 22" (spaces ignored).
+inline std::string bytes(std::string_view hex) {
+    std::string out;
+    std::string digits;
+    for (const char c : hex) {
+        if (c == ' ') continue;
+        digits += c;
+        if (digits.size() == 2) {
+            out += static_cast<char>(std::stoi(digits, nullptr, 16));
+            digits.clear();
+        }
+    }
+    return out;
+}
+
+}  // namespace test

@@ -52,21 +52,13 @@ void for_each_value(const EpcOptions& o, Diagnostics& diagnostics, Output& out, 
     std::vector<std::unique_ptr<adapters::FileSource>> sources;
     for (const std::string& path : o.files) sources.push_back(std::make_unique<adapters::FileSource>(path, &stop));
     for (auto& source : sources) {
-        adapters::LineReader lines(*source, max_line, [&out] { out.flush(); });
-        adapters::Line line;
-        while (lines.next(line)) {
-            const track::Location where{source->name(), line.number};
-            if (line.overlong) {
-                diagnostics.skipped(where, "line too long", fmt::format("over {} bytes", max_line));
-                continue;
-            }
-            std::string_view text = line.text;
-            while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
-            while (!text.empty() && (text.back() == ' ' || text.back() == '\t' || text.back() == '\r')) {
-                text.remove_suffix(1);
-            }
-            if (!text.empty() && text.front() != '#') each(text, where);
-        }
+        adapters::for_each_line(
+            *source, max_line, diagnostics,
+            [&](std::string_view text, const track::Location& where) {
+                text = adapters::trim_blanks(text);
+                if (!text.empty() && text.front() != '#') each(text, where);
+            },
+            [&out] { out.flush(); });
     }
 }
 

@@ -98,27 +98,25 @@ int run_jsonl(const JsonlOptions& o) {
     Output out;
     track::RecordParser parser;
     for (auto& source : open_all(o.files)) {
-        adapters::LineReader lines(*source, max_record_line, [&out] { out.flush(); });
-        adapters::Line line;
-        while (lines.next(line)) {
-            const track::Location where{source->name(), line.number};
-            if (line.overlong) {
-                diagnostics.skipped(where, "line too long", fmt::format("over {} bytes", max_record_line));
-                continue;
-            }
-            if (line.text.find_first_not_of(" \t\r") == std::string_view::npos) continue;
-            try {
-                track::Record record = parser.parse(line.text, track::to_string(where));
+        adapters::for_each_line(
+            *source, max_record_line, diagnostics,
+            [&](std::string_view text, const track::Location& where) {
+                if (adapters::trim_blanks(text).empty()) return;
+                track::Record record;
+                try {
+                    record = parser.parse(text, track::to_string(where));
+                } catch (const track::InputError& e) {
+                    diagnostics.skipped(where, "bad record", e.reason());
+                    return;
+                }
                 if (const std::string why = track::validate(record); !why.empty()) {
                     diagnostics.skipped(where, "invalid record", why);
-                    continue;
+                    return;
                 }
                 track::append_json(out.buffer(), record);
                 out.maybe_flush();
-            } catch (const track::InputError& e) {
-                diagnostics.skipped(where, "bad record", e.reason());
-            }
-        }
+            },
+            [&out] { out.flush(); });
     }
     out.flush();
     diagnostics.summary();

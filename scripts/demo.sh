@@ -2,7 +2,8 @@
 # The README's "run it" command: installs what trk needs, builds it (Release), and runs the
 # main job on the sample data in the repo: a GPS capture of forklift FL-07 crossing a
 # container yard (tests/fixtures/yard-fl07.nmea), read from the file and then through a
-# virtual serial port, as from a receiver on /dev/ttyUSB0.
+# virtual serial port, as from a receiver on /dev/ttyUSB0; then the RFID reads of the truck
+# gate's UHF module and the reefer's temperature log of the same night.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -38,5 +39,15 @@ wait "$trk_pid"
 cat "$dir/stderr.txt" >&2
 echo "trk read nmea --port $dir/ttyGPS: $(wc -l <"$dir/fixes.jsonl") fixes (the file gave $expected); last one:"
 tail -n 1 "$dir/fixes.jsonl"
+
+say "4. trk read rfid --format uhf-bb tests/fixtures/gate-uhf-bb.bin   (the gate's UHF module, binary frames)"
+"$trk" read rfid --format uhf-bb --reader gate-2 tests/fixtures/gate-uhf-bb.bin
+
+say "5. trk epc decode: what the pallet's tag identifies (GS1 EPC Tag Data Standard)"
+"$trk" epc decode 3374257BF40C0E400000162E
+
+say "6. trk read csv: the reefer logger's export (semicolons, decimal commas, local time) to readings"
+"$trk" read csv --map 'time=Date/Time,temperature=Temp [°C],humidity=RH [%],battery=Battery' \
+  --asset RF-12 --utc-offset +01:00 tests/fixtures/reefer-rf12.csv | awk 'NR <= 3'
 
 say "Next: 'trk help read' for every option, README.md for the tour."

@@ -15,24 +15,13 @@ namespace {
 // A reader line is short; anything longer is not one and is cut.
 constexpr std::size_t max_line = 4096;
 
-// Calls `on_line` for each line of `source` that is not blank or a '#' comment, and
-// reports overlong lines.
+// Calls `on_line` for each line of `source` that is not blank or a '#' comment, trimmed.
 template <typename OnLine>
-void for_each_line(ByteSource& source, track::ProblemSink& problems, OnLine on_line) {
-    LineReader lines(source, max_line);
-    Line line;
-    while (lines.next(line)) {
-        const track::Location where{source.name(), line.number};
-        if (line.overlong) {
-            problems.skipped(where, "line too long", fmt::format("over {} bytes", max_line));
-            continue;
-        }
-        std::string_view text = line.text;
-        while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
-        while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
-        if (text.empty() || text.front() == '#') continue;
-        on_line(text, where);
-    }
+void for_each_record_line(ByteSource& source, track::ProblemSink& problems, OnLine on_line) {
+    for_each_line(source, max_line, problems, [&](std::string_view text, const track::Location& where) {
+        text = trim_blanks(text);
+        if (!text.empty() && text.front() != '#') on_line(text, where);
+    });
 }
 
 bool is_separator(char c) { return c == ',' || c == ';' || c == ' ' || c == '\t'; }
@@ -109,8 +98,8 @@ public:
     TextDecoder(track::ProblemSink& problems, ReportSink sink) : problems_(problems), sink_(std::move(sink)) {}
 
     void run(ByteSource& source) override {
-        for_each_line(source, problems_,
-                      [this](std::string_view text, const track::Location& where) { line(text, where); });
+        for_each_record_line(source, problems_,
+                             [this](std::string_view text, const track::Location& where) { line(text, where); });
     }
 
 private:
@@ -201,7 +190,7 @@ public:
 
     void run(ByteSource& source) override {
         bool first = true;
-        for_each_line(source, problems_, [&](std::string_view text, const track::Location& where) {
+        for_each_record_line(source, problems_, [&](std::string_view text, const track::Location& where) {
             split_csv(text);
             if (first) {
                 first = false;

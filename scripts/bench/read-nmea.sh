@@ -30,23 +30,8 @@ fi
 bytes=$(stat -c %s "$log")
 lines=$(wc -l <"$log")
 
-# seconds and peak RSS (KB) of one run of "$@", output discarded: "SECONDS KB"
-measure() {
-  /usr/bin/time -f "%e %M" -o "$work/time.txt" "$@" >/dev/null 2>"$work/stderr.txt" || {
-    echo "read-nmea.sh: failed: $*" >&2
-    cat "$work/stderr.txt" >&2
-    exit 1
-  }
-  cat "$work/time.txt"
-}
-
-# median seconds and the largest peak RSS of $runs runs: "SECONDS KB"
-median_of() {
-  local results=()
-  for _ in $(seq "$runs"); do results+=("$(measure "$@")"); done
-  printf '%s\n' "${results[@]}" | sort -n | awk -v n="$runs" '
-    { s[NR] = $1; if ($2 > kb) kb = $2 } END { print s[int((n + 1) / 2)], kb }'
-}
+# shellcheck source=scripts/bench/lib.sh
+. scripts/bench/lib.sh
 
 echo "input: $log: $bytes bytes, $lines lines; $runs runs each, median" >&2
 read -r trk_s trk_kb < <(median_of "$trk" read nmea "$log")

@@ -33,23 +33,9 @@ gen reads "$reads" "$tags" "$read_file"
 gen reads $((4 * reads)) "$tags" "$big_file"
 gen reads $((4 * reads)) $((4 * tags)) "$wide_file"
 
-# seconds and peak RSS (KB) of one run of "$@" on one core, output discarded: "SECONDS KB"
-measure() {
-  /usr/bin/time -f "%e %M" -o "$work/time.txt" taskset -c 0 "$@" >/dev/null 2>"$work/stderr.txt" || {
-    echo "read-rfid.sh: failed: $*" >&2
-    cat "$work/stderr.txt" >&2
-    exit 1
-  }
-  cat "$work/time.txt"
-}
-
-# median seconds and the largest peak RSS of $runs runs: "SECONDS KB"
-median_of() {
-  local results=()
-  for _ in $(seq "$runs"); do results+=("$(measure "$@")"); done
-  printf '%s\n' "${results[@]}" | sort -n | awk -v n="$runs" '
-    { s[NR] = $1; if ($2 > kb) kb = $2 } END { print s[int((n + 1) / 2)], kb }'
-}
+pin=(taskset -c 0)
+# shellcheck source=scripts/bench/lib.sh
+. scripts/bench/lib.sh
 
 records=$("$trk" read rfid "$read_file" | wc -l)
 echo "$runs runs each, median, one core" >&2

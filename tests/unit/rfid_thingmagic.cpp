@@ -83,40 +83,21 @@ std::string tag_buffer(std::uint16_t flags, const std::vector<Record>& records) 
     return response(0x29, 0, data);
 }
 
-using Problems = test::FrameProblems;
-
 template <typename T>
 std::string or_dash(const std::optional<T>& value) {
     return value ? fmt::format("{}", *value) : "-";
 }
 
-// What decoding a stream gives: tags as "offset:EPC:rssi:antenna:kHz:phase:count", problems, counts.
-struct Decoded {
-    std::vector<std::string> tags;
-    std::vector<std::string> problems;
-    std::vector<std::string> details;
-    ThingMagicDecoder::Counts counts;
-};
+using Decoded = test::FramesDecoded;
 
+// Decodes `stream` fed in chunks of `chunk` bytes (0: all at once); tags as
+// "offset:EPC:rssi:antenna:kHz:phase:count".
 Decoded decode(std::string_view stream, std::size_t chunk = 0) {
-    Decoded out;
-    Problems problems;
-    ThingMagicDecoder decoder("dock", problems, [&](TagReport& r) {
-        CHECK(r.where.source == "dock");
+    return test::decode_frames<ThingMagicDecoder>(stream, chunk, "dock", [](const TagReport& r) {
         CHECK_FALSE(r.time.has_value());  // the reader's timestamps are relative
-        out.tags.push_back(fmt::format("{}:{}:{}:{}:{}:{}:{}", r.where.line, r.epc, or_dash(r.rssi), or_dash(r.antenna),
-                                       or_dash(r.frequency), or_dash(r.phase), r.count));
+        return fmt::format("{}:{}:{}:{}:{}:{}:{}", r.where.line, r.epc, or_dash(r.rssi), or_dash(r.antenna),
+                           or_dash(r.frequency), or_dash(r.phase), r.count);
     });
-    const std::size_t step = chunk == 0 ? std::max<std::size_t>(stream.size(), 1) : chunk;
-    for (std::size_t at = 0; at < stream.size(); at += step) {
-        decoder.feed(stream.substr(at, step));
-        CHECK(decoder.buffered() < ThingMagicDecoder::max_frame);
-    }
-    decoder.finish();
-    out.problems = problems.list;
-    out.details = problems.details;
-    out.counts = decoder.counts();
-    return out;
 }
 
 using List = std::vector<std::string>;
@@ -350,7 +331,7 @@ TEST_CASE("thingmagic: random input neither crashes nor grows memory") {
                 }
             }
         }
-        Problems problems;
+        test::FrameProblems problems;
         std::uint64_t tags = 0;
         ThingMagicDecoder decoder("fuzz", problems, [&](TagReport&) { ++tags; });
         for (std::size_t at = 0; at < stream.size();) {

@@ -30,35 +30,13 @@ std::string notice(int rssi, std::string_view pc_and_epc_hex, std::uint8_t comma
     return adapters::rfid::uhf_bb_frame(0x02, command, payload);
 }
 
-using Problems = test::FrameProblems;
+using Decoded = test::FramesDecoded;
 
-// What decoding a stream gives: tags as "offset:EPC:rssi", problems, counts.
-struct Decoded {
-    std::vector<std::string> tags;
-    std::vector<std::string> problems;
-    std::vector<std::string> details;
-    UhfBbDecoder::Counts counts;
-};
-
-// Feeds `stream` in chunks of `chunk` bytes (0: all at once).
+// Decodes `stream` fed in chunks of `chunk` bytes (0: all at once); tags as "offset:EPC:rssi".
 Decoded decode(std::string_view stream, std::size_t chunk = 0) {
-    Decoded out;
-    Problems problems;
-    UhfBbDecoder decoder("gate", problems, [&](TagReport& r) {
-        CHECK(r.where.source == "gate");
-        out.tags.push_back(fmt::format("{}:{}:{}", r.where.line, r.epc, r.rssi ? fmt::format("{}", *r.rssi) : "-"));
+    return test::decode_frames<UhfBbDecoder>(stream, chunk, "gate", [](const TagReport& r) {
+        return fmt::format("{}:{}:{}", r.where.line, r.epc, r.rssi ? fmt::format("{}", *r.rssi) : "-");
     });
-    const std::size_t step = chunk == 0 ? std::max<std::size_t>(stream.size(), 1) : chunk;
-    for (std::size_t at = 0; at < stream.size(); at += step) {
-        decoder.feed(stream.substr(at, step));
-        CHECK(decoder.buffered() < UhfBbDecoder::max_frame);
-    }
-    decoder.finish();
-    CHECK(decoder.buffered() == 0);
-    out.problems = problems.list;
-    out.details = problems.details;
-    out.counts = decoder.counts();
-    return out;
 }
 
 using List = std::vector<std::string>;
@@ -261,7 +239,7 @@ TEST_CASE("uhf-bb: random input neither crashes nor grows memory") {
                 default: stream += bytes("BB 02 22") + static_cast<char>(random()) + static_cast<char>(random());
             }
         }
-        Problems problems;
+        test::FrameProblems problems;
         std::uint64_t tags = 0;
         UhfBbDecoder decoder("fuzz", problems, [&](TagReport& r) {
             ++tags;
@@ -280,7 +258,7 @@ TEST_CASE("uhf-bb: random input neither crashes nor grows memory") {
 }
 
 TEST_CASE("uhf-bb: a huge chunk is taken in slices") {
-    Problems problems;
+    test::FrameProblems problems;
     UhfBbDecoder decoder("big", problems, [](TagReport&) {});
     std::string stream;
     for (int i = 0; i < 20000; ++i) stream += notice(-60, sgtin);

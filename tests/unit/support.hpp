@@ -7,9 +7,11 @@
 #include <string>
 #include <vector>
 
+#include <doctest/doctest.h>
 #include <fmt/format.h>
 
 #include "adapters/byte_source.hpp"
+#include "adapters/rfid_frames.hpp"
 #include "track/problems.hpp"
 
 namespace test {
@@ -65,6 +67,37 @@ inline std::string bytes(std::string_view hex) {
             digits.clear();
         }
     }
+    return out;
+}
+
+/// What a frame decoder made of a stream.
+struct FramesDecoded {
+    std::vector<std::string> tags;      ///< each report as `describe` wrote it
+    std::vector<std::string> problems;  ///< "offset:reason"
+    std::vector<std::string> details;
+    adapters::rfid::FrameDecoder::Counts counts;
+};
+
+/// Feeds `stream` to a `Decoder` named `name` in chunks of `chunk` bytes (0: all at once),
+/// checking that it never holds a maximal frame's worth of bytes.
+template <typename Decoder, typename Describe>
+FramesDecoded decode_frames(std::string_view stream, std::size_t chunk, const std::string& name, Describe describe) {
+    FramesDecoded out;
+    FrameProblems problems;
+    Decoder decoder(name, problems, [&](adapters::rfid::TagReport& r) {
+        CHECK(r.where.source == name);
+        out.tags.push_back(describe(r));
+    });
+    const std::size_t step = chunk == 0 ? std::max<std::size_t>(stream.size(), 1) : chunk;
+    for (std::size_t at = 0; at < stream.size(); at += step) {
+        decoder.feed(stream.substr(at, step));
+        CHECK(decoder.buffered() < Decoder::max_frame);
+    }
+    decoder.finish();
+    CHECK(decoder.buffered() == 0);
+    out.problems = problems.list;
+    out.details = problems.details;
+    out.counts = decoder.counts();
     return out;
 }
 

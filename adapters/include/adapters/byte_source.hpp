@@ -10,6 +10,10 @@
 #include <string_view>
 #include <vector>
 
+#include <fmt/format.h>
+
+#include "track/problems.hpp"
+
 namespace adapters {
 
 /// A stream of bytes with a display name for messages ("yard.nmea", "/dev/ttyUSB0", "-").
@@ -74,5 +78,30 @@ private:
     std::uint64_t number_ = 0;
     bool eof_ = false;
 };
+
+/// Calls `on_line(text, where)` for every line of `source` (without its line ending),
+/// and reports each line longer than `max_line` to `problems` as "line too long" instead.
+/// `before_wait` as for LineReader.
+template <typename OnLine>
+void for_each_line(ByteSource& source, std::size_t max_line, track::ProblemSink& problems, OnLine on_line,
+                   std::function<void()> before_wait = {}) {
+    LineReader lines(source, max_line, std::move(before_wait));
+    Line line;
+    while (lines.next(line)) {
+        const track::Location where{source.name(), line.number};
+        if (line.overlong) {
+            problems.skipped(where, "line too long", fmt::format("over {} bytes", max_line));
+            continue;
+        }
+        on_line(line.text, where);
+    }
+}
+
+/// `text` without the spaces, tabs and carriage returns around it.
+inline std::string_view trim_blanks(std::string_view text) {
+    while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
+    while (!text.empty() && (text.back() == ' ' || text.back() == '\t' || text.back() == '\r')) text.remove_suffix(1);
+    return text;
+}
 
 }  // namespace adapters

@@ -1,0 +1,21 @@
+# What the benchmark scripts share (sourced, not run): timing one run and the median of
+# several. Needs $work (a scratch folder) and $runs; commands run under ${pin[@]} when the
+# caller sets it (e.g. pin=(taskset -c 0) for one core).
+
+# seconds and peak RSS (KB) of one run of "$@", output discarded: "SECONDS KB"
+measure() {
+  /usr/bin/time -f "%e %M" -o "$work/time.txt" ${pin[@]+"${pin[@]}"} "$@" >/dev/null 2>"$work/stderr.txt" || {
+    echo "$(basename "$0"): failed: $*" >&2
+    cat "$work/stderr.txt" >&2
+    exit 1
+  }
+  cat "$work/time.txt"
+}
+
+# median seconds and the largest peak RSS of $runs runs: "SECONDS KB"
+median_of() {
+  local results=()
+  for _ in $(seq "$runs"); do results+=("$(measure "$@")"); done
+  printf '%s\n' "${results[@]}" | sort -n | awk -v n="$runs" '
+    { s[NR] = $1; if ($2 > kb) kb = $2 } END { print s[int((n + 1) / 2)], kb }'
+}

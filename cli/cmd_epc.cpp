@@ -115,7 +115,7 @@ int run_encode(const EpcOptions& o) {
         try {
             hex = track::epc::encode(text);
         } catch (const track::epc::EncodeError& e) {
-            diagnostics.skipped(where, "cannot encode", fmt::format("{}: {}", text, e.what()));
+            diagnostics.skipped(where, "cannot encode", e.what());
             return;
         }
         fmt::memory_buffer& b = out.buffer();
@@ -150,6 +150,7 @@ void add_epc_command(CLI::App& trk, Invocation& chosen) {
         ->type_name("FILE")
         ->allow_extra_args(false);
     decode->add_option("--format", decode_options->format, "jsonl (epc, scheme, filter, tag, uri), uri or tag")
+        ->type_name("FORMAT")
         ->default_str("jsonl");
     decode->add_flag("--strict", decode_options->strict, "Stop at the first bad line with exit status 65");
     decode->callback([decode_options, &chosen] {
@@ -164,7 +165,9 @@ void add_epc_command(CLI::App& trk, Invocation& chosen) {
     encode->add_option("-i,--input", encode_options->files, "Read URIs one per line from FILE ('-': standard input)")
         ->type_name("FILE")
         ->allow_extra_args(false);
-    encode->add_option("--format", encode_options->format, "hex, or jsonl (epc, tag)")->default_str("hex");
+    encode->add_option("--format", encode_options->format, "hex, or jsonl (epc, tag)")
+        ->type_name("FORMAT")
+        ->default_str("hex");
     encode->add_flag("--strict", encode_options->strict, "Stop at the first bad line with exit status 65");
     encode->callback([encode_options, &chosen] {
         check(*encode_options, false);

@@ -19,7 +19,7 @@ namespace {
 // Input quoted in a message: control bytes become '?' (a binary file or a wrong baud rate
 // must not reach the terminal raw) and long text is cut.
 std::string printable(std::string_view text) {
-    constexpr std::size_t most = 80;
+    constexpr std::size_t most = 160;
     std::string out;
     for (const char c : text.substr(0, most)) {
         const auto u = static_cast<unsigned char>(c);

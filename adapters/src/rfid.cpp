@@ -72,6 +72,9 @@ Deduplicator::Deduplicator(track::Millis window, std::string reader, Sink sink)
 void Deduplicator::add(const TagReport& report, track::Millis arrival) {
     ++reports_;
     const track::Millis t = report.time.value_or(arrival);
+    // A clock that jumped back by more than a window (a reader rebooted to 1970) would hold
+    // every sighting open until it caught up again: what is open is written now.
+    if (!pending_.empty() && t + window_ < pending_.front().read.time) finish();
     while (!pending_.empty() && pending_.front().read.time + window_ <= t) write_front();
 
     const std::string& reader = report.reader.empty() ? reader_ : report.reader;

@@ -1,6 +1,7 @@
 // Unit tests of adapters/rfid.hpp: the line and JSON reader formats and the deduplicator.
 #include "adapters/rfid.hpp"
 
+#include <random>
 #include <string>
 #include <vector>
 
@@ -270,4 +271,34 @@ TEST_CASE("reader formats have names") {
     CHECK_FALSE(rfid::format_from_string("llrp").has_value());
     CHECK(rfid::is_serial(rfid::Format::uhf_bb));
     CHECK_FALSE(rfid::is_serial(rfid::Format::zebra));
+}
+
+TEST_CASE("Deduplicator: a reader clock that jumps back closes what is open") {
+    std::vector<track::Read> out;
+    rfid::Deduplicator dedup(1000, "r", [&out](const track::Read& r) { out.push_back(r); });
+    dedup.add(report("3F00", 1'795'418'100'000, 1, -50), 0);
+    dedup.add(report("3F01", 1'795'418'100'100, 1, -50), 0);
+    dedup.add(report("3F00", 5'000, 1, -50), 0);  // rebooted: its clock starts again near 1970
+    REQUIRE(out.size() == 2);
+    dedup.finish();
+    REQUIRE(out.size() == 3);
+    CHECK(out[2].time == 5'000);
+}
+
+TEST_CASE("reader formats survive random bytes") {
+    std::mt19937 random(20261125);
+    for (const auto format : {rfid::Format::text, rfid::Format::llrp_csv, rfid::Format::impinj, rfid::Format::zebra,
+                              rfid::Format::uhf_bb, rfid::Format::thingmagic}) {
+        CAPTURE(rfid::to_string(format));
+        for (int round = 0; round < 20; ++round) {
+            // Bytes biased towards what the formats care about, so that parsers get deep.
+            static constexpr std::string_view alphabet = "{}[]\",:0123456789ABCDEFabcdef-. \n\r\t#=;xZ\xBB\x7E\xFF\x00";
+            std::string input(static_cast<std::size_t>(random() % 20'000), '\0');
+            for (char& c : input) {
+                c = random() % 4 == 0 ? static_cast<char>(random() % 256) : alphabet[random() % alphabet.size()];
+            }
+            const Decoded d = decode(format, input, 1 + random() % 5000);
+            CHECK(d.reports.size() + d.problems.size() <= input.size());
+        }
+    }
 }

@@ -70,7 +70,8 @@ std::unique_ptr<FormatDecoder> make_decoder(Format format, track::ProblemSink& p
 /// the count, the peak rssi (with the frequency and phase of that read) and the first and
 /// last times. Sightings are written when their window has passed (by record time, so a
 /// replayed capture gives the same output as the live run), in the order they began.
-/// Memory holds only the sightings of the current window.
+/// Memory holds only the sightings of the current window; a clock that jumps back by more
+/// than a window closes them all.
 class Deduplicator {
 public:
     /// Where the merged records go.

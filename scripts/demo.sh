@@ -41,7 +41,8 @@ echo "trk read nmea --port $dir/ttyGPS: $(wc -l <"$dir/fixes.jsonl") fixes (the 
 tail -n 1 "$dir/fixes.jsonl"
 
 say "4. trk read rfid --format uhf-bb tests/fixtures/gate-uhf-bb.bin   (the gate's UHF module, binary frames)"
-"$trk" read rfid --format uhf-bb --reader gate-2 tests/fixtures/gate-uhf-bb.bin
+# Its frames carry no time: --now says when the capture was taken (live, trk stamps arrivals).
+"$trk" read rfid --format uhf-bb --reader gate-2 --now 2026-11-24T06:40:00Z tests/fixtures/gate-uhf-bb.bin
 
 say "5. trk epc decode: what the pallet's tag identifies (GS1 EPC Tag Data Standard)"
 "$trk" epc decode 3374257BF40C0E400000162E

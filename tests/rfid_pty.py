@@ -25,6 +25,9 @@ from harness import Reader, VirtualPort, fail, spawn, stop_cleanly, wait_for
 # The reader commands trk sends (see adapters/rfid_uhf_bb.hpp, rfid_thingmagic.hpp).
 UHF_BB_MULTI_POLL = bytes.fromhex("BB00270003 22FFFF 4A7E".replace(" ", ""))
 UHF_BB_STOP = bytes.fromhex("BB0028000028 7E".replace(" ", ""))
+# ThingMagic continuous reading, as the Universal Reader Assistant sends it (SparkFun's capture).
+THINGMAGIC_START = bytes.fromhex("FF102F0000012200000507221000 1B03E801FFDD2B".replace(" ", ""))
+THINGMAGIC_STOP = bytes.fromhex("FF032F0000025E86")
 
 KEPT = ("epc", "uri", "antenna", "rssi", "rssi_raw", "count", "frequency", "phase")
 
@@ -66,7 +69,7 @@ def main():
         return 77
     cases = [("text", "gate-wedge.txt", [], b"", b""),
              ("uhf-bb", "gate-uhf-bb.bin", ["--inventory"], UHF_BB_MULTI_POLL, UHF_BB_STOP),
-             ("thingmagic", "dock-thingmagic.bin", [], b"", b"")]
+             ("thingmagic", "dock-thingmagic.bin", ["--inventory"], THINGMAGIC_START, THINGMAGIC_STOP)]
     for fmt, name, extra, start_command, stop_command in cases:
         path = os.path.join(fixtures, name)
         with open(path, "rb") as f:

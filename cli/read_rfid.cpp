@@ -3,6 +3,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <sys/stat.h>
 #include <vector>
 
 #include <fmt/format.h>
@@ -77,6 +78,13 @@ void check(RfidOptions& o) {
     if (o.files.empty() && o.port.empty()) o.files.emplace_back("-");
 }
 
+// Whether standard input is a regular file (a redirected capture) rather than a pipe, a
+// socket or a terminal, which may be a live reader.
+bool stdin_is_a_file() {
+    struct stat info {};
+    return ::fstat(0, &info) == 0 && S_ISREG(info.st_mode);
+}
+
 track::Millis wall_clock() {
     using namespace std::chrono;
     return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
@@ -108,13 +116,15 @@ public:
               out.maybe_flush();
           }) {}
 
-    /// Decodes `source` to its end. A live source (a port) writes each sighting once its
-    /// window has passed; a file's are written in large blocks.
+    /// Decodes `source` to its end. What is complete is written before each wait for input;
+    /// a live source (a port, a pipe) also writes each sighting once its window has passed
+    /// by the clock, so that a tag read once and never again comes out.
     void run(adapters::ByteSource& source, bool live) {
         auto decoder = rfid::make_decoder(o_.parsed_format, diagnostics_,
                                           [this](rfid::TagReport& report) { dedup_.add(report, now()); });
         FlushingSource flushing(source, [this, live] {
-            if (live) idle();
+            if (live) dedup_.expire(now());
+            out_.flush();
         });
         decoder->run(flushing);
         dedup_.finish();
@@ -170,7 +180,9 @@ int run_rfid(const RfidOptions& o) {
         for (auto& source : sources) {
             if (stop.load()) break;
             SourceDecoder decoder(o, reader_of(source->name()), diagnostics, out);
-            decoder.run(*source, false);
+            const bool live = source->name() == "stdin" && !stdin_is_a_file();
+            if (live) source->set_on_idle([&decoder] { decoder.idle(); });
+            decoder.run(*source, live);
             reports += decoder.dedup().reports();
             records += decoder.dedup().records();
         }

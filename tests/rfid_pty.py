@@ -7,8 +7,8 @@ For each of text, uhf-bb and thingmagic it checks that:
   * with --inventory, trk writes the reader's start command when it opens the port and
     its stop command when it is stopped with SIGTERM (exit status 0);
   * bad frames are reported on stderr as from the file;
-and, for text, that a sighting still open when the reader falls silent is written once
-its window has passed, without waiting for more input.
+and, for text on a port and on a pipe, that a sighting still open when the reader falls
+silent is written once its window has passed, without waiting for more input.
 
 usage: rfid_pty.py TRK FIXTURES_DIR     (exit 77 when socat is not installed)
 """
@@ -104,6 +104,18 @@ def main():
         stop_cleanly(run, out, err)
         port.stop()
         print("live window:", out.lines[0])
+
+    # The same through a pipe (a reader's stream piped in, e.g. from curl): no port, same timing.
+    run = spawn([trk, "read", "rfid", "--window", "500ms"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE, text=True)
+    out, err = Reader(run.stdout), Reader(run.stderr)
+    run.stdin.write("3374257BF40C0E400000162E\n")
+    run.stdin.flush()
+    wait_for(lambda: len(out.lines) == 1, "the piped sighting once its window passed", timeout=5)
+    run.stdin.close()
+    if run.wait(timeout=10) != 0:
+        fail(f"trk read rfid from a pipe exited {run.returncode}: {err.lines}")
+    print("live pipe:", out.lines[0])
     return 0
 
 

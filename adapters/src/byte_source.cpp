@@ -4,6 +4,7 @@
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
+#include <poll.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -37,6 +38,19 @@ FileSource::~FileSource() {
 
 std::size_t FileSource::read(char* buffer, std::size_t size) {
     for (;;) {
+        if (on_idle_) {
+            // A pipe may be quiet for long: wake up every 200 ms to let the reader act on time.
+            pollfd p{fd_, POLLIN, 0};
+            const int ready = ::poll(&p, 1, 200);
+            if (ready == 0) {
+                on_idle_();
+                continue;
+            }
+            if (ready < 0 && errno == EINTR) {
+                if (stop_ != nullptr && stop_->load()) return 0;
+                continue;
+            }
+        }
         const ssize_t n = ::read(fd_, buffer, size);
         if (n >= 0) return static_cast<std::size_t>(n);
         if (errno == EINTR) {

@@ -39,9 +39,13 @@ public:
     FileSource& operator=(const FileSource&) = delete;
     std::size_t read(char* buffer, std::size_t size) override;
     [[nodiscard]] const std::string& name() const override { return name_; }
+    /// Calls `on_idle` each 200 ms that a read waits without bytes (a quiet pipe from a live
+    /// reader); by default a read just blocks.
+    void set_on_idle(std::function<void()> on_idle) { on_idle_ = std::move(on_idle); }
 
 private:
     std::string name_;
+    std::function<void()> on_idle_;
     const std::atomic<bool>* stop_ = nullptr;
     int fd_ = -1;
     bool owned_ = false;

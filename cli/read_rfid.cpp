@@ -3,7 +3,6 @@
 #include <memory>
 #include <optional>
 #include <string>
-#include <sys/stat.h>
 #include <vector>
 
 #include <fmt/format.h>
@@ -76,13 +75,6 @@ void check(RfidOptions& o) {
             throw track::UsageError(fmt::format("--now: '{}' is not a time like 2026-11-24T14:03:07Z", o.now));
     }
     if (o.files.empty() && o.port.empty()) o.files.emplace_back("-");
-}
-
-// Whether standard input is a regular file (a redirected capture) rather than a pipe, a
-// socket or a terminal, which may be a live reader.
-bool stdin_is_a_file() {
-    struct stat info {};
-    return ::fstat(0, &info) == 0 && S_ISREG(info.st_mode);
 }
 
 track::Millis wall_clock() {
@@ -180,7 +172,7 @@ int run_rfid(const RfidOptions& o) {
         for (auto& source : sources) {
             if (stop.load()) break;
             SourceDecoder decoder(o, reader_of(source->name()), diagnostics, out);
-            const bool live = source->name() == "stdin" && !stdin_is_a_file();
+            const bool live = !source->is_regular_file();
             if (live) source->set_on_idle([&decoder] { decoder.idle(); });
             decoder.run(*source, live);
             reports += decoder.dedup().reports();

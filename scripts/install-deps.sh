@@ -12,11 +12,12 @@ packages=(
   libboost-dev doctest-dev libsimdjson-dev
   # man pages (markdown -> roff)
   pandoc
-  # tests: pseudo-terminal pairs, a private gpsd fed by gpsfake, schema validation
-  socat gpsd gpsd-clients python3 python3-jsonschema
+  # tests: pseudo-terminal pairs, a private gpsd fed by gpsfake, schema validation (JSON
+  # Schema; xmllint for GPX and KML)
+  socat gpsd gpsd-clients python3 python3-jsonschema libxml2-utils
 )
 if [ "${1:-}" = "--bench" ]; then
-  packages+=(gpsbabel time)
+  packages+=(gpsbabel time sqlite3)
 fi
 
 missing=()

@@ -31,7 +31,12 @@ def main():
     def check(line, where):
         if not line.startswith("{"):
             return
-        record = json.loads(line)
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError:
+            return  # not a record line: a document (GeoJSON) or a report spread over lines
+        if not isinstance(record, dict):
+            return
         kind = record.get("type")
         if kind not in validators:
             return

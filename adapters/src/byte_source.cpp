@@ -36,6 +36,11 @@ FileSource::~FileSource() {
     if (owned_) ::close(fd_);
 }
 
+bool FileSource::is_regular_file() const {
+    struct stat st {};
+    return ::fstat(fd_, &st) == 0 && S_ISREG(st.st_mode);
+}
+
 std::size_t FileSource::read(char* buffer, std::size_t size) {
     for (;;) {
         if (on_idle_) {

@@ -42,6 +42,9 @@ public:
     /// Calls `on_idle` each 200 ms that a read waits without bytes (a quiet pipe from a live
     /// reader); by default a read just blocks.
     void set_on_idle(std::function<void()> on_idle) { on_idle_ = std::move(on_idle); }
+    /// Whether it is a regular file (a capture on disk) rather than a pipe, a socket or a
+    /// terminal, which may be fed live.
+    [[nodiscard]] bool is_regular_file() const;
 
 private:
     std::string name_;

@@ -61,4 +61,9 @@ struct IoError : Error {
     explicit IoError(const std::string& message) : Error(ExitCode::io, message) {}
 };
 
+/// A resource (the ledger) stayed busy past its timeout: try again later (exit 75).
+struct BusyError : Error {
+    explicit BusyError(const std::string& message) : Error(ExitCode::temp_fail, message) {}
+};
+
 }  // namespace track

@@ -1,0 +1,673 @@
+// The writers of `trk export`: GeoJSON (RFC 7946), GPX 1.1, KML 2.2 and CSV (RFC 4180) from records.
+#include "adapters/export.hpp"
+
+#include <algorithm>
+#include <iterator>
+#include <string>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "track/json.hpp"
+#include "track/number.hpp"
+
+namespace adapters {
+
+std::optional<ExportFormat> export_format_from_string(std::string_view name) noexcept {
+    if (name == "geojson") return ExportFormat::geojson;
+    if (name == "gpx") return ExportFormat::gpx;
+    if (name == "kml") return ExportFormat::kml;
+    if (name == "csv") return ExportFormat::csv;
+    return std::nullopt;
+}
+
+namespace {
+
+// ---------------------------------------------------------------------------------------
+// Pieces every format uses
+
+// Decimals written, as in trk's JSON Lines: degrees of position 7 (about 1 cm), metres 3.
+constexpr int position_decimals = 7;
+constexpr int metre_decimals = 3;
+
+void append(fmt::memory_buffer& out, std::string_view text) { out.append(text.data(), text.data() + text.size()); }
+
+void append_fixed(fmt::memory_buffer& out, double value, int decimals) {
+    char digits[32];
+    out.append(digits, track::write_fixed(digits, value, decimals));
+}
+
+void append_int(fmt::memory_buffer& out, int value) {
+    const fmt::format_int digits(value);
+    out.append(digits.data(), digits.data() + digits.size());
+}
+
+// Appends `text` (UTF-8, as every string RecordParser gives: simdjson validates it) as XML
+// character data or attribute value: & < > " ' as entities, carriage return as a reference
+// (parsers would turn it into a newline), and U+FFFD for what XML 1.0 forbids even as a
+// reference (the other control characters, U+FFFE, U+FFFF), so the document stays valid.
+void append_xml_text(fmt::memory_buffer& out, std::string_view text) {
+    constexpr std::string_view replacement = "\xEF\xBF\xBD";
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        const char c = text[i];
+        switch (c) {
+            case '&': append(out, "&amp;"); break;
+            case '<': append(out, "&lt;"); break;
+            case '>': append(out, "&gt;"); break;
+            case '"': append(out, "&quot;"); break;
+            case '\'': append(out, "&apos;"); break;
+            case '\r': append(out, "&#13;"); break;
+            default:
+                if (static_cast<unsigned char>(c) < 0x20 && c != '\t' && c != '\n') {
+                    append(out, replacement);
+                } else if (const std::string_view three = text.substr(i, 3);
+                           three == "\xEF\xBF\xBE" || three == "\xEF\xBF\xBF") {  // U+FFFE, U+FFFF
+                    append(out, replacement);
+                    i += 2;
+                } else {
+                    out.push_back(c);
+                }
+        }
+    }
+}
+
+// A fix reduced to what the track formats draw (no strings: a track may hold millions).
+struct TrackPoint {
+    track::Millis time = 0;
+    double lat = 0;
+    double lon = 0;
+    std::optional<double> alt;
+    std::optional<double> speed;
+    std::optional<double> course;
+    std::optional<double> hdop;
+    std::optional<double> vdop;
+    std::optional<double> pdop;
+    std::optional<int> sats;
+    track::FixMode mode = track::FixMode::two_d;
+    track::FixQuality quality = track::FixQuality::unknown;
+};
+
+// The positioned fixes of one asset, or of one device for fixes without an asset.
+struct Track {
+    std::string asset;   // empty for a device's track
+    std::string device;  // set only for a device's track
+    std::vector<TrackPoint> points;
+
+    [[nodiscard]] std::string_view name() const { return asset.empty() ? device : asset; }
+    // Whether every point has an altitude: a line's positions are all 3D or all 2D.
+    [[nodiscard]] bool has_altitude() const {
+        return std::all_of(points.begin(), points.end(), [](const TrackPoint& p) { return p.alt.has_value(); });
+    }
+};
+
+// Keeps the positioned fixes per track, tracks in the order they first appear.
+class TrackCollector {
+public:
+    void add(const track::Fix& fix) {
+        Track& track = track_of(fix);
+        track.points.push_back({fix.time, fix.lat, fix.lon, fix.alt, fix.speed, fix.course, fix.hdop, fix.vdop,
+                                fix.pdop, fix.sats, fix.mode, fix.quality});
+    }
+
+    // The tracks, each in time order (fixes of the same time keep their input order).
+    std::vector<Track>& sorted() {
+        for (Track& track : tracks_) {
+            std::stable_sort(track.points.begin(), track.points.end(),
+                             [](const TrackPoint& a, const TrackPoint& b) { return a.time < b.time; });
+        }
+        return tracks_;
+    }
+
+private:
+    Track& track_of(const track::Fix& fix) {
+        // Consecutive fixes are nearly always of one asset: no lookup for them.
+        if (last_ < tracks_.size()) {
+            const Track& last = tracks_[last_];
+            if (last.asset == fix.asset && (!fix.asset.empty() || last.device == fix.device)) return tracks_[last_];
+        }
+        // Two indexes: an asset and a device may share a name.
+        const bool by_asset = !fix.asset.empty();
+        auto& index = by_asset ? by_asset_ : by_device_;
+        const auto [it, added] = index.try_emplace(by_asset ? fix.asset : fix.device, tracks_.size());
+        if (added) tracks_.push_back(by_asset ? Track{fix.asset, {}, {}} : Track{{}, fix.device, {}});
+        last_ = it->second;
+        return tracks_[last_];
+    }
+
+    std::vector<Track> tracks_;
+    std::unordered_map<std::string, std::size_t> by_asset_;   // track of each asset
+    std::unordered_map<std::string, std::size_t> by_device_;  // track of each device's fixes without asset
+    std::size_t last_ = SIZE_MAX;                             // the track of the previous fix
+};
+
+// The base of the writers: where the document goes.
+class WriterBase : public ExportWriter {
+protected:
+    WriterBase(fmt::memory_buffer& out, std::function<void()> written) : out_(out), written_(std::move(written)) {}
+    // Tells the owner of out_ that a record or track was appended.
+    void report_written() {
+        if (written_) written_();
+    }
+    // The fix `record` holds when it has a position (for the map formats); counts the
+    // records that are not one.
+    const track::Fix* positioned_fix(const track::Record& record) {
+        const auto* fix = std::get_if<track::Fix>(&record);
+        if (fix == nullptr) {
+            ++counts_.other;
+        } else if (fix->mode == track::FixMode::none) {
+            ++counts_.no_position;
+            return nullptr;
+        }
+        return fix;
+    }
+    fmt::memory_buffer& out_;  // the document
+
+private:
+    std::function<void()> written_;
+};
+
+// The base of the formats that draw tracks (GeoJSON lines, GPX, KML): every positioned
+// fix is kept until finish(), since a track needs all of its fixes in time order.
+class TrackWriter : public WriterBase {
+public:
+    void record(const track::Record& record) final {
+        if (const track::Fix* fix = positioned_fix(record)) {
+            tracks_.add(*fix);
+            ++counts_.exported;
+        }
+    }
+    void finish() final {
+        for (const Track& track : tracks_.sorted()) {
+            write_track(track);
+            report_written();
+        }
+        write_end();
+        report_written();
+    }
+
+protected:
+    using WriterBase::WriterBase;
+    // Appends one track (at least one point) to out_.
+    virtual void write_track(const Track& track) = 0;
+    // Appends what closes the document.
+    virtual void write_end() = 0;
+
+private:
+    TrackCollector tracks_;
+};
+
+// ---------------------------------------------------------------------------------------
+// GeoJSON: a FeatureCollection, one feature a line.
+
+void begin_feature_collection(fmt::memory_buffer& out) { append(out, R"({"type":"FeatureCollection","features":[)"); }
+
+// Starts feature number `index` (0-based) of the collection.
+void begin_feature(fmt::memory_buffer& out, std::uint64_t index) {
+    append(out, index == 0 ? "\n" : ",\n");
+    append(out, R"({"type":"Feature","geometry":{"type":")");
+}
+
+void end_feature_collection(fmt::memory_buffer& out) { append(out, "\n]}\n"); }
+
+// [lon,lat] or [lon,lat,alt], as RFC 7946 orders a position.
+void append_position(fmt::memory_buffer& out, double lat, double lon, const std::optional<double>& alt) {
+    out.push_back('[');
+    append_fixed(out, lon, position_decimals);
+    out.push_back(',');
+    append_fixed(out, lat, position_decimals);
+    if (alt) {
+        out.push_back(',');
+        track::append_rounded(out, *alt, metre_decimals);
+    }
+    out.push_back(']');
+}
+
+// Appends the properties of a fix's Point feature: the members trk's JSON Lines have for
+// the fix (same order and rounding, unknown members kept) but type, lat, lon and alt,
+// which the geometry holds. They are cut from append_json's text so that the two never
+// drift apart. A quote inside a JSON string is always escaped, so `,"lat":` can only be
+// that member; lon and an optional alt follow it, and numbers hold no comma.
+void append_fix_properties(fmt::memory_buffer& out, fmt::memory_buffer& scratch, const track::Fix& fix) {
+    scratch.clear();
+    track::append_json(scratch, fix);
+    std::string_view json(scratch.data(), scratch.size());
+    json.remove_prefix(std::string_view(R"({"type":"fix",)").size());
+    json.remove_suffix(2);  // "}\n"
+    const auto next_member = [json](std::size_t at) { return std::min(json.find(',', at + 1), json.size()); };
+    const std::size_t lat = json.find(R"(,"lat":)");
+    std::size_t rest = next_member(next_member(lat));
+    if (json.substr(rest).starts_with(R"(,"alt":)")) rest = next_member(rest);
+    out.push_back('{');
+    append(out, json.substr(0, lat));
+    append(out, json.substr(rest));
+    out.push_back('}');
+}
+
+// Streams a Point feature per positioned fix.
+class GeoJsonPointWriter final : public WriterBase {
+public:
+    GeoJsonPointWriter(fmt::memory_buffer& out, std::function<void()> written) : WriterBase(out, std::move(written)) {
+        begin_feature_collection(out_);
+    }
+    void record(const track::Record& record) override {
+        const track::Fix* fix = positioned_fix(record);
+        if (fix == nullptr) return;
+        begin_feature(out_, counts_.exported++);
+        append(out_, R"(Point","coordinates":)");
+        append_position(out_, fix->lat, fix->lon, fix->alt);
+        append(out_, R"(},"properties":)");
+        append_fix_properties(out_, scratch_, *fix);
+        out_.push_back('}');
+        report_written();
+    }
+    void finish() override {
+        end_feature_collection(out_);
+        report_written();
+    }
+
+private:
+    fmt::memory_buffer scratch_;
+};
+
+// A LineString feature per track (a Point for a track of one fix: a line needs two).
+class GeoJsonLineWriter final : public TrackWriter {
+public:
+    GeoJsonLineWriter(fmt::memory_buffer& out, std::function<void()> written) : TrackWriter(out, std::move(written)) {
+        begin_feature_collection(out_);
+    }
+
+private:
+    void write_track(const Track& track) override {
+        begin_feature(out_, tracks_written_++);
+        const bool altitude = track.has_altitude();
+        const auto position = [&](const TrackPoint& p) {
+            append_position(out_, p.lat, p.lon, altitude ? p.alt : std::nullopt);
+        };
+        if (track.points.size() == 1) {
+            append(out_, R"(Point","coordinates":)");
+            position(track.points.front());
+        } else {
+            append(out_, R"(LineString","coordinates":[)");
+            for (const TrackPoint& p : track.points) {
+                if (&p != &track.points.front()) out_.push_back(',');
+                position(p);
+            }
+            out_.push_back(']');
+        }
+        append(out_, track.asset.empty() ? R"(},"properties":{"device":)" : R"(},"properties":{"asset":)");
+        track::append_json_string(out_, track.name());
+        append(out_, R"(,"start":")");
+        track::append_rfc3339(out_, track.points.front().time);
+        append(out_, R"(","end":")");
+        track::append_rfc3339(out_, track.points.back().time);
+        append(out_, R"(","points":)");
+        const fmt::format_int points(track.points.size());
+        out_.append(points.data(), points.data() + points.size());
+        append(out_, "}}");
+    }
+    void write_end() override { end_feature_collection(out_); }
+
+    std::uint64_t tracks_written_ = 0;
+};
+
+// ---------------------------------------------------------------------------------------
+// GPX 1.1: a <trk> per track, <trkseg> split at gaps.
+
+class GpxWriter final : public TrackWriter {
+public:
+    GpxWriter(fmt::memory_buffer& out, std::function<void()> written, track::Millis gap)
+        : TrackWriter(out, std::move(written)), gap_(gap) {
+        append(out_,
+               "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+               "<gpx version=\"1.1\" creator=\"trk\" xmlns=\"http://www.topografix.com/GPX/1/1\" "
+               "xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" "
+               "xsi:schemaLocation=\"http://www.topografix.com/GPX/1/1 http://www.topografix.com/GPX/1/1/gpx.xsd\">\n");
+    }
+
+private:
+    void write_track(const Track& track) override {
+        append(out_, "  <trk>\n");
+        if (!track.name().empty()) {
+            append(out_, "    <name>");
+            append_xml_text(out_, track.name());
+            append(out_, "</name>\n");
+        }
+        append(out_, "    <trkseg>\n");
+        const TrackPoint* previous = nullptr;
+        for (const TrackPoint& p : track.points) {
+            if (previous != nullptr && p.time - previous->time > gap_) append(out_, "    </trkseg>\n    <trkseg>\n");
+            write_point(p);
+            previous = &p;
+        }
+        append(out_, "    </trkseg>\n  </trk>\n");
+    }
+
+    // A <trkpt> with the elements of wptType that a fix has, in the schema's order.
+    void write_point(const TrackPoint& p) {
+        append(out_, "      <trkpt lat=\"");
+        append_fixed(out_, p.lat, position_decimals);
+        append(out_, "\" lon=\"");
+        // GPX longitudes are in [-180, 180): the antimeridian is written as -180.
+        const double half_unit = 0.5e-7;
+        append_fixed(out_, p.lon >= 180 - half_unit ? p.lon - 360 : p.lon, position_decimals);
+        append(out_, "\">");
+        element("ele", p.alt, metre_decimals);
+        append(out_, "<time>");
+        track::append_rfc3339(out_, p.time);
+        append(out_, "</time><fix>");
+        append(out_, track::to_string(p.mode));
+        append(out_, "</fix>");
+        if (p.sats) {
+            append(out_, "<sat>");
+            append_int(out_, *p.sats);
+            append(out_, "</sat>");
+        }
+        element("hdop", p.hdop, 2);
+        element("vdop", p.vdop, 2);
+        element("pdop", p.pdop, 2);
+        append(out_, "</trkpt>\n");
+    }
+
+    // <name>value</name> when there is a value that xsd:decimal can hold: write_rounded
+    // gives an exponent for values far beyond any measurement (1e+300), and those are left
+    // out so that the document stays valid.
+    void element(std::string_view name, const std::optional<double>& value, int decimals) {
+        if (!value) return;
+        char digits[32];
+        const std::string_view text(digits,
+                                    static_cast<std::size_t>(track::write_rounded(digits, *value, decimals) - digits));
+        if (text.find_first_of("ein") != std::string_view::npos) return;
+        fmt::format_to(std::back_inserter(out_), "<{0}>{1}</{0}>", name, text);
+    }
+
+    void write_end() override { append(out_, "</gpx>\n"); }
+
+    track::Millis gap_;
+};
+
+// ---------------------------------------------------------------------------------------
+// KML 2.2: a Folder per track holding its line and (without --lines) a point per fix.
+
+class KmlWriter final : public TrackWriter {
+public:
+    KmlWriter(fmt::memory_buffer& out, std::function<void()> written, bool lines_only)
+        : TrackWriter(out, std::move(written)), lines_only_(lines_only) {
+        append(out_,
+               "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+               "<kml xmlns=\"http://www.opengis.net/kml/2.2\">\n"
+               "<Document>\n");
+    }
+
+private:
+    void write_track(const Track& track) override {
+        append(out_, "  <Folder>\n");
+        name(track.name(), "    ");
+        append(out_, "    <Placemark>\n");
+        name(track.name(), "      ");
+        append(out_, "      <TimeSpan><begin>");
+        track::append_rfc3339(out_, track.points.front().time);
+        append(out_, "</begin><end>");
+        track::append_rfc3339(out_, track.points.back().time);
+        append(out_, "</end></TimeSpan>\n");
+        const bool altitude = track.has_altitude();
+        if (track.points.size() == 1) {
+            append(out_, "      <Point><coordinates>");
+            coordinates(track.points.front(), altitude);
+            append(out_, "</coordinates></Point>\n");
+        } else {
+            append(out_, "      <LineString>\n        <coordinates>\n");
+            for (const TrackPoint& p : track.points) {
+                append(out_, "          ");
+                coordinates(p, altitude);
+                out_.push_back('\n');
+            }
+            append(out_, "        </coordinates>\n      </LineString>\n");
+        }
+        append(out_, "    </Placemark>\n");
+        if (!lines_only_) {
+            append(out_, "    <Folder>\n      <name>fixes</name>\n");
+            for (const TrackPoint& p : track.points) write_point(p);
+            append(out_, "    </Folder>\n");
+        }
+        append(out_, "  </Folder>\n");
+    }
+
+    // A Placemark with the fix's time, its measurements as ExtendedData, and its Point.
+    void write_point(const TrackPoint& p) {
+        append(out_, "      <Placemark><TimeStamp><when>");
+        track::append_rfc3339(out_, p.time);
+        append(out_, "</when></TimeStamp><ExtendedData>");
+        const auto rounded = [this](const std::optional<double>& value, int decimals) {
+            return [this, value, decimals] { track::append_rounded(out_, *value, decimals); };
+        };
+        if (p.speed) data("speed", rounded(p.speed, metre_decimals));
+        if (p.course) data("course", rounded(p.course, 2));
+        if (p.hdop) data("hdop", rounded(p.hdop, 2));
+        if (p.sats) data("sats", [&] { append_int(out_, *p.sats); });
+        data("fix", [&] { append(out_, track::to_string(p.mode)); });
+        if (p.quality != track::FixQuality::unknown)
+            data("quality", [&] { append(out_, track::to_string(p.quality)); });
+        append(out_, "</ExtendedData><Point><coordinates>");
+        coordinates(p, p.alt.has_value());
+        append(out_, "</coordinates></Point></Placemark>\n");
+    }
+
+    void name(std::string_view text, std::string_view indent) {
+        if (text.empty()) return;
+        append(out_, indent);
+        append(out_, "<name>");
+        append_xml_text(out_, text);
+        append(out_, "</name>\n");
+    }
+
+    // lon,lat or lon,lat,alt: a KML coordinate tuple.
+    void coordinates(const TrackPoint& p, bool altitude) {
+        append_fixed(out_, p.lon, position_decimals);
+        out_.push_back(',');
+        append_fixed(out_, p.lat, position_decimals);
+        if (altitude && p.alt) {
+            out_.push_back(',');
+            track::append_rounded(out_, *p.alt, metre_decimals);
+        }
+    }
+
+    // <Data name="key"><value>...</value></Data>, the value written by `value()`.
+    template <typename WriteValue>
+    void data(std::string_view key, WriteValue value) {
+        fmt::format_to(std::back_inserter(out_), "<Data name=\"{}\"><value>", key);
+        value();
+        append(out_, "</value></Data>");
+    }
+
+    void write_end() override { append(out_, "</Document>\n</kml>\n"); }
+
+    bool lines_only_;
+};
+
+// ---------------------------------------------------------------------------------------
+// CSV: one table for every record type.
+
+enum class Column {
+    type,
+    time,
+    asset,
+    device,
+    lat,
+    lon,
+    alt,
+    speed,
+    course,
+    hdop,
+    sats,
+    fix,
+    quality,
+    epc,
+    uri,
+    reader,
+    antenna,
+    rssi,
+    count,
+    metric,
+    value,
+    unit,
+    event,
+    fence,
+    rule,
+    src
+};
+
+constexpr std::string_view csv_header =
+    "type,time,asset,device,lat,lon,alt,speed,course,hdop,sats,fix,quality,epc,uri,reader,antenna,rssi,count,"
+    "metric,value,unit,event,fence,rule,src\n";
+
+// Appends one row, cell by cell in column order; the columns a record skips stay empty.
+class CsvRow {
+public:
+    CsvRow(fmt::memory_buffer& out, std::string_view type) : out_(out) { append(out_, type); }
+    CsvRow(const CsvRow&) = delete;
+    CsvRow& operator=(const CsvRow&) = delete;
+    // Ends the row: the empty cells up to the last column, and the line break.
+    void end() {
+        at(Column::src);
+        out_.push_back('\n');
+    }
+
+    // RFC 4180: a cell holding a quote, comma or line break is quoted, quotes doubled.
+    void text(Column column, std::string_view value) {
+        if (value.empty()) return;
+        at(column);
+        if (value.find_first_of("\",\r\n") == std::string_view::npos) {
+            append(out_, value);
+            return;
+        }
+        out_.push_back('"');
+        for (const char c : value) {
+            if (c == '"') out_.push_back('"');
+            out_.push_back(c);
+        }
+        out_.push_back('"');
+    }
+    void time(track::Millis t) {
+        at(Column::time);
+        track::append_rfc3339(out_, t);
+    }
+    void fixed(Column column, double value, int decimals) {
+        at(column);
+        append_fixed(out_, value, decimals);
+    }
+    void rounded(Column column, const std::optional<double>& value, int decimals) {
+        if (!value) return;
+        at(column);
+        track::append_rounded(out_, *value, decimals);
+    }
+    void integer(Column column, const std::optional<int>& value) {
+        if (!value) return;
+        at(column);
+        append_int(out_, *value);
+    }
+    void shortest(Column column, double value) {
+        at(column);
+        fmt::format_to(std::back_inserter(out_), "{}", value);
+    }
+
+private:
+    // Moves to `column`: ends the cells before it (empty where nothing was written).
+    void at(Column column) {
+        for (; current_ < static_cast<int>(column); ++current_) out_.push_back(',');
+    }
+
+    fmt::memory_buffer& out_;
+    int current_ = 0;  // the column being written; the type is column 0
+};
+
+// The same numbers, rounded the same way, as the record's JSON Lines.
+class CsvWriter final : public WriterBase {
+public:
+    CsvWriter(fmt::memory_buffer& out, std::function<void()> written) : WriterBase(out, std::move(written)) {
+        append(out_, csv_header);
+    }
+    void record(const track::Record& record) override {
+        if (std::holds_alternative<track::OpaqueRecord>(record)) {
+            ++counts_.other;
+            return;
+        }
+        std::visit([this](const auto& r) { row(r); }, record);
+        ++counts_.exported;
+        report_written();
+    }
+    void finish() override { report_written(); }
+
+private:
+    void row(const track::Fix& fix) {
+        CsvRow row(out_, "fix");
+        common(row, fix);
+        row.text(Column::device, fix.device);
+        if (fix.mode != track::FixMode::none) {
+            row.fixed(Column::lat, fix.lat, position_decimals);
+            row.fixed(Column::lon, fix.lon, position_decimals);
+        }
+        row.rounded(Column::alt, fix.alt, metre_decimals);
+        row.rounded(Column::speed, fix.speed, metre_decimals);
+        row.rounded(Column::course, fix.course, 2);
+        row.rounded(Column::hdop, fix.hdop, 2);
+        row.integer(Column::sats, fix.sats);
+        row.text(Column::fix, track::to_string(fix.mode));
+        if (fix.quality != track::FixQuality::unknown) row.text(Column::quality, track::to_string(fix.quality));
+        end(row, fix);
+    }
+    void row(const track::Read& read) {
+        CsvRow row(out_, "read");
+        common(row, read);
+        row.text(Column::epc, read.epc);
+        row.text(Column::uri, read.uri);
+        row.text(Column::reader, read.reader);
+        row.integer(Column::antenna, read.antenna);
+        row.rounded(Column::rssi, read.rssi, 1);
+        row.integer(Column::count, read.count);
+        end(row, read);
+    }
+    void row(const track::Reading& reading) {
+        CsvRow row(out_, "reading");
+        common(row, reading);
+        row.text(Column::device, reading.device);
+        row.text(Column::metric, reading.metric);
+        row.shortest(Column::value, reading.value);
+        row.text(Column::unit, reading.unit);
+        end(row, reading);
+    }
+    void row(const track::Event& event) {
+        CsvRow row(out_, "event");
+        common(row, event);
+        row.text(Column::event, event.event);
+        row.text(Column::fence, event.fence);
+        row.text(Column::rule, event.rule);
+        end(row, event);
+    }
+    void row(const track::OpaqueRecord&) {}
+
+    static void common(CsvRow& row, const track::RecordBase& base) {
+        row.time(base.time);
+        row.text(Column::asset, base.asset);
+    }
+    static void end(CsvRow& row, const track::RecordBase& base) {
+        row.text(Column::src, base.src);
+        row.end();
+    }
+};
+
+}  // namespace
+
+std::unique_ptr<ExportWriter> make_export_writer(const ExportOptions& options, fmt::memory_buffer& out,
+                                                 std::function<void()> written) {
+    switch (options.format) {
+        case ExportFormat::geojson:
+            if (options.lines) return std::make_unique<GeoJsonLineWriter>(out, std::move(written));
+            return std::make_unique<GeoJsonPointWriter>(out, std::move(written));
+        case ExportFormat::gpx: return std::make_unique<GpxWriter>(out, std::move(written), options.gap);
+        case ExportFormat::kml: return std::make_unique<KmlWriter>(out, std::move(written), options.lines);
+        case ExportFormat::csv: break;
+    }
+    return std::make_unique<CsvWriter>(out, std::move(written));
+}
+
+}  // namespace adapters

@@ -1,0 +1,346 @@
+// `trk asset add|link|list|show|retire|import`: the registry of assets and what identifies them.
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "adapters/byte_source.hpp"
+#include "command.hpp"
+#include "diagnostics.hpp"
+#include "ledger_access.hpp"
+#include "output.hpp"
+#include "report.hpp"
+#include "track/epc.hpp"
+#include "track/json.hpp"
+
+namespace cli {
+
+namespace {
+
+struct AddOptions {
+    LedgerAccess ledger;
+    std::string id, name, kind, home;
+    std::vector<std::string> attrs;
+    std::map<std::string, std::string> parsed_attrs;
+};
+
+struct LinkOptions {
+    LedgerAccess ledger;
+    std::string id, epc, device;
+    track::Link link;  ///< checked by setup
+};
+
+struct ListOptions {
+    LedgerAccess ledger;
+    std::string kind, format;
+    bool retired = false;
+    bool unknown = false;
+};
+
+struct OneOptions {
+    LedgerAccess ledger;
+    std::string id, format, at;
+};
+
+struct ImportOptions {
+    LedgerAccess ledger;
+    std::string file;
+};
+
+std::map<std::string, std::string> parse_attrs(const std::vector<std::string>& items) {
+    std::map<std::string, std::string> attrs;
+    for (const std::string& item : items) {
+        const std::size_t eq = item.find('=');
+        if (eq == std::string::npos || eq == 0) {
+            throw track::UsageError(fmt::format("--attr: '{}' is not KEY=VALUE", item));
+        }
+        attrs[item.substr(0, eq)] = item.substr(eq + 1);
+    }
+    return attrs;
+}
+
+// What an --epc value links: a tag URI is encoded to its hex, a pure identity URI is linked
+// as such (reads carry it in `uri`), hex is upper-cased.
+track::Link epc_link(const std::string& value) {
+    if (value.starts_with("urn:epc:id:")) return {track::LinkKind::uri, value, {}, 0};
+    if (value.starts_with("urn:epc:tag:")) {
+        try {
+            return {track::LinkKind::epc, track::epc::encode(value), {}, 0};
+        } catch (const track::epc::EncodeError& e) {
+            throw track::UsageError(fmt::format("--epc: {}", e.what()));
+        }
+    }
+    track::epc::Identity identity;
+    if (value.size() % 4 != 0 || !track::epc::decode(value, identity)) {
+        throw track::UsageError(
+            fmt::format("--epc: '{}' is neither an EPC in hex (whole 16-bit words) nor an "
+                        "urn:epc:tag: or urn:epc:id: URI",
+                        value));
+    }
+    std::string hex = value;
+    for (char& c : hex) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    return {track::LinkKind::epc, hex, {}, 0};
+}
+
+Row asset_row(const track::Asset& a) {
+    std::string attrs_text;
+    fmt::memory_buffer attrs_json;
+    attrs_json.push_back('{');
+    for (const auto& [k, v] : a.attrs) {
+        if (!attrs_text.empty()) {
+            attrs_text += ' ';
+            attrs_json.push_back(',');
+        }
+        attrs_text += k + '=' + v;
+        track::append_json_string(attrs_json, k);
+        attrs_json.push_back(':');
+        track::append_json_string(attrs_json, v);
+    }
+    attrs_json.push_back('}');
+    return {Field::string("id", a.id),
+            Field::string("name", a.name),
+            Field::string("kind", a.kind),
+            Field::string("home", a.home),
+            Field::raw("attrs", attrs_text, a.attrs.empty() ? std::string() : fmt::to_string(attrs_json)),
+            Field::time("created", a.created),
+            Field::time("retired", a.retired)};
+}
+
+int run_add(const AddOptions& o) {
+    o.ledger.open()->add_asset({o.id, o.name, o.kind, o.home, o.parsed_attrs, now_ms(), std::nullopt});
+    return 0;
+}
+
+int run_link(const LinkOptions& o) {
+    track::Link link = o.link;
+    link.asset = o.id;
+    link.since = now_ms();
+    o.ledger.open()->link(link);
+    return 0;
+}
+
+int run_list(const ListOptions& o) {
+    const auto ledger = o.ledger.open();
+    const ReportFormat format = report_format(o.format);
+    Output out;
+    std::vector<Row> rows;
+    if (o.unknown) {
+        for (const track::UnknownTag& t : ledger->unknown_tags()) {
+            rows.push_back({Field::string("epc", t.epc), Field::string("uri", t.uri),
+                            Field::integer("reads", static_cast<std::int64_t>(t.reads)), Field::time("first", t.first),
+                            Field::time("last", t.last), Field::string("reader", t.reader)});
+        }
+        write_report(out, format, {"epc", "uri", "reads", "first", "last", "reader"}, rows, "no unknown tags");
+        return 0;
+    }
+    for (const track::Asset& a : ledger->assets(o.kind, o.retired)) rows.push_back(asset_row(a));
+    write_report(out, format, {"id", "name", "kind", "home", "attrs", "created", "retired"}, rows, "no assets");
+    return 0;
+}
+
+int run_show(const OneOptions& o) {
+    const auto ledger = o.ledger.open();
+    const auto asset = ledger->asset(o.id);
+    if (!asset) throw track::UsageError(fmt::format("no asset {}", o.id));
+    Row row = asset_row(*asset);
+    std::string links_text;
+    fmt::memory_buffer links_json;
+    links_json.push_back('[');
+    for (const track::Link& l : ledger->links(o.id)) {
+        if (links_json.size() > 1) links_json.push_back(',');
+        links_text += fmt::format("{}{} {}", links_text.empty() ? "" : ", ", track::to_string(l.kind), l.value);
+        fmt::format_to(std::back_inserter(links_json), "{{\"kind\":\"{}\",\"value\":", track::to_string(l.kind));
+        track::append_json_string(links_json, l.value);
+        links_json.push_back('}');
+    }
+    links_json.push_back(']');
+    row.push_back(Field::raw("links", links_text, links_text.empty() ? std::string() : fmt::to_string(links_json)));
+    const auto positions = ledger->where({{o.id}, {}, {}});
+    if (!positions.empty()) {
+        const track::Position& p = positions.front();
+        row.push_back(Field::time("seen", p.time));
+        row.push_back(Field::string("seen_by", p.type == "read" ? "read at " + p.reader : "fix"));
+        row.push_back(Field::string("zone", p.zone));
+        row.push_back(Field::number("lat", p.lat, 7));
+        row.push_back(Field::number("lon", p.lon, 7));
+    }
+    Output out;
+    if (report_format(o.format) == ReportFormat::jsonl) {
+        write_report(out, ReportFormat::jsonl, {}, {row}, "");
+        return 0;
+    }
+    for (const Field& f : row) {
+        if (!f.text.empty()) fmt::format_to(std::back_inserter(out.buffer()), "{:<8} {}\n", f.name + ':', f.text);
+    }
+    out.flush();
+    return 0;
+}
+
+int run_retire(const OneOptions& o) {
+    o.ledger.open()->retire(o.id, parse_instant(o.at, "--at", now_ms()).value_or(now_ms()));
+    return 0;
+}
+
+// Columns id (required), name, kind, home, epc, uri, device; any other column is an attribute.
+int run_import(const ImportOptions& o) {
+    Diagnostics diagnostics("asset import", false);
+    adapters::FileSource source(o.file);
+    std::vector<std::string> header;
+    std::vector<track::Asset> assets;
+    std::vector<track::Link> links;
+    const track::Millis now = now_ms();
+    adapters::for_each_line(source, 16 * 1024, diagnostics, [&](std::string_view text, const track::Location& where) {
+        if (adapters::trim_blanks(text).empty() || text.front() == '#') return;
+        std::vector<std::string> cells;
+        std::size_t start = 0;
+        for (;;) {  // a plain comma split: asset lists hold no quoted commas (a quote is an error below)
+            const std::size_t comma = text.find(',', start);
+            cells.emplace_back(
+                adapters::trim_blanks(text.substr(start, comma == std::string_view::npos ? comma : comma - start)));
+            if (comma == std::string_view::npos) break;
+            start = comma + 1;
+        }
+        if (header.empty()) {
+            header = cells;
+            if (std::find(header.begin(), header.end(), "id") == header.end()) {
+                throw track::InputError(track::to_string(where), "the header has no id column");
+            }
+            return;
+        }
+        if (text.find('"') != std::string_view::npos) {
+            diagnostics.skipped(where, "quoted cell", "asset lists are plain comma-separated values");
+            return;
+        }
+        track::Asset a;
+        a.created = now;
+        for (std::size_t i = 0; i < header.size() && i < cells.size(); ++i) {
+            const std::string& column = header[i];
+            std::string& value = cells[i];
+            if (value.empty()) continue;
+            if (column == "id") a.id = value;
+            else if (column == "name") a.name = value;
+            else if (column == "kind") a.kind = value;
+            else if (column == "home") a.home = value;
+            else if (column == "device") links.push_back({track::LinkKind::device, value, {}, now});
+            else if (column == "epc" || column == "uri") {
+                try {
+                    links.push_back(epc_link(value));
+                    links.back().since = now;
+                } catch (const track::UsageError& e) {
+                    diagnostics.skipped(where, "bad epc", value);
+                }
+            } else a.attrs[column] = value;
+        }
+        if (a.id.empty()) {
+            diagnostics.skipped(where, "no id", "");
+            return;
+        }
+        for (auto it = links.rbegin(); it != links.rend() && it->asset.empty(); ++it) it->asset = a.id;
+        assets.push_back(std::move(a));
+    });
+    const auto ledger = o.ledger.open();
+    const std::uint64_t added = ledger->upsert_assets(assets);
+    std::uint64_t linked = 0;
+    for (const track::Link& l : links) {
+        try {
+            ledger->link(l);
+            ++linked;
+        } catch (const track::UsageError& e) {
+            diagnostics.skipped({o.file, 0}, "not linked", e.what());
+        }
+    }
+    diagnostics.summary();
+    diagnostics.note(
+        fmt::format("{} assets ({} new, {} updated), {} links", assets.size(), added, assets.size() - added, linked));
+    return 0;
+}
+
+}  // namespace
+
+void add_asset_command(CLI::App& trk, Invocation& chosen) {
+    auto* asset = trk.add_subcommand("asset", "The registry of assets, and the tags and devices that identify them");
+    asset->require_subcommand(1);
+
+    auto add_o = std::make_shared<AddOptions>();
+    auto* add = asset->add_subcommand("add", "Register an asset");
+    add_ledger_options(add, add_o->ledger);
+    add->add_option("ID", add_o->id, "The asset's id (FL-07, TRL-2231, ...)")->required();
+    add->add_option("--name", add_o->name, "A name for people");
+    add->add_option("--kind", add_o->kind, "forklift, trailer, reefer, pallet, tool, ...");
+    add->add_option("--home", add_o->home, "The zone it belongs in (audits expect it there)")->type_name("ZONE");
+    add->add_option("--attr", add_o->attrs, "An attribute; repeatable")
+        ->type_name("KEY=VALUE")
+        ->allow_extra_args(false);
+    add->callback([add_o, &chosen] {
+        add_o->ledger.check();
+        add_o->parsed_attrs = parse_attrs(add_o->attrs);
+        chosen = {"asset add", [add_o] { return run_add(*add_o); }};
+    });
+
+    auto link_o = std::make_shared<LinkOptions>();
+    auto* link = asset->add_subcommand("link", "Link a tag (EPC) or a GPS device to an asset, so records find it");
+    add_ledger_options(link, link_o->ledger);
+    link->add_option("ID", link_o->id, "The asset")->required();
+    auto* epc = link->add_option("--epc", link_o->epc, "A tag: EPC in hex, or urn:epc:tag:... / urn:epc:id:...")
+                    ->type_name("HEX|URI");
+    auto* device =
+        link->add_option("--device", link_o->device, "A GPS device, as fix records name it")->type_name("NAME");
+    epc->excludes(device);
+    link->callback([link_o, &chosen] {
+        LinkOptions& o = *link_o;
+        o.ledger.check();
+        if (o.epc.empty() && o.device.empty())
+            throw track::UsageError("say what to link: --epc HEX|URI or --device NAME");
+        o.link = o.epc.empty() ? track::Link{track::LinkKind::device, o.device, {}, 0} : epc_link(o.epc);
+        chosen = {"asset link", [link_o] { return run_link(*link_o); }};
+    });
+
+    auto list_o = std::make_shared<ListOptions>();
+    auto* list = asset->add_subcommand("list", "List assets (or, with --unknown, tags read but linked to none)");
+    add_ledger_options(list, list_o->ledger);
+    list->add_option("--kind", list_o->kind, "Only assets of this kind");
+    list->add_flag("--retired", list_o->retired, "Retired assets instead of active ones");
+    list->add_flag("--unknown", list_o->unknown, "Tags in stored reads that are linked to no asset");
+    list->add_option("--format", list_o->format, "table (default on a terminal), jsonl (default otherwise) or csv")
+        ->type_name("FORMAT");
+    list->callback([list_o, &chosen] {
+        list_o->ledger.check();
+        report_format(list_o->format);  // checked now, not after opening the ledger
+        chosen = {"asset list", [list_o] { return run_list(*list_o); }};
+    });
+
+    auto show_o = std::make_shared<OneOptions>();
+    auto* show = asset->add_subcommand("show", "An asset: identity, links, where it was last seen");
+    add_ledger_options(show, show_o->ledger);
+    show->add_option("ID", show_o->id, "The asset")->required();
+    show->add_option("--format", show_o->format, "table (default on a terminal) or jsonl")->type_name("FORMAT");
+    show->callback([show_o, &chosen] {
+        show_o->ledger.check();
+        report_format(show_o->format);
+        chosen = {"asset show", [show_o] { return run_show(*show_o); }};
+    });
+
+    auto retire_o = std::make_shared<OneOptions>();
+    auto* retire = asset->add_subcommand("retire", "Mark an asset retired; its history is kept");
+    add_ledger_options(retire, retire_o->ledger);
+    retire->add_option("ID", retire_o->id, "The asset")->required();
+    retire->add_option("--at", retire_o->at, "When (RFC 3339, or a duration ago); default now")->type_name("TIME");
+    retire->callback([retire_o, &chosen] {
+        retire_o->ledger.check();
+        parse_instant(retire_o->at, "--at", now_ms());
+        chosen = {"asset retire", [retire_o] { return run_retire(*retire_o); }};
+    });
+
+    auto import_o = std::make_shared<ImportOptions>();
+    auto* import = asset->add_subcommand(
+        "import", "Register assets from a CSV list (id, name, kind, home, epc, device; other columns are attributes)");
+    add_ledger_options(import, import_o->ledger);
+    import->add_option("FILE", import_o->file, "The CSV file, with a header line; '-': standard input")->required();
+    import->callback([import_o, &chosen] {
+        import_o->ledger.check();
+    chosen = {"asset import", [import_o] { return run_import(*import_o); }};
+});
+}  // namespace cli
+
+}  // namespace cli

@@ -1,0 +1,113 @@
+// `trk export`: records (JSON Lines) to a GeoJSON, GPX, KML or CSV document for maps, GIS and spreadsheets.
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "adapters/byte_source.hpp"
+#include "adapters/export.hpp"
+#include "command.hpp"
+#include "diagnostics.hpp"
+#include "output.hpp"
+#include "signals.hpp"
+#include "track/json.hpp"
+#include "track/validate.hpp"
+
+namespace cli {
+
+namespace {
+
+// A record line is longer than a sentence, but no record needs this much.
+constexpr std::size_t max_record_line = 1 << 20;
+
+struct ExportOptions {
+    std::vector<std::string> files;
+    std::string format;
+    std::string gap;  ///< empty: not given
+    bool lines = false;
+    bool strict = false;
+    adapters::ExportOptions parsed;  ///< filled by check()
+};
+
+void check(ExportOptions& o) {
+    const auto format = adapters::export_format_from_string(o.format);
+    if (!format) {
+        throw track::UsageError(
+            fmt::format("--format: '{}' is not an export format; use geojson, gpx, kml or csv", o.format));
+    }
+    o.parsed.format = *format;
+    // An option the format would ignore is a mistake worth saying, not a silent no-op.
+    if (o.lines && *format != adapters::ExportFormat::geojson && *format != adapters::ExportFormat::kml) {
+        throw track::UsageError("--lines: applies to --format geojson and kml only");
+    }
+    o.parsed.lines = o.lines;
+    if (!o.gap.empty()) {
+        if (*format != adapters::ExportFormat::gpx) throw track::UsageError("--gap: applies to --format gpx only");
+        const auto gap = track::parse_duration(o.gap);
+        if (!gap) throw track::UsageError(fmt::format("--gap: '{}' is not a duration like 30s, 5m or 2h", o.gap));
+        o.parsed.gap = *gap;
+    }
+    if (o.files.empty()) o.files.emplace_back("-");
+}
+
+int run(const ExportOptions& o) {
+    Diagnostics diagnostics("export", o.strict);
+    // Every file is opened first, so that a missing one stops the run before any output.
+    const std::atomic<bool>& stop = stop_on_signals();
+    std::vector<std::unique_ptr<adapters::FileSource>> sources;
+    for (const std::string& path : o.files) sources.push_back(std::make_unique<adapters::FileSource>(path, &stop));
+
+    Output out;
+    const auto writer = adapters::make_export_writer(o.parsed, out.buffer(), [&out] { out.maybe_flush(); });
+    track::RecordParser parser;
+    for (auto& source : sources) {
+        adapters::for_each_line(
+            *source, max_record_line, diagnostics,
+            [&](std::string_view text, const track::Location& where) {
+                if (adapters::trim_blanks(text).empty()) return;
+                track::Record record;
+                try {
+                    record = parser.parse(text, track::to_string(where));
+                } catch (const track::InputError& e) {
+                    diagnostics.skipped(where, "bad record", e.reason());
+                    return;
+                }
+                if (const std::string why = track::validate(record); !why.empty()) {
+                    diagnostics.skipped(where, "invalid record", why);
+                    return;
+                }
+                writer->record(record);
+            },
+            [&out] { out.flush(); });
+    }
+    writer->finish();
+    out.flush();
+    if (const std::uint64_t n = writer->counts().no_position; n > 0) {
+        diagnostics.note(fmt::format("{} {} without a position (fix \"none\") left out", n, n == 1 ? "fix" : "fixes"));
+    }
+    diagnostics.summary();
+    return 0;
+}
+
+}  // namespace
+
+void add_export_command(CLI::App& trk, Invocation& chosen) {
+    auto options = std::make_shared<ExportOptions>();
+    ExportOptions& o = *options;
+    auto* exp = trk.add_subcommand("export", "Turn records into a GeoJSON, GPX, KML or CSV document");
+    exp->add_option("FILE", o.files, "JSON Lines record files; '-' or none: standard input");
+    exp->add_option("--format", o.format, "geojson (a point per fix), gpx (a track per asset), kml or csv")
+        ->type_name("FORMAT")
+        ->required();
+    exp->add_flag("--lines", o.lines, "geojson, kml: a line per asset (or device) instead of a point per fix");
+    exp->add_option("--gap", o.gap, "gpx: start a new track segment where fixes are further apart (default 5m)")
+        ->type_name("DURATION");
+    exp->add_flag("--strict", o.strict, "Stop at the first bad record with exit status 65");
+    exp->callback([options, &chosen] {
+        check(*options);
+        chosen = {"export", [options] { return run(*options); }};
+    });
+}
+
+}  // namespace cli

@@ -1,0 +1,210 @@
+// `trk ledger init|import|verify|info`: the ledger file, storing records in it, checking it.
+#include <memory>
+#include <string>
+#include <unistd.h>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "adapters/byte_source.hpp"
+#include "command.hpp"
+#include "diagnostics.hpp"
+#include "ledger_access.hpp"
+#include "output.hpp"
+#include "signals.hpp"
+#include "track/json.hpp"
+#include "track/number.hpp"
+#include "track/validate.hpp"
+
+namespace cli {
+
+namespace {
+
+// A record line is longer than a sentence, but no record needs this much.
+constexpr std::size_t max_record_line = 1 << 20;
+
+struct InitOptions {
+    LedgerAccess ledger;
+    std::string mode = "0600";
+    int parsed_mode = 0600;
+};
+
+struct ImportOptions {
+    LedgerAccess ledger;
+    std::vector<std::string> files;
+    bool pass = false;
+    bool strict = false;
+    int batch = 100000;
+};
+
+struct PlainOptions {
+    LedgerAccess ledger;
+};
+
+int run_init(const InitOptions& o) {
+    const bool existed = ::access(o.ledger.path.c_str(), F_OK) == 0;
+    const auto ledger = o.ledger.open(true, o.parsed_mode);
+    const auto info = ledger->info();
+    fmt::print(stderr, "trk ledger init: {} {} (schema version {}, {} records)\n", o.ledger.path,
+               existed ? "exists already" : "created", info.at("schema_version"), info.at("records"));
+    return 0;
+}
+
+// Stores records from the inputs in batches; with --pass, writes each batch's records to
+// standard output once it is committed (so what flows on is stored).
+class ImportRun {
+public:
+    explicit ImportRun(const ImportOptions& o)
+        : o_(o), diagnostics_("ledger import", o.strict), ledger_(o.ledger.open()), importer_(ledger_->importer()) {}
+
+    int run() {
+        const std::atomic<bool>& stop = stop_on_signals();
+        std::vector<std::unique_ptr<adapters::FileSource>> sources;
+        for (const std::string& path : o_.files) sources.push_back(std::make_unique<adapters::FileSource>(path, &stop));
+        for (auto& source : sources) {
+            if (stop.load()) break;
+            // A live pipe is committed whenever it goes quiet; a file only per batch, since
+            // each commit waits for the disk.
+            const bool live = !source->is_regular_file();
+            adapters::for_each_line(
+                *source, max_record_line, diagnostics_,
+                [this](std::string_view text, const track::Location& where) { line(text, where); },
+                [this, live] {
+                    if (live) commit();
+                });
+        }
+        commit();
+        const track::ImportCounts& c = importer_->counts();
+        diagnostics_.summary();
+        diagnostics_.note(fmt::format("{} new, {} duplicate, {} rejected; {} stored without an asset", c.stored,
+                                      c.duplicates, diagnostics_.skipped_count(), c.unresolved));
+        return 0;
+    }
+
+private:
+    void line(std::string_view text, const track::Location& where) {
+        if (adapters::trim_blanks(text).empty()) return;
+        track::Record record;
+        try {
+            record = parser_.parse(text, track::to_string(where));
+        } catch (const track::InputError& e) {
+            diagnostics_.skipped(where, "bad record", e.reason());
+            return;
+        }
+        if (const std::string why = track::validate(record); !why.empty()) {
+            diagnostics_.skipped(where, "invalid record", why);
+            return;
+        }
+        if (const std::string why = importer_->add(record); !why.empty()) {
+            diagnostics_.skipped(where, "not stored", why);
+            return;
+        }
+        if (o_.pass) track::append_json(passed_, record);
+        if (importer_->pending() >= static_cast<std::uint64_t>(o_.batch)) commit();
+    }
+
+    void commit() {
+        importer_->commit();
+        if (passed_.size() == 0) return;
+        out_.buffer().append(passed_.data(), passed_.data() + passed_.size());
+        passed_.clear();
+        out_.flush();
+    }
+
+    const ImportOptions& o_;
+    Diagnostics diagnostics_;
+    std::unique_ptr<track::Ledger> ledger_;
+    std::unique_ptr<track::Importer> importer_;
+    track::RecordParser parser_;
+    fmt::memory_buffer passed_;
+    Output out_;
+};
+
+int run_verify(const PlainOptions& o) {
+    const auto ledger = o.ledger.open();
+    const track::Verification v = ledger->verify();
+    Output out;
+    auto& b = out.buffer();
+    fmt::format_to(std::back_inserter(b), "integrity: {}\n", v.integrity);
+    if (v.first_broken) {
+        fmt::format_to(std::back_inserter(b), "chain: broken at record {} (after {} good records): {}\n",
+                       *v.first_broken, v.records - 1, v.broken_record);
+    } else {
+        fmt::format_to(std::back_inserter(b), "chain: {} records, unbroken\n", v.records);
+    }
+    out.flush();
+    return v.integrity == "ok" && !v.first_broken ? 0 : 1;
+}
+
+int run_info(const PlainOptions& o) {
+    const auto ledger = o.ledger.open();
+    Output out;
+    for (const auto& [key, value] : ledger->info())
+        fmt::format_to(std::back_inserter(out.buffer()), "{}: {}\n", key, value);
+    out.flush();
+    return 0;
+}
+
+}  // namespace
+
+void add_ledger_command(CLI::App& trk, Invocation& chosen) {
+    auto* ledger = trk.add_subcommand("ledger", "The asset ledger (SQLite): create it, store records in it, verify it");
+    ledger->require_subcommand(1);
+
+    auto init_options = std::make_shared<InitOptions>();
+    auto* init = ledger->add_subcommand("init", "Create the ledger file (or upgrade an older one)");
+    add_ledger_options(init, init_options->ledger);
+    init->add_option("--mode", init_options->mode, "Permissions of a new ledger file, octal")->default_str("0600");
+    init->callback([init_options, &chosen] {
+        InitOptions& o = *init_options;
+        o.ledger.check();
+        const auto mode =
+            o.mode.find_first_not_of("01234567") == std::string::npos && !o.mode.empty() && o.mode.size() <= 4
+                ? std::optional<int>(std::stoi(o.mode, nullptr, 8))
+                : std::nullopt;
+        if (!mode || (*mode & 0600) != 0600) {
+            throw track::UsageError(
+                fmt::format("--mode: '{}' is not an octal mode that lets its owner read and write, like 0600", o.mode));
+        }
+        o.parsed_mode = *mode;
+        chosen = {"ledger init", [init_options] { return run_init(*init_options); }};
+    });
+
+    auto import_options = std::make_shared<ImportOptions>();
+    auto* import =
+        ledger->add_subcommand("import", "Store fix, read, reading and event records; importing twice stores once");
+    add_ledger_options(import, import_options->ledger);
+    import->add_option("FILE", import_options->files, "JSON Lines of records; '-' or none: standard input");
+    import->add_flag("--pass", import_options->pass,
+                     "Also write every stored record to standard output, once committed");
+    import
+        ->add_option("--batch", import_options->batch,
+                     "Records per transaction (a live pipe is also committed whenever it goes quiet)")
+        ->default_str("100000")
+        ->check(CLI::Range(1, 1'000'000));
+    import->add_flag("--strict", import_options->strict, "Stop at the first bad record with exit status 65");
+    import->callback([import_options, &chosen] {
+        import_options->ledger.check();
+    if (import_options->files.empty()) import_options->files.emplace_back("-");
+    chosen = {"ledger import", [import_options] { return ImportRun(*import_options).run(); }};
+});
+
+auto verify_options = std::make_shared<PlainOptions>();
+auto* verify = ledger->add_subcommand(
+    "verify", "Check the file (SQLite integrity_check) and the hash chain of every record; exit 1 when broken");
+add_ledger_options(verify, verify_options->ledger);
+verify->callback([verify_options, &chosen] {
+    verify_options->ledger.check();
+    chosen = {"ledger verify", [verify_options] { return run_verify(*verify_options); }};
+});
+
+auto info_options = std::make_shared<PlainOptions>();
+auto* info = ledger->add_subcommand("info", "Where the ledger is, its schema version, and what it holds");
+add_ledger_options(info, info_options->ledger);
+info->callback([info_options, &chosen] {
+    info_options->ledger.check();
+    chosen = {"ledger info", [info_options] { return run_info(*info_options); }};
+});
+}  // namespace cli
+
+}  // namespace cli

@@ -1,0 +1,146 @@
+// Tables, JSON Lines and CSV of report rows (see report.hpp).
+#include "report.hpp"
+
+#include <algorithm>
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+#include "track/error.hpp"
+#include "track/json.hpp"
+#include "track/number.hpp"
+
+namespace cli {
+
+namespace {
+
+std::string json_string(std::string_view value) {
+    fmt::memory_buffer out;
+    track::append_json_string(out, value);
+    return fmt::to_string(out);
+}
+
+std::string csv_cell(std::string_view text) {
+    if (text.find_first_of(",\"\n\r") == std::string_view::npos) return std::string(text);
+    std::string out = "\"";
+    for (const char c : text) {
+        if (c == '"') out += '"';
+        out += c;
+    }
+    return out + '"';
+}
+
+const Field* find(const Row& row, const std::string& name) {
+    const auto it = std::find_if(row.begin(), row.end(), [&name](const Field& f) { return f.name == name; });
+    return it == row.end() ? nullptr : &*it;
+}
+
+}  // namespace
+
+Field Field::string(std::string name, std::string_view value) {
+    return {std::move(name), std::string(value), value.empty() ? std::string() : json_string(value)};
+}
+
+Field Field::number(std::string name, const std::optional<double>& value, int decimals) {
+    if (!value) return {std::move(name), {}, {}};
+    fmt::memory_buffer out;
+    track::append_rounded(out, *value, decimals);
+    std::string text = fmt::to_string(out);
+    return {std::move(name), text, text};
+}
+
+Field Field::integer(std::string name, const std::optional<std::int64_t>& value) {
+    if (!value) return {std::move(name), {}, {}};
+    std::string text = std::to_string(*value);
+    return {std::move(name), text, text};
+}
+
+Field Field::time(std::string name, const std::optional<track::Millis>& value) {
+    if (!value) return {std::move(name), {}, {}};
+    std::string text = track::format_rfc3339(*value);
+    return {std::move(name), text, '"' + text + '"'};
+}
+
+Field Field::raw(std::string name, std::string text, std::string json) {
+    return {std::move(name), std::move(text), std::move(json)};
+}
+
+ReportFormat report_format(const std::string& flag) {
+    if (flag.empty()) return ::isatty(STDOUT_FILENO) != 0 ? ReportFormat::table : ReportFormat::jsonl;
+    if (flag == "table") return ReportFormat::table;
+    if (flag == "jsonl") return ReportFormat::jsonl;
+    if (flag == "csv") return ReportFormat::csv;
+    throw track::UsageError(fmt::format("--format: '{}' is not a report format; use table, jsonl or csv", flag));
+}
+
+void write_report(Output& out, ReportFormat format, const std::vector<std::string>& columns,
+                  const std::vector<Row>& rows, std::string_view empty) {
+    auto& b = out.buffer();
+    auto put = [&b](std::string_view s) { b.append(s.data(), s.data() + s.size()); };
+    switch (format) {
+        case ReportFormat::jsonl:
+            for (const Row& row : rows) {
+                bool first = true;
+                b.push_back('{');
+                for (const Field& f : row) {
+                    if (f.json.empty()) continue;
+                    if (!first) b.push_back(',');
+                    first = false;
+                    track::append_json_string(b, f.name);
+                    b.push_back(':');
+                    put(f.json);
+                }
+                put("}\n");
+                out.maybe_flush();
+            }
+            break;
+        case ReportFormat::csv:
+            for (std::size_t i = 0; i < columns.size(); ++i) put((i ? "," : "") + csv_cell(columns[i]));
+            b.push_back('\n');
+            for (const Row& row : rows) {
+                for (std::size_t i = 0; i < columns.size(); ++i) {
+                    const Field* f = find(row, columns[i]);
+                    put((i ? "," : "") + csv_cell(f != nullptr ? f->text : ""));
+                }
+                b.push_back('\n');
+                out.maybe_flush();
+            }
+            break;
+        case ReportFormat::table: {
+            if (rows.empty()) {
+                put(fmt::format("({})\n", empty));
+                break;
+            }
+            std::vector<std::size_t> width(columns.size());
+            for (std::size_t i = 0; i < columns.size(); ++i) {
+                width[i] = columns[i].size();
+                for (const Row& row : rows) {
+                    const Field* f = find(row, columns[i]);
+                    width[i] = std::max(width[i], f != nullptr && !f->text.empty() ? f->text.size() : 1);
+                }
+            }
+            const auto line = [&](auto cell) {
+                std::string text;
+                for (std::size_t i = 0; i < columns.size(); ++i) {
+                    const std::string value = cell(i);
+                    text += value;
+                    if (i + 1 < columns.size()) text += std::string(width[i] - value.size() + 2, ' ');
+                }
+                put(text + '\n');
+            };
+            std::vector<std::string> upper(columns);
+            for (std::string& c : upper) std::transform(c.begin(), c.end(), c.begin(), ::toupper);
+            line([&](std::size_t i) { return upper[i]; });
+            for (const Row& row : rows) {
+                line([&](std::size_t i) {
+                    const Field* f = find(row, columns[i]);
+                    return f != nullptr && !f->text.empty() ? f->text : std::string("-");
+                });
+            }
+            break;
+        }
+    }
+    out.flush();
+}
+
+}  // namespace cli

@@ -1,0 +1,192 @@
+// The asset ledger: assets, their tags and devices, fixed readers, and every record, kept in
+// SQLite behind a narrow interface (a central PostgreSQL ledger can implement it later).
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "track/record.hpp"
+
+namespace track {
+
+/// One schema migration, compiled in from schemas/ledger/NNN_name.sql.
+struct Migration {
+    int version;       ///< NNN: applied in order, recorded in PRAGMA user_version
+    const char* name;  ///< "001_initial"
+    const char* sql;
+};
+
+/// Every migration this trk knows, in order (generated from schemas/ledger/).
+const std::vector<Migration>& ledger_migrations();
+
+/// An asset of the registry.
+struct Asset {
+    std::string id;
+    std::string name;
+    std::string kind;  ///< forklift, trailer, reefer, pallet, ...
+    std::string home;  ///< the zone it belongs in
+    std::map<std::string, std::string> attrs;
+    Millis created = 0;
+    std::optional<Millis> retired;
+};
+
+/// What identifies an asset in records.
+enum class LinkKind { epc, uri, device };
+
+/// "epc", "uri", "device".
+std::string_view to_string(LinkKind kind) noexcept;
+
+/// One identifier of an asset.
+struct Link {
+    LinkKind kind = LinkKind::epc;
+    std::string value;  ///< upper-case hex EPC, urn:epc:id:... URI, or device name
+    std::string asset;
+    Millis since = 0;
+};
+
+/// A fixed RFID reader and where it (or each antenna) stands.
+struct Reader {
+    std::string id;
+    std::string zone;
+    std::optional<double> lat;
+    std::optional<double> lon;
+    std::map<int, std::string> antenna_zones;  ///< antenna -> zone, where it differs from the reader's
+};
+
+/// Where an asset was last seen.
+struct Position {
+    std::string asset;
+    Millis time = 0;
+    std::string type;  ///< "fix" or "read"
+    std::optional<double> lat;
+    std::optional<double> lon;
+    std::string zone;    ///< of the reader (antenna) for reads
+    std::string reader;  ///< for reads
+    std::optional<int> antenna;
+    std::string src;  ///< the record's src
+};
+
+/// A tag read but linked to no asset.
+struct UnknownTag {
+    std::string epc;
+    std::string uri;
+    std::uint64_t reads = 0;  ///< stored read records
+    Millis first = 0;
+    Millis last = 0;
+    std::string reader;  ///< of the last read
+};
+
+/// What one import stored.
+struct ImportCounts {
+    std::uint64_t stored = 0;      ///< new records
+    std::uint64_t duplicates = 0;  ///< already in the ledger (same natural key)
+    std::uint64_t unresolved = 0;  ///< stored with no asset (a tag or device linked to none)
+};
+
+/// Result of walking the ledger for tampering and damage.
+struct Verification {
+    std::string integrity;                     ///< "ok", or what SQLite's integrity_check says
+    std::uint64_t records = 0;                 ///< records whose chain was checked
+    std::optional<std::int64_t> first_broken;  ///< seq of the first record whose hash does not follow
+    std::string broken_record;                 ///< its JSON
+};
+
+/// How to open a ledger.
+struct LedgerOptions {
+    std::string path;
+    std::chrono::milliseconds busy_timeout{5000};
+    bool create = false;  ///< create the file (trk ledger init); otherwise it must exist
+    int mode = 0600;      ///< permissions of a created file
+};
+
+/// A session storing records: records are added one by one and committed in batches;
+/// nothing added is durable before commit() returns.
+class Importer {
+public:
+    virtual ~Importer() = default;
+    /// Stores `record` (fix, read, reading or event; other types are refused with a
+    /// reason), resolving its asset through the links when it has none. Returns "" when
+    /// stored or a duplicate (see counts()), else why it was refused. The record gets its
+    /// resolved asset.
+    virtual std::string add(Record& record) = 0;
+    /// Makes every record added so far durable (synchronous=FULL in WAL mode).
+    virtual void commit() = 0;
+    /// Counts of what was committed so far.
+    [[nodiscard]] virtual const ImportCounts& counts() const = 0;
+    /// Records added since the last commit.
+    [[nodiscard]] virtual std::uint64_t pending() const = 0;
+};
+
+/// What `where` asks for.
+struct WhereQuery {
+    std::vector<std::string> assets;   ///< empty: every asset with a position
+    std::string zone;                  ///< only positions in this zone (reads at readers in it)
+    std::optional<Millis> older_than;  ///< only positions older than this instant (stale ones)
+};
+
+/// What `history` asks for.
+struct HistoryQuery {
+    std::string asset;
+    std::optional<Millis> since;
+    std::optional<Millis> until;
+    std::vector<std::string> types;  ///< empty: every type
+};
+
+/// The ledger. Methods throw track::Error subclasses: BusyError (75) when the database
+/// stayed locked past the busy timeout, InputError (65) for a file that is not a ledger
+/// or is damaged, UsageError (64) for requests that contradict the registry.
+class Ledger {
+public:
+    virtual ~Ledger() = default;
+
+    /// Adds an asset; UsageError when the id exists.
+    virtual void add_asset(const Asset& asset) = 0;
+    /// Adds many assets in one transaction, replacing name/kind/home/attrs of existing
+    /// ones; returns how many were new.
+    virtual std::uint64_t upsert_assets(const std::vector<Asset>& assets) = 0;
+    /// Links an identifier to an asset; UsageError when it is linked to another asset or
+    /// the asset does not exist.
+    virtual void link(const Link& link) = 0;
+    /// The asset with this id, if any.
+    virtual std::optional<Asset> asset(const std::string& id) = 0;
+    /// Assets, by id; of `kind` when not empty; retired ones only when `retired`.
+    virtual std::vector<Asset> assets(const std::string& kind, bool retired) = 0;
+    /// The identifiers linked to an asset.
+    virtual std::vector<Link> links(const std::string& asset) = 0;
+    /// Marks an asset retired at `when`; its history is kept. UsageError when unknown.
+    virtual void retire(const std::string& id, Millis when) = 0;
+    /// Adds or replaces a reader.
+    virtual void put_reader(const Reader& reader) = 0;
+    /// Every reader, by id.
+    virtual std::vector<Reader> readers() = 0;
+
+    /// Starts storing records (one write transaction at a time).
+    virtual std::unique_ptr<Importer> importer() = 0;
+    /// Last known positions.
+    virtual std::vector<Position> where(const WhereQuery& query) = 0;
+    /// The stored records of an asset in time order, as their JSON text.
+    virtual void history(const HistoryQuery& query, const std::function<void(std::string_view json)>& each) = 0;
+    /// Tags read but linked to no asset.
+    virtual std::vector<UnknownTag> unknown_tags() = 0;
+    /// integrity_check, then the hash chain from the first record.
+    virtual Verification verify() = 0;
+    /// Schema version and record count, for `trk ledger info`.
+    virtual std::map<std::string, std::string> info() = 0;
+};
+
+/// Opens (or, with options.create, creates) the SQLite ledger at options.path, applying
+/// pending migrations. Throws MissingInputError (66) when it does not exist and create is
+/// off, InputError (65) when the file is not a ledger or comes from a newer trk (it is
+/// then left untouched), IoError (74) when it cannot be written, BusyError (75).
+std::unique_ptr<Ledger> open_ledger(const LedgerOptions& options);
+
+/// The ledger path trk uses: `flag` when given, else $TRK_LEDGER, else
+/// ${XDG_DATA_HOME:-$HOME/.local/share}/trk/ledger.db.
+std::string default_ledger_path(const std::string& flag);
+
+}  // namespace track

@@ -5,21 +5,15 @@
 
 #include <fmt/format.h>
 
-#include "adapters/byte_source.hpp"
 #include "adapters/export.hpp"
 #include "command.hpp"
 #include "diagnostics.hpp"
 #include "output.hpp"
-#include "signals.hpp"
-#include "track/json.hpp"
-#include "track/validate.hpp"
+#include "record_input.hpp"
 
 namespace cli {
 
 namespace {
-
-// A record line is longer than a sentence, but no record needs this much.
-constexpr std::size_t max_record_line = 1 << 20;
 
 struct ExportOptions {
     std::vector<std::string> files;
@@ -53,32 +47,12 @@ void check(ExportOptions& o) {
 
 int run(const ExportOptions& o) {
     Diagnostics diagnostics("export", o.strict);
-    // Every file is opened first, so that a missing one stops the run before any output.
-    const std::atomic<bool>& stop = stop_on_signals();
-    std::vector<std::unique_ptr<adapters::FileSource>> sources;
-    for (const std::string& path : o.files) sources.push_back(std::make_unique<adapters::FileSource>(path, &stop));
-
+    const auto sources = open_inputs(o.files);
     Output out;
     const auto writer = adapters::make_export_writer(o.parsed, out.buffer(), [&out] { out.maybe_flush(); });
-    track::RecordParser parser;
-    for (auto& source : sources) {
-        adapters::for_each_line(
-            *source, max_record_line, diagnostics,
-            [&](std::string_view text, const track::Location& where) {
-                if (adapters::trim_blanks(text).empty()) return;
-                track::Record record;
-                try {
-                    record = parser.parse(text, track::to_string(where));
-                } catch (const track::InputError& e) {
-                    diagnostics.skipped(where, "bad record", e.reason());
-                    return;
-                }
-                if (const std::string why = track::validate(record); !why.empty()) {
-                    diagnostics.skipped(where, "invalid record", why);
-                    return;
-                }
-                writer->record(record);
-            },
+    for (const auto& source : sources) {
+        read_records(
+            *source, diagnostics, [&](track::Record& record, const track::Location&) { writer->record(record); },
             [&out] { out.flush(); });
     }
     writer->finish();

@@ -6,22 +6,18 @@
 
 #include <fmt/format.h>
 
-#include "adapters/byte_source.hpp"
 #include "command.hpp"
 #include "diagnostics.hpp"
 #include "ledger_access.hpp"
 #include "output.hpp"
+#include "record_input.hpp"
 #include "signals.hpp"
 #include "track/json.hpp"
 #include "track/number.hpp"
-#include "track/validate.hpp"
 
 namespace cli {
 
 namespace {
-
-// A record line is longer than a sentence, but no record needs this much.
-constexpr std::size_t max_record_line = 1 << 20;
 
 struct InitOptions {
     LedgerAccess ledger;
@@ -58,17 +54,15 @@ public:
         : o_(o), diagnostics_("ledger import", o.strict), ledger_(o.ledger.open()), importer_(ledger_->importer()) {}
 
     int run() {
-        const std::atomic<bool>& stop = stop_on_signals();
-        std::vector<std::unique_ptr<adapters::FileSource>> sources;
-        for (const std::string& path : o_.files) sources.push_back(std::make_unique<adapters::FileSource>(path, &stop));
-        for (auto& source : sources) {
-            if (stop.load()) break;
+        const auto sources = open_inputs(o_.files);
+        for (const auto& source : sources) {
+            if (stop_on_signals().load()) break;
             // A live pipe is committed whenever it goes quiet; a file only per batch, since
             // each commit waits for the disk.
             const bool live = !source->is_regular_file();
-            adapters::for_each_line(
-                *source, max_record_line, diagnostics_,
-                [this](std::string_view text, const track::Location& where) { line(text, where); },
+            read_records(
+                *source, diagnostics_,
+                [this](track::Record& record, const track::Location& where) { add(record, where); },
                 [this, live] {
                     if (live) commit();
                 });
@@ -82,19 +76,7 @@ public:
     }
 
 private:
-    void line(std::string_view text, const track::Location& where) {
-        if (adapters::trim_blanks(text).empty()) return;
-        track::Record record;
-        try {
-            record = parser_.parse(text, track::to_string(where));
-        } catch (const track::InputError& e) {
-            diagnostics_.skipped(where, "bad record", e.reason());
-            return;
-        }
-        if (const std::string why = track::validate(record); !why.empty()) {
-            diagnostics_.skipped(where, "invalid record", why);
-            return;
-        }
+    void add(track::Record& record, const track::Location& where) {
         if (const std::string why = importer_->add(record); !why.empty()) {
             diagnostics_.skipped(where, "not stored", why);
             return;
@@ -115,7 +97,6 @@ private:
     Diagnostics diagnostics_;
     std::unique_ptr<track::Ledger> ledger_;
     std::unique_ptr<track::Importer> importer_;
-    track::RecordParser parser_;
     fmt::memory_buffer passed_;
     Output out_;
 };

@@ -11,16 +11,12 @@
 #include "diagnostics.hpp"
 #include "output.hpp"
 #include "read.hpp"
-#include "signals.hpp"
+#include "record_input.hpp"
 #include "track/json.hpp"
-#include "track/validate.hpp"
 
 namespace cli {
 
 namespace {
-
-// A record line is longer than a sentence, but no record needs this much.
-constexpr std::size_t max_record_line = 1 << 20;
 
 struct CsvOptions {
     std::vector<std::string> files;
@@ -72,14 +68,6 @@ void check(CsvOptions& o) {
     if (o.files.empty()) o.files.emplace_back("-");
 }
 
-// Opens every file first, so that a missing one stops the run before any output.
-std::vector<std::unique_ptr<adapters::FileSource>> open_all(const std::vector<std::string>& files) {
-    const std::atomic<bool>& stop = stop_on_signals();
-    std::vector<std::unique_ptr<adapters::FileSource>> sources;
-    for (const std::string& path : files) sources.push_back(std::make_unique<adapters::FileSource>(path, &stop));
-    return sources;
-}
-
 int run_csv(const CsvOptions& o) {
     Diagnostics diagnostics("read csv", o.strict);
     Output out;
@@ -87,7 +75,7 @@ int run_csv(const CsvOptions& o) {
         track::append_json(out.buffer(), reading);
         out.maybe_flush();
     });
-    for (auto& source : open_all(o.files)) reader.run(*source);
+    for (const auto& source : open_inputs(o.files)) reader.run(*source);
     out.flush();
     diagnostics.summary();
     return 0;
@@ -96,23 +84,10 @@ int run_csv(const CsvOptions& o) {
 int run_jsonl(const JsonlOptions& o) {
     Diagnostics diagnostics("read jsonl", o.strict);
     Output out;
-    track::RecordParser parser;
-    for (auto& source : open_all(o.files)) {
-        adapters::for_each_line(
-            *source, max_record_line, diagnostics,
-            [&](std::string_view text, const track::Location& where) {
-                if (adapters::trim_blanks(text).empty()) return;
-                track::Record record;
-                try {
-                    record = parser.parse(text, track::to_string(where));
-                } catch (const track::InputError& e) {
-                    diagnostics.skipped(where, "bad record", e.reason());
-                    return;
-                }
-                if (const std::string why = track::validate(record); !why.empty()) {
-                    diagnostics.skipped(where, "invalid record", why);
-                    return;
-                }
+    for (const auto& source : open_inputs(o.files)) {
+        read_records(
+            *source, diagnostics,
+            [&out](track::Record& record, const track::Location&) {
                 track::append_json(out.buffer(), record);
                 out.maybe_flush();
             },

@@ -18,13 +18,9 @@ runs=${RUNS:-3}
 shared=${TRK_SHARED:-../shared}
 [ -f "$shared/bench/gen_nmea.py" ] || { echo "ledger.sh: $shared/bench/gen_nmea.py not found" >&2; exit 66; }
 
-scripts/install-deps.sh --bench
-cmake -S . -B build-release -G Ninja -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=OFF >/dev/null
-cmake --build build-release -j 2 >/dev/null
-trk=$PWD/build-release/trk
-
-work=${TMPDIR:-/tmp}/trk-bench
-mkdir -p "$work"
+# shellcheck source=scripts/bench/lib.sh
+. scripts/bench/lib.sh
+prepare_bench
 base=$work/fixes-$fixes-$assets
 if [ ! -s "$base.jsonl" ] || [ ! -s "$base.csv" ]; then
   echo "generating $base.{jsonl,csv} ($fixes fixes, $assets assets)..." >&2
@@ -36,8 +32,6 @@ if [ ! -s "$base.jsonl" ] || [ ! -s "$base.csv" ]; then
 fi
 rows=$(($(wc -l <"$base.csv") - 1))
 
-# shellcheck source=scripts/bench/lib.sh
-. scripts/bench/lib.sh
 
 db=$work/bench-ledger.db
 fresh() { rm -f "$db" "$db-wal" "$db-shm"; }

@@ -1,6 +1,17 @@
-# What the benchmark scripts share (sourced, not run): timing one run and the median of
-# several. Needs $work (a scratch folder) and $runs; commands run under ${pin[@]} when the
-# caller sets it (e.g. pin=(taskset -c 0) for one core).
+# What the benchmark scripts share (sourced, not run, from the repository's root): the
+# Release build, timing one run and the median of several. measure and median_of need $work
+# and $runs; commands run under ${pin[@]} when the caller sets it (e.g. pin=(taskset -c 0)).
+
+# Installs what the benchmarks need and builds trk (Release, no tests) in build-release;
+# sets $trk, and $work, the scratch folder where generated inputs are kept between runs.
+prepare_bench() {
+  scripts/install-deps.sh --bench
+  cmake -S . -B build-release -G Ninja -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=OFF >/dev/null
+  cmake --build build-release -j 2 >/dev/null
+  trk=$PWD/build-release/trk
+  work=${TMPDIR:-/tmp}/trk-bench
+  mkdir -p "$work"
+}
 
 # seconds and peak RSS (KB) of one run of "$@", output discarded: "SECONDS KB"
 measure() {

@@ -15,13 +15,9 @@ runs=${RUNS:-3}
 shared=${TRK_SHARED:-../shared}
 [ -f "$shared/bench/gen_nmea.py" ] || { echo "read-nmea.sh: $shared/bench/gen_nmea.py not found" >&2; exit 66; }
 
-scripts/install-deps.sh --bench
-cmake -S . -B build-release -G Ninja -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=OFF >/dev/null
-cmake --build build-release -j 2 >/dev/null
-trk=$PWD/build-release/trk
-
-work=${TMPDIR:-/tmp}/trk-bench
-mkdir -p "$work"
+# shellcheck source=scripts/bench/lib.sh
+. scripts/bench/lib.sh
+prepare_bench
 log=$work/single-receiver-$sentences.nmea
 if [ ! -s "$log" ]; then
   echo "generating $log ($sentences sentences)..." >&2
@@ -30,8 +26,6 @@ fi
 bytes=$(stat -c %s "$log")
 lines=$(wc -l <"$log")
 
-# shellcheck source=scripts/bench/lib.sh
-. scripts/bench/lib.sh
 
 echo "input: $log: $bytes bytes, $lines lines; $runs runs each, median" >&2
 read -r trk_s trk_kb < <(median_of "$trk" read nmea "$log")

@@ -15,13 +15,9 @@ reads=${2:-1000000}
 tags=${3:-2000}
 runs=${RUNS:-3}
 
-scripts/install-deps.sh --bench
-cmake -S . -B build-release -G Ninja -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=OFF >/dev/null
-cmake --build build-release -j 2 >/dev/null
-trk=$PWD/build-release/trk
-
-work=${TMPDIR:-/tmp}/trk-bench
-mkdir -p "$work"
+# shellcheck source=scripts/bench/lib.sh
+. scripts/bench/lib.sh
+prepare_bench
 epc_file=$work/epcs-$epcs.txt
 read_file=$work/reads-$reads-$tags.txt
 big_file=$work/reads-$((4 * reads))-$tags.txt
@@ -34,8 +30,6 @@ gen reads $((4 * reads)) "$tags" "$big_file"
 gen reads $((4 * reads)) $((4 * tags)) "$wide_file"
 
 pin=(taskset -c 0)
-# shellcheck source=scripts/bench/lib.sh
-. scripts/bench/lib.sh
 
 records=$("$trk" read rfid "$read_file" | wc -l)
 echo "$runs runs each, median, one core" >&2

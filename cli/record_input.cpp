@@ -1,0 +1,46 @@
+// Opening inputs and reading checked records from them (see record_input.hpp).
+#include "record_input.hpp"
+
+#include "signals.hpp"
+#include "track/error.hpp"
+#include "track/validate.hpp"
+
+namespace cli {
+
+namespace {
+// A record line is longer than a sentence, but no record needs this much.
+constexpr std::size_t max_record_line = 1 << 20;
+}  // namespace
+
+std::vector<std::unique_ptr<adapters::FileSource>> open_inputs(const std::vector<std::string>& files) {
+    const std::atomic<bool>& stop = stop_on_signals();
+    std::vector<std::unique_ptr<adapters::FileSource>> sources;
+    for (const std::string& path : files) sources.push_back(std::make_unique<adapters::FileSource>(path, &stop));
+    return sources;
+}
+
+void read_records(adapters::FileSource& source, Diagnostics& diagnostics,
+                  const std::function<void(track::Record&, const track::Location&)>& on_record,
+                  std::function<void()> before_wait) {
+    track::RecordParser parser;
+    adapters::for_each_line(
+        source, max_record_line, diagnostics,
+        [&](std::string_view text, const track::Location& where) {
+            if (adapters::trim_blanks(text).empty()) return;
+            track::Record record;
+            try {
+                record = parser.parse(text, track::to_string(where));
+            } catch (const track::InputError& e) {
+                diagnostics.skipped(where, "bad record", e.reason());
+                return;
+            }
+            if (const std::string why = track::validate(record); !why.empty()) {
+                diagnostics.skipped(where, "invalid record", why);
+                return;
+            }
+            on_record(record, where);
+        },
+        std::move(before_wait));
+}
+
+}  // namespace cli

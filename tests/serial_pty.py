@@ -17,6 +17,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 
 from harness import Reader, VirtualPort, fail, spawn, stop_cleanly, wait_for
 
@@ -50,14 +51,16 @@ def main():
         wait_for(lambda: any("NMEA at 4800 baud" in l for l in err.lines), "rate detection")
         # The last epoch stays open until the next sentence: all but one are out by now.
         wait_for(lambda: len(out.lines) >= len(expected) - 1, "the fixes of the first pass")
-
+        # The last epoch's other sentences may still be in flight through socat: let them
+        # arrive before the device vanishes, or that epoch is cut (seen on a loaded machine).
+        time.sleep(1.0)
         port.stop()
         wait_for(lambda: any("device hung up; reopening" in l for l in err.lines), "the hang-up notice")
         port.start()
         wait_for(lambda: any("reopened at 4800 baud" in l for l in err.lines), "the reopen notice", timeout=30)
         port.write(capture, pause=0.0005)
         wait_for(lambda: len(out.lines) >= 2 * len(expected) - 1, "the fixes after reopening")
-
+        time.sleep(1.0)  # as above: the last epoch whole before SIGTERM writes it
         stop_cleanly(trk_run, out, err)
         got = [comparable(json.loads(line)) for line in out.lines]
         if got != expected + expected:

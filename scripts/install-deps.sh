@@ -14,7 +14,7 @@ packages=(
   pandoc
   # tests: pseudo-terminal pairs, a private gpsd fed by gpsfake, schema validation (JSON
   # Schema; xmllint for GPX and KML)
-  socat gpsd gpsd-clients python3 python3-jsonschema libxml2-utils
+  socat gpsd gpsd-clients python3 python3-jsonschema python3-shapely libxml2-utils
 )
 if [ "${1:-}" = "--bench" ]; then
   packages+=(gpsbabel time sqlite3)

@@ -138,10 +138,13 @@ class ObjectWriter {
 public:
     /// `strings` are the variable-length texts the record will write (they size the room).
     ObjectWriter(fmt::memory_buffer& out, std::string_view type, std::initializer_list<std::string_view> strings,
-                 std::string_view extra)
+                 std::string_view extra, const std::vector<std::string>* list = nullptr)
         : out_(out), start_(out.size()) {
         std::size_t room = fixed_room + extra.size();
         for (const std::string_view s : strings) room += json_string_room(s);
+        if (list != nullptr) {
+            for (const std::string& s : *list) room += json_string_room(s) + 1;
+        }
         out_.resize(start_ + room);
         p_ = out_.data() + start_;
         literal("{\"type\":\"");
@@ -169,6 +172,16 @@ public:
         if (value.empty()) return;
         key(name);
         p_ = write_json_string(p_, value);
+    }
+    /// An array of strings (room for it was counted by the constructor's `list`).
+    void strings(std::string_view name, const std::vector<std::string>& values) {
+        key(name);
+        *p_++ = '[';
+        for (std::size_t i = 0; i < values.size(); ++i) {
+            if (i > 0) *p_++ = ',';
+            p_ = write_json_string(p_, values[i]);
+        }
+        *p_++ = ']';
     }
     void fixed(std::string_view name, double value, int decimals) {
         key(name);
@@ -215,7 +228,7 @@ private:
 }  // namespace
 
 void append_json(fmt::memory_buffer& out, const Fix& fix) {
-    ObjectWriter w(out, "fix", {fix.asset, fix.device, fix.src}, fix.extra);
+    ObjectWriter w(out, "fix", {fix.asset, fix.device, fix.src}, fix.extra, fix.zones ? &*fix.zones : nullptr);
     w.time("time", fix.time);
     w.string("asset", fix.asset);
     w.string("device", fix.device);
@@ -235,6 +248,7 @@ void append_json(fmt::memory_buffer& out, const Fix& fix) {
     w.rounded("lat_err", fix.lat_err, 3);
     w.rounded("lon_err", fix.lon_err, 3);
     w.rounded("alt_err", fix.alt_err, 3);
+    if (fix.zones) w.strings("zones", *fix.zones);
     w.finish(fix);
 }
 
@@ -317,6 +331,18 @@ struct Member {
         if (value.get_double().get(d) != simdjson::SUCCESS) fail("a number");
         return d;
     }
+    std::optional<std::vector<std::string>> strings() const {
+        if (is_null()) return std::nullopt;
+        simdjson::dom::array array;
+        if (value.get_array().get(array) != simdjson::SUCCESS) fail("an array of strings");
+        std::vector<std::string> out;
+        for (const element item : array) {
+            std::string_view s;
+            if (item.get_string().get(s) != simdjson::SUCCESS) fail("an array of strings");
+            out.emplace_back(s);
+        }
+        return out;
+    }
     std::optional<double> optional_number() const {
         if (is_null()) return std::nullopt;
         return number();
@@ -362,6 +388,7 @@ bool assign(Fix& f, const Member& m) {
     else if (k == "lat_err") f.lat_err = m.optional_number();
     else if (k == "lon_err") f.lon_err = m.optional_number();
     else if (k == "alt_err") f.alt_err = m.optional_number();
+    else if (k == "zones") f.zones = m.strings();
     else if (k == "fix") {
         const auto mode = fix_mode_from_string(m.string());
         if (!mode) m.fail("\"2d\", \"3d\" or \"none\"");

@@ -5,6 +5,7 @@
 #include <string>
 #include <string_view>
 #include <variant>
+#include <vector>
 
 #include "track/time.hpp"
 
@@ -43,6 +44,8 @@ struct Fix : RecordBase {
     std::optional<double> lat_err;  ///< 1-sigma error of lat in metres (NMEA GST)
     std::optional<double> lon_err;  ///< 1-sigma error of lon in metres (NMEA GST)
     std::optional<double> alt_err;  ///< 1-sigma error of alt in metres (NMEA GST)
+    /// The fences the asset is in at this fix, as `trk fence` decided (absent: not decided).
+    std::optional<std::vector<std::string>> zones;
 };
 
 /// Which clock a read's times come from.

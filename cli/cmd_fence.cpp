@@ -1,0 +1,251 @@
+// `trk fence`: zones and debounced zone events for every fix; `trk fence which`: which fences hold a point.
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <fcntl.h>
+#include <fstream>
+#include <memory>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <unistd.h>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "command.hpp"
+#include "diagnostics.hpp"
+#include "output.hpp"
+#include "record_input.hpp"
+#include "track/fence.hpp"
+#include "track/fence_stage.hpp"
+#include "track/json.hpp"
+#include "track/number.hpp"
+
+namespace cli {
+
+namespace {
+
+struct WhichOptions {
+    std::string fences;
+    std::string lat;  ///< empty: not given
+    std::string lon;  ///< empty: not given
+    std::vector<std::string> files;
+    bool strict = false;
+    std::optional<double> point_lat;  ///< filled by check() when --lat/--lon are given
+    std::optional<double> point_lon;
+};
+
+double coordinate(const std::string& option, const std::string& text, double limit) {
+    const auto value = track::parse_decimal(text);
+    if (!value || *value < -limit || *value > limit) {
+        throw track::UsageError(
+            fmt::format("{}: '{}' is not a number of degrees from -{} to {}", option, text, limit, limit));
+    }
+    return *value;
+}
+
+void check(WhichOptions& o) {
+    if (o.lat.empty() != o.lon.empty()) throw track::UsageError("--lat and --lon go together");
+    if (!o.lat.empty()) {
+        if (!o.files.empty()) throw track::UsageError("FILE: not read with --lat and --lon; give one or the other");
+        o.point_lat = coordinate("--lat", o.lat, 90);
+        o.point_lon = coordinate("--lon", o.lon, 180);
+    } else if (o.files.empty()) {
+        o.files.emplace_back("-");
+    }
+}
+
+// The ids of the fences at `positions`.
+std::vector<std::string> ids(const track::FenceIndex& index, const std::vector<std::size_t>& positions) {
+    std::vector<std::string> out;
+    out.reserve(positions.size());
+    for (const std::size_t i : positions) out.push_back(index.fences()[i].id());
+    return out;
+}
+
+int run_which(const WhichOptions& o) {
+    Diagnostics diagnostics("fence which", o.strict);
+    const track::FenceIndex index(
+        track::load_fences(o.fences, [&diagnostics](std::string_view note) { diagnostics.note(note); }));
+    std::vector<std::size_t> inside;
+    if (o.point_lat) {
+        index.containing(*o.point_lat, *o.point_lon, inside);
+        Output out;
+        for (const std::size_t i : inside)
+            fmt::format_to(std::back_inserter(out.buffer()), "{}\n", index.fences()[i].id());
+        out.flush();
+        return inside.empty() ? static_cast<int>(track::ExitCode::found) : 0;
+    }
+    const auto sources = open_inputs(o.files);
+    Output out;
+    for (const auto& source : sources) {
+        read_records(
+            *source, diagnostics,
+            [&](track::Record& record, const track::Location&) {
+                if (auto* fix = std::get_if<track::Fix>(&record); fix != nullptr && fix->mode != track::FixMode::none) {
+                    index.containing(fix->lat, fix->lon, inside);
+                    fix->zones = ids(index, inside);
+                }
+                track::append_json(out.buffer(), record);
+                out.maybe_flush();
+            },
+            [&out] { out.flush(); });
+    }
+    out.flush();
+    diagnostics.summary();
+    return 0;
+}
+
+// The whole of a small file (a state file).
+std::string read_file(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw track::MissingInputError(fmt::format("{}: cannot open: {}", path, std::strerror(errno)));
+    std::ostringstream text;
+    text << in.rdbuf();
+    return text.str();
+}
+
+// Replaces `path` with `text` so that a crash leaves the old file or the new one, never half
+// of one: write a temporary file beside it, flush it to disk, rename it over.
+void write_file_atomically(const std::string& path, const std::string& text) {
+    const std::string temporary = path + ".tmp";
+    const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) throw track::IoError(fmt::format("{}: cannot write: {}", temporary, std::strerror(errno)));
+    std::size_t done = 0;
+    while (done < text.size()) {
+        const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) {
+            ::close(fd);
+            throw track::IoError(fmt::format("{}: cannot write: {}", temporary, std::strerror(errno)));
+        }
+        done += static_cast<std::size_t>(n);
+    }
+    if (::fsync(fd) != 0 || ::close(fd) != 0 || std::rename(temporary.c_str(), path.c_str()) != 0) {
+        throw track::IoError(fmt::format("{}: cannot write: {}", path, std::strerror(errno)));
+    }
+}
+
+struct StageOptions {
+    std::vector<std::string> files;
+    std::string fences, margin = "0", min_dwell = "0", dwell, detect = "enter,exit,cross,dwell", state;
+    bool strict = false;
+    track::FenceStageOptions parsed;  ///< checked by setup
+};
+
+void check(StageOptions& o) {
+    if (o.fences.empty()) throw track::UsageError("say which fences: --fences FILE (GeoJSON)");
+    const auto margin = track::parse_decimal(o.margin);
+    if (!margin || *margin < 0)
+        throw track::UsageError(fmt::format("--margin: '{}' is not a distance in metres", o.margin));
+    o.parsed.margin_m = *margin;
+    const auto duration = [](const std::string& text, std::string_view option) {
+        const auto ms = track::parse_duration(text);
+        if (!ms) throw track::UsageError(fmt::format("{}: '{}' is not a duration like 30s, 5m or 2h", option, text));
+        return *ms;
+    };
+    o.parsed.min_dwell = duration(o.min_dwell, "--min-dwell");
+    if (!o.dwell.empty()) o.parsed.dwell = duration(o.dwell, "--dwell");
+    track::FenceEvents events{false, false, false, false, false, false};
+    std::size_t start = 0;
+    while (start <= o.detect.size()) {
+        const std::size_t comma = std::min(o.detect.find(',', start), o.detect.size());
+        const std::string_view name = std::string_view(o.detect).substr(start, comma - start);
+        if (name == "enter") events.enter = true;
+        else if (name == "exit") events.exit = true;
+        else if (name == "cross") events.cross = true;
+        else if (name == "dwell") events.dwell = true;
+        else if (name == "inside") events.inside = true;
+        else if (name == "outside") events.outside = true;
+        else
+            throw track::UsageError(
+                fmt::format("--detect: '{}' is not an event; use enter, exit, cross, dwell, inside, outside", name));
+        start = comma + 1;
+    }
+    o.parsed.events = events;
+    if (o.files.empty()) o.files.emplace_back("-");
+}
+
+int run_stage(const StageOptions& o) {
+    Diagnostics diagnostics("fence", o.strict);
+    const track::FenceIndex index(
+        track::load_fences(o.fences, [&diagnostics](std::string_view note) { diagnostics.note(note); }));
+    const auto sources = open_inputs(o.files);
+    Output out;
+    track::FenceStage stage(index, o.parsed, [&out](const track::Event& e) { track::append_json(out.buffer(), e); });
+    if (!o.state.empty() && ::access(o.state.c_str(), F_OK) == 0) {
+        stage.load_state(read_file(o.state), o.state);
+    }
+    for (const auto& source : sources) {
+        read_records(
+            *source, diagnostics,
+            [&](track::Record& record, const track::Location&) {
+                if (auto* fix = std::get_if<track::Fix>(&record)) stage.fix(*fix);
+                track::append_json(out.buffer(), record);
+                out.maybe_flush();
+            },
+            [&out] { out.flush(); });
+    }
+    out.flush();
+    if (!o.state.empty()) write_file_atomically(o.state, stage.save_state());
+    const track::FenceStageCounts& c = stage.counts();
+    if (c.out_of_order > 0) {
+        diagnostics.note(fmt::format("{} fix{} older than {} asset's last one passed through without events",
+                                     c.out_of_order, c.out_of_order == 1 ? "" : "es",
+                                     c.out_of_order == 1 ? "its" : "their"));
+    }
+    diagnostics.summary();
+    return 0;
+}
+
+void add_which_command(CLI::App& fence, Invocation& chosen) {
+    auto options = std::make_shared<WhichOptions>();
+    WhichOptions& o = *options;
+    auto* which = fence.add_subcommand("which",
+                                       "Print the ids of the fences holding a point (--lat/--lon; exit 1 when none), "
+                                       "or add a \"zones\" list to every fix");
+    which->add_option("--fences", o.fences, "GeoJSON FeatureCollection of the fences")->type_name("FILE")->required();
+    which->add_option("--lat", o.lat, "Latitude of the point, WGS84 degrees (with --lon)")->type_name("DEGREES");
+    which->add_option("--lon", o.lon, "Longitude of the point, WGS84 degrees (with --lat)")->type_name("DEGREES");
+    which->add_option("FILE", o.files, "JSON Lines record files; '-' or none: standard input");
+    which->add_flag("--strict", o.strict, "Stop at the first bad record with exit status 65");
+    which->callback([options, &chosen] {
+        check(*options);
+        chosen = {"fence which", [options] { return run_which(*options); }};
+    });
+}
+
+}  // namespace
+
+void add_fence_command(CLI::App& trk, Invocation& chosen) {
+    auto options = std::make_shared<StageOptions>();
+    StageOptions& o = *options;
+    auto* fence = trk.add_subcommand(
+        "fence", "Zones of every fix and enter/exit/cross/dwell events, debounced, from GeoJSON geofences");
+    fence->require_subcommand(0, 1);
+    fence->add_option("FILE", o.files, "JSON Lines record files; '-' or none: standard input");
+    fence->add_option("--fences", o.fences, "GeoJSON FeatureCollection of the fences")->type_name("FILE");
+    fence->add_option("--margin", o.margin, "Metres inside a fence to enter it, outside to leave it (hysteresis)")
+        ->type_name("METRES")
+        ->default_str("0");
+    fence->add_option("--min-dwell", o.min_dwell, "How long a new state must hold before its event fires")
+        ->type_name("DURATION")
+        ->default_str("0");
+    fence->add_option("--dwell", o.dwell, "Inside this long: one dwell event per visit (fence property dwell wins)")
+        ->type_name("DURATION");
+    fence->add_option("--detect", o.detect, "Events to write: enter, exit, cross, dwell, inside, outside")
+        ->type_name("EVENT,...")
+        ->default_str("enter,exit,cross,dwell");
+    fence->add_option("--state", o.state, "Load per-asset state from FILE at the start and save it at the end")
+        ->type_name("FILE");
+    fence->add_flag("--strict", o.strict, "Stop at the first bad record with exit status 65");
+    add_which_command(*fence, chosen);
+    fence->callback([fence, options, &chosen] {
+        if (!fence->get_subcommands().empty()) return;  // `trk fence which` chose already
+        check(*options);
+        chosen = {"fence", [options] { return run_stage(*options); }};
+    });
+}
+
+}  // namespace cli

@@ -1,0 +1,96 @@
+// The `trk fence` stage: per asset and fence, debounced enter/exit/dwell/cross events from fixes.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "track/fence.hpp"
+#include "track/record.hpp"
+
+namespace track {
+
+/// Which events the stage writes.
+struct FenceEvents {
+    bool enter = true;
+    bool exit = true;
+    bool cross = true;
+    bool dwell = true;
+    bool inside = false;   ///< a level event for each fix inside a fence
+    bool outside = false;  ///< a level event for each fix outside a fence the asset has been in
+};
+
+/// How the stage decides; a fence's GeoJSON properties "margin" (metres), "min_dwell" and
+/// "dwell" (seconds) override the first three for that fence.
+struct FenceStageOptions {
+    double margin_m = 0;          ///< hysteresis: metres inside to enter, outside to leave
+    Millis min_dwell = 0;         ///< a new state must hold this long before its event fires
+    std::optional<Millis> dwell;  ///< inside this long: one dwell event per visit
+    double uere_m = 5;            ///< metres of error per unit of hdop, when a fix has no GST errors
+    FenceEvents events;
+};
+
+/// What the stage has seen.
+struct FenceStageCounts {
+    std::uint64_t fixes = 0;         ///< fixes with a position that were used
+    std::uint64_t out_of_order = 0;  ///< fixes older than their asset's last one: passed through unused
+    std::uint64_t events = 0;
+};
+
+/// Turns fixes into zone events. Feed every fix in input order; events come out through
+/// the sink before the fix that caused them is written, so the output stays in time order
+/// per asset. Deterministic: the same fixes and state give the same events.
+class FenceStage {
+public:
+    using Sink = std::function<void(const Event&)>;
+
+    FenceStage(const FenceIndex& index, FenceStageOptions options, Sink sink);
+
+    /// Processes one fix: emits its events and sets `fix.zones` (the fences the asset is in
+    /// after it). A fix without a position, or older than its asset's last fix, is left
+    /// as it is (the latter counted as out of order).
+    void fix(Fix& fix);
+
+    /// The per-asset state as JSON text (stable order), to carry decisions across runs.
+    [[nodiscard]] std::string save_state() const;
+    /// Restores what save_state wrote. Throws InputError naming `where` when it is not a
+    /// state file of this version.
+    void load_state(std::string_view json, const std::string& where);
+
+    [[nodiscard]] const FenceStageCounts& counts() const { return counts_; }
+
+private:
+    /// What the stage knows of one asset and one fence.
+    struct Membership {
+        bool inside = false;
+        Millis entered = 0;             ///< start of the current visit
+        bool dwell_done = false;        ///< the visit's dwell event was written
+        std::optional<Millis> pending;  ///< first fix of a candidate change of state
+        bool known = false;             ///< the asset has been inside this fence (outside events)
+    };
+    struct AssetState {
+        Millis last_time = 0;
+        double lat = 0, lon = 0;
+        bool has_last = false;
+        std::map<std::string, Membership> fences;  ///< by fence id
+    };
+
+    void decide(const Fix& fix, const std::string& asset, const Fence& fence, Membership& m, double error_m);
+    void emit(std::string_view kind, const Fix& fix, const std::string& asset, const Fence& fence, Millis time,
+              const std::string& extra);
+    [[nodiscard]] std::string visit_id(const std::string& asset, const Fence& fence, Millis entered) const;
+
+    const FenceIndex& index_;
+    FenceStageOptions options_;
+    Sink sink_;
+    std::map<std::string, AssetState> assets_;
+    std::map<std::string, std::size_t> by_id_;  ///< fence id -> position in the index
+    std::vector<std::size_t> scratch_;
+    FenceStageCounts counts_;
+};
+
+}  // namespace track

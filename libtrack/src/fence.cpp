@@ -1,0 +1,596 @@
+// Geofences: reading GeoJSON (simdjson DOM), validating and indexing it (Boost.Geometry), and point queries.
+#include "track/fence.hpp"
+
+#include <algorithm>
+#include <cerrno>
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <limits>
+#include <map>
+#include <sstream>
+#include <tuple>
+#include <utility>
+
+// GCC 12 reports Boost.Geometry 1.74's envelope state of multi-geometries as maybe
+// uninitialized (a false positive in inlined Boost code, reported where it is instantiated).
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#include <boost/geometry.hpp>
+#include <boost/geometry/index/rtree.hpp>
+#include <boost/iterator/function_output_iterator.hpp>
+#include <boost/multiprecision/cpp_int.hpp>
+#include <fmt/format.h>
+#include <simdjson.h>
+
+#include "track/error.hpp"
+
+namespace bg = boost::geometry;
+namespace bgi = boost::geometry::index;
+
+namespace track {
+
+namespace {
+
+// Cartesian on degrees (x = lon, y = lat): RFC 7946 edges are straight lines in lon/lat.
+using Point = bg::model::d2::point_xy<double>;
+using Polygon = bg::model::polygon<Point, false, true>;  // counterclockwise exteriors, closed
+using MultiPolygon = bg::model::multi_polygon<Polygon>;
+using Box = bg::model::box<Point>;
+using GeoPoint = bg::model::point<double, 2, bg::cs::geographic<bg::degree>>;
+
+constexpr double wgs84_a = 6378137.0;
+constexpr double wgs84_e2 = 6.69437999014e-3;
+constexpr double pi = 3.14159265358979323846;
+constexpr double deg = pi / 180.0;
+
+double geodesic_m(double lat1, double lon1, double lat2, double lon2) {
+    static const bg::strategy::distance::geographic<bg::strategy::vincenty, bg::srs::spheroid<double>> vincenty;
+    return bg::distance(GeoPoint(lon1, lat1), GeoPoint(lon2, lat2), vincenty);
+}
+
+}  // namespace
+
+/// What a Fence holds: polygon parts (a Polygon is one part) or a circle.
+struct FenceShape {
+    MultiPolygon parts;
+    std::vector<Box> part_boxes;
+    double lat = 0, lon = 0, radius = 0;  ///< circle: centre and radius in metres
+    bool circle = false;
+};
+
+namespace {
+
+using simdjson::dom::array;
+using simdjson::dom::element;
+using simdjson::dom::object;
+
+[[noreturn]] void fail(const std::string& where, const std::string& reason) { throw InputError(where, reason); }
+
+Point position(element value, const std::string& where) {
+    array coords;
+    double lon = 0, lat = 0;
+    if (value.get_array().get(coords) != simdjson::SUCCESS || coords.size() < 2 || coords.size() > 3 ||
+        coords.at(0).get_double().get(lon) != simdjson::SUCCESS ||
+        coords.at(1).get_double().get(lat) != simdjson::SUCCESS) {
+        fail(where,
+             fmt::format("a position must be an array of 2 or 3 numbers [lon, lat], not {}", simdjson::minify(value)));
+    }
+    if (!(lon >= -180 && lon <= 180 && lat >= -90 && lat <= 90)) {
+        fail(where,
+             fmt::format("position [{}, {}] is out of range (longitude -180 to 180, latitude -90 to 90)", lon, lat));
+    }
+    return {lon, lat};
+}
+
+// Twice the signed area (shoelace): positive for a counterclockwise ring.
+double signed_area2(const Polygon::ring_type& ring) {
+    double sum = 0;
+    for (std::size_t i = 0; i + 1 < ring.size(); ++i) {
+        sum += ring[i].x() * ring[i + 1].y() - ring[i + 1].x() * ring[i].y();
+    }
+    return sum;
+}
+
+// Reads one Polygon's rings; `label` prefixes ring messages in a MultiPolygon ("polygon 2: ").
+// Sets `wound_wrong` when a ring is against the right-hand rule.
+Polygon polygon(element value, const std::string& where, const std::string& label, bool& wound_wrong) {
+    array rings;
+    if (value.get_array().get(rings) != simdjson::SUCCESS || rings.size() == 0) {
+        fail(where, label + "a polygon must be a non-empty array of rings");
+    }
+    Polygon result;
+    std::size_t number = 0;
+    for (element ring_value : rings) {
+        ++number;
+        array positions;
+        if (ring_value.get_array().get(positions) != simdjson::SUCCESS) {
+            fail(where, fmt::format("{}ring {} must be an array of positions", label, number));
+        }
+        Polygon::ring_type ring;
+        for (element p : positions) ring.push_back(position(p, where));
+        if (ring.size() < 4) {
+            fail(where, fmt::format("{}ring {} has {} position{}; a ring needs at least 4 (the first repeated last)",
+                                    label, number, ring.size(), ring.size() == 1 ? "" : "s"));
+        }
+        if (!bg::equals(ring.front(), ring.back()) || ring.front().x() != ring.back().x() ||
+            ring.front().y() != ring.back().y()) {
+            fail(where, fmt::format("{}ring {} is not closed: first ({}, {}) and last ({}, {}) point differ", label,
+                                    number, ring.front().x(), ring.front().y(), ring.back().x(), ring.back().y()));
+        }
+        const double area = signed_area2(ring);
+        if ((number == 1 && area < 0) || (number > 1 && area > 0)) wound_wrong = true;
+        if (number == 1) {
+            result.outer() = std::move(ring);
+        } else {
+            result.inners().push_back(std::move(ring));
+        }
+    }
+    // A ring reaching both -180 and +180 (Antarctica, closed along the antimeridian and the
+    // pole) is drawn as RFC 7946 asks; any other span over 180 degrees crosses the antimeridian.
+    Box box;
+    bg::envelope(result.outer(), box);
+    const double span = box.max_corner().x() - box.min_corner().x();
+    if (span > 180 && !(box.min_corner().x() == -180 && box.max_corner().x() == 180)) {
+        fail(where, fmt::format("{}spans {:.1f} degrees of longitude; RFC 7946 asks for geometries crossing the "
+                                "antimeridian to be split there (a MultiPolygon of the two halves)",
+                                label, span));
+    }
+    return result;
+}
+
+std::string number_text(element value) { return std::string(simdjson::minify(value)); }
+
+// The feature's id as the user wrote it; empty when it has none.
+std::string feature_id(object feature, object properties, bool has_properties) {
+    element id;
+    if (feature.at_key("id").get(id) == simdjson::SUCCESS) {
+        std::string_view text;
+        if (id.get_string().get(text) == simdjson::SUCCESS) return std::string(text);
+        if (id.is_number()) return number_text(id);
+    }
+    if (!has_properties) return {};
+    for (const char* key : {"id", "name"}) {
+        element value;
+        if (properties.at_key(key).get(value) != simdjson::SUCCESS) continue;
+        std::string_view text;
+        if (value.get_string().get(text) == simdjson::SUCCESS && !text.empty()) return std::string(text);
+        if (std::string_view(key) == "id" && value.is_number()) return number_text(value);
+    }
+    return {};
+}
+
+std::shared_ptr<FenceShape> circle(element geometry, object properties, bool has_properties, const std::string& where) {
+    element coordinates;
+    if (geometry.at_key("coordinates").get(coordinates) != simdjson::SUCCESS) {
+        fail(where, "geometry has no \"coordinates\"");
+    }
+    const Point centre = position(coordinates, where);
+    double radius = 0;
+    element value;
+    if (!has_properties || properties.at_key("radius").get(value) != simdjson::SUCCESS) {
+        fail(where, "a Point is a circle and needs a \"radius\" property in metres");
+    }
+    if (value.get_double().get(radius) != simdjson::SUCCESS || !(radius > 0) || !std::isfinite(radius)) {
+        fail(where, fmt::format("radius must be a number of metres greater than 0, not {}", simdjson::minify(value)));
+    }
+    auto shape = std::make_shared<FenceShape>();
+    shape->circle = true;
+    shape->lat = centre.y();
+    shape->lon = centre.x();
+    shape->radius = radius;
+    return shape;
+}
+
+// The sign of the orientation of c relative to a->b (positive: left), exact: a double
+// filter (Shewchuk's error bound), then rational arithmetic where it cannot tell.
+int orientation(const Point& a, const Point& b, const Point& c) {
+    const double left = (b.x() - a.x()) * (c.y() - a.y());
+    const double right = (b.y() - a.y()) * (c.x() - a.x());
+    const double det = left - right;
+    const double bound = 3.3306690738754716e-16 * (std::abs(left) + std::abs(right));
+    if (det > bound) return 1;
+    if (-det > bound) return -1;
+    using Q = boost::multiprecision::cpp_rational;
+    const Q exact = (Q(b.x()) - Q(a.x())) * (Q(c.y()) - Q(a.y())) - (Q(b.y()) - Q(a.y())) * (Q(c.x()) - Q(a.x()));
+    return exact > 0 ? 1 : exact < 0 ? -1 : 0;
+}
+
+// Finds two edges of the polygons that cross at a point inside both (a proper crossing),
+// with exact predicates: Boost.Geometry's is_valid decides with a tolerance and takes a
+// crossing a hair from a vertex (Natural Earth's Sudan) for a touch. Sweeps the edges in
+// order of their western end. Returns a message naming the edges, or "".
+// Where the point is for a ring: 1 inside, 0 on its boundary, -1 outside. Winding numbers
+// (Sunday) with exact orientations, so that a point a hair off an edge is on the side it
+// is on: Boost.Geometry's covered_by decides with a tolerance and takes points up to about
+// 1e-13 degrees off an edge for on it, where GEOS and exact arithmetic do not.
+int ring_side(const Polygon::ring_type& ring, const Point& p) {
+    const double px = p.x(), py = p.y();
+    int winding = 0;
+    for (std::size_t i = 0; i + 1 < ring.size(); ++i) {
+        const Point& a = ring[i];
+        const Point& b = ring[i + 1];
+        const double ay = a.y(), by = b.y();
+        if ((ay > py && by > py) || (ay < py && by < py)) continue;  // wholly north or south
+        if (px > std::max(a.x(), b.x())) continue;                   // wholly west: no crossing east of p
+        const bool upward = ay <= py && by > py, downward = ay > py && by <= py;
+        if (px < std::min(a.x(), b.x())) {  // wholly east: a crossing, if it spans p's latitude half-open
+            winding += upward ? 1 : downward ? -1 : 0;
+            continue;
+        }
+        const int o = orientation(a, b, p);
+        if (o == 0) return 0;  // on the line and within the edge's box: on the edge
+        if (upward && o > 0) ++winding;
+        if (downward && o < 0) --winding;
+    }
+    return winding != 0 ? 1 : -1;
+}
+
+// Inside or on the boundary of the polygon (outer ring and holes, boundaries inclusive).
+bool polygon_covers(const Polygon& polygon, const Point& p) {
+    if (ring_side(polygon.outer(), p) < 0) return false;
+    return std::all_of(polygon.inners().begin(), polygon.inners().end(),
+                       [&p](const Polygon::ring_type& hole) { return ring_side(hole, p) <= 0; });
+}
+
+std::string crossing_edges(const std::vector<Polygon>& parts, bool multi) {
+    struct Edge {
+        Point a, b;
+        std::size_t part, ring, index;  // index: 1-based position of a in its ring
+        double west, east;
+    };
+    std::vector<Edge> edges;
+    for (std::size_t p = 0; p < parts.size(); ++p) {
+        const auto add_ring = [&](const Polygon::ring_type& ring, std::size_t number) {
+            for (std::size_t i = 0; i + 1 < ring.size(); ++i) {
+                const Point& a = ring[i];
+                const Point& b = ring[i + 1];
+                edges.push_back({a, b, p, number, i + 1, std::min(a.x(), b.x()), std::max(a.x(), b.x())});
+            }
+        };
+        add_ring(parts[p].outer(), 1);
+        for (std::size_t r = 0; r < parts[p].inners().size(); ++r) add_ring(parts[p].inners()[r], r + 2);
+    }
+    std::sort(edges.begin(), edges.end(), [](const Edge& l, const Edge& r) { return l.west < r.west; });
+    for (std::size_t i = 0; i < edges.size(); ++i) {
+        const Edge& e = edges[i];
+        const double south = std::min(e.a.y(), e.b.y()), north = std::max(e.a.y(), e.b.y());
+        for (std::size_t j = i + 1; j < edges.size() && edges[j].west <= e.east; ++j) {
+            const Edge& f = edges[j];
+            if (std::max(f.a.y(), f.b.y()) < south || std::min(f.a.y(), f.b.y()) > north) continue;
+            if (orientation(e.a, e.b, f.a) * orientation(e.a, e.b, f.b) >= 0) continue;
+            if (orientation(f.a, f.b, e.a) * orientation(f.a, f.b, e.b) >= 0) continue;
+            const auto name = [&](const Edge& g) {
+                const std::string part = multi ? fmt::format("polygon {} ", g.part + 1) : "";
+                return fmt::format("{}ring {} positions {}-{}", part, g.ring, g.index, g.index + 1);
+            };
+            const double t = ((f.a.x() - e.a.x()) * (f.b.y() - f.a.y()) - (f.a.y() - e.a.y()) * (f.b.x() - f.a.x())) /
+                             ((e.b.x() - e.a.x()) * (f.b.y() - f.a.y()) - (e.b.y() - e.a.y()) * (f.b.x() - f.a.x()));
+            const Edge& first = std::tie(e.part, e.ring, e.index) < std::tie(f.part, f.ring, f.index) ? e : f;
+            return fmt::format("edges cross at ({:.6f}, {:.6f}): {} and {}", e.a.x() + t * (e.b.x() - e.a.x()),
+                               e.a.y() + t * (e.b.y() - e.a.y()), name(first), name(&first == &e ? f : e));
+        }
+    }
+    return {};
+}
+
+// Reads a Polygon or MultiPolygon, checks it, corrects its winding.
+std::shared_ptr<FenceShape> polygons(element geometry, std::string_view type, const std::string& where,
+                                     const FenceNoteHandler& on_note) {
+    element coordinates;
+    if (geometry.at_key("coordinates").get(coordinates) != simdjson::SUCCESS) {
+        fail(where, "geometry has no \"coordinates\"");
+    }
+    auto shape = std::make_shared<FenceShape>();
+    bool wound_wrong = false;
+    if (type == "Polygon") {
+        shape->parts.push_back(polygon(coordinates, where, "", wound_wrong));
+    } else {
+        array parts;
+        if (coordinates.get_array().get(parts) != simdjson::SUCCESS || parts.size() == 0) {
+            fail(where, "a MultiPolygon must be a non-empty array of polygons");
+        }
+        std::size_t number = 0;
+        for (element part : parts) {
+            ++number;
+            shape->parts.push_back(polygon(part, where, fmt::format("polygon {}: ", number), wound_wrong));
+        }
+    }
+    if (const std::string crossing = crossing_edges(shape->parts, type == "MultiPolygon"); !crossing.empty()) {
+        fail(where, fmt::format("not a valid {}: {}", type, crossing));
+    }
+    if (wound_wrong) {
+        bg::correct(shape->parts);
+        if (on_note) {
+            on_note(
+                fmt::format("{}: rings wound against RFC 7946's right-hand rule (exterior counterclockwise, "
+                            "holes clockwise) were reversed",
+                            where));
+        }
+    }
+    std::string reason;
+    const bool valid =
+        type == "Polygon" ? bg::is_valid(shape->parts.front(), reason) : bg::is_valid(shape->parts, reason);
+    if (!valid) fail(where, fmt::format("not a valid {}: {}", type, reason));
+    for (const Polygon& part : shape->parts) shape->part_boxes.push_back(bg::return_envelope<Box>(part));
+    return shape;
+}
+
+}  // namespace
+
+Fence::Fence(std::string id, Kind kind, std::string properties, std::shared_ptr<const FenceShape> shape)
+    : id_(std::move(id)), kind_(kind), properties_(std::move(properties)), shape_(std::move(shape)) {}
+
+std::optional<double> Fence::number_property(std::string_view name) const {
+    simdjson::dom::parser parser;
+    element doc;
+    if (parser.parse(properties_).get(doc) != simdjson::SUCCESS) return std::nullopt;
+    double value = 0;
+    if (doc.at_key(name).get_double().get(value) != simdjson::SUCCESS) return std::nullopt;
+    return value;
+}
+
+bool Fence::covers(double lat, double lon) const {
+    const FenceShape& s = *shape_;
+    if (s.circle) return geodesic_m(s.lat, s.lon, lat, lon) <= s.radius;
+    const Point p(lon, lat);
+    for (std::size_t i = 0; i < s.parts.size(); ++i) {
+        if (bg::covered_by(p, s.part_boxes[i]) && polygon_covers(s.parts[i], p)) return true;
+    }
+    return false;
+}
+
+std::vector<Fence> parse_fences(std::string_view geojson, const std::string& where, const FenceNoteHandler& on_note) {
+    simdjson::dom::parser parser;
+    const simdjson::padded_string text(geojson);
+    element doc;
+    if (const auto error = parser.parse(text).get(doc); error != simdjson::SUCCESS) {
+        fail(where, fmt::format("not valid JSON ({})", simdjson::error_message(error)));
+    }
+    std::string_view type;
+    array features;
+    if (doc.at_key("type").get_string().get(type) != simdjson::SUCCESS || type != "FeatureCollection" ||
+        doc.at_key("features").get_array().get(features) != simdjson::SUCCESS) {
+        fail(where,
+             "not a GeoJSON FeatureCollection (an object with \"type\": \"FeatureCollection\" and "
+             "\"features\")");
+    }
+    std::vector<Fence> fences;
+    std::map<std::string, std::size_t, std::less<>> numbers;  // id -> 1-based feature number
+    std::size_t number = 0;
+    for (element value : features) {
+        ++number;
+        std::string place = fmt::format("{}: feature #{}", where, number);
+        object feature;
+        if (value.get_object().get(feature) != simdjson::SUCCESS ||
+            feature.at_key("type").get_string().get(type) != simdjson::SUCCESS || type != "Feature") {
+            fail(place, "not a GeoJSON Feature (an object with \"type\": \"Feature\")");
+        }
+        object properties;
+        const bool has_properties = feature.at_key("properties").get_object().get(properties) == simdjson::SUCCESS;
+        const std::string id = feature_id(feature, properties, has_properties);
+        if (id.empty()) {
+            fail(place, "has no id: give it an \"id\" member, or an \"id\" or \"name\" property");
+        }
+        place = fmt::format("{}: feature {}", where, id);
+        if (const auto [it, added] = numbers.emplace(id, number); !added) {
+            fail(place, fmt::format("the id is already used by feature #{}", it->second));
+        }
+        element geometry;
+        std::string_view geometry_type;
+        if (feature.at_key("geometry").get(geometry) != simdjson::SUCCESS || !geometry.is_object() ||
+            geometry.at_key("type").get_string().get(geometry_type) != simdjson::SUCCESS) {
+            fail(place, "has no geometry");
+        }
+        std::shared_ptr<FenceShape> shape;
+        Fence::Kind kind = Fence::Kind::polygon;
+        if (geometry_type == "Polygon" || geometry_type == "MultiPolygon") {
+            shape = polygons(geometry, geometry_type, place, on_note);
+            if (geometry_type == "MultiPolygon") kind = Fence::Kind::multipolygon;
+        } else if (geometry_type == "Point") {
+            shape = circle(geometry, properties, has_properties, place);
+            kind = Fence::Kind::circle;
+        } else {
+            fail(place, fmt::format("geometry type {} is not supported; use Polygon, MultiPolygon, or a Point with a "
+                                    "\"radius\" property (a circle)",
+                                    geometry_type));
+        }
+        fences.emplace_back(id, kind, has_properties ? std::string(simdjson::minify(properties)) : "{}",
+                            std::move(shape));
+    }
+    return fences;
+}
+
+std::vector<Fence> load_fences(const std::string& path, const FenceNoteHandler& on_note) {
+    std::error_code error;
+    if (std::filesystem::is_directory(path, error)) {
+        throw MissingInputError(fmt::format("{}: cannot read the fence file (Is a directory)", path));
+    }
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw MissingInputError(fmt::format("{}: cannot open the fence file ({})", path, std::strerror(errno)));
+    std::ostringstream text;
+    text << in.rdbuf();
+    if (in.bad()) throw MissingInputError(fmt::format("{}: cannot read the fence file", path));
+    return parse_fences(text.str(), path, on_note);
+}
+
+std::optional<double> boundary_distance_m(const Fence& fence, double lat, double lon) {
+    const FenceShape& s = fence.shape();
+    if (s.circle) return s.radius - geodesic_m(s.lat, s.lon, lat, lon);
+    if (std::abs(lat) > 89) return std::nullopt;
+    // Plane tangent at the point: metres per radian of longitude (N cos lat) and latitude (M).
+    const double phi = lat * deg;
+    const double w = std::sqrt(1 - wgs84_e2 * std::sin(phi) * std::sin(phi));
+    const double kx = wgs84_a / w * std::cos(phi) * deg;
+    const double ky = wgs84_a * (1 - wgs84_e2) / (w * w * w) * deg;
+    const auto project = [&](const Point& v) {
+        double dlon = v.x() - lon;
+        if (dlon > 180) dlon -= 360;
+        if (dlon < -180) dlon += 360;
+        return std::pair{dlon * kx, (v.y() - lat) * ky};
+    };
+    double best2 = std::numeric_limits<double>::infinity();
+    const auto ring_distance = [&](const Polygon::ring_type& ring) {
+        for (std::size_t i = 0; i + 1 < ring.size(); ++i) {
+            const auto [x1, y1] = project(ring[i]);
+            const auto [x2, y2] = project(ring[i + 1]);
+            const double dx = x2 - x1, dy = y2 - y1;
+            const double length2 = dx * dx + dy * dy;
+            const double t = length2 > 0 ? std::clamp(-(x1 * dx + y1 * dy) / length2, 0.0, 1.0) : 0.0;
+            const double x = x1 + t * dx, y = y1 + t * dy;
+            best2 = std::min(best2, x * x + y * y);
+        }
+    };
+    for (const Polygon& part : s.parts) {
+        ring_distance(part.outer());
+        for (const auto& inner : part.inners()) ring_distance(inner);
+    }
+    const double distance = std::sqrt(best2);
+    if (!(distance <= 10'000)) return std::nullopt;
+    return fence.covers(lat, lon) ? distance : -distance;
+}
+
+struct FenceIndex::Tree {
+    /// What a box of the tree stands for: a polygon part of a fence, or a whole circle.
+    struct Entry {
+        std::uint32_t fence;
+        std::uint32_t part;  ///< polygon part; unused for circles
+    };
+    std::vector<Entry> entries;
+    bgi::rtree<std::pair<Box, std::size_t>, bgi::rstar<16>> rtree;
+};
+
+namespace {
+
+// Boxes (in degrees) holding a circle: latitude widened by the radius over the smallest
+// meridional radius of curvature, longitude by the radius over the parallel's radius at the
+// box's most poleward latitude, each with 1% to spare; split in two across the antimeridian;
+// all longitudes when it reaches a pole or spans half the world.
+std::vector<Box> circle_boxes(const FenceShape& c) {
+    constexpr double min_meridional_radius = wgs84_a * (1 - wgs84_e2);
+    const double dlat = c.radius / min_meridional_radius / deg * 1.01 + 1e-9;
+    const double south = c.lat - dlat, north = c.lat + dlat;
+    if (south <= -90 || north >= 90) {
+        return {Box({-180, std::max(south, -90.0)}, {180, std::min(north, 90.0)})};
+    }
+    const double poleward = std::max(std::abs(south), std::abs(north)) * deg;
+    const double dlon = c.radius / (wgs84_a * std::cos(poleward)) / deg * 1.01 + 1e-9;
+    if (dlon >= 180) return {Box({-180, south}, {180, north})};
+    const double west = c.lon - dlon, east = c.lon + dlon;
+    if (west < -180) return {Box({-180, south}, {east, north}), Box({west + 360, south}, {180, north})};
+    if (east > 180) return {Box({west, south}, {180, north}), Box({-180, south}, {east - 360, north})};
+    return {Box({west, south}, {east, north})};
+}
+
+}  // namespace
+
+FenceIndex::FenceIndex(std::vector<Fence> fences) : fences_(std::move(fences)), tree_(std::make_unique<Tree>()) {
+    std::vector<std::pair<Box, std::size_t>> boxes;
+    for (std::size_t f = 0; f < fences_.size(); ++f) {
+        const FenceShape& s = fences_[f].shape();
+        if (s.circle) {
+            for (const Box& box : circle_boxes(s)) {
+                boxes.emplace_back(box, tree_->entries.size());
+                tree_->entries.push_back({static_cast<std::uint32_t>(f), 0});
+            }
+            continue;
+        }
+        for (std::size_t p = 0; p < s.parts.size(); ++p) {
+            boxes.emplace_back(s.part_boxes[p], tree_->entries.size());
+            tree_->entries.push_back({static_cast<std::uint32_t>(f), static_cast<std::uint32_t>(p)});
+        }
+    }
+    tree_->rtree = decltype(tree_->rtree)(boxes);  // bulk loading (packing) gives the best queries
+}
+
+FenceIndex::~FenceIndex() = default;
+FenceIndex::FenceIndex(FenceIndex&&) noexcept = default;
+FenceIndex& FenceIndex::operator=(FenceIndex&&) noexcept = default;
+
+void FenceIndex::containing(double lat, double lon, std::vector<std::size_t>& out) const {
+    out.clear();
+    const Point p(lon, lat);
+    const auto test = [&](const std::pair<Box, std::size_t>& hit) {
+        const Tree::Entry entry = tree_->entries[hit.second];
+        const FenceShape& s = fences_[entry.fence].shape();
+        const bool inside =
+            s.circle ? geodesic_m(s.lat, s.lon, lat, lon) <= s.radius : polygon_covers(s.parts[entry.part], p);
+        if (inside) out.push_back(entry.fence);
+    };
+    tree_->rtree.query(bgi::intersects(p), boost::make_function_output_iterator(test));
+    // Parts of one fence meet at most at points, and split circles at the antimeridian: dedupe.
+    std::sort(out.begin(), out.end());
+    out.erase(std::unique(out.begin(), out.end()), out.end());
+}
+
+std::vector<std::size_t> FenceIndex::containing(double lat, double lon) const {
+    std::vector<std::size_t> out;
+    containing(lat, lon, out);
+    return out;
+}
+
+namespace {
+
+// Whether segments ab and cd share a point, with exact orientations.
+bool segments_meet(const Point& a, const Point& b, const Point& c, const Point& d) {
+    const int o1 = orientation(a, b, c), o2 = orientation(a, b, d);
+    const int o3 = orientation(c, d, a), o4 = orientation(c, d, b);
+    if (o1 * o2 < 0 && o3 * o4 < 0) return true;
+    // Touching or collinear: an endpoint lies on the other segment (within its box).
+    const auto on = [](const Point& p, const Point& q, const Point& r) {  // r on segment pq, given collinear
+        return std::min(p.x(), q.x()) <= r.x() && r.x() <= std::max(p.x(), q.x()) && std::min(p.y(), q.y()) <= r.y() &&
+               r.y() <= std::max(p.y(), q.y());
+    };
+    return (o1 == 0 && on(a, b, c)) || (o2 == 0 && on(a, b, d)) || (o3 == 0 && on(c, d, a)) ||
+           (o4 == 0 && on(c, d, b)) || (o1 * o2 <= 0 && o3 * o4 <= 0 && (o1 != 0 || o2 != 0));
+}
+
+bool segment_meets_ring(const Point& a, const Point& b, const Polygon::ring_type& ring) {
+    for (std::size_t i = 0; i + 1 < ring.size(); ++i) {
+        if (segments_meet(a, b, ring[i], ring[i + 1])) return true;
+    }
+    return false;
+}
+
+// The closest approach in metres of the segment to the circle's centre, in the plane
+// tangent at the centre (east and north metres from its radii of curvature).
+double closest_approach_m(const FenceShape& c, const Point& a, const Point& b) {
+    const double phi = c.lat * deg;
+    const double w = std::sqrt(1 - wgs84_e2 * std::sin(phi) * std::sin(phi));
+    const double east = wgs84_a / w * std::cos(phi) * deg;              // metres per degree of longitude
+    const double north = wgs84_a * (1 - wgs84_e2) / (w * w * w) * deg;  // metres per degree of latitude
+    const double ax = (a.x() - c.lon) * east, ay = (a.y() - c.lat) * north;
+    const double bx = (b.x() - c.lon) * east, by = (b.y() - c.lat) * north;
+    const double dx = bx - ax, dy = by - ay;
+    const double length2 = dx * dx + dy * dy;
+    const double t = length2 > 0 ? std::clamp(-(ax * dx + ay * dy) / length2, 0.0, 1.0) : 0.0;
+    return std::hypot(ax + t * dx, ay + t * dy);
+}
+
+}  // namespace
+
+void FenceIndex::crossing(double lat1, double lon1, double lat2, double lon2, std::vector<std::size_t>& out) const {
+    out.clear();
+    const Point a(lon1, lat1), b(lon2, lat2);
+    const Box box({std::min(lon1, lon2), std::min(lat1, lat2)}, {std::max(lon1, lon2), std::max(lat1, lat2)});
+    const auto test = [&](const std::pair<Box, std::size_t>& hit) {
+        const Tree::Entry entry = tree_->entries[hit.second];
+        const FenceShape& s = fences_[entry.fence].shape();
+        bool meets = false;
+        if (s.circle) {
+            meets = closest_approach_m(s, a, b) <= s.radius;
+        } else {
+            const Polygon& part = s.parts[entry.part];
+            meets = polygon_covers(part, a) || segment_meets_ring(a, b, part.outer()) ||
+                    std::any_of(part.inners().begin(), part.inners().end(),
+                                [&](const Polygon::ring_type& hole) { return segment_meets_ring(a, b, hole); });
+        }
+        if (meets) out.push_back(entry.fence);
+    };
+    tree_->rtree.query(bgi::intersects(box), boost::make_function_output_iterator(test));
+    std::sort(out.begin(), out.end());
+    out.erase(std::unique(out.begin(), out.end()), out.end());
+}
+
+}  // namespace track

@@ -1,0 +1,256 @@
+// The `trk fence` stage (see track/fence_stage.hpp): hysteresis, minimum dwell, accuracy, state.
+#include "track/fence_stage.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include <fmt/format.h>
+#include <simdjson.h>
+
+#include "track/error.hpp"
+#include "track/json.hpp"
+#include "track/number.hpp"
+
+namespace track {
+
+namespace {
+
+// The radius in metres within which the fix's true position lies (about 95%): twice the
+// larger GST 1-sigma error, else hdop times the range error, else 0 (unknown: trusted).
+double error_radius(const Fix& fix, double uere_m) {
+    if (fix.lat_err && fix.lon_err) return 2 * std::max(*fix.lat_err, *fix.lon_err);
+    if (fix.hdop) return *fix.hdop * uere_m;
+    return 0;
+}
+
+// Milliseconds from a fence property in seconds, else the default.
+Millis seconds_property(const Fence& fence, std::string_view name, Millis fallback) {
+    const auto s = fence.number_property(name);
+    return s && *s >= 0 ? static_cast<Millis>(std::llround(*s * 1000)) : fallback;
+}
+
+void append_degrees(fmt::memory_buffer& out, double value) {
+    char digits[32];
+    out.append(digits, write_fixed(digits, value, 7));
+}
+
+std::string seconds_json(Millis ms) {
+    fmt::memory_buffer out;
+    append_rounded(out, static_cast<double>(ms) / 1000.0, 3);
+    return fmt::to_string(out);
+}
+
+}  // namespace
+
+FenceStage::FenceStage(const FenceIndex& index, FenceStageOptions options, Sink sink)
+    : index_(index), options_(options), sink_(std::move(sink)) {
+    for (std::size_t i = 0; i < index.fences().size(); ++i) by_id_.emplace(index.fences()[i].id(), i);
+}
+
+std::string FenceStage::visit_id(const std::string& asset, const Fence& fence, Millis entered) const {
+    return fmt::format("{}/{}/{}", fence.id(), asset, format_rfc3339(entered));
+}
+
+void FenceStage::emit(std::string_view kind, const Fix& fix, const std::string& asset, const Fence& fence, Millis time,
+                      const std::string& extra) {
+    Event e;
+    e.time = time;
+    e.asset = fix.asset;
+    e.event = std::string(kind);
+    e.fence = fence.id();
+    e.src = fix.src;
+    fmt::memory_buffer members;
+    if (fix.asset.empty() && !fix.device.empty()) {
+        members.append(std::string_view(",\"device\":"));
+        append_json_string(members, fix.device);
+    }
+    members.append(extra);
+    e.extra.assign(members.data(), members.size());
+    (void)asset;
+    ++counts_.events;
+    sink_(e);
+}
+
+void FenceStage::decide(const Fix& fix, const std::string& asset, const Fence& fence, Membership& m, double error_m) {
+    const double margin = fence.number_property("margin").value_or(options_.margin_m);
+    const Millis min_dwell = seconds_property(fence, "min_dwell", options_.min_dwell);
+    // Signed distance to the boundary: positive inside. Far from it (beyond the local
+    // approximation), only the side matters.
+    const auto measured = boundary_distance_m(fence, fix.lat, fix.lon);
+    const double d = measured ? *measured : (fence.covers(fix.lat, fix.lon) ? 1e9 : -1e9);
+    const double needed = std::max(margin, error_m);
+    // A fix counts for the other state only beyond the band (margin, and its own error
+    // radius); inside the band it neither changes the state nor cancels a pending change.
+    const bool for_change = m.inside ? d <= -needed && d < 0 : d >= needed && d >= 0;
+    const bool for_current = m.inside ? d >= 0 && d >= error_m : d < 0 && -d >= error_m;
+    if (for_change) {
+        if (!m.pending) m.pending = fix.time;
+        if (fix.time - *m.pending >= min_dwell) {
+            const Millis at = *m.pending;
+            m.pending.reset();
+            if (!m.inside) {
+                m.inside = true;
+                m.known = true;
+                m.entered = at;
+                m.dwell_done = false;
+                if (options_.events.enter) {
+                    emit("enter", fix, asset, fence, at, fmt::format(",\"visit\":\"{}\"", visit_id(asset, fence, at)));
+                }
+            } else {
+                m.inside = false;
+                if (options_.events.exit) {
+                    emit("exit", fix, asset, fence, at,
+                         fmt::format(",\"visit\":\"{}\",\"dwell_s\":{}", visit_id(asset, fence, m.entered),
+                                     seconds_json(at - m.entered)));
+                }
+            }
+        }
+    } else if (for_current) {
+        m.pending.reset();
+    }
+    if (m.inside && !m.dwell_done && options_.events.dwell) {
+        const auto threshold = fence.number_property("dwell");
+        const std::optional<Millis> dwell =
+            threshold && *threshold >= 0 ? std::optional<Millis>(static_cast<Millis>(std::llround(*threshold * 1000)))
+                                         : options_.dwell;
+        if (dwell && fix.time - m.entered >= *dwell) {
+            m.dwell_done = true;
+            emit("dwell", fix, asset, fence, m.entered + *dwell,
+                 fmt::format(",\"visit\":\"{}\",\"dwell_s\":{}", visit_id(asset, fence, m.entered),
+                             seconds_json(*dwell)));
+        }
+    }
+}
+
+void FenceStage::fix(Fix& fix) {
+    if (fix.mode == FixMode::none) return;
+    const std::string& asset = fix.asset.empty() ? fix.device : fix.asset;
+    AssetState& st = assets_[asset];
+    if (st.has_last && fix.time < st.last_time) {
+        ++counts_.out_of_order;
+        return;
+    }
+    ++counts_.fixes;
+    const double error_m = error_radius(fix, options_.uere_m);
+
+    // The fences that can change: those holding the fix, and those the asset is in or
+    // about to change for.
+    index_.containing(fix.lat, fix.lon, scratch_);
+    std::vector<std::size_t> candidates = scratch_;
+    for (const auto& [id, m] : st.fences) {
+        if (!m.inside && !m.pending && !(m.known && options_.events.outside)) continue;
+        if (const auto it = by_id_.find(id); it != by_id_.end()) candidates.push_back(it->second);
+    }
+    std::sort(candidates.begin(), candidates.end());
+    candidates.erase(std::unique(candidates.begin(), candidates.end()), candidates.end());
+    for (const std::size_t i : candidates) {
+        const Fence& fence = index_.fences()[i];
+        decide(fix, asset, fence, st.fences[fence.id()], error_m);
+    }
+
+    // A pass through a fence between two fixes, neither of them in it.
+    if (options_.events.cross && st.has_last) {
+        index_.crossing(st.lat, st.lon, fix.lat, fix.lon, scratch_);
+        for (const std::size_t i : scratch_) {
+            const Fence& fence = index_.fences()[i];
+            const auto it = st.fences.find(fence.id());
+            if (it != st.fences.end() && (it->second.inside || it->second.pending)) continue;
+            if (fence.covers(st.lat, st.lon) || fence.covers(fix.lat, fix.lon)) continue;
+            emit("cross", fix, asset, fence, fix.time, fmt::format(",\"from\":\"{}\"", format_rfc3339(st.last_time)));
+        }
+    }
+
+    std::vector<std::string> zones;
+    for (const std::size_t i : candidates) {
+        const Fence& fence = index_.fences()[i];
+        const Membership& m = st.fences[fence.id()];
+        if (m.inside) {
+            zones.push_back(fence.id());
+            if (options_.events.inside) emit("inside", fix, asset, fence, fix.time, {});
+        } else if (options_.events.outside && m.known) {
+            emit("outside", fix, asset, fence, fix.time, {});
+        }
+    }
+    // Forget fences that hold nothing: memory follows what assets are in, not history.
+    for (auto it = st.fences.begin(); it != st.fences.end();) {
+        const Membership& m = it->second;
+        if (!m.inside && !m.pending && !(m.known && options_.events.outside)) it = st.fences.erase(it);
+        else ++it;
+    }
+    fix.zones = std::move(zones);
+    st.last_time = fix.time;
+    st.lat = fix.lat;
+    st.lon = fix.lon;
+    st.has_last = true;
+}
+
+std::string FenceStage::save_state() const {
+    fmt::memory_buffer out;
+    out.append(std::string_view("{\"trk_fence_state\":1,\"assets\":{"));
+    bool first_asset = true;
+    for (const auto& [asset, st] : assets_) {
+        if (!first_asset) out.push_back(',');
+        first_asset = false;
+        append_json_string(out, asset);
+        fmt::format_to(std::back_inserter(out), ":{{\"last\":{},\"lat\":", st.last_time);
+        append_degrees(out, st.lat);
+        out.append(std::string_view(",\"lon\":"));
+        append_degrees(out, st.lon);
+        out.append(std::string_view(",\"fences\":{"));
+        bool first_fence = true;
+        for (const auto& [id, m] : st.fences) {
+            if (!first_fence) out.push_back(',');
+            first_fence = false;
+            append_json_string(out, id);
+            fmt::format_to(std::back_inserter(out), ":{{\"inside\":{},\"entered\":{},\"dwell_done\":{},\"known\":{}",
+                           m.inside, m.entered, m.dwell_done, m.known);
+            if (m.pending) fmt::format_to(std::back_inserter(out), ",\"pending\":{}", *m.pending);
+            out.push_back('}');
+        }
+        out.append(std::string_view("}}"));
+    }
+    out.append(std::string_view("}}\n"));
+    return fmt::to_string(out);
+}
+
+void FenceStage::load_state(std::string_view json, const std::string& where) {
+    const auto bad = [&where](std::string_view why) {
+        throw InputError(where, fmt::format("not a trk fence state file ({})", why));
+    };
+    simdjson::dom::parser parser;
+    simdjson::dom::element doc;
+    if (parser.parse(json.data(), json.size()).get(doc) != simdjson::SUCCESS) bad("not JSON");
+    std::int64_t version = 0;
+    if (doc["trk_fence_state"].get_int64().get(version) != simdjson::SUCCESS || version != 1)
+        bad("no version 1 marker");
+    simdjson::dom::object assets;
+    if (doc["assets"].get_object().get(assets) != simdjson::SUCCESS) bad("no assets object");
+    for (const auto [asset, value] : assets) {
+        AssetState st;
+        st.has_last = true;
+        simdjson::dom::object fences;
+        if (value["last"].get_int64().get(st.last_time) != simdjson::SUCCESS ||
+            value["lat"].get_double().get(st.lat) != simdjson::SUCCESS ||
+            value["lon"].get_double().get(st.lon) != simdjson::SUCCESS ||
+            value["fences"].get_object().get(fences) != simdjson::SUCCESS) {
+            bad(fmt::format("asset {} is incomplete", asset));
+        }
+        for (const auto [id, f] : fences) {
+            Membership m;
+            std::int64_t entered = 0;
+            if (f["inside"].get_bool().get(m.inside) != simdjson::SUCCESS ||
+                f["entered"].get_int64().get(entered) != simdjson::SUCCESS ||
+                f["dwell_done"].get_bool().get(m.dwell_done) != simdjson::SUCCESS ||
+                f["known"].get_bool().get(m.known) != simdjson::SUCCESS) {
+                bad(fmt::format("fence {} of asset {} is incomplete", id, asset));
+            }
+            m.entered = entered;
+            std::int64_t pending = 0;
+            if (f["pending"].get_int64().get(pending) == simdjson::SUCCESS) m.pending = pending;
+            st.fences.emplace(std::string(id), m);
+        }
+        assets_[std::string(asset)] = std::move(st);
+    }
+}
+
+}  // namespace track

@@ -1,0 +1,228 @@
+// Unit tests of track/fence.hpp: loading and validating GeoJSON fences, containment, boundary distance.
+#include "track/fence.hpp"
+
+#include <string>
+#include <vector>
+
+#include <doctest/doctest.h>
+#include <fmt/format.h>
+
+#include "track/error.hpp"
+
+namespace {
+
+std::string collection(const std::string& features) {
+    return R"({"type":"FeatureCollection","features":[)" + features + "]}";
+}
+
+std::string polygon_feature(const std::string& id_member, const std::string& coordinates) {
+    return R"({"type":"Feature",)" + id_member + R"("geometry":{"type":"Polygon","coordinates":)" + coordinates + "}}";
+}
+
+// A 0.01-degree square at the yard, counterclockwise, with a clockwise hole in its middle.
+const std::string yard_square =
+    "[[[9.93,53.5],[9.94,53.5],[9.94,53.51],[9.93,53.51],[9.93,53.5]],"
+    "[[9.934,53.504],[9.934,53.506],[9.936,53.506],[9.936,53.504],[9.934,53.504]]]";
+
+std::string load_error(const std::string& text) {
+    try {
+        track::parse_fences(text, "f.geojson");
+    } catch (const track::InputError& e) {
+        CHECK(e.code() == track::ExitCode::data);
+        return e.what();
+    }
+    return "no error";
+}
+
+std::vector<std::string> ids_at(const track::FenceIndex& index, double lat, double lon) {
+    std::vector<std::string> ids;
+    for (const std::size_t i : index.containing(lat, lon)) ids.push_back(index.fences()[i].id());
+    return ids;
+}
+
+}  // namespace
+
+TEST_CASE("fence: geometry types, ids and properties") {
+    const auto fences = track::parse_fences(
+        collection(
+            polygon_feature(R"("id":"sq","properties":{"margin":2.5,"name":"Square"},)", yard_square) + "," +
+            R"({"type":"Feature","id":42,"geometry":{"type":"MultiPolygon","coordinates":[[[[0,0],[1,0],[1,1],[0,1],[0,0]]],[[[2,0],[3,0],[3,1],[2,1],[2,0]]]]}},)"
+            R"({"type":"Feature","properties":{"name":"charger","radius":25},"geometry":{"type":"Point","coordinates":[9.93,53.5]}},)"
+            R"({"type":"Feature","properties":{"id":"p-id","name":"n","radius":1},"geometry":{"type":"Point","coordinates":[9.93,53.5,12]}})"),
+        "f.geojson");
+    REQUIRE(fences.size() == 4);
+    CHECK(fences[0].id() == "sq");
+    CHECK(fences[0].kind() == track::Fence::Kind::polygon);
+    CHECK(fences[0].properties() == R"({"margin":2.5,"name":"Square"})");
+    CHECK(fences[0].number_property("margin") == 2.5);
+    CHECK(!fences[0].number_property("name"));
+    CHECK(!fences[0].number_property("dwell"));
+    CHECK(fences[1].id() == "42");
+    CHECK(fences[1].kind() == track::Fence::Kind::multipolygon);
+    CHECK(fences[1].properties() == "{}");
+    CHECK(fences[2].id() == "charger");
+    CHECK(fences[2].kind() == track::Fence::Kind::circle);
+    CHECK(fences[3].id() == "p-id");
+}
+
+TEST_CASE("fence: validation errors name the feature and say why") {
+    const std::string F = R"("id":"a",)";
+    struct Row {
+        std::string text;
+        std::string message;
+    };
+    const std::vector<Row> rows = {
+        {"[]",
+         "f.geojson: not a GeoJSON FeatureCollection (an object with \"type\": \"FeatureCollection\" and "
+         "\"features\")"},
+        {collection(polygon_feature(F, "[[[9.93,53.5],[9.94,53.5],[9.94,53.51],[9.93,53.51]]]")),
+         "f.geojson: feature a: ring 1 is not closed: first (9.93, 53.5) and last (9.93, 53.51) point differ"},
+        {collection(polygon_feature(F, "[[[9.93,53.5],[9.94,53.5],[9.93,53.5]]]")),
+         "f.geojson: feature a: ring 1 has 3 positions; a ring needs at least 4 (the first repeated last)"},
+        {collection(polygon_feature(F, "[[[9.93,53.5],[189.94,53.5],[9.94,53.51],[9.93,53.5]]]")),
+         "f.geojson: feature a: position [189.94, 53.5] is out of range (longitude -180 to 180, latitude -90 to 90)"},
+        {collection(polygon_feature(F, "[[[9.93,53.5],[9.94,\"n\"],[9.94,53.51],[9.93,53.5]]]")),
+         "f.geojson: feature a: a position must be an array of 2 or 3 numbers [lon, lat], not [9.94,\"n\"]"},
+        {collection(polygon_feature(F, "[[[0,0],[1,1],[1,0],[0,1],[0,0]]]")),
+         "f.geojson: feature a: not a valid Polygon: edges cross at (0.500000, 0.500000): ring 1 positions 1-2 and "
+         "ring 1 positions 3-4"},
+        {collection(polygon_feature(F, "[[[0,0],[1,0],[1,1],[0,1],[0,0]],[[2,2],[2,3],[3,3],[3,2],[2,2]]]")),
+         "f.geojson: feature a: not a valid Polygon: Geometry has interior rings defined outside the outer boundary"},
+        {collection(polygon_feature(F, "[[[179.9,-17],[-179.9,-17],[-179.9,-16],[179.9,-16],[179.9,-17]]]")),
+         "f.geojson: feature a: spans 359.8 degrees of longitude; RFC 7946 asks for geometries crossing the "
+         "antimeridian to be split there (a MultiPolygon of the two halves)"},
+        {collection(
+             R"({"type":"Feature","id":"a","geometry":{"type":"MultiPolygon","coordinates":[[[[0,0],[1,0],[1,1],[0,1],[0,0]]],[[[2,0],[3,0],[3,1],[2,0]]],[[[0,0],[1,0]]]]}})"),
+         "f.geojson: feature a: polygon 3: ring 1 has 2 positions; a ring needs at least 4 (the first repeated "
+         "last)"},
+        {collection(R"({"type":"Feature","id":"a","geometry":{"type":"LineString","coordinates":[[0,0],[1,1]]}})"),
+         "f.geojson: feature a: geometry type LineString is not supported; use Polygon, MultiPolygon, or a Point "
+         "with a \"radius\" property (a circle)"},
+        {collection(R"({"type":"Feature","id":"a","geometry":{"type":"Point","coordinates":[0,0]}})"),
+         "f.geojson: feature a: a Point is a circle and needs a \"radius\" property in metres"},
+        {collection(
+             R"({"type":"Feature","id":"a","properties":{"radius":0},"geometry":{"type":"Point","coordinates":[0,0]}})"),
+         "f.geojson: feature a: radius must be a number of metres greater than 0, not 0"},
+        {collection(R"({"type":"Feature","properties":{},"geometry":{"type":"Point","coordinates":[0,0]}})"),
+         "f.geojson: feature #1: has no id: give it an \"id\" member, or an \"id\" or \"name\" property"},
+        {collection(
+             R"({"type":"Feature","id":"x","properties":{"radius":1},"geometry":{"type":"Point","coordinates":[0,0]}},)"
+             R"({"type":"Feature","properties":{"name":"x","radius":1},"geometry":{"type":"Point","coordinates":[0,0]}})"),
+         "f.geojson: feature x: the id is already used by feature #1"},
+        {collection(R"({"type":"Feature","id":"a","geometry":null})"), "f.geojson: feature a: has no geometry"},
+    };
+    for (const auto& row : rows) {
+        CAPTURE(row.text);
+        CHECK(load_error(row.text) == row.message);
+    }
+}
+
+TEST_CASE("fence: a clockwise exterior is reversed and noted") {
+    std::vector<std::string> notes;
+    const auto fences =
+        track::parse_fences(collection(polygon_feature(
+                                R"("id":"cw",)", "[[[9.93,53.5],[9.93,53.51],[9.94,53.51],[9.94,53.5],[9.93,53.5]]]")),
+                            "f.geojson", [&notes](std::string_view note) { notes.emplace_back(note); });
+    REQUIRE(notes.size() == 1);
+    CHECK(notes[0] ==
+          "f.geojson: feature cw: rings wound against RFC 7946's right-hand rule (exterior "
+          "counterclockwise, holes clockwise) were reversed");
+    CHECK(fences[0].covers(53.505, 9.935));
+    notes.clear();
+    track::parse_fences(collection(polygon_feature(R"("id":"ccw",)", yard_square)), "f.geojson",
+                        [&notes](std::string_view note) { notes.emplace_back(note); });
+    CHECK(notes.empty());
+}
+
+TEST_CASE("fence: containment, boundaries inclusive, holes excluded") {
+    const track::FenceIndex index(track::parse_fences(
+        collection(
+            polygon_feature(R"("id":"sq",)", yard_square) + "," +
+            R"({"type":"Feature","id":"c","properties":{"radius":100},"geometry":{"type":"Point","coordinates":[9.93,53.5]}})"),
+        "f.geojson"));
+    struct Row {
+        double lat, lon;
+        std::vector<std::string> ids;
+    };
+    const std::vector<Row> rows = {
+        {53.505, 9.931, {"sq"}},    // inside
+        {53.5, 9.93, {"sq", "c"}},  // a vertex, and the circle's centre
+        {53.5, 9.935, {"sq"}},      // on the southern edge
+        {53.51, 9.94, {"sq"}},      // the far corner
+        {53.505, 9.94, {"sq"}},     // on the eastern edge
+        {53.505, 9.935, {}},        // in the hole
+        {53.504, 9.935, {"sq"}},    // on the hole's edge
+        {53.504, 9.934, {"sq"}},    // the hole's corner
+        {53.4999, 9.935, {}},       // just south
+        {53.505, 9.9400001, {}},    // just east
+        {53.5, 9.92, {}},           // west, outside the circle too
+    };
+    for (const auto& row : rows) {
+        CAPTURE(row.lat);
+        CAPTURE(row.lon);
+        CHECK(ids_at(index, row.lat, row.lon) == row.ids);
+        CHECK(index.fences()[0].covers(row.lat, row.lon) == (!row.ids.empty() && row.ids[0] == "sq"));
+    }
+}
+
+TEST_CASE("fence: a circle holds the points up to its radius, geodesic") {
+    // 0.001 degree of latitude at 53.5N is 111.296 m on WGS84.
+    const std::string point = R"({"type":"Point","coordinates":[9.93,53.5]})";
+    const auto inside = [&](double radius) {
+        const auto fences = track::parse_fences(collection(R"({"type":"Feature","id":"c","properties":{"radius":)" +
+                                                           std::to_string(radius) + R"(},"geometry":)" + point + "}"),
+                                                "f.geojson");
+        return track::FenceIndex(fences).containing(53.501, 9.93).size() == 1;
+    };
+    CHECK(inside(111.30));
+    CHECK(!inside(111.29));
+    const auto fences = track::parse_fences(
+        collection(R"({"type":"Feature","id":"c","properties":{"radius":100},"geometry":)" + point + "}"), "f");
+    const double distance = 100 - *track::boundary_distance_m(fences[0], 53.501, 9.93);
+    CHECK(distance == doctest::Approx(111.296).epsilon(0.00001));
+    // A circle whose radius is exactly the distance to the point holds it.
+    const auto exact = track::parse_fences(collection(R"({"type":"Feature","id":"c","properties":{"radius":)" +
+                                                      fmt::format("{}", distance) + R"(},"geometry":)" + point + "}"),
+                                           "f");
+    CHECK(exact[0].covers(53.501, 9.93));
+}
+
+TEST_CASE("fence: parts split at the antimeridian") {
+    const track::FenceIndex index(track::parse_fences(
+        collection(
+            R"({"type":"Feature","id":"fiji","geometry":{"type":"MultiPolygon","coordinates":[)"
+            R"([[[179,-17],[180,-17],[180,-16],[179,-16],[179,-17]]],)"
+            R"([[[-180,-17],[-179,-17],[-179,-16],[-180,-16],[-180,-17]]]]}},)"
+            R"({"type":"Feature","id":"date-line","properties":{"radius":1000},"geometry":{"type":"Point","coordinates":[180,0]}})"),
+        "f.geojson"));
+    struct Row {
+        double lat, lon;
+        std::vector<std::string> ids;
+    };
+    const std::vector<Row> rows = {
+        {-16.5, 179.999, {"fiji"}},  {-16.5, -179.999, {"fiji"}},  {-16.5, 180, {"fiji"}},
+        {-16.5, -180, {"fiji"}},     {-16.5, 178.999, {}},         {-16.5, -178.999, {}},
+        {0, 179.999, {"date-line"}}, {0, -179.999, {"date-line"}}, {0, 179.98, {}},
+    };
+    for (const auto& row : rows) {
+        CAPTURE(row.lon);
+        CHECK(ids_at(index, row.lat, row.lon) == row.ids);
+    }
+}
+
+TEST_CASE("fence: signed distance to the boundary of a 100 m square") {
+    // 100 m square around (53.5, 9.93): half-sides in degrees from the WGS84 radii there.
+    const double half_lat = 50 / 111295.7;  // metres per degree of latitude at 53.5N (WGS84)
+    const double half_lon = 50 / 66359.1;   // metres per degree of longitude at 53.5N
+    const double s = 53.5 - half_lat, n = 53.5 + half_lat, w = 9.93 - half_lon, e = 9.93 + half_lon;
+    const std::string ring = fmt::format("[[[{0},{1}],[{2},{1}],[{2},{3}],[{0},{3}],[{0},{1}]]]", w, s, e, n);
+    const auto fences = track::parse_fences(collection(polygon_feature(R"("id":"sq",)", ring)), "f.geojson");
+    CHECK(*track::boundary_distance_m(fences[0], 53.5, 9.93) == doctest::Approx(50).epsilon(0.005));
+    CHECK(*track::boundary_distance_m(fences[0], n, 9.93) == doctest::Approx(0).epsilon(1e-6));
+    CHECK(*track::boundary_distance_m(fences[0], 53.5, e + 2 * half_lon) == doctest::Approx(-100).epsilon(0.005));
+    CHECK(!track::boundary_distance_m(fences[0], 53.7, 9.93));  // 22 km away: beyond the approximation
+}
+
+TEST_CASE("fence: load_fences on a missing file") {
+    CHECK_THROWS_AS(track::load_fences("/nonexistent/fences.geojson"), track::MissingInputError);
+}

@@ -1,0 +1,146 @@
+// Unit tests of track/fence_stage.hpp: enter/exit/cross/dwell, hysteresis, minimum dwell, state.
+#include "track/fence_stage.hpp"
+
+#include <string>
+#include <vector>
+
+#include <doctest/doctest.h>
+#include <fmt/format.h>
+
+#include "track/error.hpp"
+#include "track/json.hpp"
+
+namespace {
+
+// A 111 m x 99 m square (bay-1) and a 15 m circle (charger) with a 60 s dwell threshold.
+const char* yard = R"({"type":"FeatureCollection","features":[
+ {"type":"Feature","id":"bay-1","properties":{},"geometry":{"type":"Polygon","coordinates":
+   [[[9.9300,53.5000],[9.9315,53.5000],[9.9315,53.5010],[9.9300,53.5010],[9.9300,53.5000]]]}},
+ {"type":"Feature","id":"charger","properties":{"radius":15,"dwell":60},"geometry":{"type":"Point","coordinates":[9.9330,53.5005]}}]})";
+
+track::Fix fix(int second, double lat, double lon, std::optional<double> hdop = std::nullopt) {
+    track::Fix f;
+    f.time = 1'795'418'100'000 + second * 1000;
+    f.asset = "FL-01";
+    f.lat = lat;
+    f.lon = lon;
+    f.hdop = hdop;
+    return f;
+}
+
+// Runs the fixes through a stage; events as "event fence HH:MM:SS", zones per fix as "[a b]".
+struct Run {
+    std::vector<std::string> events;
+    std::vector<std::string> zones;
+    std::string state;
+};
+
+Run run(const std::vector<track::Fix>& fixes, track::FenceStageOptions options = {}, const std::string& state = {}) {
+    static const track::FenceIndex index(track::parse_fences(yard, "yard.geojson"));
+    Run r;
+    track::FenceStage stage(index, options, [&r](const track::Event& e) {
+        r.events.push_back(
+            fmt::format("{} {} {}{}", e.event, e.fence, track::format_rfc3339(e.time).substr(11, 8), e.extra));
+    });
+    if (!state.empty()) stage.load_state(state, "state.json");
+    for (track::Fix f : fixes) {
+        stage.fix(f);
+        std::string z = "[";
+        if (f.zones) {
+            for (const auto& id : *f.zones) z += (z.size() > 1 ? " " : "") + id;
+        }
+        r.zones.push_back(z + "]");
+    }
+    r.state = stage.save_state();
+    return r;
+}
+
+using List = std::vector<std::string>;
+
+// Jitter along bay-1's south edge: 2 m either side, then 22 m in.
+std::vector<track::Fix> jitter() {
+    std::vector<track::Fix> out;
+    for (int i = 0; i < 6; ++i) out.push_back(fix(i, 53.5000 + (i % 2 ? 0.000018 : -0.000018), 9.9307));
+    out.push_back(fix(6, 53.5002, 9.9307));
+    out.push_back(fix(7, 53.5002, 9.9307));
+    return out;
+}
+
+}  // namespace
+
+TEST_CASE("fence stage: without debounce, jitter at an edge flaps") {
+    track::FenceStageOptions o;
+    o.events = {true, true, false, false, false, false};
+    const Run r = run(jitter(), o);
+    CHECK(r.events.size() == 5);  // enter at 1, exit at 2, enter at 3, exit at 4, enter at 5... then stays
+    CHECK(r.events.front() == "enter bay-1 07:15:01,\"visit\":\"bay-1/FL-01/2026-11-23T07:15:01.000Z\"");
+}
+
+TEST_CASE("fence stage: a margin is a hysteresis band: no event until 5 m inside") {
+    track::FenceStageOptions o;
+    o.margin_m = 5;
+    const Run r = run(jitter(), o);
+    CHECK(r.events == List{"enter bay-1 07:15:06,\"visit\":\"bay-1/FL-01/2026-11-23T07:15:06.000Z\""});
+    CHECK(r.zones == List{"[]", "[]", "[]", "[]", "[]", "[]", "[bay-1]", "[bay-1]"});
+}
+
+TEST_CASE("fence stage: a minimum dwell fires with the time of the first fix of the new state") {
+    track::FenceStageOptions o;
+    o.min_dwell = 1500;
+    const Run r = run(jitter(), o);
+    // 1, 3 and 5 are inside for 0 s each; 5, 6, 7 hold for 2 s: the enter is at 5.
+    CHECK(r.events == List{"enter bay-1 07:15:05,\"visit\":\"bay-1/FL-01/2026-11-23T07:15:05.000Z\""});
+}
+
+TEST_CASE("fence stage: a fix whose error radius straddles the edge changes nothing") {
+    // 11 m inside with hdop 3 (15 m): uncertain; then 11 m inside with hdop 1 (5 m): enter.
+    const Run r = run({fix(0, 53.4990, 9.9307, 1.0), fix(1, 53.5001, 9.9307, 3.0), fix(2, 53.5001, 9.9307, 1.0)});
+    CHECK(r.events == List{"enter bay-1 07:15:02,\"visit\":\"bay-1/FL-01/2026-11-23T07:15:02.000Z\""});
+}
+
+TEST_CASE("fence stage: exit carries the visit and its dwell; dwell fires once per visit") {
+    const Run r = run({fix(0, 53.5005, 9.9330), fix(30, 53.50051, 9.93301), fix(90, 53.50049, 9.93299),
+                       fix(100, 53.5005, 9.9330), fix(120, 53.5005, 9.9345)});
+    CHECK(r.events == List{
+                          "enter charger 07:15:00,\"visit\":\"charger/FL-01/2026-11-23T07:15:00.000Z\"",
+                          "dwell charger 07:16:00,\"visit\":\"charger/FL-01/2026-11-23T07:15:00.000Z\",\"dwell_s\":60",
+                          "exit charger 07:17:00,\"visit\":\"charger/FL-01/2026-11-23T07:15:00.000Z\",\"dwell_s\":120",
+                      });
+}
+
+TEST_CASE("fence stage: a pass through a fence between two fixes outside it is a cross") {
+    const Run r = run({fix(0, 53.4995, 9.9307), fix(2, 53.5015, 9.9307)});
+    CHECK(r.events == List{"cross bay-1 07:15:02,\"from\":\"2026-11-23T07:15:00.000Z\""});
+}
+
+TEST_CASE("fence stage: older fixes are passed through unused and counted") {
+    static const track::FenceIndex index(track::parse_fences(yard, "yard.geojson"));
+    std::vector<std::string> events;
+    track::FenceStage stage(index, {}, [&](const track::Event& e) { events.push_back(e.event); });
+    track::Fix a = fix(10, 53.5005, 9.9307);
+    track::Fix old = fix(5, 53.4990, 9.9307);
+    stage.fix(a);
+    stage.fix(old);
+    CHECK(events == List{"enter"});
+    CHECK_FALSE(old.zones.has_value());
+    CHECK(stage.counts().out_of_order == 1);
+}
+
+TEST_CASE("fence stage: a run split with state gives the events of one run") {
+    track::FenceStageOptions o;
+    o.margin_m = 5;
+    o.min_dwell = 1500;
+    std::vector<track::Fix> all = jitter();
+    all.push_back(fix(20, 53.4990, 9.9307));
+    all.push_back(fix(21, 53.4990, 9.9307));
+    const Run whole = run(all, o);
+    const std::size_t half = 6;  // splits inside the pending enter
+    const Run first = run({all.begin(), all.begin() + half}, o);
+    const Run second = run({all.begin() + half, all.end()}, o, first.state);
+    List split = first.events;
+    split.insert(split.end(), second.events.begin(), second.events.end());
+    CHECK(split == whole.events);
+    CHECK(second.state == whole.state);
+    CHECK_THROWS_WITH_AS(run({}, o, "{\"assets\":{}}"), "state.json: not a trk fence state file (no version 1 marker)",
+                         track::InputError);
+}

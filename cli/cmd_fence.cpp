@@ -15,8 +15,11 @@
 
 #include "command.hpp"
 #include "diagnostics.hpp"
+#include "files.hpp"
+#include "ledger_access.hpp"
 #include "output.hpp"
 #include "record_input.hpp"
+#include "report.hpp"
 #include "track/fence.hpp"
 #include "track/fence_stage.hpp"
 #include "track/json.hpp"
@@ -64,6 +67,22 @@ std::vector<std::string> ids(const track::FenceIndex& index, const std::vector<s
     return out;
 }
 
+// The fences of the GeoJSON file `path`, or, when it is empty, those kept in the ledger.
+std::vector<track::Fence> fences_of(const std::string& path, const LedgerAccess& ledger,
+                                    const Diagnostics& diagnostics) {
+    const auto note = [&diagnostics](std::string_view text) { diagnostics.note(text); };
+    if (!path.empty()) return track::load_fences(path, note);
+    std::string collection = R"({"type":"FeatureCollection","features":[)";
+    const auto stored = ledger.open()->fences();
+    if (stored.empty()) {
+        throw track::MissingInputError(fmt::format(
+            "{}: the ledger keeps no fences; add them with 'trk fence add FILE', or name a file with --fences",
+            ledger.path));
+    }
+    for (std::size_t i = 0; i < stored.size(); ++i) collection += (i > 0 ? "," : "") + stored[i].feature;
+    return track::parse_fences(collection + "]}", ledger.path + " (fences)", note);
+}
+
 int run_which(const WhichOptions& o) {
     Diagnostics diagnostics("fence which", o.strict);
     const track::FenceIndex index(
@@ -97,37 +116,8 @@ int run_which(const WhichOptions& o) {
     return 0;
 }
 
-// The whole of a small file (a state file).
-std::string read_file(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw track::MissingInputError(fmt::format("{}: cannot open: {}", path, std::strerror(errno)));
-    std::ostringstream text;
-    text << in.rdbuf();
-    return text.str();
-}
-
-// Replaces `path` with `text` so that a crash leaves the old file or the new one, never half
-// of one: write a temporary file beside it, flush it to disk, rename it over.
-void write_file_atomically(const std::string& path, const std::string& text) {
-    const std::string temporary = path + ".tmp";
-    const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0) throw track::IoError(fmt::format("{}: cannot write: {}", temporary, std::strerror(errno)));
-    std::size_t done = 0;
-    while (done < text.size()) {
-        const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0) {
-            ::close(fd);
-            throw track::IoError(fmt::format("{}: cannot write: {}", temporary, std::strerror(errno)));
-        }
-        done += static_cast<std::size_t>(n);
-    }
-    if (::fsync(fd) != 0 || ::close(fd) != 0 || std::rename(temporary.c_str(), path.c_str()) != 0) {
-        throw track::IoError(fmt::format("{}: cannot write: {}", path, std::strerror(errno)));
-    }
-}
-
 struct StageOptions {
+    LedgerAccess ledger;  ///< where fences come from when --fences is not given
     std::vector<std::string> files;
     std::string fences, margin = "0", min_dwell = "0", dwell, detect = "enter,exit,cross,dwell", state;
     bool strict = false;
@@ -135,7 +125,7 @@ struct StageOptions {
 };
 
 void check(StageOptions& o) {
-    if (o.fences.empty()) throw track::UsageError("say which fences: --fences FILE (GeoJSON)");
+    if (o.fences.empty()) o.ledger.check();
     const auto margin = track::parse_decimal(o.margin);
     if (!margin || *margin < 0)
         throw track::UsageError(fmt::format("--margin: '{}' is not a distance in metres", o.margin));
@@ -169,8 +159,7 @@ void check(StageOptions& o) {
 
 int run_stage(const StageOptions& o) {
     Diagnostics diagnostics("fence", o.strict);
-    const track::FenceIndex index(
-        track::load_fences(o.fences, [&diagnostics](std::string_view note) { diagnostics.note(note); }));
+    const track::FenceIndex index(fences_of(o.fences, o.ledger, diagnostics));
     const auto sources = open_inputs(o.files);
     Output out;
     track::FenceStage stage(index, o.parsed, [&out](const track::Event& e) { track::append_json(out.buffer(), e); });
@@ -199,6 +188,80 @@ int run_stage(const StageOptions& o) {
     return 0;
 }
 
+struct StoreOptions {
+    LedgerAccess ledger;
+    std::string file, id, format;
+};
+
+int run_add(const StoreOptions& o) {
+    Diagnostics diagnostics("fence add", false);
+    const auto fences = track::load_fences(o.file, [&diagnostics](std::string_view note) { diagnostics.note(note); });
+    std::vector<track::StoredFence> stored;
+    const track::Millis now = now_ms();
+    for (const track::Fence& f : fences) stored.push_back({f.id(), f.feature(), now});
+    const std::uint64_t added = o.ledger.open()->put_fences(stored);
+    diagnostics.note(fmt::format("{} fences kept ({} new, {} replaced)", stored.size(), added, stored.size() - added));
+    return 0;
+}
+
+int run_list(const StoreOptions& o) {
+    Diagnostics diagnostics("fence list", false);
+    const auto ledger = o.ledger.open();
+    const auto stored = ledger->fences();
+    std::vector<Row> rows;
+    if (!stored.empty()) {
+        const auto fences = fences_of({}, o.ledger, diagnostics);
+        for (std::size_t i = 0; i < fences.size(); ++i) {
+            const track::Fence& f = fences[i];
+            const char* kind = f.kind() == track::Fence::Kind::circle         ? "circle"
+                               : f.kind() == track::Fence::Kind::multipolygon ? "multipolygon"
+                                                                              : "polygon";
+            rows.push_back({Field::string("id", f.id()), Field::string("kind", kind),
+                            Field::raw("properties", f.properties(), f.properties()),
+                            Field::time("added", stored[i].added)});
+        }
+    }
+    Output out;
+    write_report(out, report_format(o.format), {"id", "kind", "properties", "added"}, rows, "no fences kept");
+    return 0;
+}
+
+void add_store_commands(CLI::App& fence, Invocation& chosen) {
+    auto add_o = std::make_shared<StoreOptions>();
+    auto* add = fence.add_subcommand("add", "Keep the fences of a GeoJSON file in the ledger (same ids are replaced)");
+    add_ledger_options(add, add_o->ledger);
+    add->add_option("FILE", add_o->file, "GeoJSON FeatureCollection of fences")->required();
+    add->callback([add_o, &chosen] {
+        add_o->ledger.check();
+        chosen = {"fence add", [add_o] { return run_add(*add_o); }};
+    });
+
+    auto list_o = std::make_shared<StoreOptions>();
+    auto* list = fence.add_subcommand("list", "List the fences kept in the ledger");
+    add_ledger_options(list, list_o->ledger);
+    list->add_option("--format", list_o->format, "table (default on a terminal), jsonl (default otherwise) or csv")
+        ->type_name("FORMAT");
+    list->callback([list_o, &chosen] {
+        list_o->ledger.check();
+        report_format(list_o->format);
+        chosen = {"fence list", [list_o] { return run_list(*list_o); }};
+    });
+
+    auto rm_o = std::make_shared<StoreOptions>();
+    auto* rm = fence.add_subcommand("rm", "Remove a fence from the ledger");
+    add_ledger_options(rm, rm_o->ledger);
+    rm->add_option("ID", rm_o->id, "The fence's id")->required();
+    rm->callback([rm_o, &chosen] {
+        rm_o->ledger.check();
+        chosen = {"fence rm", [rm_o] {
+                      if (!rm_o->ledger.open()->remove_fence(rm_o->id)) {
+                          throw track::UsageError(fmt::format("no fence {} in the ledger", rm_o->id));
+                      }
+                      return 0;
+                  }};
+    });
+}
+
 void add_which_command(CLI::App& fence, Invocation& chosen) {
     auto options = std::make_shared<WhichOptions>();
     WhichOptions& o = *options;
@@ -225,7 +288,9 @@ void add_fence_command(CLI::App& trk, Invocation& chosen) {
         "fence", "Zones of every fix and enter/exit/cross/dwell events, debounced, from GeoJSON geofences");
     fence->require_subcommand(0, 1);
     fence->add_option("FILE", o.files, "JSON Lines record files; '-' or none: standard input");
-    fence->add_option("--fences", o.fences, "GeoJSON FeatureCollection of the fences")->type_name("FILE");
+    fence->add_option("--fences", o.fences, "GeoJSON FeatureCollection of the fences (default: the ledger's)")
+        ->type_name("FILE");
+    add_ledger_options(fence, o.ledger);
     fence->add_option("--margin", o.margin, "Metres inside a fence to enter it, outside to leave it (hysteresis)")
         ->type_name("METRES")
         ->default_str("0");
@@ -241,6 +306,7 @@ void add_fence_command(CLI::App& trk, Invocation& chosen) {
         ->type_name("FILE");
     fence->add_flag("--strict", o.strict, "Stop at the first bad record with exit status 65");
     add_which_command(*fence, chosen);
+    add_store_commands(*fence, chosen);
     fence->callback([fence, options, &chosen] {
         if (!fence->get_subcommands().empty()) return;  // `trk fence which` chose already
         check(*options);

@@ -36,6 +36,8 @@ std::optional<std::string> unknown_command(const CLI::App& app, int argc, char**
         if (word.empty() || word.front() == '-') return std::nullopt;
         const auto subs = at->get_subcommands([](const CLI::App*) { return true; });
         if (subs.empty()) return std::nullopt;
+        // A command that works without a subcommand (trk fence) takes the word as an argument.
+        if (at != &app && at->get_require_subcommand_min() == 0) return std::nullopt;
         const CLI::App* next = nullptr;
         std::string names;
         for (const CLI::App* sub : subs) {

@@ -17,7 +17,7 @@ packages=(
   socat gpsd gpsd-clients python3 python3-jsonschema python3-shapely libxml2-utils
 )
 if [ "${1:-}" = "--bench" ]; then
-  packages+=(gpsbabel time sqlite3)
+  packages+=(gpsbabel time sqlite3 libsqlite3-mod-spatialite python3-numpy)
 fi
 
 missing=()

@@ -319,8 +319,13 @@ std::shared_ptr<FenceShape> polygons(element geometry, std::string_view type, co
 
 }  // namespace
 
-Fence::Fence(std::string id, Kind kind, std::string properties, std::shared_ptr<const FenceShape> shape)
-    : id_(std::move(id)), kind_(kind), properties_(std::move(properties)), shape_(std::move(shape)) {}
+Fence::Fence(std::string id, Kind kind, std::string properties, std::shared_ptr<const FenceShape> shape,
+             std::string feature)
+    : id_(std::move(id)),
+      kind_(kind),
+      properties_(std::move(properties)),
+      shape_(std::move(shape)),
+      feature_(std::move(feature)) {}
 
 std::optional<double> Fence::number_property(std::string_view name) const {
     simdjson::dom::parser parser;
@@ -397,7 +402,7 @@ std::vector<Fence> parse_fences(std::string_view geojson, const std::string& whe
                                     geometry_type));
         }
         fences.emplace_back(id, kind, has_properties ? std::string(simdjson::minify(properties)) : "{}",
-                            std::move(shape));
+                            std::move(shape), std::string(simdjson::minify(value)));
     }
     return fences;
 }

@@ -659,6 +659,35 @@ public:
         return out;
     }
 
+    std::uint64_t put_fences(const std::vector<StoredFence>& fences) override {
+        Transaction t(c_);
+        const auto before = c_.integer("SELECT count(*) FROM fences");
+        Statement s(c_.db(), c_.path(),
+                    "INSERT INTO fences (id, feature, added) VALUES (?1, ?2, ?3) "
+                    "ON CONFLICT (id) DO UPDATE SET feature = excluded.feature, added = excluded.added");
+        for (const StoredFence& f : fences) {
+            s.bind(1, f.id).bind(2, f.feature).bind(3, static_cast<std::int64_t>(f.added));
+            s.run();
+        }
+        const auto after = c_.integer("SELECT count(*) FROM fences");
+        t.commit();
+        return static_cast<std::uint64_t>(after - before);
+    }
+
+    std::vector<StoredFence> fences() override {
+        Statement s(c_.db(), c_.path(), "SELECT id, feature, added FROM fences ORDER BY added, rowid");
+        std::vector<StoredFence> out;
+        while (s.step()) out.push_back({s.text(0), s.text(1), s.integer(2)});
+        return out;
+    }
+
+    bool remove_fence(const std::string& id) override {
+        Statement s(c_.db(), c_.path(), "DELETE FROM fences WHERE id = ?1");
+        s.bind(1, id);
+        s.run();
+        return sqlite3_changes(c_.db()) > 0;
+    }
+
     std::unique_ptr<Importer> importer() override { return std::make_unique<SqliteImporter>(c_); }
 
     std::vector<Position> where(const WhereQuery& q) override {

@@ -109,6 +109,27 @@ TEST_CASE("ledger files: missing, created with its mode, not a ledger, from a ne
     CHECK(contents(newer) == newer_before);
 }
 
+TEST_CASE("ledger files: an older ledger is brought up to date, its records kept") {
+    TempDir dir;
+    const std::string path = dir.file("old.db");
+    {
+        auto ledger = create(path);
+        auto importer = ledger->importer();
+        track::Record r = parse(fix1);
+        importer->add(r);
+        importer->commit();
+    }
+    // As a trk of schema version 1 left it: no fences table.
+    sql(path, "DROP TABLE fences; PRAGMA user_version = 1");
+    auto ledger = open(path);
+    CHECK(ledger->info().at("schema_version") == std::to_string(track::ledger_migrations().back().version));
+    CHECK(ledger->info().at("records") == "1");
+    CHECK(ledger->put_fences({{"bay-1", R"({"type":"Feature"})", 5}}) == 1);
+    CHECK(ledger->fences().size() == 1);
+    CHECK(ledger->remove_fence("bay-1"));
+    CHECK_FALSE(ledger->remove_fence("bay-1"));
+}
+
 TEST_CASE("ledger import: idempotent, assets resolved through links, positions, history") {
     TempDir dir;
     const std::string path = dir.file("ledger.db");

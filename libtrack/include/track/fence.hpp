@@ -34,8 +34,12 @@ public:
     /// Whether the point (WGS84 degrees) is inside or on the boundary.
     [[nodiscard]] bool covers(double lat, double lon) const;
 
+    /// The whole GeoJSON Feature, minified, as it was read (what the ledger keeps).
+    [[nodiscard]] const std::string& feature() const noexcept { return feature_; }
+
     /// Builds a fence from its parts; use parse_fences or load_fences.
-    Fence(std::string id, Kind kind, std::string properties, std::shared_ptr<const FenceShape> shape);
+    Fence(std::string id, Kind kind, std::string properties, std::shared_ptr<const FenceShape> shape,
+          std::string feature = {});
     [[nodiscard]] const FenceShape& shape() const noexcept { return *shape_; }
 
 private:
@@ -43,6 +47,7 @@ private:
     Kind kind_;
     std::string properties_;
     std::shared_ptr<const FenceShape> shape_;
+    std::string feature_;
 };
 
 /// Reads the fences of a GeoJSON FeatureCollection, in file order. `where` names the text

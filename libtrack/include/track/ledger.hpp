@@ -58,6 +58,13 @@ struct Reader {
     std::map<int, std::string> antenna_zones;  ///< antenna -> zone, where it differs from the reader's
 };
 
+/// A geofence kept in the ledger.
+struct StoredFence {
+    std::string id;
+    std::string feature;  ///< the GeoJSON Feature, minified
+    Millis added = 0;
+};
+
 /// Where an asset was last seen.
 struct Position {
     std::string asset;
@@ -164,6 +171,14 @@ public:
     virtual void put_reader(const Reader& reader) = 0;
     /// Every reader, by id.
     virtual std::vector<Reader> readers() = 0;
+
+    /// Adds fences (checked by the caller), replacing those with the same ids, in one
+    /// transaction; returns how many were new.
+    virtual std::uint64_t put_fences(const std::vector<StoredFence>& fences) = 0;
+    /// Every fence kept, in the order added.
+    virtual std::vector<StoredFence> fences() = 0;
+    /// Removes a fence; false when there is none with that id.
+    virtual bool remove_fence(const std::string& id) = 0;
 
     /// Starts storing records (one write transaction at a time).
     virtual std::unique_ptr<Importer> importer() = 0;

@@ -192,6 +192,12 @@ int orientation(const Point& a, const Point& b, const Point& c) {
     const double bound = 3.3306690738754716e-16 * (std::abs(left) + std::abs(right));
     if (det > bound) return 1;
     if (-det > bound) return -1;
+    // Both products zero: each has a factor that is a difference of equal doubles (the only
+    // way a double subtraction gives 0), so the exact determinant is 0 too. Points on the
+    // line of an axis-parallel edge (yard aisles) come here often; rationals are slow.
+    if (left == 0 && right == 0) return 0;
+    // c at an end of the segment (adjacent edges share one): exactly collinear.
+    if ((c.x() == a.x() && c.y() == a.y()) || (c.x() == b.x() && c.y() == b.y())) return 0;
     using Q = boost::multiprecision::cpp_rational;
     const Q exact = (Q(b.x()) - Q(a.x())) * (Q(c.y()) - Q(a.y())) - (Q(b.y()) - Q(a.y())) * (Q(c.x()) - Q(a.x()));
     return exact > 0 ? 1 : exact < 0 ? -1 : 0;
@@ -575,12 +581,14 @@ double closest_approach_m(const FenceShape& c, const Point& a, const Point& b) {
 
 }  // namespace
 
-void FenceIndex::crossing(double lat1, double lon1, double lat2, double lon2, std::vector<std::size_t>& out) const {
+void FenceIndex::crossing(double lat1, double lon1, double lat2, double lon2, std::vector<std::size_t>& out,
+                          const std::vector<std::size_t>* skip) const {
     out.clear();
     const Point a(lon1, lat1), b(lon2, lat2);
     const Box box({std::min(lon1, lon2), std::min(lat1, lat2)}, {std::max(lon1, lon2), std::max(lat1, lat2)});
     const auto test = [&](const std::pair<Box, std::size_t>& hit) {
         const Tree::Entry entry = tree_->entries[hit.second];
+        if (skip != nullptr && std::binary_search(skip->begin(), skip->end(), std::size_t{entry.fence})) return;
         const FenceShape& s = fences_[entry.fence].shape();
         bool meets = false;
         if (s.circle) {

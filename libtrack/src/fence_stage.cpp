@@ -71,14 +71,17 @@ void FenceStage::emit(std::string_view kind, const Fix& fix, const std::string& 
     sink_(e);
 }
 
-void FenceStage::decide(const Fix& fix, const std::string& asset, const Fence& fence, Membership& m, double error_m) {
+void FenceStage::decide(const Fix& fix, const std::string& asset, const Fence& fence, bool covered, Membership& m,
+                        double error_m) {
     const double margin = fence.number_property("margin").value_or(options_.margin_m);
     const Millis min_dwell = seconds_property(fence, "min_dwell", options_.min_dwell);
-    // Signed distance to the boundary: positive inside. Far from it (beyond the local
-    // approximation), only the side matters.
-    const auto measured = boundary_distance_m(fence, fix.lat, fix.lon);
-    const double d = measured ? *measured : (fence.covers(fix.lat, fix.lon) ? 1e9 : -1e9);
     const double needed = std::max(margin, error_m);
+    // Signed distance to the boundary: positive inside. Without a band only the side
+    // matters (the index said it); far from the edge (beyond the local approximation) too.
+    double d = covered ? 1e9 : -1e9;
+    if (needed > 0) {
+        if (const auto measured = boundary_distance_m(fence, fix.lat, fix.lon)) d = *measured;
+    }
     // A fix counts for the other state only beyond the band (margin, and its own error
     // radius); inside the band it neither changes the state nor cancels a pending change.
     const bool for_change = m.inside ? d <= -needed && d < 0 : d >= needed && d >= 0;
@@ -136,24 +139,28 @@ void FenceStage::fix(Fix& fix) {
     // The fences that can change: those holding the fix, and those the asset is in or
     // about to change for.
     index_.containing(fix.lat, fix.lon, scratch_);
+    const std::vector<std::size_t> covering = scratch_;
     std::vector<std::size_t> candidates = scratch_;
-    for (const auto& [id, m] : st.fences) {
-        if (!m.inside && !m.pending && !(m.known && options_.events.outside)) continue;
-        if (const auto it = by_id_.find(id); it != by_id_.end()) candidates.push_back(it->second);
+    for (const auto& [i, m] : st.fences) {
+        if (m.inside || m.pending || (m.known && options_.events.outside)) candidates.push_back(i);
     }
     std::sort(candidates.begin(), candidates.end());
     candidates.erase(std::unique(candidates.begin(), candidates.end()), candidates.end());
     for (const std::size_t i : candidates) {
-        const Fence& fence = index_.fences()[i];
-        decide(fix, asset, fence, st.fences[fence.id()], error_m);
+        const bool covered = std::binary_search(covering.begin(), covering.end(), i);
+        decide(fix, asset, index_.fences()[i], covered, st.fences[i], error_m);
     }
 
     // A pass through a fence between two fixes, neither of them in it.
-    if (options_.events.cross && st.has_last) {
-        index_.crossing(st.lat, st.lon, fix.lat, fix.lon, scratch_);
+    if (options_.events.cross && st.has_last && (st.lat != fix.lat || st.lon != fix.lon)) {
+        // Fences holding either end are no crossing: skip them before the edge tests.
+        std::vector<std::size_t> ends = covering;
+        ends.insert(ends.end(), st.covering.begin(), st.covering.end());
+        std::sort(ends.begin(), ends.end());
+        index_.crossing(st.lat, st.lon, fix.lat, fix.lon, scratch_, &ends);
         for (const std::size_t i : scratch_) {
             const Fence& fence = index_.fences()[i];
-            const auto it = st.fences.find(fence.id());
+            const auto it = st.fences.find(i);
             if (it != st.fences.end() && (it->second.inside || it->second.pending)) continue;
             if (fence.covers(st.lat, st.lon) || fence.covers(fix.lat, fix.lon)) continue;
             emit("cross", fix, asset, fence, fix.time, fmt::format(",\"from\":\"{}\"", format_rfc3339(st.last_time)));
@@ -163,7 +170,7 @@ void FenceStage::fix(Fix& fix) {
     std::vector<std::string> zones;
     for (const std::size_t i : candidates) {
         const Fence& fence = index_.fences()[i];
-        const Membership& m = st.fences[fence.id()];
+        const Membership& m = st.fences[i];
         if (m.inside) {
             zones.push_back(fence.id());
             if (options_.events.inside) emit("inside", fix, asset, fence, fix.time, {});
@@ -178,6 +185,7 @@ void FenceStage::fix(Fix& fix) {
         else ++it;
     }
     fix.zones = std::move(zones);
+    st.covering = covering;
     st.last_time = fix.time;
     st.lat = fix.lat;
     st.lon = fix.lon;
@@ -198,7 +206,10 @@ std::string FenceStage::save_state() const {
         append_degrees(out, st.lon);
         out.append(std::string_view(",\"fences\":{"));
         bool first_fence = true;
-        for (const auto& [id, m] : st.fences) {
+        std::map<std::string_view, const Membership*> by_id;  // saved by id: stable across fence files
+        for (const auto& [i, m] : st.fences) by_id.emplace(index_.fences()[i].id(), &m);
+        for (const auto& [id, membership] : by_id) {
+            const Membership& m = *membership;
             if (!first_fence) out.push_back(',');
             first_fence = false;
             append_json_string(out, id);
@@ -247,7 +258,8 @@ void FenceStage::load_state(std::string_view json, const std::string& where) {
             m.entered = entered;
             std::int64_t pending = 0;
             if (f["pending"].get_int64().get(pending) == simdjson::SUCCESS) m.pending = pending;
-            st.fences.emplace(std::string(id), m);
+            // A fence no longer in the fence file is forgotten with its state.
+            if (const auto it = by_id_.find(std::string(id)); it != by_id_.end()) st.fences.emplace(it->second, m);
         }
         assets_[std::string(asset)] = std::move(st);
     }

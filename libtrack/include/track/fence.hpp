@@ -97,7 +97,10 @@ public:
     /// Sets `out` to the positions of the fences that the segment between two points (a
     /// straight line in lon/lat, like polygon edges) touches or crosses, ascending. Circles:
     /// the segment's closest approach to the centre, in a plane tangent there.
-    void crossing(double lat1, double lon1, double lat2, double lon2, std::vector<std::size_t>& out) const;
+    /// Fences listed in `skip` (ascending; may be null) are not tested: the stage skips those
+    /// holding either end.
+    void crossing(double lat1, double lon1, double lat2, double lon2, std::vector<std::size_t>& out,
+                  const std::vector<std::size_t>* skip = nullptr) const;
 
 private:
     struct Tree;

@@ -76,10 +76,12 @@ private:
         Millis last_time = 0;
         double lat = 0, lon = 0;
         bool has_last = false;
-        std::map<std::string, Membership> fences;  ///< by fence id
+        std::vector<std::size_t> covering;         ///< the fences holding the last fix (cross skips them)
+        std::map<std::size_t, Membership> fences;  ///< by the fence's position in the index
     };
 
-    void decide(const Fix& fix, const std::string& asset, const Fence& fence, Membership& m, double error_m);
+    void decide(const Fix& fix, const std::string& asset, const Fence& fence, bool covered, Membership& m,
+                double error_m);
     void emit(std::string_view kind, const Fix& fix, const std::string& asset, const Fence& fence, Millis time,
               const std::string& extra);
     [[nodiscard]] std::string visit_id(const std::string& asset, const Fence& fence, Millis entered) const;

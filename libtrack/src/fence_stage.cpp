@@ -44,7 +44,16 @@ std::string seconds_json(Millis ms) {
 
 FenceStage::FenceStage(const FenceIndex& index, FenceStageOptions options, Sink sink)
     : index_(index), options_(options), sink_(std::move(sink)) {
-    for (std::size_t i = 0; i < index.fences().size(); ++i) by_id_.emplace(index.fences()[i].id(), i);
+    for (std::size_t i = 0; i < index.fences().size(); ++i) {
+        const Fence& fence = index.fences()[i];
+        by_id_.emplace(fence.id(), i);
+        Settings s{fence.number_property("margin").value_or(options_.margin_m),
+                   seconds_property(fence, "min_dwell", options_.min_dwell), options_.dwell};
+        if (const auto dwell = fence.number_property("dwell"); dwell && *dwell >= 0) {
+            s.dwell = static_cast<Millis>(std::llround(*dwell * 1000));
+        }
+        settings_.push_back(s);
+    }
 }
 
 std::string FenceStage::visit_id(const std::string& asset, const Fence& fence, Millis entered) const {
@@ -71,11 +80,12 @@ void FenceStage::emit(std::string_view kind, const Fix& fix, const std::string& 
     sink_(e);
 }
 
-void FenceStage::decide(const Fix& fix, const std::string& asset, const Fence& fence, bool covered, Membership& m,
+void FenceStage::decide(const Fix& fix, const std::string& asset, std::size_t index, bool covered, Membership& m,
                         double error_m) {
-    const double margin = fence.number_property("margin").value_or(options_.margin_m);
-    const Millis min_dwell = seconds_property(fence, "min_dwell", options_.min_dwell);
-    const double needed = std::max(margin, error_m);
+    const Fence& fence = index_.fences()[index];
+    const Settings& settings = settings_[index];
+    const Millis min_dwell = settings.min_dwell;
+    const double needed = std::max(settings.margin_m, error_m);
     // Signed distance to the boundary: positive inside. Without a band only the side
     // matters (the index said it); far from the edge (beyond the local approximation) too.
     double d = covered ? 1e9 : -1e9;
@@ -112,10 +122,7 @@ void FenceStage::decide(const Fix& fix, const std::string& asset, const Fence& f
         m.pending.reset();
     }
     if (m.inside && !m.dwell_done && options_.events.dwell) {
-        const auto threshold = fence.number_property("dwell");
-        const std::optional<Millis> dwell =
-            threshold && *threshold >= 0 ? std::optional<Millis>(static_cast<Millis>(std::llround(*threshold * 1000)))
-                                         : options_.dwell;
+        const std::optional<Millis>& dwell = settings.dwell;
         if (dwell && fix.time - m.entered >= *dwell) {
             m.dwell_done = true;
             emit("dwell", fix, asset, fence, m.entered + *dwell,
@@ -148,7 +155,7 @@ void FenceStage::fix(Fix& fix) {
     candidates.erase(std::unique(candidates.begin(), candidates.end()), candidates.end());
     for (const std::size_t i : candidates) {
         const bool covered = std::binary_search(covering.begin(), covering.end(), i);
-        decide(fix, asset, index_.fences()[i], covered, st.fences[i], error_m);
+        decide(fix, asset, i, covered, st.fences[i], error_m);
     }
 
     // A pass through a fence between two fixes, neither of them in it.
@@ -196,7 +203,10 @@ std::string FenceStage::save_state() const {
     fmt::memory_buffer out;
     out.append(std::string_view("{\"trk_fence_state\":1,\"assets\":{"));
     bool first_asset = true;
-    for (const auto& [asset, st] : assets_) {
+    std::map<std::string_view, const AssetState*> sorted;  // a stable order: the same state, the same file
+    for (const auto& [asset, st] : assets_) sorted.emplace(asset, &st);
+    for (const auto& [asset, state] : sorted) {
+        const AssetState& st = *state;
         if (!first_asset) out.push_back(',');
         first_asset = false;
         append_json_string(out, asset);

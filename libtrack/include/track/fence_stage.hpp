@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "track/fence.hpp"
@@ -80,16 +81,24 @@ private:
         std::map<std::size_t, Membership> fences;  ///< by the fence's position in the index
     };
 
-    void decide(const Fix& fix, const std::string& asset, const Fence& fence, bool covered, Membership& m,
+    void decide(const Fix& fix, const std::string& asset, std::size_t index, bool covered, Membership& m,
                 double error_m);
     void emit(std::string_view kind, const Fix& fix, const std::string& asset, const Fence& fence, Millis time,
               const std::string& extra);
     [[nodiscard]] std::string visit_id(const std::string& asset, const Fence& fence, Millis entered) const;
 
+    /// A fence's settings: the options, overridden by its properties (read once).
+    struct Settings {
+        double margin_m = 0;
+        Millis min_dwell = 0;
+        std::optional<Millis> dwell;
+    };
+
     const FenceIndex& index_;
     FenceStageOptions options_;
+    std::vector<Settings> settings_;  ///< by the fence's position in the index
     Sink sink_;
-    std::map<std::string, AssetState> assets_;
+    std::unordered_map<std::string, AssetState> assets_;
     std::map<std::string, std::size_t> by_id_;  ///< fence id -> position in the index
     std::vector<std::size_t> scratch_;
     FenceStageCounts counts_;

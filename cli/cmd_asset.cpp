@@ -302,8 +302,7 @@ void add_asset_command(CLI::App& trk, Invocation& chosen) {
     list->add_option("--kind", list_o->kind, "Only assets of this kind");
     list->add_flag("--retired", list_o->retired, "Retired assets instead of active ones");
     list->add_flag("--unknown", list_o->unknown, "Tags in stored reads that are linked to no asset");
-    list->add_option("--format", list_o->format, "table (default on a terminal), jsonl (default otherwise) or csv")
-        ->type_name("FORMAT");
+    add_report_format_option(list, list_o->format);
     list->callback([list_o, &chosen] {
         list_o->ledger.check();
         report_format(list_o->format);  // checked now, not after opening the ledger

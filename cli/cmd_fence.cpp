@@ -239,8 +239,7 @@ void add_store_commands(CLI::App& fence, Invocation& chosen) {
     auto list_o = std::make_shared<StoreOptions>();
     auto* list = fence.add_subcommand("list", "List the fences kept in the ledger");
     add_ledger_options(list, list_o->ledger);
-    list->add_option("--format", list_o->format, "table (default on a terminal), jsonl (default otherwise) or csv")
-        ->type_name("FORMAT");
+    add_report_format_option(list, list_o->format);
     list->callback([list_o, &chosen] {
         list_o->ledger.check();
         report_format(list_o->format);

@@ -62,8 +62,7 @@ void add_where_command(CLI::App& trk, Invocation& chosen) {
     where->add_option("--zone", o.zone, "Only assets last seen in this zone")->type_name("ZONE");
     where->add_option("--stale", o.stale, "Only assets not seen for this long (24h, 7d)")->type_name("DURATION");
     where->add_option("--now", o.now, "Measure ages from this time instead of now")->type_name("TIME");
-    where->add_option("--format", o.format, "table (default on a terminal), jsonl (default otherwise) or csv")
-        ->type_name("FORMAT");
+    add_report_format_option(where, o.format);
     where->callback([options, &chosen] {
         WhereOptions& w = *options;
         w.ledger.check();

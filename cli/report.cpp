@@ -73,6 +73,11 @@ ReportFormat report_format(const std::string& flag) {
     throw track::UsageError(fmt::format("--format: '{}' is not a report format; use table, jsonl or csv", flag));
 }
 
+void add_report_format_option(CLI::App* command, std::string& format) {
+    command->add_option("--format", format, "table (default on a terminal), jsonl (default otherwise) or csv")
+        ->type_name("FORMAT");
+}
+
 void write_report(Output& out, ReportFormat format, const std::vector<std::string>& columns,
                   const std::vector<Row>& rows, std::string_view empty) {
     auto& b = out.buffer();

@@ -7,6 +7,8 @@
 #include <string_view>
 #include <vector>
 
+#include <CLI/CLI.hpp>
+
 #include "output.hpp"
 #include "track/time.hpp"
 
@@ -34,6 +36,9 @@ enum class ReportFormat { table, jsonl, csv };
 /// Parses --format (table, jsonl, csv); empty: table when standard output is a terminal,
 /// JSON Lines otherwise. Throws UsageError naming the option.
 ReportFormat report_format(const std::string& flag);
+
+/// Adds --format FORMAT (table, jsonl, csv; checked by report_format) to a report command.
+void add_report_format_option(CLI::App* command, std::string& format);
 
 /// Writes `rows` in `format`. `columns` names the table's and CSV's columns in order (JSON
 /// Lines writes every present field of a row, in the row's order); `empty` is what a table

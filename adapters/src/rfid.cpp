@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <utility>
 
+#include <fmt/format.h>
+
 #include "rfid_formats.hpp"
 #include "track/epc.hpp"
 
@@ -151,7 +153,10 @@ void Deduplicator::make_key(const std::string& epc, const std::string& reader, c
     key_ += '\0';
     key_ += reader;
     key_ += '\0';
-    if (antenna) key_ += std::to_string(*antenna);
+    if (antenna) {
+        const fmt::format_int digits(*antenna);
+        key_.append(digits.data(), digits.size());
+    }
 }
 
 void Deduplicator::emit(Sighting& sighting) {

@@ -60,7 +60,7 @@ std::string FenceStage::visit_id(const std::string& asset, const Fence& fence, M
     return fmt::format("{}/{}/{}", fence.id(), asset, format_rfc3339(entered));
 }
 
-void FenceStage::emit(std::string_view kind, const Fix& fix, const std::string& asset, const Fence& fence, Millis time,
+void FenceStage::emit(std::string_view kind, const Fix& fix, const Fence& fence, Millis time,
                       const std::string& extra) {
     Event e;
     e.time = time;
@@ -75,7 +75,6 @@ void FenceStage::emit(std::string_view kind, const Fix& fix, const std::string& 
     }
     members.append(extra);
     e.extra.assign(members.data(), members.size());
-    (void)asset;
     ++counts_.events;
     sink_(e);
 }
@@ -107,12 +106,12 @@ void FenceStage::decide(const Fix& fix, const std::string& asset, std::size_t in
                 m.entered = at;
                 m.dwell_done = false;
                 if (options_.events.enter) {
-                    emit("enter", fix, asset, fence, at, fmt::format(",\"visit\":\"{}\"", visit_id(asset, fence, at)));
+                    emit("enter", fix, fence, at, fmt::format(",\"visit\":\"{}\"", visit_id(asset, fence, at)));
                 }
             } else {
                 m.inside = false;
                 if (options_.events.exit) {
-                    emit("exit", fix, asset, fence, at,
+                    emit("exit", fix, fence, at,
                          fmt::format(",\"visit\":\"{}\",\"dwell_s\":{}", visit_id(asset, fence, m.entered),
                                      seconds_json(at - m.entered)));
                 }
@@ -125,7 +124,7 @@ void FenceStage::decide(const Fix& fix, const std::string& asset, std::size_t in
         const std::optional<Millis>& dwell = settings.dwell;
         if (dwell && fix.time - m.entered >= *dwell) {
             m.dwell_done = true;
-            emit("dwell", fix, asset, fence, m.entered + *dwell,
+            emit("dwell", fix, fence, m.entered + *dwell,
                  fmt::format(",\"visit\":\"{}\",\"dwell_s\":{}", visit_id(asset, fence, m.entered),
                              seconds_json(*dwell)));
         }
@@ -146,8 +145,10 @@ void FenceStage::fix(Fix& fix) {
     // The fences that can change: those holding the fix, and those the asset is in or
     // about to change for.
     index_.containing(fix.lat, fix.lon, scratch_);
-    const std::vector<std::size_t> covering = scratch_;
-    std::vector<std::size_t> candidates = scratch_;
+    std::vector<std::size_t>& covering = covering_;
+    std::vector<std::size_t>& candidates = candidates_;
+    covering.swap(scratch_);
+    candidates.assign(covering.begin(), covering.end());
     for (const auto& [i, m] : st.fences) {
         if (m.inside || m.pending || (m.known && options_.events.outside)) candidates.push_back(i);
     }
@@ -161,7 +162,8 @@ void FenceStage::fix(Fix& fix) {
     // A pass through a fence between two fixes, neither of them in it.
     if (options_.events.cross && st.has_last && (st.lat != fix.lat || st.lon != fix.lon)) {
         // Fences holding either end are no crossing: skip them before the edge tests.
-        std::vector<std::size_t> ends = covering;
+        std::vector<std::size_t>& ends = ends_;
+        ends.assign(covering.begin(), covering.end());
         ends.insert(ends.end(), st.covering.begin(), st.covering.end());
         std::sort(ends.begin(), ends.end());
         index_.crossing(st.lat, st.lon, fix.lat, fix.lon, scratch_, &ends);
@@ -170,7 +172,7 @@ void FenceStage::fix(Fix& fix) {
             const auto it = st.fences.find(i);
             if (it != st.fences.end() && (it->second.inside || it->second.pending)) continue;
             if (fence.covers(st.lat, st.lon) || fence.covers(fix.lat, fix.lon)) continue;
-            emit("cross", fix, asset, fence, fix.time, fmt::format(",\"from\":\"{}\"", format_rfc3339(st.last_time)));
+            emit("cross", fix, fence, fix.time, fmt::format(",\"from\":\"{}\"", format_rfc3339(st.last_time)));
         }
     }
 
@@ -180,9 +182,9 @@ void FenceStage::fix(Fix& fix) {
         const Membership& m = st.fences[i];
         if (m.inside) {
             zones.push_back(fence.id());
-            if (options_.events.inside) emit("inside", fix, asset, fence, fix.time, {});
+            if (options_.events.inside) emit("inside", fix, fence, fix.time, {});
         } else if (options_.events.outside && m.known) {
-            emit("outside", fix, asset, fence, fix.time, {});
+            emit("outside", fix, fence, fix.time, {});
         }
     }
     // Forget fences that hold nothing: memory follows what assets are in, not history.

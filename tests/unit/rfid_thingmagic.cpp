@@ -295,13 +295,7 @@ TEST_CASE("thingmagic: every chunking gives the same result") {
           List{"0:garbage between frames", "79:bad crc", "128:garbage between frames", "176:bad crc"});
     CHECK(whole.counts.frames == 6);  // start, a, keepalive, b, b, stop
     CHECK(whole.counts.other == 3);
-    for (std::size_t chunk = 1; chunk <= stream.size(); ++chunk) {
-        CAPTURE(chunk);
-        const Decoded d = decode(stream, chunk);
-        CHECK(d.tags == whole.tags);
-        CHECK(d.problems == whole.problems);
-        CHECK(d.details == whole.details);
-    }
+    test::check_every_chunking(stream, whole, decode);
 }
 
 TEST_CASE("thingmagic: random input neither crashes nor grows memory") {

@@ -203,13 +203,7 @@ TEST_CASE("uhf-bb: every chunking gives the same result") {
     CHECK(whole.counts.frames == 5);
     CHECK(whole.counts.other == 1);
     CHECK(whole.counts.bad == 4);
-    for (std::size_t chunk = 1; chunk <= stream.size(); ++chunk) {
-        CAPTURE(chunk);
-        const Decoded d = decode(stream, chunk);
-        CHECK(d.tags == whole.tags);
-        CHECK(d.problems == whole.problems);
-        CHECK(d.details == whole.details);
-    }
+    test::check_every_chunking(stream, whole, decode);
 }
 
 TEST_CASE("uhf-bb: random input neither crashes nor grows memory") {

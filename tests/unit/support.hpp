@@ -101,4 +101,17 @@ FramesDecoded decode_frames(std::string_view stream, std::size_t chunk, const st
     return out;
 }
 
+/// Checks that feeding `stream` in chunks of every size from 1 byte up gives what feeding
+/// it whole gave (`whole`); `decode(stream, chunk)` is the test's decoding function.
+template <typename Decode>
+void check_every_chunking(std::string_view stream, const FramesDecoded& whole, Decode decode) {
+    for (std::size_t chunk = 1; chunk <= stream.size(); ++chunk) {
+        CAPTURE(chunk);
+        const FramesDecoded d = decode(stream, chunk);
+        CHECK(d.tags == whole.tags);
+        CHECK(d.problems == whole.problems);
+        CHECK(d.details == whole.details);
+    }
+}
+
 }  // namespace test

@@ -83,8 +83,7 @@ private:
 
     void decide(const Fix& fix, const std::string& asset, std::size_t index, bool covered, Membership& m,
                 double error_m);
-    void emit(std::string_view kind, const Fix& fix, const std::string& asset, const Fence& fence, Millis time,
-              const std::string& extra);
+    void emit(std::string_view kind, const Fix& fix, const Fence& fence, Millis time, const std::string& extra);
     [[nodiscard]] std::string visit_id(const std::string& asset, const Fence& fence, Millis entered) const;
 
     /// A fence's settings: the options, overridden by its properties (read once).
@@ -100,7 +99,8 @@ private:
     Sink sink_;
     std::unordered_map<std::string, AssetState> assets_;
     std::map<std::string, std::size_t> by_id_;  ///< fence id -> position in the index
-    std::vector<std::size_t> scratch_;
+    // Buffers reused fix after fix (this is the hot path).
+    std::vector<std::size_t> scratch_, covering_, candidates_, ends_;
     FenceStageCounts counts_;
 };
 

@@ -195,7 +195,8 @@ struct StoreOptions {
 
 int run_add(const StoreOptions& o) {
     Diagnostics diagnostics("fence add", false);
-    const auto fences = track::load_fences(o.file, [&diagnostics](std::string_view note) { diagnostics.note(note); });
+    const auto fences = track::load_fences(
+        o.file, [&diagnostics](std::string_view note) { diagnostics.note(note); }, true);
     std::vector<track::StoredFence> stored;
     const track::Millis now = now_ms();
     for (const track::Fence& f : fences) stored.push_back({f.id(), f.feature(), now});

@@ -352,7 +352,8 @@ bool Fence::covers(double lat, double lon) const {
     return false;
 }
 
-std::vector<Fence> parse_fences(std::string_view geojson, const std::string& where, const FenceNoteHandler& on_note) {
+std::vector<Fence> parse_fences(std::string_view geojson, const std::string& where, const FenceNoteHandler& on_note,
+                                bool keep_features) {
     simdjson::dom::parser parser;
     const simdjson::padded_string text(geojson);
     element doc;
@@ -408,12 +409,12 @@ std::vector<Fence> parse_fences(std::string_view geojson, const std::string& whe
                                     geometry_type));
         }
         fences.emplace_back(id, kind, has_properties ? std::string(simdjson::minify(properties)) : "{}",
-                            std::move(shape), std::string(simdjson::minify(value)));
+                            std::move(shape), keep_features ? std::string(simdjson::minify(value)) : std::string());
     }
     return fences;
 }
 
-std::vector<Fence> load_fences(const std::string& path, const FenceNoteHandler& on_note) {
+std::vector<Fence> load_fences(const std::string& path, const FenceNoteHandler& on_note, bool keep_features) {
     std::error_code error;
     if (std::filesystem::is_directory(path, error)) {
         throw MissingInputError(fmt::format("{}: cannot read the fence file (Is a directory)", path));
@@ -423,7 +424,7 @@ std::vector<Fence> load_fences(const std::string& path, const FenceNoteHandler& 
     std::ostringstream text;
     text << in.rdbuf();
     if (in.bad()) throw MissingInputError(fmt::format("{}: cannot read the fence file", path));
-    return parse_fences(text.str(), path, on_note);
+    return parse_fences(text.str(), path, on_note, keep_features);
 }
 
 std::optional<double> boundary_distance_m(const Fence& fence, double lat, double lon) {
@@ -469,7 +470,46 @@ struct FenceIndex::Tree {
         std::uint32_t part;  ///< polygon part; unused for circles
     };
     std::vector<Entry> entries;
-    bgi::rtree<std::pair<Box, std::size_t>, bgi::rstar<16>> rtree;
+    std::vector<Box> boxes;                                          ///< of each entry
+    bgi::rtree<std::pair<Box, std::size_t>, bgi::rstar<16>> rtree;  ///< every entry: long segments
+    bgi::rtree<std::pair<Box, std::size_t>, bgi::rstar<16>> large;  ///< the entries left out of the grid
+
+    /// A uniform grid over the entries, so that a point costs one cell's worth of work. A cell
+    /// lists the entries that reach it, in entry order: "full" when a polygon part covers the
+    /// whole cell (no test needed), else with the part's edges that come near the cell and
+    /// whether a reference point of the cell is inside; the point's side then follows from the
+    /// edges crossing the segment from the reference point to it, which all lie in the cell.
+    struct Item {
+        std::uint32_t entry;
+        std::uint32_t edges_begin, edges_end;  ///< into edge_ids
+        std::uint8_t kind;                     ///< full, boundary, circle or slow
+        bool reference_inside;
+    };
+    enum : std::uint8_t { full, boundary, circle, slow };
+    struct Edge {
+        Point a, b;
+    };
+    double x0 = 0, y0 = 0, cell_w = 1, cell_h = 1, x1 = 0, y1 = 0;
+    std::size_t nx = 0, ny = 0;
+    std::vector<std::uint32_t> cell_start;  ///< items of cell c: [cell_start[c], cell_start[c + 1])
+    std::vector<Item> items;
+    std::vector<std::uint32_t> edge_ids;  ///< into edges
+    std::vector<Edge> edges;              ///< every polygon edge, by entry
+
+    /// The cell holding the point, or false when it is outside the grid.
+    bool cell_of(double x, double y, std::size_t& cell) const {
+        if (!(x >= x0 && x <= x1 && y >= y0 && y <= y1)) return false;
+        const auto i = std::min(nx - 1, static_cast<std::size_t>((x - x0) / cell_w));
+        const auto j = std::min(ny - 1, static_cast<std::size_t>((y - y0) / cell_h));
+        cell = j * nx + i;
+        return true;
+    }
+    /// Cell (i, j) as a box, widened by far more than the rounding of cell_of.
+    Box cell_box(std::size_t i, std::size_t j) const {
+        const double ex = cell_w * 1e-7, ey = cell_h * 1e-7;
+        return {{x0 + static_cast<double>(i) * cell_w - ex, y0 + static_cast<double>(j) * cell_h - ey},
+                {x0 + static_cast<double>(i + 1) * cell_w + ex, y0 + static_cast<double>(j + 1) * cell_h + ey}};
+    }
 };
 
 namespace {
@@ -496,42 +536,277 @@ std::vector<Box> circle_boxes(const FenceShape& c) {
 
 }  // namespace
 
+namespace {
+
+// Where the point is for a polygon part: 1 inside, 0 on its boundary, -1 outside (or in a hole).
+int part_side(const Polygon& part, const Point& p) {
+    const int outer = ring_side(part.outer(), p);
+    if (outer <= 0) return outer;
+    for (const Polygon::ring_type& hole : part.inners()) {
+        const int side = ring_side(hole, p);
+        if (side >= 0) return -side;
+    }
+    return 1;
+}
+
+// The side of the cell centres of one grid row for a polygon part, from where its edges cross
+// the row's middle line: one pass over the edges per row rather than per cell. A centre
+// whose crossing count is in doubt (a crossing or a vertex within rounding of it) takes
+// the exact test.
+class RowSides {
+public:
+    RowSides(const Polygon& part, const Box& first_cell) {
+        y_ = (first_cell.min_corner().y() + first_cell.max_corner().y()) / 2;
+        const auto add_ring = [this](const Polygon::ring_type& ring) {
+            for (std::size_t v = 0; v + 1 < ring.size(); ++v) {
+                const Point& a = ring[v];
+                const Point& b = ring[v + 1];
+                if (a.y() == y_ || b.y() == y_) exact_ = true;
+                if ((a.y() < y_) == (b.y() < y_)) continue;
+                crossings_.push_back(a.x() + (y_ - a.y()) * (b.x() - a.x()) / (b.y() - a.y()));
+            }
+        };
+        add_ring(part.outer());
+        for (const auto& hole : part.inners()) add_ring(hole);
+        std::sort(crossings_.begin(), crossings_.end());
+    }
+    /// 1 inside, 0 on the boundary, -1 outside, for a centre of this row.
+    [[nodiscard]] int side(const Polygon& part, const Point& centre, double cell_w) const {
+        if (exact_) return part_side(part, centre);
+        const double doubt = 1e-12 + 1e-9 * cell_w;
+        const auto first = std::lower_bound(crossings_.begin(), crossings_.end(), centre.x() - doubt);
+        if (first != crossings_.end() && *first <= centre.x() + doubt) return part_side(part, centre);
+        return (first - crossings_.begin()) % 2 == 1 ? 1 : -1;
+    }
+
+private:
+    double y_ = 0;
+    bool exact_ = false;  ///< a vertex on the line: count with exact predicates instead
+    std::vector<double> crossings_;
+};
+
+// A cell is at most this many times the entries' typical size, and an entry reaching more
+// cells than this stays out of the grid (in an R-tree of its own): a country among yard bays.
+constexpr double cells_per_typical_entry = 4;
+constexpr double max_cells_of_entry = 4096;
+
+}  // namespace
+
 FenceIndex::FenceIndex(std::vector<Fence> fences) : fences_(std::move(fences)), tree_(std::make_unique<Tree>()) {
+    Tree& t = *tree_;
     std::vector<std::pair<Box, std::size_t>> boxes;
     for (std::size_t f = 0; f < fences_.size(); ++f) {
         const FenceShape& s = fences_[f].shape();
         if (s.circle) {
             for (const Box& box : circle_boxes(s)) {
-                boxes.emplace_back(box, tree_->entries.size());
-                tree_->entries.push_back({static_cast<std::uint32_t>(f), 0});
+                boxes.emplace_back(box, t.entries.size());
+                t.entries.push_back({static_cast<std::uint32_t>(f), 0});
             }
             continue;
         }
         for (std::size_t p = 0; p < s.parts.size(); ++p) {
-            boxes.emplace_back(s.part_boxes[p], tree_->entries.size());
-            tree_->entries.push_back({static_cast<std::uint32_t>(f), static_cast<std::uint32_t>(p)});
+            boxes.emplace_back(s.part_boxes[p], t.entries.size());
+            t.entries.push_back({static_cast<std::uint32_t>(f), static_cast<std::uint32_t>(p)});
         }
     }
-    tree_->rtree = decltype(tree_->rtree)(boxes);  // bulk loading (packing) gives the best queries
-}
+    for (const auto& [box, entry] : boxes) t.boxes.push_back(box);
+    t.rtree = decltype(t.rtree)(boxes);  // bulk loading (packing) gives the best queries
+    t.x0 = 1;                            // an empty grid: cell_of finds nothing
+    t.x1 = 0;
+    if (boxes.empty()) return;
 
+    // The cell: a quarter of the median entry's width and height.
+    const auto width = [](const Box& b) { return b.max_corner().x() - b.min_corner().x(); };
+    const auto height = [](const Box& b) { return b.max_corner().y() - b.min_corner().y(); };
+    const auto median = [&](auto size) {
+        std::vector<double> sizes;
+        for (const auto& [box, entry] : boxes) sizes.push_back(size(box));
+        std::nth_element(sizes.begin(), sizes.begin() + static_cast<std::ptrdiff_t>(sizes.size() / 2), sizes.end());
+        return std::max(sizes[sizes.size() / 2] / cells_per_typical_entry, 1e-9);
+    };
+    double cell_w = median(width), cell_h = median(height);
+    std::vector<std::pair<Box, std::size_t>> large, gridded;
+    for (const auto& entry : boxes) {
+        const double cells = (width(entry.first) / cell_w + 1) * (height(entry.first) / cell_h + 1);
+        (cells > max_cells_of_entry ? large : gridded).push_back(entry);
+    }
+    t.large = decltype(t.large)(large);
+    if (gridded.empty()) return;
+    Box extent = gridded.front().first;
+    for (const auto& [box, entry] : gridded) bg::expand(extent, box);
+    // At most 64 cells per gridded entry (and 2^22 in all): coarser cells past that.
+    const double most = std::min(64.0 * static_cast<double>(gridded.size()), 4194304.0);
+    const double wanted = (width(extent) / cell_w + 1) * (height(extent) / cell_h + 1);
+    if (wanted > most) {
+        const double scale = std::sqrt(wanted / most);
+        cell_w *= scale;
+        cell_h *= scale;
+    }
+    t.cell_w = cell_w;
+    t.cell_h = cell_h;
+    t.nx = static_cast<std::size_t>(width(extent) / cell_w) + 1;
+    t.ny = static_cast<std::size_t>(height(extent) / cell_h) + 1;
+    t.x0 = extent.min_corner().x();
+    t.y0 = extent.min_corner().y();
+    t.x1 = extent.max_corner().x();
+    t.y1 = extent.max_corner().y();
+
+    // The items of every cell, entry by entry, then grouped by cell (a stable counting sort).
+    struct Placed {
+        std::size_t cell;
+        Tree::Item item;
+    };
+    std::vector<Placed> placed;
+    std::vector<std::pair<std::size_t, std::uint32_t>> near;  // (cell, edge) of one entry
+    const auto index_range = [](double low, double high, double origin, double size, std::size_t n) {
+        const auto clamp = [&](double v) {
+            return static_cast<std::size_t>(std::clamp(std::floor((v - origin) / size), 0.0, static_cast<double>(n - 1)));
+        };
+        return std::pair{clamp(low) > 0 ? clamp(low) - 1 : 0, std::min(n - 1, clamp(high) + 1)};
+    };
+    for (const auto& [box, e] : gridded) {
+        const Tree::Entry entry = t.entries[e];
+        const FenceShape& s = fences_[entry.fence].shape();
+        const auto [i0, i1] = index_range(box.min_corner().x(), box.max_corner().x(), t.x0, cell_w, t.nx);
+        const auto [j0, j1] = index_range(box.min_corner().y(), box.max_corner().y(), t.y0, cell_h, t.ny);
+        const auto item = [&](std::uint8_t kind) {
+            return Tree::Item{static_cast<std::uint32_t>(e), 0, 0, kind, false};
+        };
+        if (s.circle) {
+            for (std::size_t j = j0; j <= j1; ++j) {
+                for (std::size_t i = i0; i <= i1; ++i) {
+                    if (bg::intersects(t.cell_box(i, j), box)) placed.push_back({j * t.nx + i, item(Tree::circle)});
+                }
+            }
+            continue;
+        }
+        const Polygon& part = s.parts[entry.part];
+        near.clear();
+        const auto add_ring = [&](const Polygon::ring_type& ring) {
+            for (std::size_t v = 0; v + 1 < ring.size(); ++v) {
+                const Point& a = ring[v];
+                const Point& b = ring[v + 1];
+                const auto id = static_cast<std::uint32_t>(t.edges.size());
+                t.edges.push_back({a, b});
+                const Box edge_box({std::min(a.x(), b.x()), std::min(a.y(), b.y())},
+                                   {std::max(a.x(), b.x()), std::max(a.y(), b.y())});
+                const auto [ei0, ei1] = index_range(edge_box.min_corner().x(), edge_box.max_corner().x(), t.x0,
+                                                    cell_w, t.nx);
+                const auto [ej0, ej1] = index_range(edge_box.min_corner().y(), edge_box.max_corner().y(), t.y0,
+                                                    cell_h, t.ny);
+                for (std::size_t j = ej0; j <= ej1; ++j) {
+                    for (std::size_t i = ei0; i <= ei1; ++i) {
+                        if (bg::intersects(t.cell_box(i, j), edge_box)) near.emplace_back(j * t.nx + i, id);
+                    }
+                }
+            }
+        };
+        add_ring(part.outer());
+        for (const auto& hole : part.inners()) add_ring(hole);
+        std::sort(near.begin(), near.end());
+        auto next = near.begin();
+        for (std::size_t j = j0; j <= j1; ++j) {
+            const RowSides sides(part, t.cell_box(i0, j));
+            for (std::size_t i = i0; i <= i1; ++i) {
+                const std::size_t cell = j * t.nx + i;
+                const Box b = t.cell_box(i, j);
+                const Point centre((b.min_corner().x() + b.max_corner().x()) / 2,
+                                   (b.min_corner().y() + b.max_corner().y()) / 2);
+                const int side = sides.side(part, centre, cell_w);
+                if (next == near.end() || next->first != cell) {
+                    // No edge comes near: the part covers all of the cell or none of it.
+                    if (side > 0) placed.push_back({cell, item(Tree::full)});
+                    continue;
+                }
+                Tree::Item it = item(Tree::boundary);
+                it.edges_begin = static_cast<std::uint32_t>(t.edge_ids.size());
+                for (; next != near.end() && next->first == cell; ++next) t.edge_ids.push_back(next->second);
+                it.edges_end = static_cast<std::uint32_t>(t.edge_ids.size());
+                // The centre is the reference point; in the rare cell whose centre is on the
+                // boundary, every point takes the whole test.
+                it.kind = side == 0 ? Tree::slow : Tree::boundary;
+                it.reference_inside = side > 0;
+                placed.push_back({cell, it});
+            }
+        }
+    }
+    t.cell_start.assign(t.nx * t.ny + 1, 0);
+    for (const Placed& p : placed) ++t.cell_start[p.cell + 1];
+    for (std::size_t c = 0; c < t.nx * t.ny; ++c) t.cell_start[c + 1] += t.cell_start[c];
+    t.items.resize(placed.size());
+    std::vector<std::uint32_t> fill(t.cell_start.begin(), t.cell_start.end() - 1);
+    for (const Placed& p : placed) t.items[fill[p.cell]++] = p.item;
+}
 FenceIndex::~FenceIndex() = default;
 FenceIndex::FenceIndex(FenceIndex&&) noexcept = default;
 FenceIndex& FenceIndex::operator=(FenceIndex&&) noexcept = default;
 
+namespace {
+
+// Whether an entry (a polygon part or a circle) covers the point, by the whole test.
+bool entry_covers(const FenceShape& s, std::uint32_t part, const Point& p) {
+    return s.circle ? geodesic_m(s.lat, s.lon, p.y(), p.x()) <= s.radius : polygon_covers(s.parts[part], p);
+}
+
+// Whether a boundary item's part covers p, a point of its cell: the cell's centre c is on a
+// known side, and the side changes at each edge properly crossing the segment c-p (which
+// lies in the cell, so only the edges near the cell can cross it). p on an edge is covered.
+// nullopt when the segment passes through a vertex, where crossings cannot be counted.
+std::optional<bool> covers_near(const FenceIndex::Tree& t, const FenceIndex::Tree::Item& item, const Point& c,
+                                const Point& p) {
+    bool inside = item.reference_inside;
+    for (std::uint32_t k = item.edges_begin; k < item.edges_end; ++k) {
+        const auto& [a, b] = t.edges[t.edge_ids[k]];
+        const int side_p = orientation(a, b, p);
+        if (side_p == 0) {
+            if (std::min(a.x(), b.x()) <= p.x() && p.x() <= std::max(a.x(), b.x()) &&
+                std::min(a.y(), b.y()) <= p.y() && p.y() <= std::max(a.y(), b.y())) {
+                return true;  // on the edge
+            }
+            continue;
+        }
+        if (side_p * orientation(a, b, c) >= 0) continue;  // c and p on one side of the edge's line
+        const int side_a = orientation(c, p, a), side_b = orientation(c, p, b);
+        if (side_a == 0 || side_b == 0) return std::nullopt;
+        if (side_a != side_b) inside = !inside;
+    }
+    return inside;
+}
+
+}  // namespace
+
 void FenceIndex::containing(double lat, double lon, std::vector<std::size_t>& out) const {
     out.clear();
+    const Tree& t = *tree_;
     const Point p(lon, lat);
-    const auto test = [&](const std::pair<Box, std::size_t>& hit) {
-        const Tree::Entry entry = tree_->entries[hit.second];
-        const FenceShape& s = fences_[entry.fence].shape();
-        const bool inside =
-            s.circle ? geodesic_m(s.lat, s.lon, lat, lon) <= s.radius : polygon_covers(s.parts[entry.part], p);
-        if (inside) out.push_back(entry.fence);
-    };
-    tree_->rtree.query(bgi::intersects(p), boost::make_function_output_iterator(test));
+    std::size_t cell = 0;
+    if (t.cell_of(lon, lat, cell)) {
+        const std::size_t i = cell % t.nx, j = cell / t.nx;
+        const Box box = t.cell_box(i, j);
+        const Point centre((box.min_corner().x() + box.max_corner().x()) / 2,
+                           (box.min_corner().y() + box.max_corner().y()) / 2);
+        for (std::uint32_t k = t.cell_start[cell]; k < t.cell_start[cell + 1]; ++k) {
+            const Tree::Item& item = t.items[k];
+            const Tree::Entry entry = t.entries[item.entry];
+            bool inside = item.kind == Tree::full;
+            if (item.kind == Tree::boundary) {
+                const std::optional<bool> near = covers_near(t, item, centre, p);
+                inside = near ? *near : entry_covers(fences_[entry.fence].shape(), entry.part, p);
+            } else if (item.kind != Tree::full) {
+                inside = entry_covers(fences_[entry.fence].shape(), entry.part, p);
+            }
+            if (inside) out.push_back(entry.fence);
+        }
+    }
+    if (!t.large.empty()) {
+        const auto test = [&](const std::pair<Box, std::size_t>& hit) {
+            const Tree::Entry entry = t.entries[hit.second];
+            if (entry_covers(fences_[entry.fence].shape(), entry.part, p)) out.push_back(entry.fence);
+        };
+        t.large.query(bgi::intersects(p), boost::make_function_output_iterator(test));
+        std::sort(out.begin(), out.end());
+    }
     // Parts of one fence meet at most at points, and split circles at the antimeridian: dedupe.
-    std::sort(out.begin(), out.end());
     out.erase(std::unique(out.begin(), out.end()), out.end());
 }
 
@@ -584,26 +859,100 @@ double closest_approach_m(const FenceShape& c, const Point& a, const Point& b) {
 void FenceIndex::crossing(double lat1, double lon1, double lat2, double lon2, std::vector<std::size_t>& out,
                           const std::vector<std::size_t>* skip) const {
     out.clear();
+    const Tree& t = *tree_;
     const Point a(lon1, lat1), b(lon2, lat2);
     const Box box({std::min(lon1, lon2), std::min(lat1, lat2)}, {std::max(lon1, lon2), std::max(lat1, lat2)});
-    const auto test = [&](const std::pair<Box, std::size_t>& hit) {
-        const Tree::Entry entry = tree_->entries[hit.second];
-        if (skip != nullptr && std::binary_search(skip->begin(), skip->end(), std::size_t{entry.fence})) return;
-        const FenceShape& s = fences_[entry.fence].shape();
-        bool meets = false;
-        if (s.circle) {
-            meets = closest_approach_m(s, a, b) <= s.radius;
-        } else {
-            const Polygon& part = s.parts[entry.part];
-            meets = polygon_covers(part, a) || segment_meets_ring(a, b, part.outer()) ||
-                    std::any_of(part.inners().begin(), part.inners().end(),
-                                [&](const Polygon::ring_type& hole) { return segment_meets_ring(a, b, hole); });
-        }
-        if (meets) out.push_back(entry.fence);
+    const auto skipped = [&](std::size_t fence) {
+        return skip != nullptr && std::binary_search(skip->begin(), skip->end(), fence);
     };
-    tree_->rtree.query(bgi::intersects(box), boost::make_function_output_iterator(test));
+    const auto meets = [&](const Tree::Entry& entry) {
+        const FenceShape& s = fences_[entry.fence].shape();
+        if (s.circle) return closest_approach_m(s, a, b) <= s.radius;
+        const Polygon& part = s.parts[entry.part];
+        return polygon_covers(part, a) || segment_meets_ring(a, b, part.outer()) ||
+               std::any_of(part.inners().begin(), part.inners().end(),
+                           [&](const Polygon::ring_type& hole) { return segment_meets_ring(a, b, hole); });
+    };
+    const auto add = [&](const std::pair<Box, std::size_t>& hit) { out.push_back(hit.second); };
+    const auto cell_range = [](double low, double high, double origin, double size, std::size_t n) {
+        const double first = std::floor((low - origin) / size - 1e-6), last = std::floor((high - origin) / size + 1e-6);
+        return std::pair{std::max(first, 0.0), std::min(last, static_cast<double>(n) - 1)};
+    };
+    const auto [i0, i1] = cell_range(box.min_corner().x(), box.max_corner().x(), t.x0, t.cell_w, t.nx);
+    const auto [j0, j1] = cell_range(box.min_corner().y(), box.max_corner().y(), t.y0, t.cell_h, t.ny);
+    std::size_t cell_a = 0;
+    if (t.nx > 0 && t.cell_of(lon1, lat1, cell_a) && (i1 - i0 + 1) * (j1 - j0 + 1) <= 16) {
+        // The usual step between fixes, over a few cells: the segment meets a polygon part when
+        // its start is inside or it meets one of the part's edges near those cells.
+        thread_local std::vector<std::pair<std::uint32_t, std::uint32_t>> near;  // (entry, item)
+        near.clear();
+        for (auto j = static_cast<std::size_t>(j0); static_cast<double>(j) <= j1; ++j) {
+            for (auto i = static_cast<std::size_t>(i0); static_cast<double>(i) <= i1; ++i) {
+                const std::size_t c = j * t.nx + i;
+                for (std::uint32_t k = t.cell_start[c]; k < t.cell_start[c + 1]; ++k) near.emplace_back(t.items[k].entry, k);
+            }
+        }
+        std::sort(near.begin(), near.end());
+        const Box box_a = t.cell_box(cell_a % t.nx, cell_a / t.nx);
+        const Point centre_a((box_a.min_corner().x() + box_a.max_corner().x()) / 2,
+                             (box_a.min_corner().y() + box_a.max_corner().y()) / 2);
+        for (auto group = near.begin(); group != near.end();) {
+            const std::uint32_t e = group->first;
+            const auto end = std::find_if(group, near.end(), [e](const auto& n) { return n.first != e; });
+            const Tree::Entry entry = t.entries[e];
+            if ((!out.empty() && out.back() == entry.fence) || skipped(entry.fence)) {
+                group = end;
+                continue;
+            }
+            bool found = false, whole = false;
+            for (auto n = group; n != end && !found && !whole; ++n) {
+                const Tree::Item& item = t.items[n->second];
+                const bool in_a = n->second >= t.cell_start[cell_a] && n->second < t.cell_start[cell_a + 1];
+                if (item.kind == Tree::circle || item.kind == Tree::slow) {
+                    whole = true;
+                } else if (item.kind == Tree::full) {
+                    found = in_a;
+                } else {
+                    if (in_a) {
+                        const std::optional<bool> covered = covers_near(t, item, centre_a, a);
+                        if (!covered) whole = true;
+                        found = covered.value_or(false);
+                    }
+                    for (std::uint32_t k = item.edges_begin; k < item.edges_end && !found; ++k) {
+                        const auto& [c, d] = t.edges[t.edge_ids[k]];
+                        found = segments_meet(a, b, c, d);
+                    }
+                }
+            }
+            if (whole) found = meets(entry);
+            if (found) out.push_back(entry.fence);
+            group = end;
+        }
+        if (t.large.empty()) return;
+        const std::size_t from_grid = out.size();
+        t.large.query(bgi::intersects(box), boost::make_function_output_iterator(add));
+        std::size_t kept = from_grid;
+        for (std::size_t k = from_grid; k < out.size(); ++k) {
+            const Tree::Entry entry = t.entries[out[k]];
+            if (!skipped(entry.fence) && meets(entry)) out[kept++] = entry.fence;
+        }
+        out.resize(kept);
+        std::sort(out.begin(), out.end());
+        out.erase(std::unique(out.begin(), out.end()), out.end());
+        return;
+    }
+    // Longer: the candidates from the R-tree, each tested whole.
+    t.rtree.query(bgi::intersects(box), boost::make_function_output_iterator(add));
     std::sort(out.begin(), out.end());
-    out.erase(std::unique(out.begin(), out.end()), out.end());
+    // Entries are in fence order, so the fences found stay ascending.
+    std::size_t kept = 0;
+    for (const std::size_t e : out) {
+        const Tree::Entry entry = t.entries[e];
+        if (kept > 0 && out[kept - 1] == entry.fence) continue;  // another part of a fence already found
+        if (skipped(entry.fence) || !meets(entry)) continue;
+        out[kept++] = entry.fence;
+    }
+    out.resize(kept);
 }
 
 }  // namespace track

@@ -1,6 +1,9 @@
 // Unit tests of track/fence.hpp: loading and validating GeoJSON fences, containment, boundary distance.
 #include "track/fence.hpp"
 
+#include <algorithm>
+#include <cmath>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -225,4 +228,122 @@ TEST_CASE("fence: signed distance to the boundary of a 100 m square") {
 
 TEST_CASE("fence: load_fences on a missing file") {
     CHECK_THROWS_AS(track::load_fences("/nonexistent/fences.geojson"), track::MissingInputError);
+}
+
+namespace {
+
+// Star-shaped rings around a centre (counterclockwise), with a clockwise square hole.
+struct Star {
+    double lon, lat, radius;
+    int vertices;
+    bool hole;
+};
+
+std::vector<std::pair<double, double>> star_ring(const Star& s, std::mt19937& random) {
+    std::uniform_real_distribution<double> wobble(0.5, 1.0);
+    std::vector<std::pair<double, double>> ring;
+    for (int v = 0; v < s.vertices; ++v) {
+        const double angle = 2 * 3.141592653589793 * v / s.vertices;
+        const double r = s.radius * wobble(random);
+        // Rounded to 7 decimals, as real fences are written.
+        ring.emplace_back(std::round((s.lon + r * std::cos(angle)) * 1e7) / 1e7,
+                          std::round((s.lat + r * std::sin(angle)) * 1e7) / 1e7);
+    }
+    ring.push_back(ring.front());
+    return ring;
+}
+
+std::string ring_json(const std::vector<std::pair<double, double>>& ring) {
+    std::string text = "[";
+    for (const auto& [lon, lat] : ring) text += fmt::format("{}[{:.7f},{:.7f}]", text.size() > 1 ? "," : "", lon, lat);
+    return text + "]";
+}
+
+}  // namespace
+
+TEST_CASE("fence: the index agrees with each fence's own test, on vertices, edges and anywhere") {
+    std::mt19937 random(20261125);
+    std::uniform_real_distribution<double> unit(0, 1);
+    std::string features;
+    std::vector<std::pair<double, double>> probes;  // lon, lat
+    // 300 overlapping stars of many sizes (a few tiny, one covering all: it stays out of the
+    // grid), some with a hole; a MultiPolygon; circles.
+    for (int f = 0; f < 300; ++f) {
+        const double size = f == 0 ? 0.5 : 0.0005 * std::pow(40.0, unit(random));
+        const Star star{9.9 + 0.1 * unit(random), 53.5 + 0.06 * unit(random), size,
+                        4 + static_cast<int>(unit(random) * 60), f % 3 == 0};
+        const auto ring = star_ring(star, random);
+        std::string rings = ring_json(ring);
+        if (star.hole) {
+            const double h = star.radius * 0.2;
+            rings += fmt::format(",[[{0:.7f},{1:.7f}],[{0:.7f},{3:.7f}],[{2:.7f},{3:.7f}],[{2:.7f},{1:.7f}],[{0:.7f},{1:.7f}]]",
+                                 star.lon - h, star.lat - h, star.lon + h, star.lat + h);
+            probes.emplace_back(star.lon - h, star.lat);  // on the hole's western edge
+        }
+        features += (f > 0 ? "," : "") + polygon_feature(fmt::format(R"("id":"s{}",)", f), "[" + rings + "]");
+        for (std::size_t v = 0; v + 1 < ring.size(); ++v) {
+            probes.push_back(ring[v]);
+            probes.emplace_back((ring[v].first + ring[v + 1].first) / 2, (ring[v].second + ring[v + 1].second) / 2);
+        }
+    }
+    features += R"(,{"type":"Feature","id":"m","geometry":{"type":"MultiPolygon","coordinates":[)"
+                R"([[[9.95,53.52],[9.96,53.52],[9.96,53.53],[9.95,53.53],[9.95,53.52]]],)"
+                R"([[[9.96,53.53],[9.97,53.53],[9.97,53.54],[9.96,53.54],[9.96,53.53]]]]}})";
+    for (int c = 0; c < 20; ++c) {
+        features += fmt::format(
+            R"(,{{"type":"Feature","id":"c{}","properties":{{"radius":{}}},"geometry":{{"type":"Point","coordinates":[{:.7f},{:.7f}]}}}})",
+            c, 20 + 400 * unit(random), 9.9 + 0.1 * unit(random), 53.5 + 0.06 * unit(random));
+    }
+    for (int p = 0; p < 20000; ++p) probes.emplace_back(9.89 + 0.12 * unit(random), 53.49 + 0.08 * unit(random));
+    probes.emplace_back(9.96, 53.53);  // where the MultiPolygon's parts touch
+    const track::FenceIndex index(track::parse_fences(collection(features), "stars.geojson"));
+
+    std::size_t inside = 0;
+    for (const auto& [lon, lat] : probes) {
+        std::vector<std::size_t> expected;
+        for (std::size_t f = 0; f < index.fences().size(); ++f) {
+            if (index.fences()[f].covers(lat, lon)) expected.push_back(f);
+        }
+        inside += expected.size();
+        CAPTURE(lon);
+        CAPTURE(lat);
+        REQUIRE(index.containing(lat, lon) == expected);
+    }
+    CHECK(inside > probes.size());  // the probes are inside fences, in several at once, and outside
+
+    // Segments between consecutive probes (short steps and long jumps) meet the fences that
+    // hold an end or whose boundary they cross: checked against the whole test along the way.
+    std::size_t met = 0;
+    for (std::size_t p = 0; p + 1 < probes.size() && p < 4000; ++p) {
+        const auto [lon1, lat1] = probes[p];
+        const double step = p % 2 == 0 ? 0.0002 : 0.02;
+        const double lon2 = lon1 + step * (unit(random) - 0.5), lat2 = lat1 + step * (unit(random) - 0.5);
+        std::vector<std::size_t> found;
+        index.crossing(lat1, lon1, lat2, lon2, found);
+        met += found.size();
+        // Every fence holding a point sampled along the segment is among those found, and
+        // every fence found holds a sample or has its boundary within a sample spacing of one.
+        std::vector<std::size_t> holding;
+        double nearest_edge_m = 0;
+        for (int k = 0; k <= 50; ++k) {
+            const double lat = lat1 + (lat2 - lat1) * k / 50, lon = lon1 + (lon2 - lon1) * k / 50;
+            for (const std::size_t f : index.containing(lat, lon)) holding.push_back(f);
+        }
+        const double spacing_m = std::hypot((lat2 - lat1) * 111300, (lon2 - lon1) * 66300) / 50;
+        for (const std::size_t f : holding) {
+            CAPTURE(p);
+            REQUIRE(std::binary_search(found.begin(), found.end(), f));
+        }
+        for (const std::size_t f : found) {
+            if (std::find(holding.begin(), holding.end(), f) != holding.end()) continue;
+            nearest_edge_m = 1e9;
+            for (int k = 0; k <= 50; ++k) {
+                const double lat = lat1 + (lat2 - lat1) * k / 50, lon = lon1 + (lon2 - lon1) * k / 50;
+                nearest_edge_m = std::min(nearest_edge_m, std::abs(track::boundary_distance_m(index.fences()[f], lat, lon).value_or(1e9)));
+            }
+            CAPTURE(p);
+            CHECK(nearest_edge_m <= spacing_m);
+        }
+    }
+    CHECK(met > 0);
 }

@@ -34,7 +34,8 @@ public:
     /// Whether the point (WGS84 degrees) is inside or on the boundary.
     [[nodiscard]] bool covers(double lat, double lon) const;
 
-    /// The whole GeoJSON Feature, minified, as it was read (what the ledger keeps).
+    /// The whole GeoJSON Feature, minified, as it was read (what the ledger keeps); empty
+    /// unless the fences were read with keep_features (re-writing them costs a fifth of a load).
     [[nodiscard]] const std::string& feature() const noexcept { return feature_; }
 
     /// Builds a fence from its parts; use parse_fences or load_fences.
@@ -59,13 +60,15 @@ private:
 /// antimeridian; one reaching both -180 and +180 is accepted), edges that cross (found
 /// with exact arithmetic), a geometry that Boost.Geometry's is_valid refuses (its reason
 /// quoted), a circle without a positive "radius". Rings wound against RFC 7946's
-/// right-hand rule are reversed and reported to `on_note`, once per feature.
+/// right-hand rule are reversed and reported to `on_note`, once per feature. With
+/// `keep_features`, each Fence keeps its Feature's text (feature()).
 std::vector<Fence> parse_fences(std::string_view geojson, const std::string& where,
-                                const FenceNoteHandler& on_note = {});
+                                const FenceNoteHandler& on_note = {}, bool keep_features = false);
 
 /// parse_fences on the contents of the file `path`. MissingInputError (exit 66) when it
 /// cannot be read.
-std::vector<Fence> load_fences(const std::string& path, const FenceNoteHandler& on_note = {});
+std::vector<Fence> load_fences(const std::string& path, const FenceNoteHandler& on_note = {},
+                               bool keep_features = false);
 
 /// The signed distance in metres from the point to the fence's boundary: positive inside,
 /// negative outside, 0 on it. Circles: radius minus the geodesic (Vincenty) distance to the
@@ -77,8 +80,11 @@ std::vector<Fence> load_fences(const std::string& path, const FenceNoteHandler& 
 /// approximation is not kept.
 std::optional<double> boundary_distance_m(const Fence& fence, double lat, double lon);
 
-/// The fences, indexed (an R*-tree over the bounding box of each polygon part and each
-/// circle) to find those holding a point quickly.
+/// The fences, indexed to find those holding a point quickly: a uniform grid whose cells
+/// list the polygon parts and circles reaching them (a part covering a whole cell needs no
+/// test; one crossing it keeps its edges near the cell, so a point costs a few edge tests),
+/// and R*-trees over the bounding boxes for fences too large for the grid and for long
+/// segments. Answers are exact, the same as each Fence's covers().
 class FenceIndex {
 public:
     explicit FenceIndex(std::vector<Fence> fences);
@@ -102,8 +108,9 @@ public:
     void crossing(double lat1, double lon1, double lat2, double lon2, std::vector<std::size_t>& out,
                   const std::vector<std::size_t>* skip = nullptr) const;
 
+    struct Tree;  ///< the R-trees and the grid, defined in fence.cpp
+
 private:
-    struct Tree;
     std::vector<Fence> fences_;
     std::unique_ptr<Tree> tree_;
 };

@@ -120,12 +120,13 @@ struct StageOptions {
     LedgerAccess ledger;  ///< where fences come from when --fences is not given
     std::vector<std::string> files;
     std::string fences, margin = "0", min_dwell = "0", dwell, detect = "enter,exit,cross,dwell", state;
+    std::string ledger_state;  ///< --ledger-state NAME
     bool strict = false;
     track::FenceStageOptions parsed;  ///< checked by setup
 };
 
 void check(StageOptions& o) {
-    if (o.fences.empty()) o.ledger.check();
+    if (o.fences.empty() || !o.ledger_state.empty()) o.ledger.check();
     const auto margin = track::parse_decimal(o.margin);
     if (!margin || *margin < 0)
         throw track::UsageError(fmt::format("--margin: '{}' is not a distance in metres", o.margin));
@@ -166,6 +167,14 @@ int run_stage(const StageOptions& o) {
     if (!o.state.empty() && ::access(o.state.c_str(), F_OK) == 0) {
         stage.load_state(read_file(o.state), o.state);
     }
+    const std::string kept_as = fmt::format("{} (fence state {})", o.ledger.path, o.ledger_state);
+    std::int64_t generation = 0;  // of the state loaded from the ledger
+    if (!o.ledger_state.empty()) {
+        if (const auto kept = o.ledger.open()->stage_state("fence", o.ledger_state)) {
+            stage.load_state(kept->state, kept_as);
+            generation = kept->generation;
+        }
+    }
     for (const auto& source : sources) {
         read_records(
             *source, diagnostics,
@@ -178,6 +187,12 @@ int run_stage(const StageOptions& o) {
     }
     out.flush();
     if (!o.state.empty()) write_file_atomically(o.state, stage.save_state());
+    if (!o.ledger_state.empty() &&
+        !o.ledger.open()->save_stage_state("fence", o.ledger_state, stage.save_state(), generation, now_ms())) {
+        throw track::BusyError(fmt::format("{}: another run saved this state after this one loaded it; not "
+                                           "overwritten (runs sharing a state must not overlap: see flock(1))",
+                                           kept_as));
+    }
     const track::FenceStageCounts& c = stage.counts();
     if (c.out_of_order > 0) {
         diagnostics.note(fmt::format("{} fix{} older than {} asset's last one passed through without events",
@@ -302,8 +317,11 @@ void add_fence_command(CLI::App& trk, Invocation& chosen) {
     fence->add_option("--detect", o.detect, "Events to write: enter, exit, cross, dwell, inside, outside")
         ->type_name("EVENT,...")
         ->default_str("enter,exit,cross,dwell");
-    fence->add_option("--state", o.state, "Load per-asset state from FILE at the start and save it at the end")
+    auto* state = fence->add_option("--state", o.state, "Load per-asset state from FILE at the start and save it at the end")
         ->type_name("FILE");
+    fence->add_option("--ledger-state", o.ledger_state, "As --state, kept in the ledger under NAME (one name per job)")
+        ->type_name("NAME")
+        ->excludes(state);
     fence->add_flag("--strict", o.strict, "Stop at the first bad record with exit status 65");
     add_which_command(*fence, chosen);
     add_store_commands(*fence, chosen);

@@ -688,6 +688,29 @@ public:
         return sqlite3_changes(c_.db()) > 0;
     }
 
+    std::optional<StageState> stage_state(const std::string& stage, const std::string& name) override {
+        Statement s(c_.db(), c_.path(),
+                    "SELECT state, generation, saved FROM stage_state WHERE stage = ?1 AND name = ?2");
+        s.bind(1, stage).bind(2, name);
+        if (!s.step()) return std::nullopt;
+        return StageState{s.text(0), s.integer(1), s.integer(2)};
+    }
+
+    bool save_stage_state(const std::string& stage, const std::string& name, const std::string& state,
+                          std::int64_t generation, Millis saved) override {
+        Transaction t(c_);
+        Statement s(c_.db(), c_.path(),
+                    "INSERT INTO stage_state (stage, name, state, generation, saved) VALUES (?1, ?2, ?3, 1, ?5) "
+                    "ON CONFLICT (stage, name) DO UPDATE SET state = excluded.state, "
+                    "generation = generation + 1, saved = excluded.saved WHERE generation = ?4");
+        s.bind(1, stage).bind(2, name).bind(3, state).bind(4, generation).bind(5, static_cast<std::int64_t>(saved));
+        s.run();
+        // A first save (generation 0) finds no row with generation 0 when another run inserted one.
+        const bool saved_it = sqlite3_changes(c_.db()) > 0;
+        if (saved_it) t.commit();
+        return saved_it;
+    }
+
     std::unique_ptr<Importer> importer() override { return std::make_unique<SqliteImporter>(c_); }
 
     std::vector<Position> where(const WhereQuery& q) override {

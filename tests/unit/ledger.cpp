@@ -119,8 +119,8 @@ TEST_CASE("ledger files: an older ledger is brought up to date, its records kept
         importer->add(r);
         importer->commit();
     }
-    // As a trk of schema version 1 left it: no fences table.
-    sql(path, "DROP TABLE fences; PRAGMA user_version = 1");
+    // As a trk of schema version 1 left it: no fences and no stage_state tables.
+    sql(path, "DROP TABLE fences; DROP TABLE stage_state; PRAGMA user_version = 1");
     auto ledger = open(path);
     CHECK(ledger->info().at("schema_version") == std::to_string(track::ledger_migrations().back().version));
     CHECK(ledger->info().at("records") == "1");
@@ -128,6 +128,26 @@ TEST_CASE("ledger files: an older ledger is brought up to date, its records kept
     CHECK(ledger->fences().size() == 1);
     CHECK(ledger->remove_fence("bay-1"));
     CHECK_FALSE(ledger->remove_fence("bay-1"));
+}
+
+TEST_CASE("ledger: a stage's state, saved only over the generation it loaded") {
+    TempDir dir;
+    const std::string path = dir.file("ledger.db");
+    auto ledger = track::open_ledger({path, std::chrono::milliseconds(200), true, 0600});
+    CHECK(!ledger->stage_state("fence", "yard"));
+    CHECK(ledger->save_stage_state("fence", "yard", "{\"a\":1}", 0, 10));
+    CHECK_FALSE(ledger->save_stage_state("fence", "yard", "{\"b\":1}", 0, 11));  // another first save
+    const auto kept = ledger->stage_state("fence", "yard");
+    REQUIRE(kept);
+    CHECK(kept->state == "{\"a\":1}");
+    CHECK(kept->generation == 1);
+    CHECK(kept->saved == 10);
+    CHECK(ledger->save_stage_state("fence", "yard", "{\"c\":1}", 1, 12));
+    CHECK_FALSE(ledger->save_stage_state("fence", "yard", "{\"d\":1}", 1, 13));  // saved since generation 1
+    CHECK(ledger->stage_state("fence", "yard")->state == "{\"c\":1}");
+    CHECK(ledger->stage_state("fence", "yard")->generation == 2);
+    CHECK(!ledger->stage_state("fence", "gate"));  // names and stages are apart
+    CHECK(!ledger->stage_state("check", "yard"));
 }
 
 TEST_CASE("ledger import: idempotent, assets resolved through links, positions, history") {

@@ -65,6 +65,13 @@ struct StoredFence {
     Millis added = 0;
 };
 
+/// The state a stage keeps in the ledger between runs.
+struct StageState {
+    std::string state;           ///< the stage's own JSON
+    std::int64_t generation = 0;  ///< 1 when first saved, one more at each save
+    Millis saved = 0;
+};
+
 /// Where an asset was last seen.
 struct Position {
     std::string asset;
@@ -179,6 +186,13 @@ public:
     virtual std::vector<StoredFence> fences() = 0;
     /// Removes a fence; false when there is none with that id.
     virtual bool remove_fence(const std::string& id) = 0;
+
+    /// The state `stage` ("fence") last saved under `name`; nullopt when none was.
+    virtual std::optional<StageState> stage_state(const std::string& stage, const std::string& name) = 0;
+    /// Saves a stage's state under `name`, provided the kept one is still at `generation`
+    /// (0: none kept): false, saving nothing, when another run saved it in between.
+    virtual bool save_stage_state(const std::string& stage, const std::string& name, const std::string& state,
+                                  std::int64_t generation, Millis saved) = 0;
 
     /// Starts storing records (one write transaction at a time).
     virtual std::unique_ptr<Importer> importer() = 0;

@@ -34,11 +34,6 @@ void append_degrees(fmt::memory_buffer& out, double value) {
     out.append(digits, write_fixed(digits, value, 7));
 }
 
-std::string seconds_json(Millis ms) {
-    fmt::memory_buffer out;
-    append_rounded(out, static_cast<double>(ms) / 1000.0, 3);
-    return fmt::to_string(out);
-}
 
 }  // namespace
 
@@ -56,27 +51,40 @@ FenceStage::FenceStage(const FenceIndex& index, FenceStageOptions options, Sink 
     }
 }
 
-std::string FenceStage::visit_id(const std::string& asset, const Fence& fence, Millis entered) const {
-    return fmt::format("{}/{}/{}", fence.id(), asset, format_rfc3339(entered));
+void FenceStage::append_visit(const std::string& asset, const Fence& fence, Millis entered) {
+    visit_.assign(fence.id());
+    visit_ += '/';
+    visit_ += asset;
+    visit_ += '/';
+    char time[32];
+    visit_.append(time, write_rfc3339(time, entered));
+    members_.append(std::string_view(",\"visit\":"));
+    append_json_string(members_, visit_);
 }
 
-void FenceStage::emit(std::string_view kind, const Fix& fix, const Fence& fence, Millis time,
-                      const std::string& extra) {
-    Event e;
-    e.time = time;
-    e.asset = fix.asset;
-    e.event = std::string(kind);
-    e.fence = fence.id();
-    e.src = fix.src;
-    fmt::memory_buffer members;
+void FenceStage::append_seconds(std::string_view name, Millis ms) {
+    members_.append(name);
+    append_rounded(members_, static_cast<double>(ms) / 1000.0, 3);
+}
+
+void FenceStage::emit(std::string_view kind, const Fix& fix, const Fence& fence, Millis time) {
+    // One Event reused: its strings keep their storage from event to event.
+    event_.time = time;
+    event_.asset.assign(fix.asset);
+    event_.event.assign(kind);
+    event_.fence.assign(fence.id());
+    event_.src.assign(fix.src);
+    event_.extra.clear();
     if (fix.asset.empty() && !fix.device.empty()) {
-        members.append(std::string_view(",\"device\":"));
-        append_json_string(members, fix.device);
+        fmt::memory_buffer device;
+        device.append(std::string_view(",\"device\":"));
+        append_json_string(device, fix.device);
+        event_.extra.append(device.data(), device.size());
     }
-    members.append(extra);
-    e.extra.assign(members.data(), members.size());
+    event_.extra.append(members_.data(), members_.size());
+    members_.clear();
     ++counts_.events;
-    sink_(e);
+    sink_(event_);
 }
 
 void FenceStage::decide(const Fix& fix, const std::string& asset, std::size_t index, bool covered, Membership& m,
@@ -106,14 +114,15 @@ void FenceStage::decide(const Fix& fix, const std::string& asset, std::size_t in
                 m.entered = at;
                 m.dwell_done = false;
                 if (options_.events.enter) {
-                    emit("enter", fix, fence, at, fmt::format(",\"visit\":\"{}\"", visit_id(asset, fence, at)));
+                    append_visit(asset, fence, at);
+                    emit("enter", fix, fence, at);
                 }
             } else {
                 m.inside = false;
                 if (options_.events.exit) {
-                    emit("exit", fix, fence, at,
-                         fmt::format(",\"visit\":\"{}\",\"dwell_s\":{}", visit_id(asset, fence, m.entered),
-                                     seconds_json(at - m.entered)));
+                    append_visit(asset, fence, m.entered);
+                    append_seconds(",\"dwell_s\":", at - m.entered);
+                    emit("exit", fix, fence, at);
                 }
             }
         }
@@ -124,9 +133,9 @@ void FenceStage::decide(const Fix& fix, const std::string& asset, std::size_t in
         const std::optional<Millis>& dwell = settings.dwell;
         if (dwell && fix.time - m.entered >= *dwell) {
             m.dwell_done = true;
-            emit("dwell", fix, fence, m.entered + *dwell,
-                 fmt::format(",\"visit\":\"{}\",\"dwell_s\":{}", visit_id(asset, fence, m.entered),
-                             seconds_json(*dwell)));
+            append_visit(asset, fence, m.entered);
+            append_seconds(",\"dwell_s\":", *dwell);
+            emit("dwell", fix, fence, m.entered + *dwell);
         }
     }
 }
@@ -172,7 +181,10 @@ void FenceStage::fix(Fix& fix) {
             const auto it = st.fences.find(i);
             if (it != st.fences.end() && (it->second.inside || it->second.pending)) continue;
             if (fence.covers(st.lat, st.lon) || fence.covers(fix.lat, fix.lon)) continue;
-            emit("cross", fix, fence, fix.time, fmt::format(",\"from\":\"{}\"", format_rfc3339(st.last_time)));
+            members_.append(std::string_view(",\"from\":\""));
+            append_rfc3339(members_, st.last_time);
+            members_.push_back('"');
+            emit("cross", fix, fence, fix.time);
         }
     }
 
@@ -182,9 +194,9 @@ void FenceStage::fix(Fix& fix) {
         const Membership& m = st.fences[i];
         if (m.inside) {
             zones.push_back(fence.id());
-            if (options_.events.inside) emit("inside", fix, fence, fix.time, {});
+            if (options_.events.inside) emit("inside", fix, fence, fix.time);
         } else if (options_.events.outside && m.known) {
-            emit("outside", fix, fence, fix.time, {});
+            emit("outside", fix, fence, fix.time);
         }
     }
     // Forget fences that hold nothing: memory follows what assets are in, not history.

@@ -10,6 +10,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include <fmt/format.h>
+
 #include "track/fence.hpp"
 #include "track/record.hpp"
 
@@ -83,8 +85,12 @@ private:
 
     void decide(const Fix& fix, const std::string& asset, std::size_t index, bool covered, Membership& m,
                 double error_m);
-    void emit(std::string_view kind, const Fix& fix, const Fence& fence, Millis time, const std::string& extra);
-    [[nodiscard]] std::string visit_id(const std::string& asset, const Fence& fence, Millis entered) const;
+    /// Writes the event, with the members gathered in members_ (then cleared).
+    void emit(std::string_view kind, const Fix& fix, const Fence& fence, Millis time);
+    /// Adds "visit": FENCE/ASSET/ENTERED, the id an enter shares with its dwell and exit.
+    void append_visit(const std::string& asset, const Fence& fence, Millis entered);
+    /// Adds a member of seconds from milliseconds (`name` is `,"dwell_s":`).
+    void append_seconds(std::string_view name, Millis ms);
 
     /// A fence's settings: the options, overridden by its properties (read once).
     struct Settings {
@@ -101,6 +107,9 @@ private:
     std::map<std::string, std::size_t> by_id_;  ///< fence id -> position in the index
     // Buffers reused fix after fix (this is the hot path).
     std::vector<std::size_t> scratch_, covering_, candidates_, ends_;
+    Event event_;                  ///< the event being written, reused
+    fmt::memory_buffer members_;   ///< its members beyond the common ones
+    std::string visit_;            ///< a visit id being built
     FenceStageCounts counts_;
 };
 

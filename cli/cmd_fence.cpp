@@ -8,17 +8,16 @@
 #include <optional>
 #include <sstream>
 #include <string>
-#include <unistd.h>
 #include <vector>
 
 #include <fmt/format.h>
 
 #include "command.hpp"
 #include "diagnostics.hpp"
-#include "files.hpp"
 #include "ledger_access.hpp"
 #include "output.hpp"
 #include "record_input.hpp"
+#include "stage_state.hpp"
 #include "report.hpp"
 #include "track/fence.hpp"
 #include "track/fence_stage.hpp"
@@ -119,14 +118,14 @@ int run_which(const WhichOptions& o) {
 struct StageOptions {
     LedgerAccess ledger;  ///< where fences come from when --fences is not given
     std::vector<std::string> files;
-    std::string fences, margin = "0", min_dwell = "0", dwell, detect = "enter,exit,cross,dwell", state;
-    std::string ledger_state;  ///< --ledger-state NAME
+    std::string fences, margin = "0", min_dwell = "0", dwell, detect = "enter,exit,cross,dwell";
+    StateOptions state;
     bool strict = false;
     track::FenceStageOptions parsed;  ///< checked by setup
 };
 
 void check(StageOptions& o) {
-    if (o.fences.empty() || !o.ledger_state.empty()) o.ledger.check();
+    if (o.fences.empty() || !o.state.ledger_name.empty()) o.ledger.check();
     const auto margin = track::parse_decimal(o.margin);
     if (!margin || *margin < 0)
         throw track::UsageError(fmt::format("--margin: '{}' is not a distance in metres", o.margin));
@@ -164,17 +163,8 @@ int run_stage(const StageOptions& o) {
     const auto sources = open_inputs(o.files);
     Output out;
     track::FenceStage stage(index, o.parsed, [&out](const track::Event& e) { track::append_json(out.buffer(), e); });
-    if (!o.state.empty() && ::access(o.state.c_str(), F_OK) == 0) {
-        stage.load_state(read_file(o.state), o.state);
-    }
-    const std::string kept_as = fmt::format("{} (fence state {})", o.ledger.path, o.ledger_state);
-    std::int64_t generation = 0;  // of the state loaded from the ledger
-    if (!o.ledger_state.empty()) {
-        if (const auto kept = o.ledger.open()->stage_state("fence", o.ledger_state)) {
-            stage.load_state(kept->state, kept_as);
-            generation = kept->generation;
-        }
-    }
+    StageStateStore state("fence", o.state, o.ledger);
+    if (const auto saved = state.load()) stage.load_state(*saved, state.where());
     for (const auto& source : sources) {
         read_records(
             *source, diagnostics,
@@ -186,13 +176,7 @@ int run_stage(const StageOptions& o) {
             [&out] { out.flush(); });
     }
     out.flush();
-    if (!o.state.empty()) write_file_atomically(o.state, stage.save_state());
-    if (!o.ledger_state.empty() &&
-        !o.ledger.open()->save_stage_state("fence", o.ledger_state, stage.save_state(), generation, now_ms())) {
-        throw track::BusyError(fmt::format("{}: another run saved this state after this one loaded it; not "
-                                           "overwritten (runs sharing a state must not overlap: see flock(1))",
-                                           kept_as));
-    }
+    if (state.wanted()) state.save(stage.save_state());
     const track::FenceStageCounts& c = stage.counts();
     if (c.out_of_order > 0) {
         diagnostics.note(fmt::format("{} fix{} older than {} asset's last one passed through without events",
@@ -317,11 +301,7 @@ void add_fence_command(CLI::App& trk, Invocation& chosen) {
     fence->add_option("--detect", o.detect, "Events to write: enter, exit, cross, dwell, inside, outside")
         ->type_name("EVENT,...")
         ->default_str("enter,exit,cross,dwell");
-    auto* state = fence->add_option("--state", o.state, "Load per-asset state from FILE at the start and save it at the end")
-        ->type_name("FILE");
-    fence->add_option("--ledger-state", o.ledger_state, "As --state, kept in the ledger under NAME (one name per job)")
-        ->type_name("NAME")
-        ->excludes(state);
+    add_state_options(fence, o.state);
     fence->add_flag("--strict", o.strict, "Stop at the first bad record with exit status 65");
     add_which_command(*fence, chosen);
     add_store_commands(*fence, chosen);

@@ -1,0 +1,170 @@
+// `trk check`: condition rules over the records passing through, writing violation and clear events.
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "command.hpp"
+#include "diagnostics.hpp"
+#include "files.hpp"
+#include "ledger_access.hpp"
+#include "output.hpp"
+#include "record_input.hpp"
+#include "report.hpp"
+#include "stage_state.hpp"
+#include "track/check.hpp"
+#include "track/json.hpp"
+
+namespace cli {
+
+namespace {
+
+struct CheckOptions {
+    LedgerAccess ledger;  ///< assets' kind, home and attributes, and when they were last seen
+    std::vector<std::string> files, rule_texts;
+    std::string rules_file, now, fail_on, format;
+    StateOptions state;
+    bool list_open = false, strict = false, ledger_named = false;
+    std::vector<track::Rule> rules;     ///< checked by setup
+    std::optional<track::Millis> at;   ///< --now, checked by setup
+};
+
+void check_options(CheckOptions& o) {
+    o.ledger_named = !o.ledger.path.empty() || std::getenv("TRK_LEDGER") != nullptr;
+    o.ledger.check();
+    for (const std::string& text : o.rule_texts) o.rules.push_back(track::parse_rule(text, "--rule"));
+    if (!o.rules_file.empty()) {
+        for (track::Rule& rule : track::parse_rules(read_file(o.rules_file), o.rules_file)) {
+            o.rules.push_back(std::move(rule));
+        }
+    }
+    if (o.rules.empty()) throw track::UsageError("give the rules to check with --rule TEXT or --rules FILE");
+    if (o.now == "now") {
+        o.at = now_ms();
+    } else if (!o.now.empty()) {
+        o.at = track::parse_rfc3339(o.now);
+        if (!o.at) throw track::UsageError(fmt::format("--now: '{}' is not a time like 2026-11-24T14:03:07Z or 'now'", o.now));
+    }
+    if (!o.fail_on.empty() && o.fail_on != "open" && o.fail_on != "new" && o.fail_on != "any") {
+        throw track::UsageError(fmt::format("--fail-on: '{}' is not one of open, new, any", o.fail_on));
+    }
+    if (o.list_open && !o.files.empty()) {
+        throw track::UsageError("--list-open reads the saved state, not records: name no FILE");
+    }
+    if (o.list_open && o.state.file.empty() && o.state.ledger_name.empty()) {
+        throw track::UsageError("--list-open needs the state to read: --state FILE or --ledger-state NAME");
+    }
+    if (!o.format.empty() && !o.list_open) throw track::UsageError("--format goes with --list-open");
+    report_format(o.format);
+    if (o.files.empty()) o.files.emplace_back("-");
+}
+
+// Whether a rule selects assets by what only the ledger knows.
+bool needs_profiles(const std::vector<track::Rule>& rules) {
+    for (const track::Rule& rule : rules) {
+        for (const track::Selector& s : rule.where) {
+            if (s.key != "id" && s.key != "zone") return true;
+        }
+    }
+    return false;
+}
+
+int list_open(const track::Checker& checker, const std::string& format) {
+    std::vector<Row> rows;
+    for (const track::OpenViolation& v : checker.open()) {
+        rows.push_back({Field::string("asset", v.asset), Field::string("rule", v.rule),
+                        Field::string("severity", track::to_string(v.severity)), Field::time("since", v.since),
+                        Field::string("metric", v.metric), Field::raw("value", v.value ? fmt::format("{}", *v.value) : "",
+                                                                      v.value ? fmt::format("{}", *v.value) : ""),
+                        Field::raw("peak", v.peak ? fmt::format("{}", *v.peak) : "", v.peak ? fmt::format("{}", *v.peak) : ""),
+                        Field::string("violation", v.violation)});
+    }
+    Output out;
+    write_report(out, report_format(format), {"asset", "rule", "severity", "since", "metric", "value", "peak"}, rows,
+                 "no violation open");
+    return 0;
+}
+
+int run_check(const CheckOptions& o) {
+    Diagnostics diagnostics("check", o.strict);
+    // The ledger, when there is one: assets' profiles, and when each was last seen.
+    std::unordered_map<std::string, track::AssetProfile> profiles;
+    std::vector<std::pair<std::string, track::Millis>> last_seen;
+    if (o.ledger_named || std::filesystem::exists(o.ledger.path)) {
+        const auto ledger = o.ledger.open();
+        for (const track::Asset& a : ledger->assets("", false)) {
+            profiles.emplace(a.id, track::AssetProfile{a.kind, a.home, a.attrs});
+            last_seen.emplace_back(a.id, a.created);
+        }
+        for (const track::Position& p : ledger->where({})) last_seen.emplace_back(p.asset, p.time);
+    } else if (needs_profiles(o.rules)) {
+        diagnostics.note(fmt::format("{}: no ledger, so rules selecting assets by kind, home or attribute select none",
+                                     o.ledger.path));
+    }
+    Output out;
+    track::Checker checker(
+        o.rules,
+        [&profiles](const std::string& asset) -> const track::AssetProfile* {
+            const auto it = profiles.find(asset);
+            return it == profiles.end() ? nullptr : &it->second;
+        },
+        [&out](const track::Event& e) { track::append_json(out.buffer(), e); });
+    StageStateStore state("check", o.state, o.ledger);
+    if (const auto saved = state.load()) checker.load_state(*saved, state.where());
+    if (o.list_open) return list_open(checker, o.format);
+    for (const auto& [asset, time] : last_seen) checker.seen(asset, time);
+
+    const auto sources = open_inputs(o.files);
+    for (const auto& source : sources) {
+        read_records(
+            *source, diagnostics,
+            [&](track::Record& record, const track::Location&) {
+                checker.record(record);
+                track::append_json(out.buffer(), record);
+                out.maybe_flush();
+            },
+            [&out] { out.flush(); });
+    }
+    if (o.at) checker.advance_to(*o.at);
+    out.flush();
+    if (state.wanted()) state.save(checker.save_state());
+    const track::CheckCounts& c = checker.counts();
+    const std::size_t open = checker.open().size();
+    diagnostics.summary();
+    const bool found = (o.fail_on == "open" && open > 0) || (o.fail_on == "new" && c.violations > 0) ||
+                       (o.fail_on == "any" && (open > 0 || c.violations > 0 || c.escalations > 0 || c.clears > 0));
+    return found ? static_cast<int>(track::ExitCode::found) : 0;
+}
+
+}  // namespace
+
+void add_check_command(CLI::App& trk, Invocation& chosen) {
+    auto options = std::make_shared<CheckOptions>();
+    CheckOptions& o = *options;
+    auto* check = trk.add_subcommand(
+        "check", "Condition rules (too warm, dropped, battery low, stopped, unseen, out of zone): violations and clears");
+    check->add_option("FILE", o.files, "JSON Lines record files; '-' or none: standard input");
+    check->add_option("--rule", o.rule_texts, "A rule, e.g. 'cold: temperature > 8 for 15m clear < 7' (repeatable)")
+        ->type_name("TEXT")
+        ->allow_extra_args(false);
+    check->add_option("--rules", o.rules_file, "A file of rules, one a line ('#' comments)")->type_name("FILE");
+    add_state_options(check, o.state);
+    add_ledger_options(check, o.ledger);
+    check->add_option("--now", o.now, "Evaluate timers at TIME after the input (RFC 3339, or 'now'): silence counts")
+        ->type_name("TIME");
+    check->add_option("--fail-on", o.fail_on, "Exit 1 when violations are open at the end, new, or any event")
+        ->type_name("open|new|any");
+    check->add_flag("--list-open", o.list_open, "Print the violations open in the saved state, read no records");
+    check->add_option("--format", o.format, "With --list-open: table, jsonl or csv (default: table on a terminal)")
+        ->type_name("FORMAT");
+    check->add_flag("--strict", o.strict, "Stop at the first bad record with exit status 65");
+    check->callback([options, &chosen] {
+        check_options(*options);
+        chosen = {"check", [options] { return run_check(*options); }};
+    });
+}
+
+}  // namespace cli

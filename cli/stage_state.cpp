@@ -1,0 +1,55 @@
+// Loading and saving a stage's state in a file or in the ledger (see stage_state.hpp).
+#include "stage_state.hpp"
+
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+#include "files.hpp"
+#include "track/error.hpp"
+
+namespace cli {
+
+void add_state_options(CLI::App* command, StateOptions& options) {
+    auto* file =
+        command->add_option("--state", options.file, "Load the state from FILE at the start and save it at the end")
+            ->type_name("FILE");
+    command->add_option("--ledger-state", options.ledger_name, "As --state, kept in the ledger under NAME (one per job)")
+        ->type_name("NAME")
+        ->excludes(file);
+}
+
+StageStateStore::StageStateStore(std::string stage, const StateOptions& options, const LedgerAccess& ledger)
+    : stage_(std::move(stage)), options_(options), ledger_(ledger) {}
+
+std::string StageStateStore::where() const {
+    if (!options_.file.empty()) return options_.file;
+    return fmt::format("{} ({} state {})", ledger_.path, stage_, options_.ledger_name);
+}
+
+std::optional<std::string> StageStateStore::load() {
+    if (!options_.file.empty()) {
+        if (::access(options_.file.c_str(), F_OK) != 0) return std::nullopt;
+        return read_file(options_.file);
+    }
+    if (options_.ledger_name.empty()) return std::nullopt;
+    const auto kept = ledger_.open()->stage_state(stage_, options_.ledger_name);
+    if (!kept) return std::nullopt;
+    generation_ = kept->generation;
+    return kept->state;
+}
+
+void StageStateStore::save(const std::string& state) {
+    if (!options_.file.empty()) {
+        write_file_atomically(options_.file, state);
+        return;
+    }
+    if (options_.ledger_name.empty()) return;
+    if (!ledger_.open()->save_stage_state(stage_, options_.ledger_name, state, generation_, now_ms())) {
+        throw track::BusyError(fmt::format("{}: another run saved this state after this one loaded it; not "
+                                           "overwritten (runs sharing a state must not overlap: see flock(1))",
+                                           where()));
+    }
+}
+
+}  // namespace cli

@@ -63,8 +63,23 @@ void append_number(fmt::memory_buffer& out, double value) { fmt::format_to(std::
 
 struct Checker::Impl {
     /// A rule with what evaluating it needs, worked out once.
+    /// A condition with its metrics turned into slots: no name compared at evaluation.
+    struct Node {
+        enum class Test { compare, stationary, zone, unseen };
+        Condition::Kind kind = Condition::Kind::test;
+        Test test = Test::compare;
+        std::size_t slot = 0;  ///< compare: the metric's slot
+        CompareOp op = CompareOp::greater;
+        double value = 0;
+        Millis duration = 0;   ///< stationary
+        std::string zone = {};
+        bool inside = true;
+        std::vector<Node> children = {};
+    };
     struct Compiled {
         Rule rule;
+        Node condition = {};
+        std::optional<std::size_t> slot = {};  ///< of the first comparison's metric
         std::size_t family = 0;
         std::string metric = {};  ///< of the first comparison; empty when none
         int direction = 0;   ///< of the first comparison: which way the peak goes
@@ -92,12 +107,16 @@ struct Checker::Impl {
         std::optional<double> value, peak;
     };
     struct AssetState {
-        std::vector<std::pair<std::string, double>> values;  ///< held metric values
+        std::vector<std::optional<double>> values;           ///< held metric values, by slot
         std::optional<std::vector<std::string>> zones;       ///< of the latest fix that had them
         std::optional<Millis> seen;
         std::vector<RuleState> rules;         ///< by rule
         std::vector<FamilyState> families;    ///< by family
         std::vector<std::int8_t> selected;    ///< static selectors by rule: -1 not worked out yet
+        /// By slot, then fixes: the rules to evaluate, those whose static selectors pass;
+        /// nullopt until the first record that needs them.
+        std::vector<std::optional<std::vector<std::uint32_t>>> slot_rules;
+        std::optional<std::vector<std::uint32_t>> fix_rules;
     };
 
     std::vector<Compiled> rules;
@@ -105,7 +124,9 @@ struct Checker::Impl {
     ProfileLookup profiles;
     Sink sink;
     CheckCounts counts;
-    std::unordered_map<std::string, std::vector<std::size_t>> by_metric;  ///< rules reading a metric
+    std::unordered_map<std::string, std::size_t> slot_of;  ///< the metrics rules compare, numbered
+    std::vector<std::string> slot_names;
+    std::vector<std::vector<std::size_t>> rules_of_slot;  ///< rules reading each metric
     std::vector<std::size_t> fix_rules;                                     ///< rules reading fixes
     std::vector<std::size_t> unseen_rules;
     /// Per unseen rule: (deadline, asset) ordered, the asset's name from its map key.
@@ -182,13 +203,46 @@ struct Checker::Impl {
             });
             std::sort(metrics.begin(), metrics.end());
             metrics.erase(std::unique(metrics.begin(), metrics.end()), metrics.end());
-            for (const std::string& m : metrics) by_metric[m].push_back(i);
+            for (const std::string& m : metrics) rules_of_slot[slot(m)].push_back(i);
+            c.condition = compile(c.rule.condition);
+            if (!c.metric.empty()) c.slot = slot(c.metric);
             if (c.reads_fixes) fix_rules.push_back(i);
             if (c.unseen) {
                 unseen_rules.push_back(i);
                 deadlines.emplace_back();
             }
         }
+    }
+
+    std::size_t slot(const std::string& metric) {
+        const auto [it, added] = slot_of.emplace(metric, slot_names.size());
+        if (added) {
+            slot_names.push_back(metric);
+            rules_of_slot.emplace_back();
+        }
+        return it->second;
+    }
+
+    Node compile(const Condition& c) {
+        Node n;
+        n.kind = c.kind;
+        for (const Condition& child : c.children) n.children.push_back(compile(child));
+        if (c.kind != Condition::Kind::test) return n;
+        if (const auto* comparison = std::get_if<Comparison>(&c.test)) {
+            n.slot = slot(comparison->metric);
+            n.op = comparison->op;
+            n.value = comparison->value;
+        } else if (const auto* stationary = std::get_if<Stationary>(&c.test)) {
+            n.test = Node::Test::stationary;
+            n.duration = stationary->duration;
+        } else if (const auto* zone = std::get_if<ZoneTest>(&c.test)) {
+            n.test = Node::Test::zone;
+            n.zone = zone->zone;
+            n.inside = zone->inside;
+        } else {
+            n.test = Node::Test::unseen;
+        }
+        return n;
     }
 
     AssetState& asset(const std::string& name) {
@@ -198,25 +252,29 @@ struct Checker::Impl {
             it->second.rules.resize(rules.size());
             it->second.families.resize(families.size());
             it->second.selected.assign(rules.size(), -1);
+            it->second.values.resize(slot_names.size());
+            it->second.slot_rules.resize(slot_names.size());
         }
         return it->second;
     }
 
-    std::optional<double> held(const AssetState& a, std::string_view metric) const {
-        for (const auto& [name, value] : a.values) {
-            if (name == metric) return value;
-        }
-        return std::nullopt;
+    std::optional<double> held(const AssetState& a, const std::optional<std::size_t>& slot) const {
+        return slot ? a.values[*slot] : std::nullopt;
     }
 
+    // Holds a metric's value when a rule compares it (other metrics are not kept).
     void hold(AssetState& a, const std::string& metric, double value) {
-        for (auto& [name, held_value] : a.values) {
-            if (name == metric) {
-                held_value = value;
-                return;
-            }
+        if (const auto it = slot_of.find(metric); it != slot_of.end()) a.values[it->second] = value;
+    }
+
+    // The rules of `candidates` whose id, kind, home and attribute selectors pass.
+    std::vector<std::uint32_t> statically_selected(AssetState& a, const std::vector<std::size_t>& candidates,
+                                                   const std::string& name) {
+        std::vector<std::uint32_t> out;
+        for (const std::size_t r : candidates) {
+            if (static_selection(a, r, name)) out.push_back(static_cast<std::uint32_t>(r));
         }
-        a.values.emplace_back(metric, value);
+        return out;
     }
 
     bool has_zone(const AssetState& a, std::string_view zone) const {
@@ -225,7 +283,7 @@ struct Checker::Impl {
 
     // Whether the rule's `where` selects the asset: id, kind, home and attributes worked out
     // once per asset, zones at every evaluation.
-    bool selects(AssetState& a, std::size_t r, const std::string& name) {
+    bool static_selection(AssetState& a, std::size_t r, const std::string& name) {
         const Rule& rule = rules[r].rule;
         if (a.selected[r] < 0) {
             const AssetProfile* profile = nullptr;
@@ -255,32 +313,36 @@ struct Checker::Impl {
             }
             a.selected[r] = all ? 1 : 0;
         }
-        if (a.selected[r] == 0) return false;
+        return a.selected[r] == 1;
+    }
+
+    bool selects(AssetState& a, std::size_t r, const std::string& name) {
+        if (!static_selection(a, r, name)) return false;
+        const Rule& rule = rules[r].rule;
         return std::all_of(rule.where.begin(), rule.where.end(),
                            [&](const Selector& s) { return s.key != "zone" || has_zone(a, s.value); });
     }
 
-    bool holds(const Condition& c, const AssetState& a, const RuleState& s, Millis t) const {
-        switch (c.kind) {
+    bool holds(const Node& n, const AssetState& a, const RuleState& s, Millis t) const {
+        switch (n.kind) {
             case Condition::Kind::all:
-                return std::all_of(c.children.begin(), c.children.end(),
-                                   [&](const Condition& child) { return holds(child, a, s, t); });
+                return std::all_of(n.children.begin(), n.children.end(),
+                                   [&](const Node& child) { return holds(child, a, s, t); });
             case Condition::Kind::any:
-                return std::any_of(c.children.begin(), c.children.end(),
-                                   [&](const Condition& child) { return holds(child, a, s, t); });
+                return std::any_of(n.children.begin(), n.children.end(),
+                                   [&](const Node& child) { return holds(child, a, s, t); });
             case Condition::Kind::test: break;
         }
-        if (const auto* comparison = std::get_if<Comparison>(&c.test)) {
-            const auto value = held(a, comparison->metric);
-            return value && compare(*value, comparison->op, comparison->value);
+        switch (n.test) {
+            case Node::Test::compare: {
+                const std::optional<double>& value = a.values[n.slot];
+                return value && compare(*value, n.op, n.value);
+            }
+            case Node::Test::stationary: return s.anchored && t - s.anchor_time >= n.duration;
+            case Node::Test::zone: return a.zones && has_zone(a, n.zone) == n.inside;
+            case Node::Test::unseen: break;  // decided by deadlines
         }
-        if (const auto* stationary = std::get_if<Stationary>(&c.test)) {
-            return s.anchored && t - s.anchor_time >= stationary->duration;
-        }
-        if (const auto* zone = std::get_if<ZoneTest>(&c.test)) {
-            return a.zones && has_zone(a, zone->zone) == zone->inside;
-        }
-        return false;  // unseen: decided by deadlines
+        return false;
     }
 
     std::string violation_id(const Family& family, const std::string& name, Millis since) const {
@@ -361,7 +423,7 @@ struct Checker::Impl {
         append_member("violation", violation_id(family, name, fs.since));
         if (!now.metric.empty()) append_member("metric", now.metric);
         // Escalated: the value that opened the worse rule; eased: the value now.
-        append_member("value", now.rule.severity > before ? opened.value : held(a, now.metric));
+        append_member("value", now.rule.severity > before ? opened.value : held(a, now.slot));
         // Escalated: since its condition began to hold; eased: now, when the worse one cleared.
         emit("violation", name, now, now.rule.severity > before ? std::max(opened.since, fs.since) : t);
         ++counts.escalations;
@@ -372,8 +434,8 @@ struct Checker::Impl {
         const Compiled& c = rules[r];
         RuleState& s = a.rules[r];
         const bool selected = selects(a, r, name);
-        const bool now_holds = selected && holds(c.rule.condition, a, s, t);
-        const std::optional<double> value = c.metric.empty() ? std::nullopt : held(a, c.metric);
+        const bool now_holds = selected && holds(c.condition, a, s, t);
+        const std::optional<double> value = held(a, c.slot);
         bool changed = false;
         if (s.phase == Phase::idle && now_holds) {
             s.phase = Phase::pending;
@@ -493,15 +555,19 @@ struct Checker::Impl {
         if (name == nullptr || name->empty()) return;
         AssetState& a = asset(*name);
         if (const auto* reading = std::get_if<Reading>(&record)) {
-            hold(a, reading->metric, reading->value);
-            if (const auto it = by_metric.find(reading->metric); it != by_metric.end()) {
-                for (const std::size_t r : it->second) evaluate(a, r, *name, t);
+            if (const auto it = slot_of.find(reading->metric); it != slot_of.end()) {
+                const std::size_t slot = it->second;
+                a.values[slot] = reading->value;
+                auto& selected = a.slot_rules[slot];
+                if (!selected) selected = statically_selected(a, rules_of_slot[slot], *name);
+                for (const std::uint32_t r : *selected) evaluate(a, r, *name, t);
             }
         } else if (const auto* fix = std::get_if<Fix>(&record); fix != nullptr && fix->mode != FixMode::none) {
             if (fix->speed) hold(a, "speed", *fix->speed);
             if (fix->hdop) hold(a, "hdop", *fix->hdop);
             if (fix->zones) a.zones = fix->zones;
-            for (const std::size_t r : fix_rules) {
+            if (!a.fix_rules) a.fix_rules = statically_selected(a, fix_rules, *name);
+            for (const std::uint32_t r : *a.fix_rules) {
                 moved_to(a, r, *fix);
                 evaluate(a, r, *name, t);
             }
@@ -567,11 +633,14 @@ std::string Checker::save_state() const {
         first_asset = false;
         append_json_string(out, name);
         out.append(std::string_view(":{\"values\":{"));
+        bool first_value = true;
         for (std::size_t i = 0; i < a->values.size(); ++i) {
-            if (i > 0) out.push_back(',');
-            append_json_string(out, a->values[i].first);
+            if (!a->values[i]) continue;
+            if (!first_value) out.push_back(',');
+            first_value = false;
+            append_json_string(out, m.slot_names[i]);
             out.push_back(':');
-            append_number(out, a->values[i].second);
+            append_number(out, *a->values[i]);
         }
         out.push_back('}');
         if (a->seen) fmt::format_to(std::back_inserter(out), ",\"seen\":{}", *a->seen);

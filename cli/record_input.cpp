@@ -27,13 +27,21 @@ void read_records(adapters::FileSource& source, Diagnostics& diagnostics,
         source, max_record_line, diagnostics,
         [&](std::string_view text, const track::Location& where) {
             if (adapters::trim_blanks(text).empty()) return;
-            track::Record record;
-            try {
-                record = parser.parse(text, track::to_string(where));
-            } catch (const track::InputError& e) {
-                diagnostics.skipped(where, "bad record", e.reason());
-                return;
-            }
+            // The record is parsed straight into place (a default-constructed record that
+            // the parsed one was moved into showed in profiles); `bad` says it was skipped.
+            bool bad = false;
+            track::Record record = [&]() -> track::Record {
+                try {
+                    // No place for the parser to name: the skip reports `where` itself and
+                    // uses only the reason (a "file:line" string per line showed in profiles).
+                    return parser.parse(text, {});
+                } catch (const track::InputError& e) {
+                    diagnostics.skipped(where, "bad record", e.reason());
+                    bad = true;
+                    return track::OpaqueRecord{};
+                }
+            }();
+            if (bad) return;
             if (const std::string why = track::validate(record); !why.empty()) {
                 diagnostics.skipped(where, "invalid record", why);
                 return;

@@ -102,38 +102,76 @@ std::string format_rfc3339(Millis t) {
 
 namespace {
 
-// Reads exactly `width` digits at text[pos..]; nullopt otherwise.
-std::optional<int> fixed_digits(std::string_view text, std::size_t pos, std::size_t width) noexcept {
-    if (pos + width > text.size()) return std::nullopt;
-    return parse_uint(text.substr(pos, width));
+// Reads exactly `Width` (1..9) digits at text[pos..]; -1 when there are fewer or one is
+// not a digit. A template without optional so that it inlines: every record's time goes
+// through here six times or more.
+template <std::size_t Width>
+int fixed_digits(std::string_view text, std::size_t pos) noexcept {
+    static_assert(Width >= 1 && Width <= 9, "fits an int");
+    if (pos + Width > text.size()) return -1;
+    int value = 0;
+    for (std::size_t i = 0; i < Width; ++i) {
+        const unsigned digit = static_cast<unsigned char>(text[pos + i]) - unsigned{'0'};
+        if (digit > 9) return -1;
+        value = value * 10 + static_cast<int>(digit);
+    }
+    return value;
 }
 
 }  // namespace
 
 std::optional<CivilDate> parse_date(std::string_view text) noexcept {
     if (text.size() != 10 || text[4] != '-' || text[7] != '-') return std::nullopt;
-    const auto y = fixed_digits(text, 0, 4);
-    const auto m = fixed_digits(text, 5, 2);
-    const auto d = fixed_digits(text, 8, 2);
-    if (!y || !m || !d) return std::nullopt;
-    const CivilDate date{*y, *m, *d};
+    const int y = fixed_digits<4>(text, 0);
+    const int m = fixed_digits<2>(text, 5);
+    const int d = fixed_digits<2>(text, 8);
+    if (y < 0 || m < 0 || d < 0) return std::nullopt;
+    const CivilDate date{y, m, d};
     if (!is_valid_date(date)) return std::nullopt;
     return date;
 }
 
 namespace {
 
+// The hours and minutes of a zone offset ("Z", "+02:00", and when `basic_offset` "+0200",
+// "-07"); the sign is applied by the caller. False when `zone` is none of them.
+bool parse_offset(std::string_view zone, bool basic_offset, int& oh, int& om) noexcept {
+    om = 0;
+    if (zone.size() == 1 && (zone[0] == 'Z' || zone[0] == 'z')) {
+        oh = 0;
+    } else if (zone.size() == 6 && (zone[0] == '+' || zone[0] == '-') && zone[3] == ':') {
+        oh = fixed_digits<2>(zone, 1);
+        om = fixed_digits<2>(zone, 4);
+    } else if (basic_offset && (zone.size() == 5 || zone.size() == 3) && (zone[0] == '+' || zone[0] == '-')) {
+        oh = fixed_digits<2>(zone, 1);
+        if (zone.size() == 5) om = fixed_digits<2>(zone, 3);
+    } else {
+        return false;
+    }
+    return oh >= 0 && om >= 0 && oh <= 23 && om <= 59;
+}
+
 // RFC 3339 and, when `basic_offset`, the ISO 8601 offsets without a colon (+0200, -07).
 std::optional<Millis> parse_date_time(std::string_view text, bool basic_offset) noexcept {
     if (text.size() < 20) return std::nullopt;
-    const auto date = parse_date(text.substr(0, 10));
-    if (!date || (text[10] != 'T' && text[10] != 't' && text[10] != ' ')) return std::nullopt;
+    // Consecutive records share their day: keep the last valid date's text and day number.
+    // The cache starts on a valid date, so only that date's text ever matches it.
+    thread_local char cached_date[10] = {'1', '9', '7', '0', '-', '0', '1', '-', '0', '1'};
+    thread_local std::int64_t cached_days = 0;
+    if (std::memcmp(text.data(), cached_date, sizeof cached_date) != 0) {
+        const auto date = parse_date(text.substr(0, 10));
+        if (!date) return std::nullopt;
+        std::memcpy(cached_date, text.data(), sizeof cached_date);
+        cached_days = days_from_civil(*date);
+    }
+    const std::int64_t days = cached_days;
+    if (text[10] != 'T' && text[10] != 't' && text[10] != ' ') return std::nullopt;
     if (text[13] != ':' || text[16] != ':') return std::nullopt;
-    const auto hh = fixed_digits(text, 11, 2);
-    const auto mm = fixed_digits(text, 14, 2);
-    const auto ss = fixed_digits(text, 17, 2);
+    const int hh = fixed_digits<2>(text, 11);
+    const int mm = fixed_digits<2>(text, 14);
+    const int ss = fixed_digits<2>(text, 17);
     // A leap second (60) is folded into the next second's first instant.
-    if (!hh || !mm || !ss || *hh > 23 || *mm > 59 || *ss > 60) return std::nullopt;
+    if (hh < 0 || mm < 0 || ss < 0 || hh > 23 || mm > 59 || ss > 60) return std::nullopt;
     std::size_t pos = 19;
     Millis frac = 0;
     if (text[pos] == '.') {
@@ -148,20 +186,11 @@ std::optional<Millis> parse_date_time(std::string_view text, bool basic_offset) 
         if (pos == start) return std::nullopt;
     }
     const std::string_view zone = text.substr(pos);
-    std::optional<int> oh;
-    std::optional<int> om = 0;
-    if (zone == "Z" || zone == "z") {
-        oh = 0;
-    } else if (zone.size() == 6 && (zone[0] == '+' || zone[0] == '-') && zone[3] == ':') {
-        oh = fixed_digits(zone, 1, 2);
-        om = fixed_digits(zone, 4, 2);
-    } else if (basic_offset && (zone.size() == 5 || zone.size() == 3) && (zone[0] == '+' || zone[0] == '-')) {
-        oh = fixed_digits(zone, 1, 2);
-        if (zone.size() == 5) om = fixed_digits(zone, 3, 2);
-    }
-    if (!oh || !om || *oh > 23 || *om > 59) return std::nullopt;
-    const Millis offset = static_cast<Millis>(*oh * 60 + *om) * 60'000 * (zone[0] == '-' ? -1 : 1);
-    return days_from_civil(*date) * ms_per_day + ((*hh * 60 + *mm) * 60 + *ss) * ms_per_second + frac - offset;
+    int oh = 0;
+    int om = 0;
+    if (!parse_offset(zone, basic_offset, oh, om)) return std::nullopt;
+    const Millis offset = static_cast<Millis>(oh * 60 + om) * 60'000 * (zone[0] == '-' ? -1 : 1);
+    return days * ms_per_day + ((hh * 60 + mm) * 60 + ss) * ms_per_second + frac - offset;
 }
 
 }  // namespace

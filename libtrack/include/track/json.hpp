@@ -40,8 +40,8 @@ public:
     /// Parses one line (a JSON object; trailing "\r" allowed). Objects with "type" fix,
     /// read, reading or event become typed records, their unknown members kept in
     /// `extra`; other objects become OpaqueRecord. Throws InputError naming `where`
-    /// ("file:line") when the line is not a JSON object or a known field has the wrong
-    /// type or value.
+    /// ("file:line", or empty when the caller reports the place itself) when the line is
+    /// not a JSON object or a known field has the wrong type or value.
     Record parse(std::string_view line, std::string_view where);
 
 private:

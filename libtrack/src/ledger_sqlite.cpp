@@ -229,6 +229,14 @@ std::string attrs_json(const std::map<std::string, std::string>& attrs) {
     return fmt::to_string(out);
 }
 
+Link link_of(const Statement& s) {
+    const std::string kind = s.text(0);
+    return {kind == "device" ? LinkKind::device
+            : kind == "uri"  ? LinkKind::uri
+                             : LinkKind::epc,
+            s.text(1), s.text(2), s.integer(3)};
+}
+
 std::map<std::string, std::string> parse_attrs(std::string_view json) {
     std::map<std::string, std::string> attrs;
     simdjson::dom::parser parser;
@@ -605,13 +613,7 @@ public:
                     "SELECT kind, value, asset, since FROM links WHERE asset = ?1 ORDER BY kind, value");
         s.bind(1, asset);
         std::vector<Link> out;
-        while (s.step()) {
-            const std::string kind = s.text(0);
-            out.push_back({kind == "device" ? LinkKind::device
-                           : kind == "uri"  ? LinkKind::uri
-                                            : LinkKind::epc,
-                           s.text(1), s.text(2), s.integer(3)});
-        }
+        while (s.step()) out.push_back(link_of(s));
         return out;
     }
 
@@ -686,6 +688,92 @@ public:
         s.bind(1, id);
         s.run();
         return sqlite3_changes(c_.db()) > 0;
+    }
+
+    std::vector<Link> all_links() override {
+        Statement s(c_.db(), c_.path(), "SELECT kind, value, asset, since FROM links ORDER BY asset, kind, value");
+        std::vector<Link> out;
+        while (s.step()) out.push_back(link_of(s));
+        return out;
+    }
+
+    void sightings(Millis from, Millis to, const std::function<void(const Sighting&)>& each) override {
+        // The stored key starts with the time (see add): a range of keys is a range of times.
+        const auto prefix = [](Millis t) {
+            std::array<std::uint8_t, 8> p{};
+            const std::uint64_t u = static_cast<std::uint64_t>(t) ^ (std::uint64_t{1} << 63);
+            for (int i = 0; i < 8; ++i) p[static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(u >> (56 - 8 * i));
+            return p;
+        };
+        const auto low = prefix(from), high = prefix(to + 1);
+        Statement s(c_.db(), c_.path(),
+                    "SELECT r.type, r.time, r.asset, r.subject, json_extract(r.json, '$.uri'), "
+                    "json_extract(r.json, '$.reader'), COALESCE(ra.zone, rd.zone), json_extract(r.json, '$.zones') "
+                    "FROM records r "
+                    "LEFT JOIN readers rd ON r.type = 'read' AND rd.id = json_extract(r.json, '$.reader') "
+                    "LEFT JOIN reader_antennas ra ON r.type = 'read' AND ra.reader = rd.id "
+                    "  AND ra.antenna = json_extract(r.json, '$.antenna') "
+                    "WHERE r.key >= ?1 AND r.key < ?2 AND r.type IN ('fix', 'read') ORDER BY r.key");
+        s.bind_blob(1, low.data(), low.size()).bind_blob(2, high.data(), high.size());
+        Sighting x;
+        while (s.step()) {
+            x.type = s.text(0);
+            x.time = s.integer(1);
+            x.asset = s.text(2);
+            x.epc = x.type == "read" ? s.text(3) : std::string();
+            x.uri = s.text(4);
+            x.reader = s.text(5);
+            x.zones.clear();
+            if (x.type == "read") {
+                if (const std::string zone = s.text(6); !zone.empty()) x.zones.push_back(zone);
+            } else if (const std::string zones = s.text(7); !zones.empty()) {
+                simdjson::dom::array list;
+                if (json_parser_.parse(zones).get_array().get(list) == simdjson::SUCCESS) {
+                    for (const auto zone : list) {
+                        std::string_view z;
+                        if (zone.get_string().get(z) == simdjson::SUCCESS) x.zones.emplace_back(z);
+                    }
+                }
+            }
+            each(x);
+        }
+    }
+
+    std::optional<StoredAudit> last_audit(const std::string& zone) override {
+        Statement s(c_.db(), c_.path(),
+                    "SELECT time, window_from, window_to, result FROM audits WHERE zone = ?1 "
+                    "ORDER BY time DESC, id DESC LIMIT 1");
+        s.bind(1, zone);
+        if (!s.step()) return std::nullopt;
+        StoredAudit a{zone, s.integer(0), s.integer(1), s.integer(2), {}};
+        const std::string result = s.text(3);
+        simdjson::dom::object statuses;
+        if (json_parser_.parse(result).get_object().get(statuses) == simdjson::SUCCESS) {
+            for (const auto [key, value] : statuses) {
+                std::string_view status;
+                if (value.get_string().get(status) == simdjson::SUCCESS) a.statuses.emplace(key, status);
+            }
+        }
+        return a;
+    }
+
+    void add_audit(const StoredAudit& audit) override {
+        fmt::memory_buffer result;
+        result.push_back('{');
+        for (const auto& [key, status] : audit.statuses) {
+            if (result.size() > 1) result.push_back(',');
+            append_json_string(result, key);
+            result.push_back(':');
+            append_json_string(result, status);
+        }
+        result.push_back('}');
+        Transaction t(c_);
+        Statement s(c_.db(), c_.path(),
+                    "INSERT INTO audits (zone, time, window_from, window_to, result) VALUES (?1, ?2, ?3, ?4, ?5)");
+        s.bind(1, audit.zone).bind(2, static_cast<std::int64_t>(audit.time)).bind(3, static_cast<std::int64_t>(audit.from));
+        s.bind(4, static_cast<std::int64_t>(audit.to)).bind(5, std::string_view(result.data(), result.size()));
+        s.run();
+        t.commit();
     }
 
     std::optional<StageState> stage_state(const std::string& stage, const std::string& name) override {
@@ -857,6 +945,7 @@ private:
     }
 
     Connection c_;
+    simdjson::dom::parser json_parser_;  ///< for JSON kept in columns (zones, audit results)
 };
 
 }  // namespace

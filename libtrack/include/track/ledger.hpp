@@ -72,6 +72,26 @@ struct StageState {
     Millis saved = 0;
 };
 
+/// A fix or read stored in the ledger, with the zones it was in: the fix's zones (from trk
+/// fence), or the zone of the read's reader (or antenna).
+struct Sighting {
+    std::string type;     ///< "fix" or "read"
+    Millis time = 0;
+    std::string asset;    ///< empty when the record has none (a tag linked to no asset)
+    std::string epc;      ///< reads: the EPC (hex)
+    std::string uri;      ///< reads: the decoded URI
+    std::string reader;   ///< reads
+    std::vector<std::string> zones;
+};
+
+/// One yard audit as kept: each asset's (or "epc:HEX" tag's) status.
+struct StoredAudit {
+    std::string zone;
+    Millis time = 0;
+    Millis from = 0, to = 0;
+    std::map<std::string, std::string> statuses;
+};
+
 /// Where an asset was last seen.
 struct Position {
     std::string asset;
@@ -186,6 +206,15 @@ public:
     virtual std::vector<StoredFence> fences() = 0;
     /// Removes a fence; false when there is none with that id.
     virtual bool remove_fence(const std::string& id) = 0;
+
+    /// Every link, of every asset.
+    virtual std::vector<Link> all_links() = 0;
+    /// Calls `each` for every fix and read whose time is in [from, to], in time order.
+    virtual void sightings(Millis from, Millis to, const std::function<void(const Sighting&)>& each) = 0;
+    /// The latest audit of `zone`; nullopt when there was none.
+    virtual std::optional<StoredAudit> last_audit(const std::string& zone) = 0;
+    /// Keeps an audit.
+    virtual void add_audit(const StoredAudit& audit) = 0;
 
     /// The state `stage` ("fence") last saved under `name`; nullopt when none was.
     virtual std::optional<StageState> stage_state(const std::string& stage, const std::string& name) = 0;

@@ -1,0 +1,200 @@
+// `trk audit`: is everything that should be in a zone there? Expected versus seen, for cron.
+#include <algorithm>
+#include <cctype>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "command.hpp"
+#include "diagnostics.hpp"
+#include "files.hpp"
+#include "ledger_access.hpp"
+#include "output.hpp"
+#include "report.hpp"
+#include "track/audit.hpp"
+#include "track/epc.hpp"
+#include "track/error.hpp"
+#include "track/json.hpp"
+
+namespace cli {
+
+namespace {
+
+struct AuditOptions {
+    LedgerAccess ledger;
+    std::string zone, expected, since, from, to, now, format;
+    bool no_store = false;
+    track::Millis at = 0, window_from = 0, window_to = 0;  ///< checked by setup
+};
+
+void check_options(AuditOptions& o) {
+    o.ledger.check();
+    if (o.zone.empty()) throw track::UsageError("--zone: say which zone to audit");
+    o.at = parse_instant(o.now, "--now", now_ms()).value_or(now_ms());
+    if (!o.since.empty() && (!o.from.empty() || !o.to.empty())) {
+        throw track::UsageError("--since: give either --since or --from/--to");
+    }
+    if (!o.since.empty() || o.from.empty()) {
+        const auto back = track::parse_duration(o.since.empty() ? "24h" : o.since);
+        if (!back) throw track::UsageError(fmt::format("--since: '{}' is not a duration like 4h or 24h", o.since));
+        o.window_from = o.at - *back;
+        o.window_to = o.at;
+    } else {
+        o.window_from = *parse_instant(o.from, "--from", o.at);
+        o.window_to = o.to.empty() ? o.at : *parse_instant(o.to, "--to", o.at);
+    }
+    if (o.window_from > o.window_to) throw track::UsageError("--from: the window ends before it starts");
+    if (o.format != "epcis") report_format(o.format);
+}
+
+bool is_hex_epc(std::string_view text) {
+    return text.size() >= 8 && text.size() % 2 == 0 &&
+           std::all_of(text.begin(), text.end(), [](char c) { return std::isxdigit(static_cast<unsigned char>(c)); });
+}
+
+int run_audit(const AuditOptions& o) {
+    Diagnostics diagnostics("audit", false);
+    const auto ledger = o.ledger.open();
+    std::set<std::string> registered;
+    std::vector<std::string> expected;
+    for (const track::Asset& a : ledger->assets("", false)) {
+        registered.insert(a.id);
+        if (o.expected.empty() && a.home == o.zone) expected.push_back(a.id);
+    }
+    std::map<std::string, std::string> by_epc, by_uri;  // tag -> asset
+    std::vector<track::Link> links = ledger->all_links();
+    track::epc::Identity identity;
+    for (const track::Link& l : links) {
+        if (l.kind == track::LinkKind::uri) by_uri.emplace(l.value, l.asset);
+        if (l.kind != track::LinkKind::epc) continue;
+        by_epc.emplace(l.value, l.asset);
+        // The pure identity a reader's EPC decodes to names the same asset.
+        if (track::epc::decode(l.value, identity)) by_uri.emplace(identity.pure_uri, l.asset);
+    }
+    if (!o.expected.empty()) {
+        for (const std::string& value : track::parse_manifest(read_file(o.expected), o.expected)) {
+            std::string upper = value;
+            std::transform(upper.begin(), upper.end(), upper.begin(), [](unsigned char c) { return std::toupper(c); });
+            if (is_hex_epc(value) && !registered.count(value)) {
+                const auto it = by_epc.find(upper);
+                expected.push_back(it != by_epc.end() ? it->second : "epc:" + upper);
+            } else if (value.rfind("urn:epc:", 0) == 0) {
+                const auto it = by_uri.find(value);
+                if (it == by_uri.end()) {
+                    diagnostics.note(fmt::format("{}: {} is linked to no asset; left out", o.expected, value));
+                    continue;
+                }
+                expected.push_back(it->second);
+            } else {
+                expected.push_back(value);
+            }
+        }
+        if (expected.empty()) {
+            throw track::InputError(o.expected, "no asset ids or EPCs in the manifest");
+        }
+    }
+    track::Audit audit(o.zone, expected, registered);
+    for (const track::Link& l : links) {
+        if (l.kind == track::LinkKind::epc) audit.identity(l.asset, l.value, "");
+        if (l.kind == track::LinkKind::uri) audit.identity(l.asset, "", l.value);
+    }
+    ledger->sightings(o.window_from, o.window_to, [&](const track::Sighting& s) {
+        std::string asset = s.asset;
+        if (asset.empty() && s.type == "read") {  // linked after the read was stored
+            if (const auto it = by_epc.find(s.epc); it != by_epc.end()) asset = it->second;
+            else if (const auto u = by_uri.find(s.uri); u != by_uri.end()) asset = u->second;
+        }
+        audit.sighting(s, asset);
+    });
+    for (const track::Position& p : ledger->where({})) audit.last_seen(p.asset, p.time, p.zone);
+    const std::optional<track::StoredAudit> previous = ledger->last_audit(o.zone);
+    const std::vector<track::AuditLine> lines = audit.finish(previous);
+    const track::AuditCounts counts = track::count(lines);
+    if (!o.no_store) {
+        track::StoredAudit kept{o.zone, o.at, o.window_from, o.window_to, {}};
+        for (const track::AuditLine& l : lines) kept.statuses.emplace(l.key, std::string(track::to_string(l.status)));
+        ledger->add_audit(kept);
+    }
+
+    const std::string id = fmt::format("{}/{}", o.zone, track::format_rfc3339(o.at));
+    const std::string summary = fmt::format(
+        "{}: {} present, {} missing, {} misplaced, {} unexpected, {} unknown (seen {} to {}{})", o.zone,
+        counts.present, counts.missing, counts.misplaced, counts.unexpected, counts.unknown,
+        track::format_rfc3339(o.window_from), track::format_rfc3339(o.window_to),
+        previous ? fmt::format("; last audit {}", track::format_rfc3339(previous->time)) : std::string());
+    Output out;
+    const ReportFormat format = report_format(o.format);
+    if (format == ReportFormat::jsonl) {
+        // Event records, so that the audit pipes into trk export and trk ledger import.
+        for (const track::AuditLine& l : lines) {
+            track::Event e;
+            e.time = o.at;
+            e.asset = l.asset;
+            e.event = "audit";
+            fmt::memory_buffer m;
+            const auto member = [&m](std::string_view key, std::string_view value) {
+                if (value.empty()) return;
+                fmt::format_to(std::back_inserter(m), ",\"{}\":", key);
+                track::append_json_string(m, value);
+            };
+            member("zone", o.zone);
+            member("status", track::to_string(l.status));
+            member("audit", id);
+            member("epc", l.epc);
+            member("uri", l.uri);
+            if (l.seen) member("seen", track::format_rfc3339(*l.seen));
+            member("seen_zone", l.seen_zone);
+            member("change", l.change);
+            e.extra.assign(m.data(), m.size());
+            track::append_json(out.buffer(), e);
+        }
+        diagnostics.note(summary);
+    } else {
+        std::vector<Row> rows;
+        for (const track::AuditLine& l : lines) {
+            rows.push_back({Field::string("asset", l.asset), Field::string("status", track::to_string(l.status)),
+                            Field::time("seen", l.seen), Field::string("where", l.seen_zone),
+                            Field::string("epc", l.epc), Field::string("change", l.change)});
+        }
+        write_report(out, format, {"asset", "status", "seen", "where", "epc", "change"}, rows,
+                     "nothing expected and nothing seen");
+        if (format == ReportFormat::table) {
+            fmt::format_to(std::back_inserter(out.buffer()), "\n{}\n", summary);
+        } else {
+            diagnostics.note(summary);
+        }
+    }
+    out.flush();
+    const bool discrepancies = counts.missing > 0 || counts.misplaced > 0 || counts.unknown > 0;
+    return discrepancies ? static_cast<int>(track::ExitCode::found) : 0;
+}
+
+}  // namespace
+
+void add_audit_command(CLI::App& trk, Invocation& chosen) {
+    auto options = std::make_shared<AuditOptions>();
+    AuditOptions& o = *options;
+    auto* audit = trk.add_subcommand(
+        "audit", "Is everything that should be in a zone there? Present, missing, misplaced, unexpected, unknown");
+    audit->add_option("--zone", o.zone, "The zone to audit (its assets: those whose home it is)")->type_name("ZONE");
+    audit->add_option("--expected", o.expected, "A manifest of asset ids or EPCs (CSV or JSON Lines) instead")
+        ->type_name("FILE");
+    audit->add_option("--since", o.since, "Sightings of this long before --now count (default 24h)")
+        ->type_name("DURATION");
+    audit->add_option("--from", o.from, "Sightings from this time (RFC 3339, or a duration ago)")->type_name("TIME");
+    audit->add_option("--to", o.to, "Sightings up to this time (default: --now)")->type_name("TIME");
+    audit->add_option("--now", o.now, "The audit's time (default: now)")->type_name("TIME");
+    audit->add_flag("--no-store", o.no_store, "Do not keep this audit in the ledger (a look, not a count)");
+    add_report_format_option(audit, o.format);
+    add_ledger_options(audit, o.ledger);
+    audit->callback([options, &chosen] {
+        check_options(*options);
+        chosen = {"audit", [options] { return run_audit(*options); }};
+    });
+}
+
+}  // namespace cli

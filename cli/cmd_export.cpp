@@ -1,4 +1,7 @@
-// `trk export`: records (JSON Lines) to a GeoJSON, GPX, KML or CSV document for maps, GIS and spreadsheets.
+// `trk export`: records (JSON Lines) to a GeoJSON, GPX, KML, CSV or EPCIS 2.0 document for maps, GIS,
+// spreadsheets and supply-chain systems.
+#include <cstdlib>
+#include <filesystem>
 #include <memory>
 #include <string>
 #include <vector>
@@ -8,6 +11,7 @@
 #include "adapters/export.hpp"
 #include "command.hpp"
 #include "diagnostics.hpp"
+#include "ledger_access.hpp"
 #include "output.hpp"
 #include "record_input.hpp"
 
@@ -21,6 +25,9 @@ struct ExportOptions {
     std::string gap;  ///< empty: not given
     bool lines = false;
     bool strict = false;
+    std::string now;                 ///< --now (epcis); empty: the time of the run
+    LedgerAccess ledger;             ///< epcis: the readers' zones
+    bool ledger_named = false;       ///< --ledger or $TRK_LEDGER given: the ledger must open
     adapters::ExportOptions parsed;  ///< filled by check()
 };
 
@@ -28,7 +35,7 @@ void check(ExportOptions& o) {
     const auto format = adapters::export_format_from_string(o.format);
     if (!format) {
         throw track::UsageError(
-            fmt::format("--format: '{}' is not an export format; use geojson, gpx, kml or csv", o.format));
+            fmt::format("--format: '{}' is not an export format; use geojson, gpx, kml, csv or epcis", o.format));
     }
     o.parsed.format = *format;
     // An option the format would ignore is a mistake worth saying, not a silent no-op.
@@ -42,14 +49,35 @@ void check(ExportOptions& o) {
         if (!gap) throw track::UsageError(fmt::format("--gap: '{}' is not a duration like 30s, 5m or 2h", o.gap));
         o.parsed.gap = *gap;
     }
+    const bool epcis = *format == adapters::ExportFormat::epcis;
+    if (!o.now.empty()) {
+        if (!epcis) throw track::UsageError("--now: applies to --format epcis only");
+        const auto now = track::parse_rfc3339(o.now);
+        if (!now) throw track::UsageError(fmt::format("--now: '{}' is not a time like 2026-11-24T14:03:07Z", o.now));
+        o.parsed.creation = *now;
+    }
+    const char* env = std::getenv("TRK_LEDGER");
+    o.ledger_named = !o.ledger.path.empty() || (env != nullptr && *env != '\0');
+    if (!o.ledger.path.empty() && !epcis) throw track::UsageError("--ledger: applies to --format epcis only");
+    o.ledger.check();
     if (o.files.empty()) o.files.emplace_back("-");
+}
+
+// epcis: the fixed readers of the ledger, when there is one (named, or the default file).
+std::vector<track::Reader> ledger_readers(const ExportOptions& o) {
+    if (o.parsed.format != adapters::ExportFormat::epcis) return {};
+    if (!o.ledger_named && !std::filesystem::exists(o.ledger.path)) return {};
+    return o.ledger.open()->readers();
 }
 
 int run(const ExportOptions& o) {
     Diagnostics diagnostics("export", o.strict);
     const auto sources = open_inputs(o.files);
+    adapters::ExportOptions options = o.parsed;
+    options.readers = ledger_readers(o);
+    if (options.format == adapters::ExportFormat::epcis && o.now.empty()) options.creation = now_ms();
     Output out;
-    const auto writer = adapters::make_export_writer(o.parsed, out.buffer(), [&out] { out.maybe_flush(); });
+    const auto writer = adapters::make_export_writer(options, out.buffer(), [&out] { out.maybe_flush(); });
     for (const auto& source : sources) {
         read_records(
             *source, diagnostics, [&](track::Record& record, const track::Location&) { writer->record(record); },
@@ -69,14 +97,17 @@ int run(const ExportOptions& o) {
 void add_export_command(CLI::App& trk, Invocation& chosen) {
     auto options = std::make_shared<ExportOptions>();
     ExportOptions& o = *options;
-    auto* exp = trk.add_subcommand("export", "Turn records into a GeoJSON, GPX, KML or CSV document");
+    auto* exp = trk.add_subcommand("export", "Turn records into a GeoJSON, GPX, KML, CSV or EPCIS 2.0 document");
     exp->add_option("FILE", o.files, "JSON Lines record files; '-' or none: standard input");
-    exp->add_option("--format", o.format, "geojson (a point per fix), gpx (a track per asset), kml or csv")
+    exp->add_option("--format", o.format,
+                    "geojson (a point per fix), gpx (a track per asset), kml, csv or epcis (an EPCIS 2.0 event per record)")
         ->type_name("FORMAT")
         ->required();
     exp->add_flag("--lines", o.lines, "geojson, kml: a line per asset (or device) instead of a point per fix");
     exp->add_option("--gap", o.gap, "gpx: start a new track segment where fixes are further apart (default 5m)")
         ->type_name("DURATION");
+    exp->add_option("--now", o.now, "epcis: the document's creationDate (RFC 3339; default: now)")->type_name("TIME");
+    add_ledger_options(exp, o.ledger);
     exp->add_flag("--strict", o.strict, "Stop at the first bad record with exit status 65");
     exp->callback([options, &chosen] {
         check(*options);

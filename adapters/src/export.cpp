@@ -1,4 +1,5 @@
-// The writers of `trk export`: GeoJSON (RFC 7946), GPX 1.1, KML 2.2 and CSV (RFC 4180) from records.
+// The writers of `trk export`: GeoJSON (RFC 7946), GPX 1.1, KML 2.2 and CSV (RFC 4180) from records
+// (EPCIS 2.0 is in export_epcis.cpp).
 #include "adapters/export.hpp"
 
 #include <algorithm>
@@ -18,6 +19,7 @@ std::optional<ExportFormat> export_format_from_string(std::string_view name) noe
     if (name == "gpx") return ExportFormat::gpx;
     if (name == "kml") return ExportFormat::kml;
     if (name == "csv") return ExportFormat::csv;
+    if (name == "epcis") return ExportFormat::epcis;
     return std::nullopt;
 }
 
@@ -665,6 +667,7 @@ std::unique_ptr<ExportWriter> make_export_writer(const ExportOptions& options, f
             return std::make_unique<GeoJsonPointWriter>(out, std::move(written));
         case ExportFormat::gpx: return std::make_unique<GpxWriter>(out, std::move(written), options.gap);
         case ExportFormat::kml: return std::make_unique<KmlWriter>(out, std::move(written), options.lines);
+        case ExportFormat::epcis: return make_epcis_writer(options, out, std::move(written));
         case ExportFormat::csv: break;
     }
     return std::make_unique<CsvWriter>(out, std::move(written));

@@ -1,4 +1,4 @@
-// Unit tests of adapters/export.hpp: records to GeoJSON, GPX, KML and CSV documents.
+// Unit tests of adapters/export.hpp: records to GeoJSON, GPX, KML, CSV and EPCIS 2.0 documents.
 #include "adapters/export.hpp"
 
 #include <string>
@@ -373,4 +373,103 @@ TEST_CASE("export: gpx leaves out a number xsd:decimal cannot hold") {
     CHECK(
         e.document.find("<trkpt lat=\"1.0000000\" lon=\"2.0000000\"><time>2026-11-24T07:00:01.000Z</time><fix>2d</fix>"
                         "<hdop>2.5</hdop></trkpt>") != std::string::npos);
+}
+
+// ---------------------------------------------------------------------------------------
+// EPCIS 2.0 (export_epcis.cpp)
+
+namespace {
+
+adapters::ExportOptions epcis_options() {
+    adapters::ExportOptions options;
+    options.format = adapters::ExportFormat::epcis;
+    options.creation = 1'795'586'400'000;  // 2026-11-25T06:00:00Z
+    return options;
+}
+
+// The event line of a one-record EPCIS document (empty when the record has no event).
+std::string epcis_event(const std::string& line, const adapters::ExportOptions& options = epcis_options()) {
+    const std::string document = export_lines(options, {line}).document;
+    const std::size_t start = document.find("\n{");
+    if (start == std::string::npos) return {};
+    return document.substr(start + 1, document.find('\n', start + 1) - start - 1);
+}
+
+}  // namespace
+
+TEST_CASE("export: epcis is an EPCISDocument, one ObjectEvent a line, counts like the other formats") {
+    CHECK(adapters::export_format_from_string("epcis") == adapters::ExportFormat::epcis);
+    const Exported e = export_lines(epcis_options(), {
+        R"({"type":"read","time":"2026-11-24T07:00:01.250Z","epc":"3034257BF40C0E400000162E","uri":"urn:epc:id:sgtin:0614141.812345.6","reader":"gate-2"})",
+        R"({"type":"fix","time":"2026-11-24T07:00:02Z","asset":"FL-07","fix":"none"})",
+        R"({"type":"event","time":"2026-11-24T07:00:03Z","event":"missing","asset":"FL-07"})",
+        R"({"type":"note"})",
+    });
+    CHECK(e.document.starts_with(
+        R"({"@context":["https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"],"type":"EPCISDocument",)"
+        R"("schemaVersion":"2.0","creationDate":"2026-11-25T06:00:00.000Z","epcisBody":{"eventList":[)"));
+    CHECK(e.document.ends_with("}\n]}}\n"));
+    CHECK(e.counts.exported == 1);
+    CHECK(e.counts.no_position == 1);
+    CHECK(e.counts.other == 2);
+}
+
+TEST_CASE("export: epcis reads are placed by the ledger's readers, antenna zone first") {
+    adapters::ExportOptions options = epcis_options();
+    options.readers.push_back({"gate 2", "dock-1", {}, {}, {{2, "yard-a"}}});
+    const std::string read = R"({"type":"read","time":"2026-11-24T07:00:01Z","epc":"AD01","reader":"gate 2","antenna":)";
+    CHECK(epcis_event(read + "2}", options) ==
+          R"({"type":"ObjectEvent","eventTime":"2026-11-24T07:00:01.000Z","eventTimeZoneOffset":"+00:00",)"
+          R"("epcList":["urn:epc:raw:16.xAD01"],"action":"OBSERVE","readPoint":{"id":"urn:trk:reader:gate%202"},)"
+          R"("bizLocation":{"id":"urn:trk:zone:yard-a"}})");
+    CHECK(epcis_event(read + "1}", options).ends_with(R"("bizLocation":{"id":"urn:trk:zone:dock-1"}})"));
+    CHECK(epcis_event(read + "1}").find("bizLocation") == std::string::npos);
+}
+
+TEST_CASE("export: epcis readings take a CBV measurement type and a Rec 20 unit, or a URI of trk") {
+    struct Case {
+        const char* metric;
+        const char* unit;
+        const char* report;
+    };
+    const Case cases[] = {
+        {"temperature", "Cel", R"({"type":"Temperature","value":2.5,"uom":"CEL"})"},
+        {"temperature", "[degF]", R"({"type":"Temperature","value":2.5,"uom":"FAH"})"},
+        {"humidity", "%", R"({"type":"RelativeHumidity","value":2.5,"uom":"P1"})"},
+        {"shock", "g", R"({"type":"Acceleration","value":2.5,"uom":"K40"})"},
+        {"battery", "V", R"({"type":"Voltage","value":2.5,"uom":"VLT"})"},
+        {"battery", "%", R"({"type":"urn:trk:metric:battery","value":2.5,"uom":"P1"})"},
+        {"mass", "g", R"({"type":"urn:trk:metric:mass","value":2.5})"},
+        {"door state", "open", R"({"type":"urn:trk:metric:door%20state","value":2.5})"},
+        {"flow", "MQH", R"({"type":"urn:trk:metric:flow","value":2.5,"uom":"MQH"})"},
+    };
+    for (const Case& c : cases) {
+        CAPTURE(c.metric);
+        CAPTURE(c.unit);
+        const std::string event = epcis_event(fmt::format(
+            R"({{"type":"reading","time":"2026-11-24T07:00:00Z","asset":"RF-12","metric":"{}","value":2.5,"unit":"{}"}})",
+            c.metric, c.unit));
+        CHECK(event.find(std::string(R"("sensorReport":[)") + c.report + "]") != std::string::npos);
+    }
+}
+
+TEST_CASE("export: epcis audit rows are cycle counts with a disposition per status") {
+    struct Case {
+        const char* status;
+        const char* members;  // disposition, readPoint, bizLocation as written
+    };
+    const Case cases[] = {
+        {"present", R"("disposition":"available","readPoint":{"id":"urn:trk:zone:yard-a"},"bizLocation":{"id":"urn:trk:zone:yard-a"}})"},
+        {"unexpected", R"("disposition":"available","readPoint":{"id":"urn:trk:zone:yard-a"},"bizLocation":{"id":"urn:trk:zone:yard-a"}})"},
+        {"misplaced", R"("disposition":"available","readPoint":{"id":"urn:trk:zone:yard-a"},"bizLocation":{"id":"urn:trk:zone:bay-1"}})"},
+        {"missing", R"("disposition":"unknown","readPoint":{"id":"urn:trk:zone:yard-a"}})"},
+        {"unknown", R"("readPoint":{"id":"urn:trk:zone:yard-a"},"bizLocation":{"id":"urn:trk:zone:yard-a"}})"},
+    };
+    for (const Case& c : cases) {
+        CAPTURE(c.status);
+        const std::string event = epcis_event(fmt::format(
+            R"({{"type":"event","time":"2026-11-25T05:00:00Z","event":"audit","asset":"A-1","zone":"yard-a","status":"{}","seen_zone":"bay-1"}})",
+            c.status));
+        CHECK(event.ends_with(std::string(R"("bizStep":"cycle_counting",)") + c.members));
+    }
 }

@@ -1,4 +1,4 @@
-// Record streams to documents for other tools: GeoJSON, GPX 1.1, KML 2.2 and CSV (`trk export`).
+// Record streams to documents for other tools: GeoJSON, GPX 1.1, KML 2.2, CSV and EPCIS 2.0 (`trk export`).
 #pragma once
 
 #include <cstdint>
@@ -6,18 +6,20 @@
 #include <memory>
 #include <optional>
 #include <string_view>
+#include <vector>
 
 #include <fmt/format.h>
 
+#include "track/ledger.hpp"
 #include "track/record.hpp"
 #include "track/time.hpp"
 
 namespace adapters {
 
 /// The document formats of `trk export`.
-enum class ExportFormat { geojson, gpx, kml, csv };
+enum class ExportFormat { geojson, gpx, kml, csv, epcis };
 
-/// The format named `name` ("geojson", "gpx", "kml", "csv"); nullopt for any other text.
+/// The format named `name` ("geojson", "gpx", "kml", "csv", "epcis"); nullopt for any other text.
 std::optional<ExportFormat> export_format_from_string(std::string_view name) noexcept;
 
 /// How to write the document.
@@ -27,6 +29,11 @@ struct ExportOptions {
     bool lines = false;
     /// gpx: consecutive fixes of a track further apart than this start a new <trkseg>.
     track::Millis gap = 300 * track::ms_per_second;  // 5 minutes
+    /// epcis: the document's creationDate (UTC, ms).
+    track::Millis creation = 0;
+    /// epcis: the fixed readers (from the ledger), whose zone (or antenna's zone) becomes the
+    /// bizLocation of their reads; empty: reads get no bizLocation.
+    std::vector<track::Reader> readers;
 };
 
 /// What a writer did with the records it was given.
@@ -62,5 +69,10 @@ protected:
 /// it is large. Throws nothing itself; `written` may throw (a failed write).
 std::unique_ptr<ExportWriter> make_export_writer(const ExportOptions& options, fmt::memory_buffer& out,
                                                  std::function<void()> written = {});
+
+/// The EPCIS 2.0 JSON-LD writer (export_epcis.cpp); make_export_writer calls it for
+/// ExportFormat::epcis. Same contract as make_export_writer.
+std::unique_ptr<ExportWriter> make_epcis_writer(const ExportOptions& options, fmt::memory_buffer& out,
+                                                std::function<void()> written);
 
 }  // namespace adapters

@@ -15,6 +15,7 @@
 #include "ledger_access.hpp"
 #include "output.hpp"
 #include "report.hpp"
+#include "adapters/export.hpp"
 #include "track/audit.hpp"
 #include "track/epc.hpp"
 #include "track/error.hpp"
@@ -48,7 +49,7 @@ void check_options(AuditOptions& o) {
         o.window_to = o.to.empty() ? o.at : *parse_instant(o.to, "--to", o.at);
     }
     if (o.window_from > o.window_to) throw track::UsageError("--from: the window ends before it starts");
-    if (o.format != "epcis") report_format(o.format);
+    if (o.format != "epcis") report_format(o.format);  // epcis: an EPCIS 2.0 document (trk export's)
 }
 
 bool is_hex_epc(std::string_view text) {
@@ -99,7 +100,9 @@ int run_audit(const AuditOptions& o) {
     }
     track::Audit audit(o.zone, expected, registered);
     for (const track::Link& l : links) {
-        if (l.kind == track::LinkKind::epc) audit.identity(l.asset, l.value, "");
+        if (l.kind == track::LinkKind::epc) {
+            audit.identity(l.asset, l.value, track::epc::decode(l.value, identity) ? identity.pure_uri : "");
+        }
         if (l.kind == track::LinkKind::uri) audit.identity(l.asset, "", l.value);
     }
     ledger->sightings(o.window_from, o.window_to, [&](const track::Sighting& s) {
@@ -127,7 +130,15 @@ int run_audit(const AuditOptions& o) {
         track::format_rfc3339(o.window_from), track::format_rfc3339(o.window_to),
         previous ? fmt::format("; last audit {}", track::format_rfc3339(previous->time)) : std::string());
     Output out;
-    const ReportFormat format = report_format(o.format);
+    const bool epcis = o.format == "epcis";
+    const ReportFormat format = epcis ? ReportFormat::jsonl : report_format(o.format);
+    std::unique_ptr<adapters::ExportWriter> document;
+    if (epcis) {
+        adapters::ExportOptions options;
+        options.format = adapters::ExportFormat::epcis;
+        options.creation = o.at;
+        document = adapters::make_export_writer(options, out.buffer(), [&out] { out.maybe_flush(); });
+    }
     if (format == ReportFormat::jsonl) {
         // Event records, so that the audit pipes into trk export and trk ledger import.
         for (const track::AuditLine& l : lines) {
@@ -150,8 +161,13 @@ int run_audit(const AuditOptions& o) {
             member("seen_zone", l.seen_zone);
             member("change", l.change);
             e.extra.assign(m.data(), m.size());
-            track::append_json(out.buffer(), e);
+            if (document) {
+                document->record(track::Record(e));
+            } else {
+                track::append_json(out.buffer(), e);
+            }
         }
+        if (document) document->finish();
         diagnostics.note(summary);
     } else {
         std::vector<Row> rows;
@@ -189,7 +205,8 @@ void add_audit_command(CLI::App& trk, Invocation& chosen) {
     audit->add_option("--to", o.to, "Sightings up to this time (default: --now)")->type_name("TIME");
     audit->add_option("--now", o.now, "The audit's time (default: now)")->type_name("TIME");
     audit->add_flag("--no-store", o.no_store, "Do not keep this audit in the ledger (a look, not a count)");
-    add_report_format_option(audit, o.format);
+    audit->add_option("--format", o.format, "table, jsonl, csv, or epcis (EPCIS 2.0 cycle counting; default: table on a terminal)")
+        ->type_name("FORMAT");
     add_ledger_options(audit, o.ledger);
     audit->callback([options, &chosen] {
         check_options(*options);

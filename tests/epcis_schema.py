@@ -2,7 +2,7 @@
 """Checks that `trk export --format epcis` writes documents the GS1 EPCIS 2.0 JSON Schema accepts.
 
 Validates (Draft 7, with checkers for the date-time and uri formats the schema uses) every
-document the golden cases tests/cases/export/epcis-*/expected hold, and a document made
+document the golden cases tests/cases/*/epcis-*/expected hold, and a document made
 from a generated stream of every record kind (names that need percent-encoding, every
 audit status, fixes without a position, unknown records), whose events are also compared
 with the records they come from. The validator is checked first on the schema's own
@@ -187,7 +187,7 @@ def main():
         check(not found, f"{os.path.basename(example)}: the published example does not validate: {found[:3]}")
 
     good = None
-    for expected in sorted(glob.glob(os.path.join(cases, "epcis-*", "expected"))):
+    for expected in sorted(glob.glob(os.path.join(cases, "*", "epcis-*", "expected"))):
         case = os.path.basename(os.path.dirname(expected))
         with open(expected, encoding="utf-8") as f:
             documents = documents_in(f.read())

@@ -49,7 +49,10 @@ void check_options(AuditOptions& o) {
         o.window_to = o.to.empty() ? o.at : *parse_instant(o.to, "--to", o.at);
     }
     if (o.window_from > o.window_to) throw track::UsageError("--from: the window ends before it starts");
-    if (o.format != "epcis") report_format(o.format);  // epcis: an EPCIS 2.0 document (trk export's)
+    // Besides the report formats, epcis: an EPCIS 2.0 document (trk export's writer).
+    if (!o.format.empty() && o.format != "table" && o.format != "jsonl" && o.format != "csv" && o.format != "epcis") {
+        throw track::UsageError(fmt::format("--format: '{}' is not a format; use table, jsonl, csv or epcis", o.format));
+    }
 }
 
 bool is_hex_epc(std::string_view text) {

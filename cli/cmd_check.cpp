@@ -75,11 +75,14 @@ bool needs_profiles(const std::vector<track::Rule>& rules) {
 int list_open(const track::Checker& checker, const std::string& format) {
     std::vector<Row> rows;
     for (const track::OpenViolation& v : checker.open()) {
+        // Values as the events write them (the shortest form that reads back the same).
+        const auto number = [](std::string name, const std::optional<double>& value) {
+            const std::string text = value ? fmt::format("{}", *value) : "";
+            return Field::raw(std::move(name), text, text);
+        };
         rows.push_back({Field::string("asset", v.asset), Field::string("rule", v.rule),
                         Field::string("severity", track::to_string(v.severity)), Field::time("since", v.since),
-                        Field::string("metric", v.metric), Field::raw("value", v.value ? fmt::format("{}", *v.value) : "",
-                                                                      v.value ? fmt::format("{}", *v.value) : ""),
-                        Field::raw("peak", v.peak ? fmt::format("{}", *v.peak) : "", v.peak ? fmt::format("{}", *v.peak) : ""),
+                        Field::string("metric", v.metric), number("value", v.value), number("peak", v.peak),
                         Field::string("violation", v.violation)});
     }
     Output out;
@@ -118,16 +121,10 @@ int run_check(const CheckOptions& o) {
     for (const auto& [asset, time] : last_seen) checker.seen(asset, time);
 
     const auto sources = open_inputs(o.files);
-    for (const auto& source : sources) {
-        read_records(
-            *source, diagnostics,
-            [&](track::Record& record, const track::Location&) {
-                checker.record(record);
-                track::append_json(out.buffer(), record);
-                out.maybe_flush();
-            },
-            [&out] { out.flush(); });
-    }
+    pass_records(sources, diagnostics, out, [&checker](track::Record& record) {
+        checker.record(record);
+        return true;
+    });
     if (o.at) checker.advance_to(*o.at);
     out.flush();
     if (state.wanted()) state.save(checker.save_state());

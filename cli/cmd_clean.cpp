@@ -113,16 +113,7 @@ int run(CleanOptions& o) {
     Diagnostics diagnostics("clean", o.strict);
     const auto sources = open_inputs(o.files);
     Output out;
-    for (const auto& source : sources) {
-        read_records(
-            *source, diagnostics,
-            [&](track::Record& record, const track::Location&) {
-                if (!o.pipeline.keep(record)) return;
-                track::append_json(out.buffer(), record);
-                out.maybe_flush();
-            },
-            [&out] { out.flush(); });
-    }
+    pass_records(sources, diagnostics, out, [&](track::Record& record) { return o.pipeline.keep(record); });
     out.flush();
     for (const auto& filter : o.pipeline.filters()) {
         if (const std::uint64_t n = filter->dropped(); n > 0) {

@@ -97,19 +97,13 @@ int run_which(const WhichOptions& o) {
     }
     const auto sources = open_inputs(o.files);
     Output out;
-    for (const auto& source : sources) {
-        read_records(
-            *source, diagnostics,
-            [&](track::Record& record, const track::Location&) {
-                if (auto* fix = std::get_if<track::Fix>(&record); fix != nullptr && fix->mode != track::FixMode::none) {
-                    index.containing(fix->lat, fix->lon, inside);
-                    fix->zones = ids(index, inside);
-                }
-                track::append_json(out.buffer(), record);
-                out.maybe_flush();
-            },
-            [&out] { out.flush(); });
-    }
+    pass_records(sources, diagnostics, out, [&](track::Record& record) {
+        if (auto* fix = std::get_if<track::Fix>(&record); fix != nullptr && fix->mode != track::FixMode::none) {
+            index.containing(fix->lat, fix->lon, inside);
+            fix->zones = ids(index, inside);
+        }
+        return true;
+    });
     out.flush();
     diagnostics.summary();
     return 0;
@@ -165,16 +159,10 @@ int run_stage(const StageOptions& o) {
     track::FenceStage stage(index, o.parsed, [&out](const track::Event& e) { track::append_json(out.buffer(), e); });
     StageStateStore state("fence", o.state, o.ledger);
     if (const auto saved = state.load()) stage.load_state(*saved, state.where());
-    for (const auto& source : sources) {
-        read_records(
-            *source, diagnostics,
-            [&](track::Record& record, const track::Location&) {
-                if (auto* fix = std::get_if<track::Fix>(&record)) stage.fix(*fix);
-                track::append_json(out.buffer(), record);
-                out.maybe_flush();
-            },
-            [&out] { out.flush(); });
-    }
+    pass_records(sources, diagnostics, out, [&](track::Record& record) {
+        if (auto* fix = std::get_if<track::Fix>(&record)) stage.fix(*fix);
+        return true;
+    });
     out.flush();
     if (state.wanted()) state.save(stage.save_state());
     const track::FenceStageCounts& c = stage.counts();

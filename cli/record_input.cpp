@@ -51,4 +51,18 @@ void read_records(adapters::FileSource& source, Diagnostics& diagnostics,
         std::move(before_wait));
 }
 
+void pass_records(const std::vector<std::unique_ptr<adapters::FileSource>>& sources, Diagnostics& diagnostics,
+                  Output& out, const RecordAction& act) {
+    for (const auto& source : sources) {
+        read_records(
+            *source, diagnostics,
+            [&](track::Record& record, const track::Location&) {
+                if (!act(record)) return;
+                track::append_json(out.buffer(), record);
+                out.maybe_flush();
+            },
+            [&out] { out.flush(); });
+    }
+}
+
 }  // namespace cli

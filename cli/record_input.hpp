@@ -1,5 +1,5 @@
 // Reading records (JSON Lines) into a command: open every input first, parse and check
-// each line, report the bad ones. What read jsonl, export and ledger import share.
+// each line, report the bad ones; and the loop of the stages that pass records on.
 #pragma once
 
 #include <functional>
@@ -9,6 +9,7 @@
 
 #include "adapters/byte_source.hpp"
 #include "diagnostics.hpp"
+#include "output.hpp"
 #include "track/json.hpp"
 
 namespace cli {
@@ -23,5 +24,16 @@ std::vector<std::unique_ptr<adapters::FileSource>> open_inputs(const std::vector
 void read_records(adapters::FileSource& source, Diagnostics& diagnostics,
                   const std::function<void(track::Record&, const track::Location&)>& on_record,
                   std::function<void()> before_wait = {});
+
+/// What a stage does with each record: act on it (write events to the output before it),
+/// and say whether it goes on to the output.
+using RecordAction = std::function<bool(track::Record&)>;
+
+/// The loop of every stage: reads the records of each source in turn (read_records), passes
+/// each to `act`, writes those it keeps to `out`, and flushes `out` whenever the input goes
+/// quiet (a pipe or a port), so that a pipeline downstream sees records as they come. The
+/// caller flushes at the end.
+void pass_records(const std::vector<std::unique_ptr<adapters::FileSource>>& sources, Diagnostics& diagnostics,
+                  Output& out, const RecordAction& act);
 
 }  // namespace cli

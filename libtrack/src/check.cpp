@@ -83,7 +83,7 @@ struct Checker::Impl {
         std::size_t family = 0;
         std::string metric = {};  ///< of the first comparison; empty when none
         int direction = 0;   ///< of the first comparison: which way the peak goes
-        const Stationary* stationary = nullptr;  ///< its stationary test, if any
+        std::optional<Stationary> stationary = {};  ///< its stationary test, if any
         std::optional<Millis> unseen = {};       ///< the duration, when the condition is `unseen D` alone
         bool reads_fixes = false;                ///< speed, hdop, zones or positions
     };
@@ -158,7 +158,7 @@ struct Checker::Impl {
                 if (const auto* comparison = std::get_if<Comparison>(&test)) {
                     if (comparison->metric == "speed" || comparison->metric == "hdop") c.reads_fixes = true;
                 } else if (const auto* s = std::get_if<Stationary>(&test)) {
-                    c.stationary = s;
+                    c.stationary = *s;
                     ++stationary_tests;
                     c.reads_fixes = true;
                 } else if (std::holds_alternative<Unseen>(test)) {
@@ -191,12 +191,6 @@ struct Checker::Impl {
         }
         for (std::size_t i = 0; i < rules.size(); ++i) {
             Compiled& c = rules[i];
-            // The stationary pointer must point into the rule where it now lives.
-            if (c.stationary != nullptr) {
-                for_each_test(c.rule.condition, [&](const auto& test) {
-                    if (const auto* s = std::get_if<Stationary>(&test)) c.stationary = s;
-                });
-            }
             std::vector<std::string> metrics;
             for_each_test(c.rule.condition, [&](const auto& test) {
                 if (const auto* comparison = std::get_if<Comparison>(&test)) metrics.push_back(comparison->metric);
@@ -440,7 +434,7 @@ struct Checker::Impl {
         if (s.phase == Phase::idle && now_holds) {
             s.phase = Phase::pending;
             // A pure stationary test began to hold when the asset had stood still long enough.
-            s.since = c.stationary != nullptr && c.rule.condition.kind == Condition::Kind::test
+            s.since = c.stationary && c.rule.condition.kind == Condition::Kind::test
                           ? s.anchor_time + c.stationary->duration
                           : t;
         }
@@ -492,6 +486,10 @@ struct Checker::Impl {
     // The asset was seen at t: its unseen violations clear, its deadlines move.
     void saw(AssetState& a, const std::string& name, Millis t) {
         if (a.seen && t <= *a.seen) return;
+        if (unseen_rules.empty()) {
+            a.seen = t;
+            return;
+        }
         const std::string_view key = assets.find(name)->first;
         for (std::size_t k = 0; k < unseen_rules.size(); ++k) {
             const std::size_t r = unseen_rules[k];
@@ -520,8 +518,8 @@ struct Checker::Impl {
     }
 
     void moved_to(AssetState& a, std::size_t r, const Fix& fix) {
-        const Stationary* stationary = rules[r].stationary;
-        if (stationary == nullptr) return;
+        const std::optional<Stationary>& stationary = rules[r].stationary;
+        if (!stationary) return;
         RuleState& s = a.rules[r];
         if (!s.anchored || geodesic_distance(s.anchor_lat, s.anchor_lon, fix.lat, fix.lon) > stationary->within_m) {
             s.anchored = true;

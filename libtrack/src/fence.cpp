@@ -470,7 +470,6 @@ struct FenceIndex::Tree {
         std::uint32_t part;  ///< polygon part; unused for circles
     };
     std::vector<Entry> entries;
-    std::vector<Box> boxes;                                          ///< of each entry
     bgi::rtree<std::pair<Box, std::size_t>, bgi::rstar<16>> rtree;  ///< every entry: long segments
     bgi::rtree<std::pair<Box, std::size_t>, bgi::rstar<16>> large;  ///< the entries left out of the grid
 
@@ -610,7 +609,6 @@ FenceIndex::FenceIndex(std::vector<Fence> fences) : fences_(std::move(fences)), 
             t.entries.push_back({static_cast<std::uint32_t>(f), static_cast<std::uint32_t>(p)});
         }
     }
-    for (const auto& [box, entry] : boxes) t.boxes.push_back(box);
     t.rtree = decltype(t.rtree)(boxes);  // bulk loading (packing) gives the best queries
     t.x0 = 1;                            // an empty grid: cell_of finds nothing
     t.x1 = 0;

@@ -229,6 +229,15 @@ std::string attrs_json(const std::map<std::string, std::string>& attrs) {
     return fmt::to_string(out);
 }
 
+// The first 8 bytes of a stored record key: its time, big-endian with the sign bit flipped,
+// so that keys sort by time (negative times first).
+std::array<std::uint8_t, 8> time_key(Millis time) {
+    std::array<std::uint8_t, 8> key{};
+    const std::uint64_t t = static_cast<std::uint64_t>(time) ^ (std::uint64_t{1} << 63);
+    for (int i = 0; i < 8; ++i) key[static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(t >> (56 - 8 * i));
+    return key;
+}
+
 Link link_of(const Statement& s) {
     const std::string kind = s.text(0);
     return {kind == "device" ? LinkKind::device
@@ -345,9 +354,8 @@ public:
         // random pages, then 8 bytes of the natural key's digest.
         const Digest digest = sha256(key_);
         std::array<std::uint8_t, 16> stored_key{};
-        const std::uint64_t t = static_cast<std::uint64_t>(record_time(record)) ^ (std::uint64_t{1} << 63);
-        for (int i = 0; i < 8; ++i)
-            stored_key[static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(t >> (56 - 8 * i));
+        const std::array<std::uint8_t, 8> time = time_key(record_time(record));
+        std::memcpy(stored_key.data(), time.data(), 8);
         std::memcpy(stored_key.data() + 8, digest.data(), 8);
         json_.clear();
         append_json(json_, record);
@@ -699,13 +707,7 @@ public:
 
     void sightings(Millis from, Millis to, const std::function<void(const Sighting&)>& each) override {
         // The stored key starts with the time (see add): a range of keys is a range of times.
-        const auto prefix = [](Millis t) {
-            std::array<std::uint8_t, 8> p{};
-            const std::uint64_t u = static_cast<std::uint64_t>(t) ^ (std::uint64_t{1} << 63);
-            for (int i = 0; i < 8; ++i) p[static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(u >> (56 - 8 * i));
-            return p;
-        };
-        const auto low = prefix(from), high = prefix(to + 1);
+        const auto low = time_key(from), high = time_key(to + 1);
         Statement s(c_.db(), c_.path(),
                     "SELECT r.type, r.time, r.asset, r.subject, json_extract(r.json, '$.uri'), "
                     "json_extract(r.json, '$.reader'), COALESCE(ra.zone, rd.zone), json_extract(r.json, '$.zones') "

@@ -97,13 +97,21 @@ int run_which(const WhichOptions& o) {
     }
     const auto sources = open_inputs(o.files);
     Output out;
-    pass_records(sources, diagnostics, out, [&](track::Record& record) {
-        if (auto* fix = std::get_if<track::Fix>(&record); fix != nullptr && fix->mode != track::FixMode::none) {
-            index.containing(fix->lat, fix->lon, inside);
-            fix->zones = ids(index, inside);
-        }
-        return true;
-    });
+    // The fences holding each fix are found on the reading thread, ahead of the output.
+    std::vector<std::vector<std::size_t>> held(records_in_flight);
+    const auto with_position = [](const track::Record& record) {
+        const auto* fix = std::get_if<track::Fix>(&record);
+        return fix != nullptr && fix->mode != track::FixMode::none ? fix : nullptr;
+    };
+    pass_records(
+        sources, diagnostics, out,
+        [&](track::Record& record, std::size_t slot) {
+            if (with_position(record) != nullptr) std::get<track::Fix>(record).zones = ids(index, held[slot]);
+            return true;
+        },
+        [&](const track::Record& record, std::size_t slot, bool) {
+            if (const track::Fix* fix = with_position(record)) index.containing(fix->lat, fix->lon, held[slot]);
+        });
     out.flush();
     diagnostics.summary();
     return 0;
@@ -159,10 +167,19 @@ int run_stage(const StageOptions& o) {
     track::FenceStage stage(index, o.parsed, [&out](const track::Event& e) { track::append_json(out.buffer(), e); });
     StageStateStore state("fence", o.state, o.ledger);
     if (const auto saved = state.load()) stage.load_state(*saved, state.where());
-    pass_records(sources, diagnostics, out, [&](track::Record& record) {
-        if (auto* fix = std::get_if<track::Fix>(&record)) stage.fix(*fix);
-        return true;
-    });
+    // The index lookups run on the reading thread, ahead of the stage (FenceScout); the
+    // crossings too while the stage is behind.
+    track::FenceScout scout(index, stage);
+    std::vector<track::FenceLookup> lookups(records_in_flight);
+    pass_records(
+        sources, diagnostics, out,
+        [&](track::Record& record, std::size_t slot) {
+            if (auto* fix = std::get_if<track::Fix>(&record)) stage.fix(*fix, lookups[slot]);
+            return true;
+        },
+        [&](const track::Record& record, std::size_t slot, bool spare) {
+            if (const auto* fix = std::get_if<track::Fix>(&record)) scout.look(*fix, lookups[slot], spare);
+        });
     out.flush();
     if (state.wanted()) state.save(stage.save_state());
     const track::FenceStageCounts& c = stage.counts();

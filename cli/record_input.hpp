@@ -2,6 +2,7 @@
 // each line, report the bad ones; and the loop of the stages that pass records on.
 #pragma once
 
+#include <cstddef>
 #include <functional>
 #include <memory>
 #include <string>
@@ -11,6 +12,7 @@
 #include "diagnostics.hpp"
 #include "output.hpp"
 #include "track/json.hpp"
+#include "track/problems.hpp"
 
 namespace cli {
 
@@ -20,8 +22,8 @@ std::vector<std::unique_ptr<adapters::FileSource>> open_inputs(const std::vector
 
 /// Reads the records of `source`: each line that parses (RecordParser) and passes
 /// track::validate goes to `on_record`; blank lines are skipped; the others are reported to
-/// `diagnostics` as "bad record" or "invalid record". `before_wait` as for LineReader.
-void read_records(adapters::FileSource& source, Diagnostics& diagnostics,
+/// `problems` as "bad record" or "invalid record". `before_wait` as for LineReader.
+void read_records(adapters::FileSource& source, track::ProblemSink& problems,
                   const std::function<void(track::Record&, const track::Location&)>& on_record,
                   std::function<void()> before_wait = {});
 
@@ -29,11 +31,32 @@ void read_records(adapters::FileSource& source, Diagnostics& diagnostics,
 /// and say whether it goes on to the output.
 using RecordAction = std::function<bool(track::Record&)>;
 
+/// Records in flight between the reading thread and the stage (see pass_records): a slot
+/// number below this names where a preparation keeps what it found for one record.
+constexpr std::size_t records_in_flight = 8192;
+/// Works out something for a record ahead of the stage (the fences holding a fix), on the
+/// reading thread, and keeps it in the caller's storage at `slot`. It runs concurrently
+/// with the actions on earlier records: it must only read what they do not change.
+/// `spare`: the stage is behind (batches of records wait for it), so work that the action
+/// would do otherwise is best done here; the two threads share the work that way.
+using RecordPreparation = std::function<void(const track::Record&, std::size_t slot, bool spare)>;
+/// The action on a record, with the slot its preparation used; no other record uses the
+/// slot until this returns.
+using PreparedAction = std::function<bool(track::Record&, std::size_t slot)>;
+
 /// The loop of every stage: reads the records of each source in turn (read_records), passes
 /// each to `act`, writes those it keeps to `out`, and flushes `out` whenever the input goes
 /// quiet (a pipe or a port), so that a pipeline downstream sees records as they come. The
 /// caller flushes at the end.
+///
+/// Reading and parsing run on a thread of their own, a few thousand records ahead of the
+/// actions (the memory stays bounded); problems with the input reach `diagnostics` in input
+/// order among the actions, from the calling thread, so output and messages are the same as
+/// one thread would give. An error while reading is thrown after the records before it.
 void pass_records(const std::vector<std::unique_ptr<adapters::FileSource>>& sources, Diagnostics& diagnostics,
                   Output& out, const RecordAction& act);
+/// As above, with `prepare` run for each record on the reading thread.
+void pass_records(const std::vector<std::unique_ptr<adapters::FileSource>>& sources, Diagnostics& diagnostics,
+                  Output& out, const PreparedAction& act, const RecordPreparation& prepare);
 
 }  // namespace cli

@@ -11,8 +11,11 @@
 #include <limits>
 #include <map>
 #include <sstream>
+#include <thread>
 #include <tuple>
 #include <utility>
+
+#include <sys/mman.h>
 
 // GCC 12 reports Boost.Geometry 1.74's envelope state of multi-geometries as maybe
 // uninitialized (a false positive in inlined Boost code, reported where it is instantiated).
@@ -352,10 +355,63 @@ bool Fence::covers(double lat, double lon) const {
     return false;
 }
 
-std::vector<Fence> parse_fences(std::string_view geojson, const std::string& where, const FenceNoteHandler& on_note,
-                                bool keep_features) {
+namespace {
+
+// What a feature says before its geometry is read: checked in file order, one by one.
+struct FeatureHead {
+    element value;
+    object properties;
+    bool has_properties = false;
+    std::string id, place;
+    element geometry;
+    std::string_view geometry_type;
+};
+
+// The feature's object, id (present and unique) and geometry type.
+FeatureHead feature_head(element value, std::size_t number, const std::string& where,
+                         std::map<std::string, std::size_t, std::less<>>& numbers) {
+    FeatureHead head;
+    head.value = value;
+    const std::string place = fmt::format("{}: feature #{}", where, number);
+    object feature;
+    std::string_view type;
+    if (value.get_object().get(feature) != simdjson::SUCCESS ||
+        feature.at_key("type").get_string().get(type) != simdjson::SUCCESS || type != "Feature") {
+        fail(place, "not a GeoJSON Feature (an object with \"type\": \"Feature\")");
+    }
+    head.has_properties = feature.at_key("properties").get_object().get(head.properties) == simdjson::SUCCESS;
+    head.id = feature_id(feature, head.properties, head.has_properties);
+    if (head.id.empty()) fail(place, "has no id: give it an \"id\" member, or an \"id\" or \"name\" property");
+    head.place = fmt::format("{}: feature {}", where, head.id);
+    if (const auto [it, added] = numbers.emplace(head.id, number); !added) {
+        fail(head.place, fmt::format("the id is already used by feature #{}", it->second));
+    }
+    if (feature.at_key("geometry").get(head.geometry) != simdjson::SUCCESS || !head.geometry.is_object() ||
+        head.geometry.at_key("type").get_string().get(head.geometry_type) != simdjson::SUCCESS) {
+        fail(head.place, "has no geometry");
+    }
+    const std::string_view g = head.geometry_type;
+    if (g != "Polygon" && g != "MultiPolygon" && g != "Point") {
+        fail(head.place, fmt::format("geometry type {} is not supported; use Polygon, MultiPolygon, or a Point with a "
+                                     "\"radius\" property (a circle)",
+                                     g));
+    }
+    return head;
+}
+
+// The feature's geometry, read and checked; a note about its winding goes to `note`.
+std::shared_ptr<FenceShape> feature_shape(const FeatureHead& head, std::string& note) {
+    if (head.geometry_type == "Point") return circle(head.geometry, head.properties, head.has_properties, head.place);
+    return polygons(head.geometry, head.geometry_type, head.place, [&note](std::string_view text) { note = text; });
+}
+
+// Features from which reading the geometries is shared with a second thread: validation
+// is most of a load, and thousands of fences are common.
+constexpr std::size_t features_for_two_threads = 64;
+
+std::vector<Fence> parse_fences(const simdjson::padded_string_view text, const std::string& where,
+                                const FenceNoteHandler& on_note, bool keep_features) {
     simdjson::dom::parser parser;
-    const simdjson::padded_string text(geojson);
     element doc;
     if (const auto error = parser.parse(text).get(doc); error != simdjson::SUCCESS) {
         fail(where, fmt::format("not valid JSON ({})", simdjson::error_message(error)));
@@ -368,50 +424,76 @@ std::vector<Fence> parse_fences(std::string_view geojson, const std::string& whe
              "not a GeoJSON FeatureCollection (an object with \"type\": \"FeatureCollection\" and "
              "\"features\")");
     }
+    // What fails first in file order is reported, as one pass would: the heads in order up
+    // to the first that fails, then the geometries before it, on two threads, each stopping
+    // at its first failure (so the earliest of all is among those found).
+    std::vector<FeatureHead> heads;
+    std::exception_ptr failure;
+    std::size_t failed_at = 0;
+    {
+        std::map<std::string, std::size_t, std::less<>> numbers;  // id -> 1-based feature number
+        try {
+            for (element value : features) heads.push_back(feature_head(value, heads.size() + 1, where, numbers));
+        } catch (const InputError&) {
+            failure = std::current_exception();
+        }
+        failed_at = heads.size();
+    }
+    std::vector<std::shared_ptr<FenceShape>> shapes(heads.size());
+    std::vector<std::string> notes(heads.size());
+    struct Stop {
+        std::size_t at;
+        std::exception_ptr error;
+    };
+    const auto read_shapes = [&](std::size_t first, std::size_t step) -> Stop {
+        for (std::size_t i = first; i < heads.size(); i += step) {
+            try {
+                shapes[i] = feature_shape(heads[i], notes[i]);
+            } catch (...) {  // an InputError, or bad_alloc: carried to the calling thread
+                return {i, std::current_exception()};
+            }
+        }
+        return {heads.size(), nullptr};
+    };
+    std::vector<Stop> stops;
+    if (heads.size() >= features_for_two_threads) {
+        Stop other{};
+        std::thread odd([&] { other = read_shapes(1, 2); });
+        stops.push_back(read_shapes(0, 2));
+        odd.join();
+        stops.push_back(other);
+    } else {
+        stops.push_back(read_shapes(0, 1));
+    }
+    for (const Stop& stop : stops) {
+        if (stop.error && stop.at < failed_at) {
+            failed_at = stop.at;
+            failure = stop.error;
+        }
+    }
+    for (std::size_t i = 0; i < failed_at; ++i) {
+        if (!notes[i].empty() && on_note) on_note(notes[i]);
+    }
+    if (failure) std::rethrow_exception(failure);
     std::vector<Fence> fences;
-    std::map<std::string, std::size_t, std::less<>> numbers;  // id -> 1-based feature number
-    std::size_t number = 0;
-    for (element value : features) {
-        ++number;
-        std::string place = fmt::format("{}: feature #{}", where, number);
-        object feature;
-        if (value.get_object().get(feature) != simdjson::SUCCESS ||
-            feature.at_key("type").get_string().get(type) != simdjson::SUCCESS || type != "Feature") {
-            fail(place, "not a GeoJSON Feature (an object with \"type\": \"Feature\")");
-        }
-        object properties;
-        const bool has_properties = feature.at_key("properties").get_object().get(properties) == simdjson::SUCCESS;
-        const std::string id = feature_id(feature, properties, has_properties);
-        if (id.empty()) {
-            fail(place, "has no id: give it an \"id\" member, or an \"id\" or \"name\" property");
-        }
-        place = fmt::format("{}: feature {}", where, id);
-        if (const auto [it, added] = numbers.emplace(id, number); !added) {
-            fail(place, fmt::format("the id is already used by feature #{}", it->second));
-        }
-        element geometry;
-        std::string_view geometry_type;
-        if (feature.at_key("geometry").get(geometry) != simdjson::SUCCESS || !geometry.is_object() ||
-            geometry.at_key("type").get_string().get(geometry_type) != simdjson::SUCCESS) {
-            fail(place, "has no geometry");
-        }
-        std::shared_ptr<FenceShape> shape;
-        Fence::Kind kind = Fence::Kind::polygon;
-        if (geometry_type == "Polygon" || geometry_type == "MultiPolygon") {
-            shape = polygons(geometry, geometry_type, place, on_note);
-            if (geometry_type == "MultiPolygon") kind = Fence::Kind::multipolygon;
-        } else if (geometry_type == "Point") {
-            shape = circle(geometry, properties, has_properties, place);
-            kind = Fence::Kind::circle;
-        } else {
-            fail(place, fmt::format("geometry type {} is not supported; use Polygon, MultiPolygon, or a Point with a "
-                                    "\"radius\" property (a circle)",
-                                    geometry_type));
-        }
-        fences.emplace_back(id, kind, has_properties ? std::string(simdjson::minify(properties)) : "{}",
-                            std::move(shape), keep_features ? std::string(simdjson::minify(value)) : std::string());
+    fences.reserve(heads.size());
+    for (std::size_t i = 0; i < heads.size(); ++i) {
+        const FeatureHead& h = heads[i];
+        const Fence::Kind kind = h.geometry_type == "Point"          ? Fence::Kind::circle
+                                 : h.geometry_type == "MultiPolygon" ? Fence::Kind::multipolygon
+                                                                     : Fence::Kind::polygon;
+        fences.emplace_back(h.id, kind, h.has_properties ? std::string(simdjson::minify(h.properties)) : "{}",
+                            std::move(shapes[i]), keep_features ? std::string(simdjson::minify(h.value)) : std::string());
     }
     return fences;
+}
+
+}  // namespace
+
+std::vector<Fence> parse_fences(std::string_view geojson, const std::string& where, const FenceNoteHandler& on_note,
+                                bool keep_features) {
+    const simdjson::padded_string text(geojson);
+    return parse_fences(simdjson::padded_string_view(text), where, on_note, keep_features);
 }
 
 std::vector<Fence> load_fences(const std::string& path, const FenceNoteHandler& on_note, bool keep_features) {
@@ -421,10 +503,15 @@ std::vector<Fence> load_fences(const std::string& path, const FenceNoteHandler& 
     }
     std::ifstream in(path, std::ios::binary);
     if (!in) throw MissingInputError(fmt::format("{}: cannot open the fence file ({})", path, std::strerror(errno)));
-    std::ostringstream text;
-    text << in.rdbuf();
+    // Read in chunks (a fifo cannot tell its size) into a string that ends in simdjson's
+    // padding: one copy of a file that may be tens of MB.
+    std::string text;
+    char chunk[1 << 16];
+    while (in.read(chunk, sizeof chunk) || in.gcount() > 0) text.append(chunk, static_cast<std::size_t>(in.gcount()));
     if (in.bad()) throw MissingInputError(fmt::format("{}: cannot read the fence file", path));
-    return parse_fences(text.str(), path, on_note, keep_features);
+    text.resize(text.size() + simdjson::SIMDJSON_PADDING);
+    return parse_fences(simdjson::padded_string_view(text.data(), text.size() - simdjson::SIMDJSON_PADDING, text.size()),
+                        path, on_note, keep_features);
 }
 
 std::optional<double> boundary_distance_m(const Fence& fence, double lat, double lon) {
@@ -463,6 +550,42 @@ std::optional<double> boundary_distance_m(const Fence& fence, double lat, double
     return fence.covers(lat, lon) ? distance : -distance;
 }
 
+namespace {
+
+// Storage for the grid's arrays, backed by 2 MB pages where the kernel offers them (Linux's
+// transparent huge pages in "madvise" mode, Debian's default): points land in random cells
+// of tens of MB, and with 4 KB pages nearly every lookup missed the TLB as well as the cache.
+template <typename T>
+struct HugePages {
+    using value_type = T;
+    HugePages() = default;
+    template <typename U>
+    explicit HugePages(const HugePages<U>&) noexcept {}
+    static constexpr std::size_t huge = std::size_t{2} << 20;
+    T* allocate(std::size_t n) {
+        const std::size_t bytes = n * sizeof(T);
+        if (bytes < huge) return std::allocator<T>().allocate(n);
+        const std::size_t mapped = (bytes + huge - 1) / huge * huge;
+        void* p = ::mmap(nullptr, mapped, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (p == MAP_FAILED) throw std::bad_alloc();
+        ::madvise(p, mapped, MADV_HUGEPAGE);  // advice: without it, ordinary pages
+        return static_cast<T*>(p);
+    }
+    void deallocate(T* p, std::size_t n) noexcept {
+        const std::size_t bytes = n * sizeof(T);
+        if (bytes < huge) return std::allocator<T>().deallocate(p, n);
+        ::munmap(p, (bytes + huge - 1) / huge * huge);
+    }
+    template <typename U>
+    bool operator==(const HugePages<U>&) const noexcept {
+        return true;
+    }
+};
+template <typename T>
+using HugeVector = std::vector<T, HugePages<T>>;
+
+}  // namespace
+
 struct FenceIndex::Tree {
     /// What a box of the tree stands for: a polygon part of a fence, or a whole circle.
     struct Entry {
@@ -490,10 +613,10 @@ struct FenceIndex::Tree {
     };
     double x0 = 0, y0 = 0, cell_w = 1, cell_h = 1, x1 = 0, y1 = 0;
     std::size_t nx = 0, ny = 0;
-    std::vector<std::uint32_t> cell_start;  ///< items of cell c: [cell_start[c], cell_start[c + 1])
-    std::vector<Item> items;
-    std::vector<std::uint32_t> edge_ids;  ///< into edges
-    std::vector<Edge> edges;              ///< every polygon edge, by entry
+    HugeVector<std::uint32_t> cell_start;  ///< items of cell c: [cell_start[c], cell_start[c + 1])
+    HugeVector<Item> items;
+    HugeVector<std::uint32_t> edge_ids;  ///< into edges
+    HugeVector<Edge> edges;              ///< every polygon edge, by entry
 
     /// The cell holding the point, or false when it is outside the grid.
     bool cell_of(double x, double y, std::size_t& cell) const {
@@ -589,6 +712,8 @@ private:
 // stays out of the grid (in an R-tree of its own): a country among yard bays.
 constexpr double cells_per_typical_entry = 8;
 constexpr double max_cells_of_entry = 4096;
+// Entries in the grid from which building it is shared with a second thread.
+constexpr std::size_t grid_entries_for_two_threads = 256;
 
 }  // namespace
 
@@ -650,90 +775,150 @@ FenceIndex::FenceIndex(std::vector<Fence> fences) : fences_(std::move(fences)), 
     t.y1 = extent.max_corner().y();
 
     // The items of every cell, entry by entry, then grouped by cell (a stable counting sort).
+    // Two threads each take a run of the entries (balanced by the cells and edges they
+    // reach); their pieces are joined in entry order, so the grid is the same as one
+    // thread's.
     struct Placed {
         std::size_t cell;
         Tree::Item item;
     };
-    std::vector<Placed> placed;
-    std::vector<std::pair<std::size_t, std::uint32_t>> near;  // (cell, edge) of one entry
+    struct Piece {
+        std::vector<Placed> placed;
+        std::vector<std::uint32_t> edge_ids;  ///< into t.edges
+    };
+    // Every edge of the gridded parts, entry by entry: each entry's edges have known places.
+    std::vector<std::uint32_t> first_edge(gridded.size() + 1, 0);
+    for (std::size_t g = 0; g < gridded.size(); ++g) {
+        const FenceShape& s = fences_[t.entries[gridded[g].second].fence].shape();
+        std::size_t edges = 0;
+        if (!s.circle) {
+            const Polygon& part = s.parts[t.entries[gridded[g].second].part];
+            edges = part.outer().size() - 1;
+            for (const auto& hole : part.inners()) edges += hole.size() - 1;
+        }
+        first_edge[g + 1] = first_edge[g] + static_cast<std::uint32_t>(edges);
+    }
+    t.edges.resize(first_edge.back());
     const auto index_range = [](double low, double high, double origin, double size, std::size_t n) {
         const auto clamp = [&](double v) {
             return static_cast<std::size_t>(std::clamp(std::floor((v - origin) / size), 0.0, static_cast<double>(n - 1)));
         };
         return std::pair{clamp(low) > 0 ? clamp(low) - 1 : 0, std::min(n - 1, clamp(high) + 1)};
     };
-    for (const auto& [box, e] : gridded) {
-        const Tree::Entry entry = t.entries[e];
-        const FenceShape& s = fences_[entry.fence].shape();
-        const auto [i0, i1] = index_range(box.min_corner().x(), box.max_corner().x(), t.x0, cell_w, t.nx);
-        const auto [j0, j1] = index_range(box.min_corner().y(), box.max_corner().y(), t.y0, cell_h, t.ny);
-        const auto item = [&](std::uint8_t kind) {
-            return Tree::Item{static_cast<std::uint32_t>(e), 0, 0, kind, false};
-        };
-        if (s.circle) {
-            for (std::size_t j = j0; j <= j1; ++j) {
-                for (std::size_t i = i0; i <= i1; ++i) {
-                    if (bg::intersects(t.cell_box(i, j), box)) placed.push_back({j * t.nx + i, item(Tree::circle)});
-                }
-            }
-            continue;
-        }
-        const Polygon& part = s.parts[entry.part];
-        near.clear();
-        const auto add_ring = [&](const Polygon::ring_type& ring) {
-            for (std::size_t v = 0; v + 1 < ring.size(); ++v) {
-                const Point& a = ring[v];
-                const Point& b = ring[v + 1];
-                const auto id = static_cast<std::uint32_t>(t.edges.size());
-                t.edges.push_back({a, b});
-                const Box edge_box({std::min(a.x(), b.x()), std::min(a.y(), b.y())},
-                                   {std::max(a.x(), b.x()), std::max(a.y(), b.y())});
-                const auto [ei0, ei1] = index_range(edge_box.min_corner().x(), edge_box.max_corner().x(), t.x0,
-                                                    cell_w, t.nx);
-                const auto [ej0, ej1] = index_range(edge_box.min_corner().y(), edge_box.max_corner().y(), t.y0,
-                                                    cell_h, t.ny);
-                for (std::size_t j = ej0; j <= ej1; ++j) {
-                    for (std::size_t i = ei0; i <= ei1; ++i) {
-                        if (bg::intersects(t.cell_box(i, j), edge_box)) near.emplace_back(j * t.nx + i, id);
+    const auto build = [&](std::size_t first, std::size_t last, Piece& piece) {
+        std::vector<std::pair<std::size_t, std::uint32_t>> near;  // (cell, edge) of one entry
+        for (std::size_t g = first; g < last; ++g) {
+            const auto& [box, e] = gridded[g];
+            const Tree::Entry entry = t.entries[e];
+            const FenceShape& s = fences_[entry.fence].shape();
+            const auto [i0, i1] = index_range(box.min_corner().x(), box.max_corner().x(), t.x0, cell_w, t.nx);
+            const auto [j0, j1] = index_range(box.min_corner().y(), box.max_corner().y(), t.y0, cell_h, t.ny);
+            const auto item = [&](std::uint8_t kind) {
+                return Tree::Item{static_cast<std::uint32_t>(e), 0, 0, kind, false};
+            };
+            if (s.circle) {
+                for (std::size_t j = j0; j <= j1; ++j) {
+                    for (std::size_t i = i0; i <= i1; ++i) {
+                        if (bg::intersects(t.cell_box(i, j), box)) {
+                            piece.placed.push_back({j * t.nx + i, item(Tree::circle)});
+                        }
                     }
                 }
+                continue;
             }
-        };
-        add_ring(part.outer());
-        for (const auto& hole : part.inners()) add_ring(hole);
-        std::sort(near.begin(), near.end());
-        auto next = near.begin();
-        for (std::size_t j = j0; j <= j1; ++j) {
-            const RowSides sides(part, t.cell_box(i0, j));
-            for (std::size_t i = i0; i <= i1; ++i) {
-                const std::size_t cell = j * t.nx + i;
-                const Box b = t.cell_box(i, j);
-                const Point centre((b.min_corner().x() + b.max_corner().x()) / 2,
-                                   (b.min_corner().y() + b.max_corner().y()) / 2);
-                const int side = sides.side(part, centre, cell_w);
-                if (next == near.end() || next->first != cell) {
-                    // No edge comes near: the part covers all of the cell or none of it.
-                    if (side > 0) placed.push_back({cell, item(Tree::full)});
-                    continue;
+            const Polygon& part = s.parts[entry.part];
+            near.clear();
+            std::uint32_t id = first_edge[g];
+            const auto add_ring = [&](const Polygon::ring_type& ring) {
+                for (std::size_t v = 0; v + 1 < ring.size(); ++v, ++id) {
+                    const Point& a = ring[v];
+                    const Point& b = ring[v + 1];
+                    t.edges[id] = {a, b};
+                    const Box edge_box({std::min(a.x(), b.x()), std::min(a.y(), b.y())},
+                                       {std::max(a.x(), b.x()), std::max(a.y(), b.y())});
+                    const auto [ei0, ei1] = index_range(edge_box.min_corner().x(), edge_box.max_corner().x(), t.x0,
+                                                        cell_w, t.nx);
+                    const auto [ej0, ej1] = index_range(edge_box.min_corner().y(), edge_box.max_corner().y(), t.y0,
+                                                        cell_h, t.ny);
+                    for (std::size_t j = ej0; j <= ej1; ++j) {
+                        for (std::size_t i = ei0; i <= ei1; ++i) {
+                            if (bg::intersects(t.cell_box(i, j), edge_box)) near.emplace_back(j * t.nx + i, id);
+                        }
+                    }
                 }
-                Tree::Item it = item(Tree::boundary);
-                it.edges_begin = static_cast<std::uint32_t>(t.edge_ids.size());
-                for (; next != near.end() && next->first == cell; ++next) t.edge_ids.push_back(next->second);
-                it.edges_end = static_cast<std::uint32_t>(t.edge_ids.size());
-                // The centre is the reference point; in the rare cell whose centre is on the
-                // boundary, every point takes the whole test.
-                it.kind = side == 0 ? Tree::slow : Tree::boundary;
-                it.reference_inside = side > 0;
-                placed.push_back({cell, it});
+            };
+            add_ring(part.outer());
+            for (const auto& hole : part.inners()) add_ring(hole);
+            std::sort(near.begin(), near.end());
+            auto next = near.begin();
+            for (std::size_t j = j0; j <= j1; ++j) {
+                const RowSides sides(part, t.cell_box(i0, j));
+                for (std::size_t i = i0; i <= i1; ++i) {
+                    const std::size_t cell = j * t.nx + i;
+                    const Box b = t.cell_box(i, j);
+                    const Point centre((b.min_corner().x() + b.max_corner().x()) / 2,
+                                       (b.min_corner().y() + b.max_corner().y()) / 2);
+                    const int side = sides.side(part, centre, cell_w);
+                    if (next == near.end() || next->first != cell) {
+                        // No edge comes near: the part covers all of the cell or none of it.
+                        if (side > 0) piece.placed.push_back({cell, item(Tree::full)});
+                        continue;
+                    }
+                    Tree::Item it = item(Tree::boundary);
+                    it.edges_begin = static_cast<std::uint32_t>(piece.edge_ids.size());
+                    for (; next != near.end() && next->first == cell; ++next) piece.edge_ids.push_back(next->second);
+                    it.edges_end = static_cast<std::uint32_t>(piece.edge_ids.size());
+                    // The centre is the reference point; in the rare cell whose centre is on the
+                    // boundary, every point takes the whole test.
+                    it.kind = side == 0 ? Tree::slow : Tree::boundary;
+                    it.reference_inside = side > 0;
+                    piece.placed.push_back({cell, it});
+                }
             }
         }
+    };
+    // The split: half of the work, counted as cells of the entries' boxes plus their edges.
+    std::vector<double> work(gridded.size() + 1, 0);
+    for (std::size_t g = 0; g < gridded.size(); ++g) {
+        const Box& box = gridded[g].first;
+        const double edges = first_edge[g + 1] - first_edge[g];
+        work[g + 1] = work[g] + (width(box) / cell_w + 3) * (height(box) / cell_h + 3) + 9 * edges;
     }
+    const std::size_t split =
+        gridded.size() < grid_entries_for_two_threads
+            ? gridded.size()
+            : static_cast<std::size_t>(std::lower_bound(work.begin(), work.end(), work.back() / 2) - work.begin());
+    Piece first, second;
+    if (split < gridded.size()) {
+        std::thread other([&] { build(split, gridded.size(), second); });
+        build(0, split, first);
+        other.join();
+    } else {
+        build(0, gridded.size(), first);
+    }
+    // Join the second piece to the first: its places in the edge lists shift.
+    const auto ids_before = static_cast<std::uint32_t>(first.edge_ids.size());
+    for (Placed& p : second.placed) {
+        if (p.item.kind == Tree::boundary || p.item.kind == Tree::slow) {
+            p.item.edges_begin += ids_before;
+            p.item.edges_end += ids_before;
+        }
+    }
+    t.edge_ids.reserve(first.edge_ids.size() + second.edge_ids.size());
+    t.edge_ids.assign(first.edge_ids.begin(), first.edge_ids.end());
+    t.edge_ids.insert(t.edge_ids.end(), second.edge_ids.begin(), second.edge_ids.end());
+    first.edge_ids = {};
+    second.edge_ids = {};
     t.cell_start.assign(t.nx * t.ny + 1, 0);
-    for (const Placed& p : placed) ++t.cell_start[p.cell + 1];
+    for (const Piece* piece : {&first, &second}) {
+        for (const Placed& p : piece->placed) ++t.cell_start[p.cell + 1];
+    }
     for (std::size_t c = 0; c < t.nx * t.ny; ++c) t.cell_start[c + 1] += t.cell_start[c];
-    t.items.resize(placed.size());
+    t.items.resize(t.cell_start.back());
     std::vector<std::uint32_t> fill(t.cell_start.begin(), t.cell_start.end() - 1);
-    for (const Placed& p : placed) t.items[fill[p.cell]++] = p.item;
+    for (const Piece* piece : {&first, &second}) {
+        for (const Placed& p : piece->placed) t.items[fill[p.cell]++] = p.item;
+    }
 }
 FenceIndex::~FenceIndex() = default;
 FenceIndex::FenceIndex(FenceIndex&&) noexcept = default;

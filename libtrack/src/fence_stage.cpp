@@ -142,6 +142,13 @@ void FenceStage::decide(const Fix& fix, const std::string& asset, std::size_t in
 
 void FenceStage::fix(Fix& fix) {
     if (fix.mode == FixMode::none) return;
+    index_.containing(fix.lat, fix.lon, lookup_.covering);
+    lookup_.has_from = false;
+    this->fix(fix, lookup_);
+}
+
+void FenceStage::fix(Fix& fix, const FenceLookup& lookup) {
+    if (fix.mode == FixMode::none) return;
     const std::string& asset = fix.asset.empty() ? fix.device : fix.asset;
     AssetState& st = assets_[asset];
     if (st.has_last && fix.time < st.last_time) {
@@ -153,10 +160,8 @@ void FenceStage::fix(Fix& fix) {
 
     // The fences that can change: those holding the fix, and those the asset is in or
     // about to change for.
-    index_.containing(fix.lat, fix.lon, scratch_);
-    std::vector<std::size_t>& covering = covering_;
+    const std::vector<std::size_t>& covering = lookup.covering;
     std::vector<std::size_t>& candidates = candidates_;
-    covering.swap(scratch_);
     candidates.assign(covering.begin(), covering.end());
     for (const auto& [i, m] : st.fences) {
         if (m.inside || m.pending || (m.known && options_.events.outside)) candidates.push_back(i);
@@ -170,13 +175,18 @@ void FenceStage::fix(Fix& fix) {
 
     // A pass through a fence between two fixes, neither of them in it.
     if (options_.events.cross && st.has_last && (st.lat != fix.lat || st.lon != fix.lon)) {
-        // Fences holding either end are no crossing: skip them before the edge tests.
-        std::vector<std::size_t>& ends = ends_;
-        ends.assign(covering.begin(), covering.end());
-        ends.insert(ends.end(), st.covering.begin(), st.covering.end());
-        std::sort(ends.begin(), ends.end());
-        index_.crossing(st.lat, st.lon, fix.lat, fix.lon, scratch_, &ends);
-        for (const std::size_t i : scratch_) {
+        // The scout's lookup when it stepped from the same place (the fences it skipped as
+        // holding an end may differ, and are left out below anyway); else the stage's own.
+        const bool scouted = lookup.has_from && lookup.from_lat == st.lat && lookup.from_lon == st.lon;
+        if (!scouted) {
+            // Fences holding either end are no crossing: skip them before the edge tests.
+            std::vector<std::size_t>& ends = ends_;
+            ends.assign(covering.begin(), covering.end());
+            ends.insert(ends.end(), st.covering.begin(), st.covering.end());
+            std::sort(ends.begin(), ends.end());
+            index_.crossing(st.lat, st.lon, fix.lat, fix.lon, scratch_, &ends);
+        }
+        for (const std::size_t i : scouted ? lookup.crossing : scratch_) {
             const Fence& fence = index_.fences()[i];
             const auto it = st.fences.find(i);
             if (it != st.fences.end() && (it->second.inside || it->second.pending)) continue;
@@ -206,11 +216,44 @@ void FenceStage::fix(Fix& fix) {
         else ++it;
     }
     fix.zones = std::move(zones);
-    st.covering = covering;
+    st.covering.assign(covering.begin(), covering.end());
     st.last_time = fix.time;
     st.lat = fix.lat;
     st.lon = fix.lon;
     st.has_last = true;
+}
+
+FenceScout::FenceScout(const FenceIndex& index, const FenceStage& stage)
+    : index_(index), crossings_(stage.options_.events.cross) {
+    for (const auto& [asset, st] : stage.assets_) {
+        if (st.has_last) assets_.emplace(asset, Last{st.last_time, st.lat, st.lon, st.covering});
+    }
+}
+
+void FenceScout::look(const Fix& fix, FenceLookup& lookup, bool crossing) {
+    lookup.has_from = false;
+    lookup.covering.clear();
+    if (fix.mode == FixMode::none) return;
+    index_.containing(fix.lat, fix.lon, lookup.covering);
+    const auto [it, first] = assets_.try_emplace(fix.asset.empty() ? fix.device : fix.asset);
+    Last& last = it->second;
+    if (!first) {
+        if (fix.time < last.time) return;  // out of order: the stage does not use it
+        if (crossing && crossings_ && (last.lat != fix.lat || last.lon != fix.lon)) {
+            std::vector<std::size_t>& ends = ends_;
+            ends.assign(lookup.covering.begin(), lookup.covering.end());
+            ends.insert(ends.end(), last.covering.begin(), last.covering.end());
+            std::sort(ends.begin(), ends.end());
+            index_.crossing(last.lat, last.lon, fix.lat, fix.lon, lookup.crossing, &ends);
+            lookup.from_lat = last.lat;
+            lookup.from_lon = last.lon;
+            lookup.has_from = true;
+        }
+    }
+    last.time = fix.time;
+    last.lat = fix.lat;
+    last.lon = fix.lon;
+    last.covering.assign(lookup.covering.begin(), lookup.covering.end());
 }
 
 std::string FenceStage::save_state() const {

@@ -44,6 +44,19 @@ struct FenceStageCounts {
     std::uint64_t events = 0;
 };
 
+/// What the stage needs of the index for one fix; a FenceScout works it out ahead of the
+/// stage, on another thread.
+struct FenceLookup {
+    std::vector<std::size_t> covering;  ///< the fences holding the fix (FenceIndex::containing)
+    /// The fences that the step from the asset's previous fix meets, leaving out some of those
+    /// holding either end (FenceIndex::crossing); worked out when `has_from`.
+    std::vector<std::size_t> crossing;
+    double from_lat = 0, from_lon = 0;  ///< the step's start
+    bool has_from = false;
+};
+
+class FenceScout;
+
 /// Turns fixes into zone events. Feed every fix in input order; events come out through
 /// the sink before the fix that caused them is written, so the output stays in time order
 /// per asset. Deterministic: the same fixes and state give the same events.
@@ -57,6 +70,11 @@ public:
     /// after it). A fix without a position, or older than its asset's last fix, is left
     /// as it is (the latter counted as out of order).
     void fix(Fix& fix);
+    /// As above, with what a FenceScout looked up for the fix beforehand (on another thread:
+    /// see `trk fence`). A step that the scout saw from another start than the stage's (it
+    /// follows the same rules, so only when it was not told the loaded state) is looked up
+    /// again.
+    void fix(Fix& fix, const FenceLookup& lookup);
 
     /// The per-asset state as JSON text (stable order), to carry decisions across runs.
     [[nodiscard]] std::string save_state() const;
@@ -67,6 +85,7 @@ public:
     [[nodiscard]] const FenceStageCounts& counts() const { return counts_; }
 
 private:
+    friend class FenceScout;
     /// What the stage knows of one asset and one fence.
     struct Membership {
         bool inside = false;
@@ -106,11 +125,37 @@ private:
     std::unordered_map<std::string, AssetState> assets_;
     std::map<std::string, std::size_t> by_id_;  ///< fence id -> position in the index
     // Buffers reused fix after fix (this is the hot path).
-    std::vector<std::size_t> scratch_, covering_, candidates_, ends_;
+    FenceLookup lookup_;  ///< for fix(Fix&)
+    std::vector<std::size_t> scratch_, candidates_, ends_;
     Event event_;                  ///< the event being written, reused
     fmt::memory_buffer members_;   ///< its members beyond the common ones
     std::string visit_;            ///< a visit id being built
     FenceStageCounts counts_;
+};
+
+/// Looks up the index for the fixes a FenceStage will see, ahead of it: it follows each
+/// asset's fixes by the stage's rules (fixes without a position or older than the asset's
+/// last one do not count) so that its steps are the stage's. Start it from the stage once
+/// the stage's state is loaded; it only reads the stage then. Runs on another thread than
+/// the stage's: a step's lookup touches the grid cells that the fix's own lookup has just
+/// brought into that core's cache.
+class FenceScout {
+public:
+    FenceScout(const FenceIndex& index, const FenceStage& stage);
+    /// Fills `lookup` for the fix (nothing for one without a position): the fences holding
+    /// it, and with `crossing` those its step meets (else the stage works them out).
+    void look(const Fix& fix, FenceLookup& lookup, bool crossing = true);
+
+private:
+    struct Last {
+        Millis time = 0;
+        double lat = 0, lon = 0;
+        std::vector<std::size_t> covering;
+    };
+    const FenceIndex& index_;
+    bool crossings_;
+    std::unordered_map<std::string, Last> assets_;
+    std::vector<std::size_t> ends_;
 };
 
 }  // namespace track

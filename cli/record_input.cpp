@@ -202,7 +202,6 @@ void read_ahead(const std::vector<std::unique_ptr<adapters::FileSource>>& source
                 [&] {
                     if (batch->size > 0 || !batch->problems.empty() || !flushed) hand_over(true);
                 });
-            source->set_on_idle({});
         }
     } catch (const Abandoned&) {
         for (const auto& source : sources) source->set_on_idle({});

@@ -150,7 +150,16 @@ void FenceStage::fix(Fix& fix) {
 void FenceStage::fix(Fix& fix, const FenceLookup& lookup) {
     if (fix.mode == FixMode::none) return;
     const std::string& asset = fix.asset.empty() ? fix.device : fix.asset;
-    AssetState& st = assets_[asset];
+    // The asset's state by the scout's number for it (no hashing of the name), else by name.
+    AssetState* state = lookup.asset < by_number_.size() ? by_number_[lookup.asset] : nullptr;
+    if (state == nullptr) {
+        state = &assets_[asset];  // elements of an unordered_map stay where they are
+        if (lookup.asset != FenceLookup::no_asset) {
+            if (lookup.asset >= by_number_.size()) by_number_.resize(lookup.asset + 1, nullptr);
+            by_number_[lookup.asset] = state;
+        }
+    }
+    AssetState& st = *state;
     if (st.has_last && fix.time < st.last_time) {
         ++counts_.out_of_order;
         return;
@@ -175,8 +184,8 @@ void FenceStage::fix(Fix& fix, const FenceLookup& lookup) {
 
     // A pass through a fence between two fixes, neither of them in it.
     if (options_.events.cross && st.has_last && (st.lat != fix.lat || st.lon != fix.lon)) {
-        // The scout's lookup when it stepped from the same place (the fences it skipped as
-        // holding an end may differ, and are left out below anyway); else the stage's own.
+        // The fences the step meets, but those holding either end: the scout's lookup when
+        // it stepped from the same place, else the stage's own.
         const bool scouted = lookup.has_from && lookup.from_lat == st.lat && lookup.from_lon == st.lon;
         if (!scouted) {
             // Fences holding either end are no crossing: skip them before the edge tests.
@@ -190,7 +199,6 @@ void FenceStage::fix(Fix& fix, const FenceLookup& lookup) {
             const Fence& fence = index_.fences()[i];
             const auto it = st.fences.find(i);
             if (it != st.fences.end() && (it->second.inside || it->second.pending)) continue;
-            if (fence.covers(st.lat, st.lon) || fence.covers(fix.lat, fix.lon)) continue;
             members_.append(std::string_view(",\"from\":\""));
             append_rfc3339(members_, st.last_time);
             members_.push_back('"');
@@ -226,17 +234,20 @@ void FenceStage::fix(Fix& fix, const FenceLookup& lookup) {
 FenceScout::FenceScout(const FenceIndex& index, const FenceStage& stage)
     : index_(index), crossings_(stage.options_.events.cross) {
     for (const auto& [asset, st] : stage.assets_) {
-        if (st.has_last) assets_.emplace(asset, Last{st.last_time, st.lat, st.lon, st.covering});
+        if (st.has_last) assets_.emplace(asset, Last{assets_.size(), st.last_time, st.lat, st.lon, st.covering});
     }
 }
 
 void FenceScout::look(const Fix& fix, FenceLookup& lookup, bool crossing) {
     lookup.has_from = false;
+    lookup.asset = FenceLookup::no_asset;
     lookup.covering.clear();
     if (fix.mode == FixMode::none) return;
     index_.containing(fix.lat, fix.lon, lookup.covering);
     const auto [it, first] = assets_.try_emplace(fix.asset.empty() ? fix.device : fix.asset);
     Last& last = it->second;
+    if (first) last.number = assets_.size() - 1;
+    lookup.asset = last.number;
     if (!first) {
         if (fix.time < last.time) return;  // out of order: the stage does not use it
         if (crossing && crossings_ && (last.lat != fix.lat || last.lon != fix.lon)) {
@@ -313,6 +324,8 @@ void FenceStage::load_state(std::string_view json, const std::string& where) {
             value["fences"].get_object().get(fences) != simdjson::SUCCESS) {
             bad(fmt::format("asset {} is incomplete", asset));
         }
+        // The fences holding the last fix, which the next step's crossings leave out.
+        index_.containing(st.lat, st.lon, st.covering);
         for (const auto [id, f] : fences) {
             Membership m;
             std::int64_t entered = 0;

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <random>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include <doctest/doctest.h>
@@ -346,4 +347,71 @@ TEST_CASE("fence: the index agrees with each fence's own test, on vertices, edge
         }
     }
     CHECK(met > 0);
+}
+
+TEST_CASE("fence: many features (read on two threads) give the first error in file order, and its notes before") {
+    // 200 small squares, every third wound clockwise (a note each); features 0-based.
+    const auto square = [](int i, bool clockwise) {
+        const double x = 9.9 + 0.001 * (i % 20), y = 53.5 + 0.001 * (i / 20);
+        std::string ring = clockwise ? fmt::format("[[{0},{1}],[{0},{3}],[{2},{3}],[{2},{1}],[{0},{1}]]", x, y,
+                                                   x + 0.0005, y + 0.0005)
+                                     : fmt::format("[[{0},{1}],[{2},{1}],[{2},{3}],[{0},{3}],[{0},{1}]]", x, y,
+                                                   x + 0.0005, y + 0.0005);
+        return polygon_feature(fmt::format(R"("id":"s{}",)", i), "[" + ring + "]");
+    };
+    const std::string bow_tie = "[[[0,0],[1,1],[1,0],[0,1],[0,0]]]";
+    const std::string open_ring = "[[[0,0],[1,0],[1,1],[0,1]]]";
+    // Features replaced by a broken one: (position, feature text).
+    const auto text = [&](const std::vector<std::pair<int, std::string>>& broken) {
+        std::string features;
+        for (int i = 0; i < 200; ++i) {
+            std::string f = square(i, i % 3 == 0);
+            for (const auto& [at, replacement] : broken) {
+                if (at == i) f = replacement;
+            }
+            features += (i > 0 ? "," : "") + f;
+        }
+        return collection(features);
+    };
+    const auto error_and_notes = [](const std::string& geojson) {
+        std::vector<std::string> notes;
+        std::string error = "no error";
+        try {
+            track::parse_fences(geojson, "f.geojson", [&notes](std::string_view n) { notes.emplace_back(n); });
+        } catch (const track::InputError& e) {
+            error = e.what();
+        }
+        return std::pair{error, notes};
+    };
+    const std::string bad_geometry = polygon_feature(R"("id":"bow",)", bow_tie);
+    const std::string bad_ring = polygon_feature(R"("id":"open",)", open_ring);
+    const std::string no_id = polygon_feature("", "[[[0,0],[1,0],[1,1],[0,1],[0,0]]]");
+    const std::string bow_message =
+        "f.geojson: feature bow: not a valid Polygon: edges cross at (0.500000, 0.500000): ring 1 positions 1-2 "
+        "and ring 1 positions 3-4";
+    const std::string open_message =
+        "f.geojson: feature open: ring 1 is not closed: first (0, 0) and last (0, 1) point differ";
+
+    // The earliest failure wins whichever thread read it, an odd feature or an even one,
+    // and a feature without an id (found before any geometry is read) only when it is first.
+    auto [error, notes] = error_and_notes(text({{101, bad_geometry}, {120, bad_ring}, {150, no_id}}));
+    CHECK(error == bow_message);
+    // The notes of features 0, 3, ..., 99 (34 of them), none from beyond the failure.
+    CHECK(notes.size() == 34);
+    CHECK(notes.front().find("feature s0:") != std::string::npos);
+    CHECK(notes.back().find("feature s99:") != std::string::npos);
+    std::tie(error, notes) = error_and_notes(text({{120, bad_geometry}, {101, bad_ring}, {150, no_id}}));
+    CHECK(error == open_message);
+    std::tie(error, notes) = error_and_notes(text({{150, bad_geometry}, {120, no_id}}));
+    CHECK(error == "f.geojson: feature #121: has no id: give it an \"id\" member, or an \"id\" or \"name\" property");
+    CHECK(notes.size() == 40);  // 0, 3, ..., 117
+    std::tie(error, notes) = error_and_notes(text({{199, bad_geometry}}));
+    CHECK(error == bow_message);
+    // No error: every note, in file order.
+    std::tie(error, notes) = error_and_notes(text({}));
+    CHECK(error == "no error");
+    REQUIRE(notes.size() == 67);
+    for (std::size_t k = 0; k < notes.size(); ++k) {
+        CHECK(notes[k].find(fmt::format("feature s{}:", 3 * k)) != std::string::npos);
+    }
 }

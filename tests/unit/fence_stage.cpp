@@ -1,6 +1,8 @@
 // Unit tests of track/fence_stage.hpp: enter/exit/cross/dwell, hysteresis, minimum dwell, state.
 #include "track/fence_stage.hpp"
 
+#include <optional>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -143,4 +145,128 @@ TEST_CASE("fence stage: a run split with state gives the events of one run") {
     CHECK(second.state == whole.state);
     CHECK_THROWS_WITH_AS(run({}, o, "{\"assets\":{}}"), "state.json: not a trk fence state file (no version 1 marker)",
                          track::InputError);
+}
+
+namespace {
+
+// 400 small squares and circles over a 0.02-degree field, and fixes of 40 assets walking
+// across it in steps about a fence's size (many crosses), with repeats, fixes without a
+// position and older fixes mixed in.
+struct Field {
+    track::FenceIndex index;
+    std::vector<track::Fix> fixes;
+};
+
+const Field& field() {
+    static const Field made_field = [] {
+        std::mt19937 random(7);
+        std::uniform_real_distribution<double> unit(0, 1);
+        std::string features;
+        for (int i = 0; i < 400; ++i) {
+            const double x = 9.93 + 0.02 * unit(random), y = 53.50 + 0.02 * unit(random);
+            const double w = 0.0003 + 0.0006 * unit(random), h = 0.0002 + 0.0004 * unit(random);
+            if (!features.empty()) features += ',';
+            if (i % 5 == 4) {
+                features += fmt::format(
+                    R"({{"type":"Feature","id":"c{}","properties":{{"radius":{}}},"geometry":{{"type":"Point","coordinates":[{},{}]}}}})",
+                    i, 5 + 20 * unit(random), x, y);
+            } else {
+                features += fmt::format(
+                    R"({{"type":"Feature","id":"p{0}","properties":{{}},"geometry":{{"type":"Polygon","coordinates":[[[{1},{2}],[{3},{2}],[{3},{4}],[{1},{4}],[{1},{2}]]]}}}})",
+                    i, x, y, x + w, y + h);
+            }
+        }
+        Field made{track::FenceIndex(track::parse_fences(
+                       R"({"type":"FeatureCollection","features":[)" + features + "]}", "field.geojson")),
+                   {}};
+        std::vector<std::pair<double, double>> at(40);
+        for (auto& [lat, lon] : at) lat = 53.50 + 0.02 * unit(random), lon = 9.93 + 0.02 * unit(random);
+        for (int step = 0; step < 150; ++step) {
+            for (std::size_t a = 0; a < at.size(); ++a) {
+                auto& [lat, lon] = at[a];
+                if (unit(random) > 0.2) {  // else stays put: a repeated position
+                    lat += 0.0008 * (unit(random) - 0.5);
+                    lon += 0.0012 * (unit(random) - 0.5);
+                }
+                track::Fix f;
+                f.time = 1'795'418'100'000 + step * 1000;
+                f.asset = fmt::format("A{}", a);
+                f.lat = lat;
+                f.lon = lon;
+                const double kind = unit(random);
+                if (kind < 0.02) f.mode = track::FixMode::none;
+                if (kind > 0.98) f.time -= 5000;  // older than the asset's last fix
+                made.fixes.push_back(f);
+            }
+        }
+        return made;
+    }();
+    return made_field;
+}
+
+// The events and zones of a run of the field, as JSON Lines.
+struct Scouted {
+    std::string out;
+    std::string state;
+};
+
+// How a run looks the fixes up: by the stage itself, or by a scout with crossings for
+// every fix, for none, or for some. With a `stale` state, the scout starts from it and the
+// stage from `state` (so the scout steps from other places than the stage, which must notice).
+enum class Lookups { stage, all, none, some };
+
+Scouted run_field(std::size_t from, std::size_t to, Lookups how, const std::string& state = {},
+                  const std::string& stale = {}) {
+    const Field& f = field();
+    Scouted r;
+    fmt::memory_buffer out;
+    track::FenceStageOptions options;
+    options.dwell = 4000;
+    track::FenceStage stage(f.index, options, [&out](const track::Event& e) { track::append_json(out, e); });
+    std::optional<track::FenceScout> scout;
+    if (!stale.empty()) {
+        stage.load_state(stale, "stale.json");
+        scout.emplace(f.index, stage);
+    }
+    if (!state.empty()) stage.load_state(state, "state.json");
+    if (!scout) scout.emplace(f.index, stage);
+    track::FenceLookup lookup;
+    std::mt19937 coin(11);
+    for (std::size_t i = from; i < to; ++i) {
+        track::Fix fix = f.fixes[i];
+        if (how == Lookups::stage) {
+            stage.fix(fix);
+        } else {
+            scout->look(fix, lookup, how == Lookups::all || (how == Lookups::some && coin() % 2 == 0));
+            stage.fix(fix, lookup);
+        }
+        track::append_json(out, fix);
+    }
+    r.out = fmt::to_string(out);
+    r.state = stage.save_state();
+    return r;
+}
+
+}  // namespace
+
+TEST_CASE("fence stage: a scout's lookups, crossings or not, give the stage's own events and zones") {
+    const std::size_t n = field().fixes.size();
+    const Scouted own = run_field(0, n, Lookups::stage);
+    CHECK(own.out.find(R"("event":"cross")") != std::string::npos);
+    CHECK(own.out.find(R"("event":"dwell")") != std::string::npos);
+    CHECK(run_field(0, n, Lookups::all).out == own.out);
+    CHECK(run_field(0, n, Lookups::none).out == own.out);
+    CHECK(run_field(0, n, Lookups::some).out == own.out);
+
+    // Split with state: the scout started from the loaded stage, or (misused) from an
+    // older state, which puts its steps' starts elsewhere.
+    const std::size_t half = n / 2 + 3;
+    const Scouted first = run_field(0, half, Lookups::all);
+    const Scouted quarter = run_field(0, n / 4, Lookups::all);
+    for (const bool stale : {false, true}) {
+        CAPTURE(stale);
+        const Scouted second = run_field(half, n, Lookups::all, first.state, stale ? quarter.state : "");
+        CHECK(first.out + second.out == own.out);
+        CHECK(second.state == own.state);
+    }
 }

@@ -53,6 +53,10 @@ struct FenceLookup {
     std::vector<std::size_t> crossing;
     double from_lat = 0, from_lon = 0;  ///< the step's start
     bool has_from = false;
+    /// The scout's number for the fix's asset: the stage finds the asset's state by it
+    /// rather than by its name. A stage takes the lookups of one scout only.
+    std::size_t asset = no_asset;
+    static constexpr std::size_t no_asset = static_cast<std::size_t>(-1);
 };
 
 class FenceScout;
@@ -124,6 +128,7 @@ private:
     Sink sink_;
     std::unordered_map<std::string, AssetState> assets_;
     std::map<std::string, std::size_t> by_id_;  ///< fence id -> position in the index
+    std::vector<AssetState*> by_number_;        ///< by the scout's asset number (FenceLookup::asset)
     // Buffers reused fix after fix (this is the hot path).
     FenceLookup lookup_;  ///< for fix(Fix&)
     std::vector<std::size_t> scratch_, candidates_, ends_;
@@ -148,6 +153,7 @@ public:
 
 private:
     struct Last {
+        std::size_t number = 0;  ///< the asset's number (FenceLookup::asset)
         Millis time = 0;
         double lat = 0, lon = 0;
         std::vector<std::size_t> covering;

@@ -1078,12 +1078,19 @@ void FenceIndex::crossing(double lat1, double lon1, double lat2, double lon2, st
     if (t.nx > 0 && t.cell_of(lon1, lat1, cell_a) && (i1 - i0 + 1) * (j1 - j0 + 1) <= 16) {
         // The usual step between fixes, over a few cells: the segment meets a polygon part when
         // its start is inside or it meets one of the part's edges near those cells.
+        // Left out as they are gathered: a part covering a cell other than the start's (the
+        // step can only meet it at its edges, listed in other cells), and skipped fences.
         thread_local std::vector<std::pair<std::uint32_t, std::uint32_t>> near;  // (entry, item)
         near.clear();
         for (auto j = static_cast<std::size_t>(j0); static_cast<double>(j) <= j1; ++j) {
             for (auto i = static_cast<std::size_t>(i0); static_cast<double>(i) <= i1; ++i) {
                 const std::size_t c = j * t.nx + i;
-                for (std::uint32_t k = t.cell_start[c]; k < t.cell_start[c + 1]; ++k) near.emplace_back(t.items[k].entry, k);
+                for (std::uint32_t k = t.cell_start[c]; k < t.cell_start[c + 1]; ++k) {
+                    const Tree::Item& item = t.items[k];
+                    if (item.kind == Tree::full && c != cell_a) continue;
+                    if (skip != nullptr && skipped(t.entries[item.entry].fence)) continue;
+                    near.emplace_back(item.entry, k);
+                }
             }
         }
         std::sort(near.begin(), near.end());

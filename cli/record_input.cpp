@@ -103,9 +103,9 @@ public:
     /// The next full batch for the stage, waiting for it.
     std::unique_ptr<Batch> take_full() { return take(full_); }
     void give_full(std::unique_ptr<Batch> batch) { give(full_, std::move(batch)); }
-    /// Whether the stage is behind: full batches wait for it besides the one just handed over
-    /// (read without the lock: a hint).
-    bool stage_behind() const { return waiting_.load(std::memory_order_relaxed) > 1; }
+    /// Whether the stage is behind: more than a few full batches wait for it (read without
+    /// the lock: a hint). One waiting is no sign: the batch just handed over is not taken yet.
+    bool stage_behind() const { return waiting_.load(std::memory_order_relaxed) > 4; }
     void give_empty(std::unique_ptr<Batch> batch) { give(empty_, std::move(batch)); }
     /// The stage stops (an error): the reader stops at its next hand-over or quiet moment.
     void abandon() {

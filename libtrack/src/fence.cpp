@@ -506,6 +506,7 @@ std::vector<Fence> load_fences(const std::string& path, const FenceNoteHandler& 
     // Read in chunks (a fifo cannot tell its size) into a string that ends in simdjson's
     // padding: one copy of a file that may be tens of MB.
     std::string text;
+    if (const auto size = std::filesystem::file_size(path, error); !error) text.reserve(size + simdjson::SIMDJSON_PADDING);
     char chunk[1 << 16];
     while (in.read(chunk, sizeof chunk) || in.gcount() > 0) text.append(chunk, static_cast<std::size_t>(in.gcount()));
     if (in.bad()) throw MissingInputError(fmt::format("{}: cannot read the fence file", path));

@@ -8,6 +8,7 @@
 #include <exception>
 #include <mutex>
 #include <pthread.h>
+#include <sched.h>
 #include <thread>
 
 #include "signals.hpp"
@@ -233,10 +234,35 @@ private:
     sigset_t saved_{};
 };
 
+// Whether this process may run on more than one processor (its affinity: taskset, cgroups).
+bool several_processors() {
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    return sched_getaffinity(0, sizeof set, &set) == 0 && CPU_COUNT(&set) > 1;
+}
+
+// One processor: the loop on one thread, as a second would only take turns with it.
+void pass_records_here(const std::vector<std::unique_ptr<adapters::FileSource>>& sources, Diagnostics& diagnostics,
+                       Output& out, const PreparedAction& act, const RecordPreparation& prepare) {
+    for (const auto& source : sources) {
+        read_records(
+            *source, diagnostics,
+            [&](track::Record& record, const track::Location&) {
+                if (prepare) prepare(record, 0, false);
+                if (!act(record, 0)) return;
+                track::append_json(out.buffer(), record);
+                out.maybe_flush();
+            },
+            [&out] { out.flush(); });
+    }
+}
+
 }  // namespace
 
 void pass_records(const std::vector<std::unique_ptr<adapters::FileSource>>& sources, Diagnostics& diagnostics,
                   Output& out, const PreparedAction& act, const RecordPreparation& prepare) {
+    static const bool threads = several_processors();
+    if (!threads) return pass_records_here(sources, diagnostics, out, act, prepare);
     Exchange exchange;
     const SignalsElsewhere signals;
     std::thread reader(read_ahead, std::cref(sources), std::ref(exchange), std::cref(prepare));

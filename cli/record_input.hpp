@@ -53,6 +53,7 @@ using PreparedAction = std::function<bool(track::Record&, std::size_t slot)>;
 /// actions (the memory stays bounded); problems with the input reach `diagnostics` in input
 /// order among the actions, from the calling thread, so output and messages are the same as
 /// one thread would give. An error while reading is thrown after the records before it.
+/// When the process may use one processor only, all of it runs on the calling thread.
 void pass_records(const std::vector<std::unique_ptr<adapters::FileSource>>& sources, Diagnostics& diagnostics,
                   Output& out, const RecordAction& act);
 /// As above, with `prepare` run for each record on the reading thread.

@@ -7,12 +7,16 @@
   * `--strict` and a bad line, then a quiet pipe: exit 65 at once (the reading thread,
     waiting on the pipe, is stopped), the records before it written;
   * a reader downstream that goes away (`| head -n 1`) with the input still flowing: trk
-    ends instead of reading on.
+    ends instead of reading on;
+  * all of it again on one processor (taskset -c 0), where the stages run on one thread,
+    and the same output and messages from both for a large input with bad lines.
 
 usage: stage_pipe.py TRK
 """
 import json
 import os
+import random
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -31,17 +35,17 @@ def fix(second, lat=53.505, lon=9.935):
                        "lat": lat, "lon": lon}) + "\n"
 
 
-def live(args, what):
+def live(prefix, args):
     """Starts trk on a pipe; returns the process, its stdout and stderr readers."""
-    process = spawn(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    process = spawn(prefix + args, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     return process, Reader(process.stdout), Reader(process.stderr)
 
 
-def records_come_as_they_arrive(trk, fences):
+def records_come_as_they_arrive(prefix, trk, fences):
     # (command, lines a fix makes: the enter or exit event and the fix, or the fix alone)
     for args, per_fix in (([trk, "fence", "--fences", fences], 2), ([trk, "clean", "--max-hdop", "5"], 1)):
         name = args[1]
-        process, out, err = live(args, name)
+        process, out, err = live(prefix, args)
         process.stdin.write(fix(1))
         process.stdin.flush()
         wait_for(lambda: len(out.lines) >= per_fix, f"trk {name}: the first fix's output while the pipe is open")
@@ -56,8 +60,8 @@ def records_come_as_they_arrive(trk, fences):
         print(f"ok: trk {name} writes each record as it comes ({len(out.lines)} lines), and stops on SIGTERM")
 
 
-def strict_stops_at_once(trk):
-    process, out, err = live([trk, "read", "jsonl", "--strict"], "read jsonl --strict")
+def strict_stops_at_once(prefix, trk):
+    process, out, err = live(prefix, [trk, "read", "jsonl", "--strict"])
     process.stdin.write(fix(1) + "not json\n")
     process.stdin.flush()
     start = time.time()
@@ -73,12 +77,13 @@ def strict_stops_at_once(trk):
     process.stdin.close()
 
 
-def ends_when_downstream_goes(trk, folder):
+def ends_when_downstream_goes(prefix, trk, folder):
     # An endless producer: trk must stop once `head` has its line and leaves.
     script = os.path.join(folder, "endless.sh")
     with open(script, "w") as f:
         f.write("line='%s'\nwhile :; do printf '%%s\\n' \"$line\"; done\n" % fix(1).strip())
-    pipeline = spawn(["bash", "-c", f"bash {script} | {trk} read jsonl | head -n 1"], stdout=subprocess.PIPE,
+    command = " ".join(prefix + [trk, "read", "jsonl"])
+    pipeline = spawn(["bash", "-c", f"bash {script} | {command} | head -n 1"], stdout=subprocess.PIPE,
                      stderr=subprocess.PIPE, text=True)
     try:
         out, _ = pipeline.communicate(timeout=20)
@@ -89,6 +94,31 @@ def ends_when_downstream_goes(trk, folder):
     print("ok: trk ends when the reader downstream goes away")
 
 
+def same_on_one_processor(trk, fences, folder):
+    """20,000 fixes of 30 assets walking in and out of the bay, bad lines among them."""
+    rng = random.Random(25)
+    path = os.path.join(folder, "walk.jsonl")
+    with open(path, "w") as f:
+        for i in range(20000):
+            if rng.random() < 0.001:
+                f.write("{\"type\":\"fix\",\"time\":\"never\"}\n")
+                continue
+            second = i // 30
+            stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(1795418100 + second))
+            f.write(json.dumps({"type": "fix", "asset": f"A{i % 30}", "time": stamp,
+                                "lat": 53.5 + 0.012 * rng.random() - 0.001,
+                                "lon": 9.93 + 0.012 * rng.random() - 0.001}) + "\n")
+    for args in ([trk, "fence", "--fences", fences, path], [trk, "clean", "--max-speed", "30", path],
+                 [trk, "check", "--rule", "speed > 20 for 5s", path]):
+        runs = [subprocess.run(prefix + args, capture_output=True, text=True, timeout=120)
+                for prefix in ([], ["taskset", "-c", "0"])]
+        if runs[0].returncode != 0 or (runs[0].stdout, runs[0].stderr) != (runs[1].stdout, runs[1].stderr):
+            fail(f"trk {args[1]}: one processor and two differ (exit {runs[0].returncode}, {runs[1].returncode})")
+        if "bad record" not in runs[0].stderr or runs[0].stdout.count("\n") < 1000:
+            fail(f"trk {args[1]}: {runs[0].stdout.count(chr(10))} lines out, stderr {runs[0].stderr[:300]!r}")
+    print("ok: the same output and messages on one processor and on two")
+
+
 def main():
     if len(sys.argv) != 2:
         fail("usage: stage_pipe.py TRK")
@@ -97,9 +127,18 @@ def main():
         fences = os.path.join(folder, "yard.geojson")
         with open(fences, "w") as f:
             json.dump(FENCES, f)
-        records_come_as_they_arrive(trk, fences)
-        strict_stops_at_once(trk)
-        ends_when_downstream_goes(trk, folder)
+        prefixes = [[]]
+        if shutil.which("taskset"):
+            prefixes.append(["taskset", "-c", "0"])
+        else:
+            print("note: no taskset; the one-processor runs are left out")
+        for prefix in prefixes:
+            print("on one processor:" if prefix else "on every processor:")
+            records_come_as_they_arrive(prefix, trk, fences)
+            strict_stops_at_once(prefix, trk)
+            ends_when_downstream_goes(prefix, trk, folder)
+        if len(prefixes) > 1:
+            same_on_one_processor(trk, fences, folder)
 
 
 if __name__ == "__main__":

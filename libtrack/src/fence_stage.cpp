@@ -29,6 +29,18 @@ Millis seconds_property(const Fence& fence, std::string_view name, Millis fallba
     return s && *s >= 0 ? static_cast<Millis>(std::llround(*s * 1000)) : fallback;
 }
 
+// Sets `out` to the fences that the step from (lat, lon), held by the fences `from`, to the
+// fix, held by `to`, meets, but those holding either end (no crossing: skipped before the
+// edge tests). `ends` is scratch.
+void step_crossings(const FenceIndex& index, double lat, double lon, const std::vector<std::size_t>& from,
+                    const Fix& fix, const std::vector<std::size_t>& to, std::vector<std::size_t>& ends,
+                    std::vector<std::size_t>& out) {
+    ends.assign(from.begin(), from.end());
+    ends.insert(ends.end(), to.begin(), to.end());
+    std::sort(ends.begin(), ends.end());
+    index.crossing(lat, lon, fix.lat, fix.lon, out, &ends);
+}
+
 void append_degrees(fmt::memory_buffer& out, double value) {
     char digits[32];
     out.append(digits, write_fixed(digits, value, 7));
@@ -188,12 +200,7 @@ void FenceStage::fix(Fix& fix, const FenceLookup& lookup) {
         // it stepped from the same place, else the stage's own.
         const bool scouted = lookup.has_from && lookup.from_lat == st.lat && lookup.from_lon == st.lon;
         if (!scouted) {
-            // Fences holding either end are no crossing: skip them before the edge tests.
-            std::vector<std::size_t>& ends = ends_;
-            ends.assign(covering.begin(), covering.end());
-            ends.insert(ends.end(), st.covering.begin(), st.covering.end());
-            std::sort(ends.begin(), ends.end());
-            index_.crossing(st.lat, st.lon, fix.lat, fix.lon, scratch_, &ends);
+            step_crossings(index_, st.lat, st.lon, st.covering, fix, covering, ends_, scratch_);
         }
         for (const std::size_t i : scouted ? lookup.crossing : scratch_) {
             const Fence& fence = index_.fences()[i];
@@ -251,11 +258,7 @@ void FenceScout::look(const Fix& fix, FenceLookup& lookup, bool crossing) {
     if (!first) {
         if (fix.time < last.time) return;  // out of order: the stage does not use it
         if (crossing && crossings_ && (last.lat != fix.lat || last.lon != fix.lon)) {
-            std::vector<std::size_t>& ends = ends_;
-            ends.assign(lookup.covering.begin(), lookup.covering.end());
-            ends.insert(ends.end(), last.covering.begin(), last.covering.end());
-            std::sort(ends.begin(), ends.end());
-            index_.crossing(last.lat, last.lon, fix.lat, fix.lon, lookup.crossing, &ends);
+            step_crossings(index_, last.lat, last.lon, last.covering, fix, lookup.covering, ends_, lookup.crossing);
             lookup.from_lat = last.lat;
             lookup.from_lon = last.lon;
             lookup.has_from = true;

@@ -19,7 +19,9 @@
 
 // GCC 12 reports Boost.Geometry 1.74's envelope state of multi-geometries as maybe
 // uninitialized (a false positive in inlined Boost code, reported where it is instantiated).
+#if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
 #include <boost/geometry.hpp>
 #include <boost/geometry/index/rtree.hpp>
 #include <boost/iterator/function_output_iterator.hpp>
@@ -164,7 +166,7 @@ std::string feature_id(object feature, object properties, bool has_properties) {
     return {};
 }
 
-std::shared_ptr<FenceShape> circle(element geometry, object properties, bool has_properties, const std::string& where) {
+std::shared_ptr<FenceShape> circle_shape(element geometry, object properties, bool has_properties, const std::string& where) {
     element coordinates;
     if (geometry.at_key("coordinates").get(coordinates) != simdjson::SUCCESS) {
         fail(where, "geometry has no \"coordinates\"");
@@ -401,7 +403,7 @@ FeatureHead feature_head(element value, std::size_t number, const std::string& w
 
 // The feature's geometry, read and checked; a note about its winding goes to `note`.
 std::shared_ptr<FenceShape> feature_shape(const FeatureHead& head, std::string& note) {
-    if (head.geometry_type == "Point") return circle(head.geometry, head.properties, head.has_properties, head.place);
+    if (head.geometry_type == "Point") return circle_shape(head.geometry, head.properties, head.has_properties, head.place);
     return polygons(head.geometry, head.geometry_type, head.place, [&note](std::string_view text) { note = text; });
 }
 
@@ -809,7 +811,10 @@ FenceIndex::FenceIndex(std::vector<Fence> fences) : fences_(std::move(fences)), 
     const auto build = [&](std::size_t first, std::size_t last, Piece& piece) {
         std::vector<std::pair<std::size_t, std::uint32_t>> near;  // (cell, edge) of one entry
         for (std::size_t g = first; g < last; ++g) {
-            const auto& [box, e] = gridded[g];
+            // Named one by one, not as a structured binding: clang before 16 cannot capture
+            // a binding in the lambdas below, and the fuzz build needs clang.
+            const auto& box = gridded[g].first;
+            const auto e = gridded[g].second;
             const Tree::Entry entry = t.entries[e];
             const FenceShape& s = fences_[entry.fence].shape();
             const auto [i0, i1] = index_range(box.min_corner().x(), box.max_corner().x(), t.x0, cell_w, t.nx);

@@ -10,6 +10,7 @@
 
 #include "adapters/backoff.hpp"
 #include "track/error.hpp"
+#include "track/validate.hpp"
 
 namespace adapters {
 
@@ -100,6 +101,13 @@ struct GpsdWatcher::Impl {
         if (data.satellites_used > 0) fix.sats = data.satellites_used;
         fix.quality = quality_of(data.fix.status);
         fix.src = fmt::format("gpsd://{}:{}", options.host, options.port);
+        // gpsd's JSON is outside bytes too: a report with an impossible value (a negative
+        // speed) is not written as a fix that the next stage would refuse.
+        track::Record checked = fix;
+        if (const std::string why = track::validate(checked); !why.empty()) {
+            status(fmt::format("{}: report skipped: {}", address(), why));
+            return {};
+        }
         return fix;
     }
 

@@ -46,16 +46,26 @@ std::optional<Coordinate> parse_coordinate(std::string_view value, std::string_v
     return Coordinate{hemisphere[0] == negative ? -degrees : degrees, decimals};
 }
 
-// An optional non-negative decimal field: empty is "absent", garbage is an error.
+// An optional non-negative decimal field (a speed, a course, a DOP, an error in metres):
+// empty is "absent"; garbage, and a negative value, is an error, so that no fix carries
+// what track::validate would refuse.
 struct OptionalNumber {
     bool ok = true;
+    bool negative = false;  ///< a number, but below zero
     std::optional<double> value;
 };
 OptionalNumber optional_number(std::string_view text) {
     if (text.empty()) return {};
     const auto v = track::parse_decimal(text);
-    if (!v) return {false, std::nullopt};
-    return {true, v};
+    if (!v) return {false, false, std::nullopt};
+    if (*v < 0) return {false, true, std::nullopt};
+    return {true, false, v};
+}
+
+// The reason for skipping a sentence with one of these fields wrong.
+template <typename... Numbers>
+std::string_view number_problem(const Numbers&... numbers) {
+    return (numbers.negative || ...) ? "negative number" : "malformed number";
 }
 
 // RMC's "ddmmyy"; nullopt when not six digits. Two-digit years: 80..99 are 1980..1999 (GPS
@@ -135,7 +145,7 @@ void Decoder::sentence(const Sentence& s, const track::Location& where) {
     else if (f == "GLL") gll(s, where);
     else if (f == "GNS") gns(s, where);
     else if (f == "VTG") vtg(s, where);
-    else if (f == "GSA") gsa(s);
+    else if (f == "GSA") gsa(s, where);
     else if (f == "GST") gst(s, where);
     else if (f == "ZDA") zda(s, where);
     // GSV, TXT, and every other formatter carry nothing a fix needs.
@@ -272,7 +282,7 @@ void Decoder::gga(const Sentence& s, const track::Location& where) {
     if (!s.field(7).empty() && !sats) return bad(where, "malformed number", s.field(7));
     const auto hdop = optional_number(s.field(8));
     const auto alt = s.field(9).empty() ? std::optional<double>() : track::parse_decimal(s.field(9));
-    if (!hdop.ok || (!s.field(9).empty() && !alt)) return bad(where, "malformed number", "GGA hdop or altitude");
+    if (!hdop.ok || (!s.field(9).empty() && !alt)) return bad(where, number_problem(hdop), "GGA hdop or altitude");
 
     begin_epoch(*tod, 2, where);
     vote(valid);
@@ -318,7 +328,7 @@ void Decoder::rmc(const Sentence& s, const track::Location& where) {
     if (!lon) return bad(where, "impossible longitude", fmt::format("{},{}", s.field(5), s.field(6)));
     const auto knots = optional_number(s.field(7));
     const auto course = optional_number(s.field(8));
-    if (!knots.ok || !course.ok) return bad(where, "malformed number", "RMC speed or course");
+    if (!knots.ok || !course.ok) return bad(where, number_problem(knots, course), "RMC speed or course");
     if (course.value && *course.value > 360.0) return bad(where, "impossible course", s.field(8));
     const auto date = parse_ddmmyy(s.field(9));
     if (!date || !track::is_valid_date(*date)) return bad(where, "impossible date", s.field(9));
@@ -394,7 +404,7 @@ void Decoder::gns(const Sentence& s, const track::Location& where) {
     const auto hdop = optional_number(s.field(8));
     const auto alt = s.field(9).empty() ? std::optional<double>() : track::parse_decimal(s.field(9));
     if ((!s.field(7).empty() && !sats) || !hdop.ok || (!s.field(9).empty() && !alt)) {
-        return bad(where, "malformed number", "GNS satellites, hdop or altitude");
+        return bad(where, number_problem(hdop), "GNS satellites, hdop or altitude");
     }
     begin_epoch(*tod, 2, where);
     vote(true);
@@ -413,24 +423,32 @@ void Decoder::vtg(const Sentence& s, const track::Location& where) {
     const auto course = optional_number(s.field(1));
     const auto knots = optional_number(s.field(5));
     const auto kmh = optional_number(s.field(7));
-    if (!course.ok || !knots.ok || !kmh.ok) return bad(where, "malformed number", "VTG");
+    if (!course.ok || !knots.ok || !kmh.ok) return bad(where, number_problem(course, knots, kmh), "VTG");
     if (course.value && *course.value > 360.0) return bad(where, "impossible course", s.field(1));
     if (course.value) epoch_.fix.course = normal_course(*course.value);
     if (knots.value) epoch_.fix.speed = *knots.value * metres_per_second_per_knot;
     else if (kmh.value) epoch_.fix.speed = *kmh.value / 3.6;
 }
 
-void Decoder::gsa(const Sentence& s) {
+void Decoder::gsa(const Sentence& s, const track::Location& where) {
     // selection, mode (1 none, 2 2D, 3 3D), 12 satellite ids, pdop, hdop, vdop, [system]
     if (!epoch_.open) return;
-    if (const auto mode = track::parse_uint(s.field(2)); mode && *mode >= 1 && *mode <= 3) epoch_.gsa_mode = *mode;
     // Some firmware writes fewer satellite slots: the DOPs are the last three numeric fields
-    // before the optional system id.
+    // before the optional system id. Fields that are not numbers are left out; a negative
+    // DOP is impossible and skips the sentence.
+    std::optional<double> pdop, hdop, vdop;
     if (s.size() >= 17) {
-        if (const auto v = track::parse_decimal(s.field(15))) epoch_.fix.pdop = *v;
-        if (const auto v = track::parse_decimal(s.field(16))) epoch_.fix.hdop = *v;
-        if (const auto v = track::parse_decimal(s.field(17))) epoch_.fix.vdop = *v;
+        pdop = track::parse_decimal(s.field(15));
+        hdop = track::parse_decimal(s.field(16));
+        vdop = track::parse_decimal(s.field(17));
+        if ((pdop && *pdop < 0) || (hdop && *hdop < 0) || (vdop && *vdop < 0)) {
+            return bad(where, "negative number", fmt::format("GSA DOPs {},{},{}", s.field(15), s.field(16), s.field(17)));
+        }
     }
+    if (const auto mode = track::parse_uint(s.field(2)); mode && *mode >= 1 && *mode <= 3) epoch_.gsa_mode = *mode;
+    if (pdop) epoch_.fix.pdop = *pdop;
+    if (hdop) epoch_.fix.hdop = *hdop;
+    if (vdop) epoch_.fix.vdop = *vdop;
 }
 
 void Decoder::gst(const Sentence& s, const track::Location& where) {
@@ -440,7 +458,7 @@ void Decoder::gst(const Sentence& s, const track::Location& where) {
     const auto lat = optional_number(s.field(6));
     const auto lon = optional_number(s.field(7));
     const auto alt = optional_number(s.field(8));
-    if (!lat.ok || !lon.ok || !alt.ok) return bad(where, "malformed number", "GST");
+    if (!lat.ok || !lon.ok || !alt.ok) return bad(where, number_problem(lat, lon, alt), "GST");
     epoch_.fix.lat_err = lat.value;
     epoch_.fix.lon_err = lon.value;
     epoch_.fix.alt_err = alt.value;

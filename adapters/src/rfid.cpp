@@ -2,6 +2,7 @@
 #include "adapters/rfid.hpp"
 
 #include <algorithm>
+#include <limits>
 #include <utility>
 
 #include <fmt/format.h>
@@ -85,7 +86,10 @@ void Deduplicator::add(const TagReport& report, track::Millis arrival) {
     if (window_ > 0) {
         if (const auto it = open_.find(key_); it != open_.end()) {
             Sighting& s = pending_[it->second - first_index_];
-            if (t < s.read.time + window_) {
+            // A count that would pass what a record holds (readers that report aggregated
+            // counts) starts a new sighting instead: every count written stays exact.
+            const bool room = *s.read.count <= std::numeric_limits<int>::max() - report.count;
+            if (t < s.read.time + window_ && room) {
                 track::Read& read = s.read;
                 *read.count += report.count;
                 const track::Millis last = std::max(read.last.value_or(read.time), t);
@@ -102,7 +106,8 @@ void Deduplicator::add(const TagReport& report, track::Millis arrival) {
                 }
                 return;
             }
-            // Its window has passed but older sightings hold it back: it takes no more.
+            // Its window has passed (or its count is full) but older sightings hold it back:
+            // it takes no more.
             s.open = false;
             open_.erase(it);
         }

@@ -8,6 +8,7 @@
 
 #include "rfid_formats.hpp"
 #include "track/number.hpp"
+#include "track/validate.hpp"
 
 namespace adapters::rfid {
 
@@ -112,6 +113,17 @@ private:
     bool comment_ = false;  ///< inside a '#' line between values
 };
 
+// The ranges of the readers' numbers: RSSI in hundredths of a dBm (R700), carrier
+// frequency in kHz (UHF RFID is 860-960 MHz; anything up to 10 GHz is let through), and
+// phase in degrees (readers write 0..360 or -180..180).
+constexpr double min_cdbm = track::min_rssi_dbm * 100;
+constexpr double max_cdbm = track::max_rssi_dbm * 100;
+constexpr double max_khz = 10'000'000;
+constexpr double max_phase = 360;
+
+// A number checked to be in an int's range, rounded to the nearest whole one.
+int whole(double value) { return static_cast<int>(std::lround(value)); }
+
 // What a reader's JSON message lacks or has wrong; the message names the field.
 struct FieldError {
     std::string detail;
@@ -139,10 +151,21 @@ public:
         }
         return d;
     }
+    // A number that must lie in [min, max]: readers' fields have physical ranges, and a
+    // value outside one is garbage (1e300 must not become a frequency by overflow).
+    std::optional<double> number(std::string_view key, double min, double max) const {
+        const auto d = number(key);
+        if (d && (*d < min || *d > max)) {
+            throw FieldError{fmt::format("{}: {} is out of range {}..{}", key, *d, min, max)};
+        }
+        return d;
+    }
     std::optional<int> integer(std::string_view key, double min, double max) const {
         const auto d = number(key);
         if (!d) return std::nullopt;
-        if (*d < min || *d > max || std::floor(*d) != *d) throw FieldError{fmt::format("{}: out of range", key)};
+        if (*d < min || *d > max || std::floor(*d) != *d) {
+            throw FieldError{fmt::format("{}: {} is not a whole number in {}..{}", key, *d, min, max)};
+        }
         return static_cast<int>(*d);
     }
     // A time written as an ISO 8601 string or as microseconds since the epoch (a number or
@@ -268,9 +291,9 @@ private:
         report.time = event.time("lastSeenTime");
         if (!report.time) report.time = top.time("timestamp");
         report.antenna = event.integer("antennaPort", 0, 255);
-        if (const auto cdbm = event.number("peakRssiCdbm")) report.rssi = *cdbm / 100.0;
-        report.frequency = event.integer("frequency", 0, 10'000'000);
-        if (const auto phase = event.number("phaseAngle")) report.phase = static_cast<int>(std::lround(*phase));
+        if (const auto cdbm = event.number("peakRssiCdbm", min_cdbm, max_cdbm)) report.rssi = *cdbm / 100.0;
+        report.frequency = event.integer("frequency", 0, max_khz);
+        if (const auto phase = event.number("phaseAngle", -max_phase, max_phase)) report.phase = whole(*phase);
         if (const auto hex = event.string("epcHex")) return tag(report, *hex, where);
         const auto base64 = event.string("epc");
         if (!base64) throw FieldError{"tagInventoryEvent: no epc or epcHex"};
@@ -290,8 +313,8 @@ private:
         report.time = read.time("firstSeenTimestamp");
         if (!report.time) report.time = read.time("lastSeenTime");
         report.antenna = read.integer("antennaPort", 0, 255);
-        report.rssi = read.number("peakRssi");
-        if (const auto cdbm = read.number("peakRssiCdbm")) report.rssi = *cdbm / 100.0;
+        report.rssi = read.number("peakRssi", track::min_rssi_dbm, track::max_rssi_dbm);
+        if (const auto cdbm = read.number("peakRssiCdbm", min_cdbm, max_cdbm)) report.rssi = *cdbm / 100.0;
         if (const auto n = read.integer("tagSeenCount", 1, 1e6)) report.count = *n;
         const auto epc = read.string("epc");
         if (!epc) throw FieldError{"tag read without epc"};
@@ -316,10 +339,10 @@ private:
         report.time = top.time("timestamp");
         report.reader = std::string(top.string("hostName").value_or(top.string("hostname").value_or("")));
         report.antenna = data.integer("antenna", 0, 255);
-        report.rssi = data.number("peakRssi");
+        report.rssi = data.number("peakRssi", track::min_rssi_dbm, track::max_rssi_dbm);
         if (const auto n = data.integer("reads", 1, 1e6)) report.count = *n;
-        if (const auto mhz = data.number("channel")) report.frequency = static_cast<int>(std::lround(*mhz * 1000));
-        if (const auto phase = data.number("phase")) report.phase = static_cast<int>(std::lround(*phase));
+        if (const auto mhz = data.number("channel", 0, max_khz / 1000.0)) report.frequency = whole(*mhz * 1000);
+        if (const auto phase = data.number("phase", -max_phase, max_phase)) report.phase = whole(*phase);
         tag(report, *epc, where);
     }
 };

@@ -7,6 +7,7 @@
 
 #include "rfid_formats.hpp"
 #include "track/number.hpp"
+#include "track/validate.hpp"
 
 namespace adapters::rfid {
 
@@ -72,7 +73,7 @@ std::optional<int> parse_small_uint(std::string_view text, unsigned max) {
 std::optional<double> parse_rssi(std::string_view text) {
     if (text.size() > 3 && equals_ignoring_case(text.substr(text.size() - 3), "dbm")) text.remove_suffix(3);
     const auto value = track::parse_decimal(text);
-    if (!value || *value < -200 || *value > 50) return std::nullopt;
+    if (!value || *value < track::min_rssi_dbm || *value > track::max_rssi_dbm) return std::nullopt;
     return value;
 }
 
@@ -105,6 +106,11 @@ public:
 private:
     void line(std::string_view text, const track::Location& where) {
         split_tokens(text, tokens_);
+        if (tokens_.empty()) {
+            // Only separators: no EPC to read (and no token to take the front of).
+            problems_.skipped(where, "not an EPC", fmt::format("only separators: {}", text));
+            return;
+        }
         report_ = TagReport{};
         report_.where = where;
         std::string_view epc = tokens_.front();

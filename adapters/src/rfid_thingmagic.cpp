@@ -5,6 +5,8 @@
 
 #include <fmt/format.h>
 
+#include "track/validate.hpp"
+
 namespace adapters::rfid {
 
 namespace {
@@ -133,7 +135,14 @@ std::optional<FrameDecoder::Step> ThingMagicDecoder::take_records(std::string_vi
         TagReport report;
         std::uint32_t protocol = protocol_gen2;  // M6e-class modules read Gen2 only when the flag is absent
         if ((flags & tm_read_count) != 0) report.count = std::max(1, static_cast<int>(cursor.number(1)));
-        if ((flags & tm_rssi) != 0) report.rssi = static_cast<std::int8_t>(cursor.number(1));
+        if ((flags & tm_rssi) != 0) {
+            const auto rssi = static_cast<std::int8_t>(cursor.number(1));
+            if (rssi > track::max_rssi_dbm) {
+                return Step::damaged(frame_size, "bad frame",
+                                     fmt::format("tag record {} of {}: rssi {} dBm is out of range", i, count, rssi));
+            }
+            report.rssi = rssi;
+        }
         if ((flags & tm_antenna) != 0) {
             // The tx port names the antenna, as in the Mercury API's default map (tx n = rx n = antenna n).
             const std::uint32_t tx = cursor.number(1) >> 4;

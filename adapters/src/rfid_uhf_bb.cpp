@@ -3,6 +3,8 @@
 
 #include <fmt/format.h>
 
+#include "track/validate.hpp"
+
 namespace adapters::rfid {
 
 namespace {
@@ -53,9 +55,13 @@ FrameDecoder::Step UhfBbDecoder::examine(std::string_view bytes, bool at_end, st
     // Tag notice: RSSI (signed, dBm at the chip input), PC, EPC, the tag's CRC.
     const std::string_view payload = bytes.substr(bb_header, payload_size);
     if (payload.empty()) return Step::damaged(size, "bad frame", "tag notice without payload");
+    const auto rssi = static_cast<std::int8_t>(byte_at(payload, 0));
+    if (rssi > track::max_rssi_dbm) {
+        return Step::damaged(size, "bad frame", fmt::format("rssi {} dBm is out of range", rssi));
+    }
     TagReport report;
     if (auto damage = take_gen2_reply(payload.substr(1), size, report)) return std::move(*damage);
-    report.rssi = static_cast<std::int8_t>(byte_at(payload, 0));
+    report.rssi = rssi;
     tags.push_back(std::move(report));
     return Step::whole(size);
 }

@@ -37,6 +37,10 @@ std::string check(Read& r) {
         if (epc::decode(r.epc, identity)) r.uri = identity.pure_uri;
     }
     if (r.antenna && *r.antenna < 0) return fmt::format("antenna {} is negative", *r.antenna);
+    if (r.rssi && !(*r.rssi >= min_rssi_dbm && *r.rssi <= max_rssi_dbm)) {
+        return fmt::format("rssi {} is out of range {}..{} dBm", *r.rssi, min_rssi_dbm, max_rssi_dbm);
+    }
+    if (r.frequency && *r.frequency < 0) return fmt::format("frequency {} is negative", *r.frequency);
     if (r.count && *r.count < 1) return fmt::format("count {} is not positive", *r.count);
     if (r.last && *r.last < r.time) return "last is before time";
     return {};

@@ -8,6 +8,7 @@
 
 #include "track/error.hpp"
 #include "track/json.hpp"
+#include "track/validate.hpp"
 
 namespace {
 
@@ -176,6 +177,28 @@ TEST_CASE("impossible values skip the sentence with a reason") {
                                                    "10: too few fields"});
     REQUIRE(run.fixes.size() == 1);
     CHECK(run.fixes[0].course == 0.0);  // "360.00" is north
+}
+
+TEST_CASE("negative speeds, courses, DOPs and error estimates skip their sentence") {
+    // Found by fuzzing: they were written, and the next stage refused the fix
+    // ("speed -11.524 is negative"). Every fix a reader writes passes track::validate.
+    const Run run = decode({
+        "GPRMC,120000,A,4829.0005,N,00022.0016,E,-022.4,212.28,220826,,,A",
+        "GPRMC,120001,A,4829.0005,N,00022.0016,E,0.16,-212.28,220826,,,A",
+        "GPGGA,120002,4829.0005,N,00022.0016,E,1,05,-1.2,545.4,M,46.9,M,,",
+        "GPGGA,120003,4829.0005,N,00022.0016,E,1,05,1.2,545.4,M,46.9,M,,",
+        "GPGSA,A,3,04,05,,09,12,,,24,,,,,2.5,-1.3,2.1",
+        "GPVTG,084.4,T,,M,-022.4,N,,K",
+        "GPGST,120003,1.0,2.0,1.0,45.0,-1.1,1.3,2.2",
+        "GPRMC,120003,A,4829.0005,N,00022.0016,E,0.16,212.28,220826,,,A",
+    });
+    CHECK(run.problems == std::vector<std::string>{"1: negative number", "2: negative number", "3: negative number",
+                                                   "5: negative number", "6: negative number", "7: negative number"});
+    REQUIRE(run.fixes.size() == 1);
+    track::Record record = run.fixes[0];
+    CHECK(track::validate(record).empty());
+    CHECK_FALSE(run.fixes[0].pdop.has_value());
+    CHECK(run.fixes[0].hdop == 1.2);
 }
 
 TEST_CASE("no-fix placeholders are not checked: tr737A+.log writes 8960.0000,N while it has no fix") {

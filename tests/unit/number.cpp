@@ -51,6 +51,18 @@ TEST_CASE("parse_fixed_point keeps the written precision") {
     CHECK(n->decimals == 5);
 }
 
+TEST_CASE("parse_fixed_point refuses more than 15 digits before it could overflow") {
+    // Found by fuzzing: the digits were multiplied into the int64 before the limit was checked.
+    CHECK(track::parse_fixed_point("123456789012345")->mantissa == 123456789012345);
+    CHECK(track::parse_fixed_point("-12345678901234.5")->mantissa == -123456789012345);
+    CHECK(track::parse_fixed_point("0.00000000000001")->decimals == 14);
+    for (const char* bad : {"4807.0381111111111111111111111", "99999999999999999999", "11111111111111111111",
+                            "1234567890123456", "123456789012345.6", ".1234567890123456", "-9223372036854775808"}) {
+        CAPTURE(bad);
+        CHECK_FALSE(track::parse_fixed_point(bad).has_value());
+    }
+}
+
 TEST_CASE("write_fixed writes exactly the decimals asked for") {
     CHECK(fixed(20.628798333, 7) == "20.6287983");
     CHECK(fixed(-87.06808, 7) == "-87.0680800");

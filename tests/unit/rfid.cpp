@@ -95,6 +95,16 @@ TEST_CASE("text: what is not an EPC line is reported with its line") {
                         });
 }
 
+TEST_CASE("text: a line of separators only is reported, and never re-reads the line before") {
+    // Found by fuzzing: an empty token list had its front taken (a crash, or the previous
+    // line's EPC read a second time).
+    const Decoded d = decode_every_way(rfid::Format::text, ";\n3374257BF40C0E400000162E\n,\n;, ,\n");
+    CHECK(d.reports == std::vector<std::string>{"3374257BF40C0E400000162E @in:2"});
+    CHECK(d.problems == std::vector<std::string>{"in:1: not an EPC (only separators: ;)",
+                                                 "in:3: not an EPC (only separators: ,)",
+                                                 "in:4: not an EPC (only separators: ;, ,)"});
+}
+
 TEST_CASE("llrp-csv: fixed columns, or the columns a header names") {
     const Decoded fixed = decode_every_way(rfid::Format::llrp_csv,
                                            "1795418100000000,dock-3,1,-55,3374257BF40C0E400000162E\n"
@@ -175,6 +185,38 @@ TEST_CASE("zebra: objects glued without newlines, offsets without a colon, chann
                         });
 }
 
+TEST_CASE("impinj and zebra: numbers outside a reader's physical range are refused, not overflowed") {
+    const Decoded zebra = decode_every_way(
+        rfid::Format::zebra,
+        R"({"data":{"idHex":"3F00","channel":1e300},"timestamp":"2026-11-23T07:30:00Z"})"
+        "\n"
+        R"({"data":{"idHex":"3F00","phase":-1e300},"timestamp":"2026-11-23T07:30:00Z"})"
+        "\n"
+        R"({"data":{"idHex":"3F00","peakRssi":1e300},"timestamp":"2026-11-23T07:30:00Z"})"
+        "\n"
+        R"({"data":{"idHex":"3F00","peakRssi":50,"channel":10000,"phase":-360},"timestamp":"2026-11-23T07:30:00Z"})");
+    CHECK(zebra.reports ==
+          std::vector<std::string>{"3F00 rssi=50 t=2026-11-23T07:30:00.000Z f=10000000 p=-360 @in:4"});
+    CHECK(zebra.problems == std::vector<std::string>{
+                                "in:1: bad tag report (channel: 1e+300 is out of range 0..10000)",
+                                "in:2: bad tag report (phase: -1e+300 is out of range -360..360)",
+                                "in:3: bad tag report (peakRssi: 1e+300 is out of range -200..50)",
+                            });
+    const Decoded impinj = decode_every_way(
+        rfid::Format::impinj,
+        R"({"tagInventoryEvent":{"epcHex":"3F00","peakRssiCdbm":-1e300,"lastSeenTime":"2026-11-23T07:30:00Z"}})"
+        "\n"
+        R"({"tagInventoryEvent":{"epcHex":"3F00","phaseAngle":1e300,"lastSeenTime":"2026-11-23T07:30:00Z"}})"
+        "\n"
+        R"({"tag_reads":[{"epc":"3F00","peakRssi":51,"firstSeenTimestamp":1795418100000000}]})");
+    CHECK(impinj.reports.empty());
+    CHECK(impinj.problems == std::vector<std::string>{
+                                 "in:1: bad tag report (peakRssiCdbm: -1e+300 is out of range -20000..5000)",
+                                 "in:2: bad tag report (phaseAngle: 1e+300 is out of range -360..360)",
+                                 "in:3: bad tag report (peakRssi: 51 is out of range -200..50)",
+                             });
+}
+
 namespace {
 
 // Reports of epc `epc` (antenna `antenna`, rssi `rssi`) at reader time `t` ms.
@@ -223,6 +265,22 @@ TEST_CASE("Deduplicator: one record per epc, reader and antenna per window") {
     CHECK(out[3].find(R"("time":"1970-01-01T00:00:01.000Z","clock":"reader")") != std::string::npos);
     CHECK(dedup.reports() == 6);
     CHECK(dedup.records() == 4);
+}
+
+TEST_CASE("Deduplicator: a count that would overflow a record's starts a new sighting") {
+    // Found by fuzzing: 2,200 reports of a million reads each gave "count": -2094967296.
+    std::vector<track::Read> out;
+    rfid::Deduplicator dedup(1000, "gate", [&out](const track::Read& r) { out.push_back(r); });
+    for (int i = 0; i < 2200; ++i) {
+        rfid::TagReport r = report("3374257BF40C0E400000162E", 0, 1, -60);
+        r.count = 1'000'000;
+        dedup.add(r, 0);
+    }
+    dedup.finish();
+    REQUIRE(out.size() == 2);
+    CHECK(out[0].count == 2'147'000'000);
+    CHECK(out[1].count == 53'000'000);
+    CHECK(dedup.reports() == 2200);
 }
 
 TEST_CASE("Deduplicator: window 0 writes every report; arrival time when the reader gives none") {

@@ -56,7 +56,7 @@ private:
     void gll(const Sentence& s, const track::Location& where);
     void gns(const Sentence& s, const track::Location& where);
     void vtg(const Sentence& s, const track::Location& where);
-    void gsa(const Sentence& s);
+    void gsa(const Sentence& s, const track::Location& where);
     void gst(const Sentence& s, const track::Location& where);
     void zda(const Sentence& s, const track::Location& where);
     void pgrmz(const Sentence& s, const track::Location& where);

@@ -2,6 +2,8 @@
 // The parsers are inline: they run several times per NMEA sentence.
 #pragma once
 
+#include <algorithm>
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string_view>
@@ -54,21 +56,26 @@ inline std::optional<FixedPoint> parse_fixed_point(std::string_view text) noexce
     bool negative = false;
     if (p != end && (*p == '-' || *p == '+')) negative = *p++ == '-';
     // Two tight loops (whole digits, then fraction digits) rather than one that asks of
-    // every character which part it is in: this runs several times per NMEA sentence.
+    // every character which part it is in: this runs several times per NMEA sentence. Each
+    // loop stops at the digits still allowed, so the mantissa never overflows; a digit left
+    // over means the number has too many.
+    constexpr std::ptrdiff_t max_digits = 15;
     FixedPoint result;
     const char* const whole_start = p;
-    while (p != end && static_cast<unsigned>(*p - '0') < 10) result.mantissa = result.mantissa * 10 + (*p++ - '0');
+    const char* limit = whole_start + std::min(end - whole_start, max_digits);
+    while (p != limit && static_cast<unsigned>(*p - '0') < 10) result.mantissa = result.mantissa * 10 + (*p++ - '0');
     std::ptrdiff_t digits = p - whole_start;
     result.whole = result.mantissa;
     if (p != end) {
         if (*p != '.') return std::nullopt;
         const char* const fraction_start = ++p;
-        while (p != end && static_cast<unsigned>(*p - '0') < 10) result.mantissa = result.mantissa * 10 + (*p++ - '0');
+        limit = fraction_start + std::min(end - fraction_start, max_digits - digits);
+        while (p != limit && static_cast<unsigned>(*p - '0') < 10) result.mantissa = result.mantissa * 10 + (*p++ - '0');
         if (p != end) return std::nullopt;
         result.decimals = static_cast<int>(p - fraction_start);
         digits += result.decimals;
     }
-    if (digits == 0 || digits > 15) return std::nullopt;
+    if (digits == 0) return std::nullopt;
     if (negative) result.mantissa = -result.mantissa;
     return result;
 }

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <cstring>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <fstream>
 #include <sstream>
 #include <unistd.h>
@@ -24,21 +25,36 @@ std::string read_file(const std::string& path) {
 }
 
 void write_file_atomically(const std::string& path, const std::string& text) {
-    const std::string temporary = path + ".tmp";
-    const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0) throw track::IoError(fmt::format("{}: cannot write: {}", temporary, std::strerror(errno)));
+    // A fresh name beside the file (mkstemp: O_EXCL, mode 0600), never a fixed "path.tmp"
+    // that another user could have planted as a symlink in a shared directory.
+    std::string temporary = path + ".XXXXXX";
+    const int fd = ::mkstemp(temporary.data());
+    if (fd < 0) throw track::IoError(fmt::format("{}: cannot write: {}", path, std::strerror(errno)));
+    const auto fail = [&](int error) {
+        ::close(fd);
+        ::unlink(temporary.c_str());
+        return track::IoError(fmt::format("{}: cannot write: {}", path, std::strerror(error)));
+    };
+    // A file being replaced keeps its permissions; a new one is private to its owner.
+    struct stat existing {};
+    if (::stat(path.c_str(), &existing) == 0 && ::fchmod(fd, existing.st_mode & 07777) != 0) throw fail(errno);
     std::size_t done = 0;
     while (done < text.size()) {
         const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
         if (n < 0 && errno == EINTR) continue;
-        if (n < 0) {
-            ::close(fd);
-            throw track::IoError(fmt::format("{}: cannot write: {}", temporary, std::strerror(errno)));
-        }
+        if (n < 0) throw fail(errno);
         done += static_cast<std::size_t>(n);
     }
-    if (::fsync(fd) != 0 || ::close(fd) != 0 || std::rename(temporary.c_str(), path.c_str()) != 0) {
-        throw track::IoError(fmt::format("{}: cannot write: {}", path, std::strerror(errno)));
+    if (::fsync(fd) != 0) throw fail(errno);
+    if (::close(fd) != 0) {
+        const int error = errno;
+        ::unlink(temporary.c_str());
+        throw track::IoError(fmt::format("{}: cannot write: {}", path, std::strerror(error)));
+    }
+    if (std::rename(temporary.c_str(), path.c_str()) != 0) {
+        const int error = errno;
+        ::unlink(temporary.c_str());
+        throw track::IoError(fmt::format("{}: cannot write: {}", path, std::strerror(error)));
     }
 }
 

@@ -1,7 +1,9 @@
 // `trk help COMMAND`: the man page compiled into the binary, through man(1) on a terminal.
+#include <cerrno>
 #include <cstdio>
-#include <cstdlib>
+#include <spawn.h>
 #include <string>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <fmt/format.h>
@@ -13,7 +15,20 @@ namespace cli {
 
 namespace {
 
-bool man_available() { return std::system("command -v man >/dev/null 2>&1") == 0; }
+// Runs `man -l PATH` without a shell (no command line is ever built from text); false when
+// man is not installed or fails, and the caller prints the plain text instead.
+bool run_man(const char* path) {
+    char man[] = "man";
+    char local[] = "-l";
+    char* const argv[] = {man, local, const_cast<char*>(path), nullptr};
+    pid_t pid = 0;
+    if (::posix_spawnp(&pid, "man", nullptr, nullptr, argv, environ) != 0) return false;
+    int status = 0;
+    while (::waitpid(pid, &status, 0) < 0) {
+        if (errno != EINTR) return false;
+    }
+    return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
 
 }  // namespace
 
@@ -27,17 +42,16 @@ int show_man_page(const std::string& page) {
     if (found == nullptr) {
         throw track::UsageError(fmt::format("no manual page for '{}'; commands: {}", page.substr(4), names));
     }
-    if (!found->roff.empty() && ::isatty(STDOUT_FILENO) && man_available()) {
+    if (!found->roff.empty() && ::isatty(STDOUT_FILENO)) {
         char path[] = "/tmp/trk-man-XXXXXX";
         const int fd = ::mkstemp(path);
         if (fd >= 0) {
             const bool written =
                 ::write(fd, found->roff.data(), found->roff.size()) == static_cast<ssize_t>(found->roff.size());
             ::close(fd);
-            int status = 1;
-            if (written) status = std::system(fmt::format("man -l '{}'", path).c_str());
+            const bool shown = written && run_man(path);
             ::unlink(path);
-            if (status == 0) return 0;
+            if (shown) return 0;
         }
     }
     if (std::fwrite(found->text.data(), 1, found->text.size(), stdout) != found->text.size()) {

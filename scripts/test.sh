@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # The README's test command: installs what trk needs, builds, runs every test with CTest,
 # then builds and runs the whole suite again under AddressSanitizer and
-# UndefinedBehaviorSanitizer (separate build directory). Exits non-zero if anything fails.
-#   scripts/test.sh            both builds
+# UndefinedBehaviorSanitizer, and the tests of everything that runs on two threads (the
+# stages' reading thread, fence loading) under ThreadSanitizer (separate build
+# directories). Exits non-zero if anything fails.
+#   scripts/test.sh            every build
 #   TRK_TEST_QUICK=1 scripts/test.sh   the normal build only (for a fast local loop)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,24 +14,32 @@ scripts/install-deps.sh
 jobs=${TRK_JOBS:-2}
 status=0
 
+# run_suite DIR [CTEST_REGEX] CMAKE_ARGS...: builds DIR and runs its tests (those whose
+# names match CTEST_REGEX when it is not empty).
 run_suite() {
-  local dir=$1
-  shift
+  local dir=$1 only=$2
+  shift 2
   echo "== $dir: configure and build" >&2
   cmake -S . -B "$dir" -G Ninja -DTRK_WERROR=ON "$@" >/dev/null
   cmake --build "$dir" -j "$jobs"
   echo "== $dir: tests" >&2
-  if ! ctest --test-dir "$dir" -j "$jobs" --output-on-failure; then
+  if ! ctest --test-dir "$dir" -j "$jobs" --output-on-failure ${only:+-R "$only"}; then
     status=1
   fi
 }
 
-run_suite build -DCMAKE_BUILD_TYPE=RelWithDebInfo
+run_suite build "" -DCMAKE_BUILD_TYPE=RelWithDebInfo
 if [ -z "${TRK_TEST_QUICK:-}" ]; then
   # halt_on_error: a sanitizer report fails the test that caused it, with its stack.
   export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:halt_on_error=1:abort_on_error=0}
   export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
-  run_suite build-sanitize -DCMAKE_BUILD_TYPE=Debug -DTRK_SANITIZE=ON
+  run_suite build-sanitize "" -DCMAKE_BUILD_TYPE=Debug -DTRK_SANITIZE=ON
+  # ThreadSanitizer: the unit tests (fence loading and grid building on two threads), the
+  # golden cases of the commands that read on a second thread or load fences, and the
+  # live-pipe and shapely tests (large fence sets and inputs, both threads busy).
+  export TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1}
+  run_suite build-tsan '^(unit/|case/(read-jsonl|clean|fence|check|audit|export)/|stage-pipe$|fence-shapely$)' \
+    -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTRK_SANITIZE_THREAD=ON
 fi
 
 if [ "$status" -ne 0 ]; then

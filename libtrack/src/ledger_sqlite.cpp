@@ -170,6 +170,11 @@ public:
         const int rc = sqlite3_open_v2(path.c_str(), &db_, flags, nullptr);
         if (rc != SQLITE_OK) fail(db_, rc, path, "opening");
         sqlite3_extended_result_codes(db_, 1);
+        // A ledger file may come from anyone: its schema (triggers, views) must not run SQL
+        // functions with side effects, and no statement may corrupt the file on purpose
+        // (writable_schema and the like), as SQLite advises for untrusted database files.
+        sqlite3_db_config(db_, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, nullptr);
+        sqlite3_db_config(db_, SQLITE_DBCONFIG_DEFENSIVE, 1, nullptr);
     }
     ~Connection() { sqlite3_close_v2(db_); }
     Connection(const Connection&) = delete;

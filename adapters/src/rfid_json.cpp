@@ -173,14 +173,18 @@ public:
     std::optional<track::Millis> time(std::string_view key) const {
         if (!has(key)) return std::nullopt;
         std::string_view s;
+        std::uint64_t us = 0;
         if (at(key).get_string().get(s) == simdjson::SUCCESS) {
             if (const auto t = track::parse_iso8601(s)) return t;
-            if (const auto us = track::parse_uint64(s)) return static_cast<track::Millis>(*us / 1000);
+            const auto digits = track::parse_uint64(s);
+            if (!digits) throw FieldError{fmt::format("{}: not a time", key)};
+            us = *digits;
+        } else if (at(key).get_uint64().get(us) != simdjson::SUCCESS) {
             throw FieldError{fmt::format("{}: not a time", key)};
         }
-        std::uint64_t us = 0;
-        if (at(key).get_uint64().get(us) != simdjson::SUCCESS) throw FieldError{fmt::format("{}: not a time", key)};
-        return static_cast<track::Millis>(us / 1000);
+        const auto t = static_cast<track::Millis>(us / 1000);
+        if (!track::is_writable_time(t)) throw FieldError{fmt::format("{}: {} µs is past the year 9999", key, us)};
+        return t;
     }
 
 private:

@@ -36,12 +36,34 @@ TEST_CASE("validate: values out of their range are named") {
          "last is before time"},
         {R"({"type":"reading","time":"2026-11-23T07:00:00Z","metric":"","value":1})", "metric is empty"},
         {R"({"type":"event","time":"2026-11-23T07:00:00Z","event":""})", "event is empty"},
+        {R"({"type":"read","time":"2026-11-23T07:00:00Z","epc":"3F00","rssi":-200})", ""},
+        {R"({"type":"read","time":"2026-11-23T07:00:00Z","epc":"3F00","rssi":50.5})",
+         "rssi 50.5 is out of range -200..50 dBm"},
+        {R"({"type":"read","time":"2026-11-23T07:00:00Z","epc":"3F00","frequency":-1})", "frequency -1 is negative"},
         {R"({"type":"thing"})", ""},
     };
     for (const auto& [line, expected] : cases) {
         CAPTURE(line);
         CHECK(verdict(line) == expected);
     }
+}
+
+TEST_CASE("validate: a time must be one that RFC 3339 writes, years 0000 to 9999") {
+    // Found while fuzzing reader formats: microseconds since the epoch can land in the year
+    // 586524, which trk wrote and the next stage could not read back.
+    track::Record record = track::Fix{};
+    std::get<track::Fix>(record).time = track::latest_time;
+    CHECK(track::validate(record).empty());
+    std::get<track::Fix>(record).time = track::latest_time + 1;
+    CHECK(track::validate(record) == "time is outside the years 0000-9999");
+    std::get<track::Fix>(record).time = track::earliest_time - 1;
+    CHECK(track::validate(record) == "time is outside the years 0000-9999");
+    track::Record read = track::Read{};
+    std::get<track::Read>(read).epc = "3F00";
+    std::get<track::Read>(read).last = track::latest_time + 1;
+    CHECK(track::validate(read) == "last is outside the years 0000-9999");
+    CHECK(track::format_rfc3339(track::latest_time) == "9999-12-31T23:59:59.999Z");
+    CHECK(track::format_rfc3339(track::earliest_time) == "0000-01-01T00:00:00.000Z");
 }
 
 TEST_CASE("validate: a read's EPC is upper-cased and its uri filled in") {

@@ -16,6 +16,12 @@ using Millis = std::int64_t;
 constexpr Millis ms_per_second = 1000;
 constexpr Millis ms_per_day = 86'400'000;
 
+/// The instants that RFC 3339 can write, years 0000 to 9999: a time outside is refused where
+/// it is read, so that every time trk writes can be read back.
+constexpr Millis earliest_time = -62'167'219'200'000;  ///< 0000-01-01T00:00:00.000Z
+constexpr Millis latest_time = 253'402'300'799'999;    ///< 9999-12-31T23:59:59.999Z
+constexpr bool is_writable_time(Millis t) noexcept { return t >= earliest_time && t <= latest_time; }
+
 /// A proleptic Gregorian calendar date.
 struct CivilDate {
     int year = 1970;

@@ -7,7 +7,10 @@
 #include <fcntl.h>
 #include <fstream>
 #include <sstream>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -23,23 +26,60 @@ std::string read_file(const std::string& path) {
     return text.str();
 }
 
-void write_file_atomically(const std::string& path, const std::string& text) {
-    const std::string temporary = path + ".tmp";
-    const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0) throw track::IoError(fmt::format("{}: cannot write: {}", temporary, std::strerror(errno)));
-    std::size_t done = 0;
-    while (done < text.size()) {
-        const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
+ReplacementFile::ReplacementFile(std::string path, mode_t mode) : path_(std::move(path)), temporary_(path_ + ".tmp") {
+    fd_ = ::open(temporary_.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+    if (fd_ < 0) fail(temporary_);
+    ::fchmod(fd_, mode);  // exactly the mode asked, whatever the umask or an old temporary file's
+}
+
+ReplacementFile::~ReplacementFile() {
+    if (fd_ < 0) return;
+    ::close(fd_);
+    ::unlink(temporary_.c_str());
+}
+
+void ReplacementFile::write(std::string_view text) {
+    while (!text.empty()) {
+        const ssize_t n = ::write(fd_, text.data(), text.size());
         if (n < 0 && errno == EINTR) continue;
-        if (n < 0) {
-            ::close(fd);
-            throw track::IoError(fmt::format("{}: cannot write: {}", temporary, std::strerror(errno)));
-        }
-        done += static_cast<std::size_t>(n);
+        if (n < 0) fail(temporary_);
+        text.remove_prefix(static_cast<std::size_t>(n));
     }
-    if (::fsync(fd) != 0 || ::close(fd) != 0 || std::rename(temporary.c_str(), path.c_str()) != 0) {
-        throw track::IoError(fmt::format("{}: cannot write: {}", path, std::strerror(errno)));
+}
+
+void ReplacementFile::commit() {
+    if (::fsync(fd_) != 0) fail(temporary_);
+    const int fd = std::exchange(fd_, -1);
+    if (::close(fd) != 0 || std::rename(temporary_.c_str(), path_.c_str()) != 0) {
+        const int error = errno;
+        ::unlink(temporary_.c_str());
+        errno = error;
+        fail(path_);
     }
+}
+
+void ReplacementFile::fail(const std::string& what) const {
+    throw track::IoError(fmt::format("{}: cannot write: {}", what, std::strerror(errno)));
+}
+
+void write_file_atomically(const std::string& path, const std::string& text, mode_t mode) {
+    ReplacementFile file(path, mode);
+    file.write(text);
+    file.commit();
+}
+
+MappedFile::MappedFile(int fd, const std::string& name) {
+    struct stat st {};
+    if (::fstat(fd, &st) != 0) throw track::IoError(fmt::format("{}: cannot read: {}", name, std::strerror(errno)));
+    size_ = static_cast<std::size_t>(st.st_size);
+    if (size_ == 0) return;  // mmap refuses a length of 0; an empty file is an empty view
+    void* p = ::mmap(nullptr, size_, PROT_READ, MAP_SHARED, fd, 0);
+    if (p == MAP_FAILED) throw track::IoError(fmt::format("{}: cannot read: {}", name, std::strerror(errno)));
+    data_ = static_cast<const char*>(p);
+}
+
+MappedFile::~MappedFile() {
+    if (data_ != nullptr) ::munmap(const_cast<char*>(data_), size_);
 }
 
 }  // namespace cli

@@ -13,8 +13,9 @@ packages=(
   # man pages (markdown -> roff)
   pandoc
   # tests: pseudo-terminal pairs, a private gpsd fed by gpsfake, schema validation (JSON
-  # Schema; xmllint for GPX and KML), signatures checked by a third party's tool (openssl)
-  socat gpsd gpsd-clients python3 python3-jsonschema python3-shapely libxml2-utils openssl
+  # Schema; xmllint for GPX and KML), signatures checked with a third party's tools
+  # (openssl; jq and xxd take a checkpoint line apart)
+  socat gpsd gpsd-clients python3 python3-jsonschema python3-shapely libxml2-utils openssl jq xxd
 )
 if [ "${1:-}" = "--bench" ]; then
   packages+=(gpsbabel time sqlite3 libsqlite3-mod-spatialite python3-numpy)

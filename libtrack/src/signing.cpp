@@ -97,10 +97,13 @@ std::size_t pem_der(std::string_view text, std::string_view label, std::span<std
     }
     const Wipe wipe_base64(base64);
     std::size_t size = 0;
-    if (sodium_base642bin(der.data(), der.size(), base64.data(), base64.size(), nullptr, &size, nullptr,
-                          sodium_base64_VARIANT_ORIGINAL) != 0) {
-        throw InputError(where, errno == ERANGE ? fmt::format("too long for an Ed25519 {} key", kind)
-                                                : std::string("the PEM body is not valid base64"));
+    const char* end_of_base64 = nullptr;
+    errno = 0;
+    const int status = sodium_base642bin(der.data(), der.size(), base64.data(), base64.size(), nullptr, &size,
+                                         &end_of_base64, sodium_base64_VARIANT_ORIGINAL);
+    if (status != 0 && errno == ERANGE) throw InputError(where, fmt::format("too long for an Ed25519 {} key", kind));
+    if (status != 0 || end_of_base64 != base64.data() + base64.size()) {
+        throw InputError(where, "the PEM body is not valid base64");
     }
     return size;
 }

@@ -12,6 +12,7 @@
 
 #include <doctest/doctest.h>
 
+#include "support.hpp"
 #include "track/error.hpp"
 #include "track/json.hpp"
 
@@ -19,17 +20,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// A private folder, removed at the end of the test.
-struct TempDir {
-    fs::path path;
-    TempDir() {
-        std::string pattern = (fs::temp_directory_path() / "trk-ledger-XXXXXX").string();
-        REQUIRE(::mkdtemp(pattern.data()) != nullptr);
-        path = pattern;
-    }
-    ~TempDir() { fs::remove_all(path); }
-    [[nodiscard]] std::string file(const std::string& name) const { return (path / name).string(); }
-};
+using test::TempDir;
 
 std::unique_ptr<track::Ledger> create(const std::string& path) {
     return track::open_ledger({path, std::chrono::milliseconds(200), true, 0600});

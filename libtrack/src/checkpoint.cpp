@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <sodium.h>
 #include <span>
+#include <tuple>
 
 #include <simdjson.h>
 
@@ -129,31 +130,39 @@ std::vector<KeptCheckpoint> parse_checkpoints(std::string_view text, const std::
 }
 
 CheckpointCheck check_checkpoints(Ledger& ledger, const PublicKey& key, const std::vector<KeptCheckpoint>& kept) {
-    const std::vector<Checkpoint> stored = ledger.checkpoints();
-    // Every distinct checkpoint once, in seq order: the ledger's, then copies it lacks.
-    std::vector<KeptCheckpoint> all;
-    for (const Checkpoint& c : stored) all.push_back({c, "in the ledger"});
-    for (const KeptCheckpoint& k : kept) {
-        const auto same = [&k](const KeptCheckpoint& a) { return a.checkpoint == k.checkpoint; };
-        if (std::find_if(all.begin(), all.end(), same) == all.end()) all.push_back(k);
-    }
-    std::stable_sort(all.begin(), all.end(), [](const KeptCheckpoint& a, const KeptCheckpoint& b) {
-        return std::pair(a.checkpoint.seq, a.checkpoint.time) < std::pair(b.checkpoint.seq, b.checkpoint.time);
+    // Every distinct checkpoint once, in seq order, and whether the ledger keeps it. Sorted
+    // on all their bytes, equal checkpoints are neighbours, the ledger's first: a ledger of
+    // years of cron signing and its kept copy are merged in n log n.
+    struct Entry {
+        Checkpoint checkpoint;
+        std::string_view where;
+        bool in_ledger = false;
+    };
+    const auto order = [](const Entry& e) {
+        const Checkpoint& c = e.checkpoint;
+        return std::tie(c.seq, c.time, c.hash, c.key, c.signature);
+    };
+    std::vector<Entry> all;
+    for (const Checkpoint& c : ledger.checkpoints()) all.push_back({c, "in the ledger", true});
+    for (const KeptCheckpoint& k : kept) all.push_back({k.checkpoint, k.where, false});
+    std::stable_sort(all.begin(), all.end(), [&](const Entry& a, const Entry& b) {
+        return std::tuple_cat(order(a), std::tuple(!a.in_ledger)) < std::tuple_cat(order(b), std::tuple(!b.in_ledger));
     });
+    all.erase(std::unique(all.begin(), all.end(),
+                          [](const Entry& a, const Entry& b) { return a.checkpoint == b.checkpoint; }),
+              all.end());
 
     CheckpointCheck check;
     if (all.empty()) {
         check.failure = "none, so nothing is signed (sign the chain's head with 'trk ledger sign --key FILE')";
         return check;
     }
-    for (const KeptCheckpoint& k : all) {
+    for (const Entry& e : all) {
         ++check.checked;
-        std::optional<std::string> why = contradiction(ledger, key, k.checkpoint);
-        if (!why && std::find(stored.begin(), stored.end(), k.checkpoint) == stored.end()) {
-            why = "deleted from the ledger behind trk's back (this copy of it is intact)";
-        }
+        std::optional<std::string> why = contradiction(ledger, key, e.checkpoint);
+        if (!why && !e.in_ledger) why = "deleted from the ledger behind trk's back (this copy of it is intact)";
         if (why) {
-            check.failure = fmt::format("{}: {}", failed_at(k.checkpoint, k.where), *why);
+            check.failure = fmt::format("{}: {}", failed_at(e.checkpoint, e.where), *why);
             return check;
         }
     }

@@ -89,13 +89,14 @@ std::size_t pem_der(std::string_view text, std::string_view label, std::span<std
         throw InputError(where, fmt::format("not a PEM key file (it does not start with '{}')", begin));
     }
     std::string base64;
+    base64.reserve(text.size());  // no reallocation leaves a copy of a secret behind
+    const Wipe wipe_base64(base64);
     std::size_t i = 1;
     for (; i < lines.size() && lines[i] != end; ++i) base64 += lines[i];
     if (i == lines.size()) throw InputError(where, fmt::format("the PEM block has no '{}' line", end));
     for (++i; i < lines.size(); ++i) {
         if (!lines[i].empty()) throw InputError(where, fmt::format("text after the '{}' line", end));
     }
-    const Wipe wipe_base64(base64);
     std::size_t size = 0;
     const char* end_of_base64 = nullptr;
     errno = 0;

@@ -3,6 +3,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -11,9 +12,11 @@
 #include "adapters/export.hpp"
 #include "command.hpp"
 #include "diagnostics.hpp"
+#include "files.hpp"
 #include "ledger_access.hpp"
 #include "output.hpp"
 #include "record_input.hpp"
+#include "track/signing.hpp"
 
 namespace cli {
 
@@ -28,6 +31,8 @@ struct ExportOptions {
     std::string now;                 ///< --now (epcis); empty: the time of the run
     LedgerAccess ledger;             ///< epcis: the readers' zones
     bool ledger_named = false;       ///< --ledger or $TRK_LEDGER given: the ledger must open
+    std::string output;              ///< -o: the document's file; empty: standard output
+    std::string sign;                ///< --sign: the private key whose signature goes to OUTPUT.sig
     adapters::ExportOptions parsed;  ///< filled by check()
 };
 
@@ -60,6 +65,9 @@ void check(ExportOptions& o) {
     o.ledger_named = !o.ledger.path.empty() || (env != nullptr && *env != '\0');
     if (!o.ledger.path.empty() && !epcis) throw track::UsageError("--ledger: applies to --format epcis only");
     o.ledger.check();
+    if (!o.sign.empty() && o.output.empty()) {
+        throw track::UsageError("--sign: needs -o FILE, the document to sign (the signature goes to FILE.sig)");
+    }
     if (o.files.empty()) o.files.emplace_back("-");
 }
 
@@ -70,13 +78,25 @@ std::vector<track::Reader> ledger_readers(const ExportOptions& o) {
     return o.ledger.open()->readers();
 }
 
+// Signs the document written to `file` (exactly its bytes) and writes the signature to
+// OUTPUT.sig, before the document replaces OUTPUT.
+void sign_document(const ExportOptions& o, const track::PrivateKey& key, const ReplacementFile& file) {
+    const MappedFile document(file.fd(), o.output);
+    const track::Signature signature = key.sign(document.bytes());
+    write_file_atomically(o.output + ".sig", std::string(signature.begin(), signature.end()), 0600);
+}
+
 int run(const ExportOptions& o) {
     Diagnostics diagnostics("export", o.strict);
+    const std::optional<track::PrivateKey> key =
+        o.sign.empty() ? std::nullopt : std::optional(track::load_private_key(o.sign));
     const auto sources = open_inputs(o.files);
     adapters::ExportOptions options = o.parsed;
     options.readers = ledger_readers(o);
     if (options.format == adapters::ExportFormat::epcis && o.now.empty()) options.creation = now_ms();
-    Output out;
+    std::optional<ReplacementFile> file;
+    if (!o.output.empty()) file.emplace(o.output, 0600);
+    Output out(file ? file->fd() : 1, file ? o.output : "output");
     const auto writer = adapters::make_export_writer(options, out.buffer(), [&out] { out.maybe_flush(); });
     for (const auto& source : sources) {
         read_records(
@@ -85,6 +105,10 @@ int run(const ExportOptions& o) {
     }
     writer->finish();
     out.flush();
+    if (file) {
+        if (key) sign_document(o, *key, *file);
+        file->commit();
+    }
     if (const std::uint64_t n = writer->counts().no_position; n > 0) {
         diagnostics.note(fmt::format("{} {} without a position (fix \"none\") left out", n, n == 1 ? "fix" : "fixes"));
     }
@@ -107,6 +131,13 @@ void add_export_command(CLI::App& trk, Invocation& chosen) {
     exp->add_option("--gap", o.gap, "gpx: start a new track segment where fixes are further apart (default 5m)")
         ->type_name("DURATION");
     exp->add_option("--now", o.now, "epcis: the document's creationDate (RFC 3339; default: now)")->type_name("TIME");
+    exp->add_option("-o,--output", o.output,
+                    "Write the document to FILE (mode 0600, replaced whole once complete) instead of standard output")
+        ->type_name("FILE");
+    exp->add_option("--sign", o.sign,
+                    "Sign the document with this Ed25519 private key (trk ledger keygen): the raw 64-byte signature "
+                    "goes to FILE.sig; needs -o")
+        ->type_name("KEY");
     add_ledger_options(exp, o.ledger);
     exp->add_flag("--strict", o.strict, "Stop at the first bad record with exit status 65");
     exp->callback([options, &chosen] {

@@ -1,4 +1,4 @@
-// `trk ledger init|import|verify|info`: the ledger file, storing records in it, checking it.
+// `trk ledger init|import|info`: the ledger file and storing records in it (keygen|sign|verify: ledger_signing.cpp).
 #include <memory>
 #include <string>
 #include <unistd.h>
@@ -9,6 +9,7 @@
 #include "command.hpp"
 #include "diagnostics.hpp"
 #include "ledger_access.hpp"
+#include "ledger_signing.hpp"
 #include "output.hpp"
 #include "record_input.hpp"
 #include "signals.hpp"
@@ -101,22 +102,6 @@ private:
     Output out_;
 };
 
-int run_verify(const PlainOptions& o) {
-    const auto ledger = o.ledger.open();
-    const track::Verification v = ledger->verify();
-    Output out;
-    auto& b = out.buffer();
-    fmt::format_to(std::back_inserter(b), "integrity: {}\n", v.integrity);
-    if (v.first_broken) {
-        fmt::format_to(std::back_inserter(b), "chain: broken at record {} (after {} good records): {}\n",
-                       *v.first_broken, v.records - 1, v.broken_record);
-    } else {
-        fmt::format_to(std::back_inserter(b), "chain: {} records, unbroken\n", v.records);
-    }
-    out.flush();
-    return v.integrity == "ok" && !v.first_broken ? 0 : 1;
-}
-
 int run_info(const PlainOptions& o) {
     const auto ledger = o.ledger.open();
     Output out;
@@ -129,7 +114,8 @@ int run_info(const PlainOptions& o) {
 }  // namespace
 
 void add_ledger_command(CLI::App& trk, Invocation& chosen) {
-    auto* ledger = trk.add_subcommand("ledger", "The asset ledger (SQLite): create it, store records in it, verify it");
+    auto* ledger =
+        trk.add_subcommand("ledger", "The asset ledger (SQLite): create it, store records in it, sign and verify it");
     ledger->require_subcommand(1);
 
     auto init_options = std::make_shared<InitOptions>();
@@ -166,26 +152,19 @@ void add_ledger_command(CLI::App& trk, Invocation& chosen) {
     import->add_flag("--strict", import_options->strict, "Stop at the first bad record with exit status 65");
     import->callback([import_options, &chosen] {
         import_options->ledger.check();
-    if (import_options->files.empty()) import_options->files.emplace_back("-");
-    chosen = {"ledger import", [import_options] { return ImportRun(*import_options).run(); }};
-});
+        if (import_options->files.empty()) import_options->files.emplace_back("-");
+        chosen = {"ledger import", [import_options] { return ImportRun(*import_options).run(); }};
+    });
 
-auto verify_options = std::make_shared<PlainOptions>();
-auto* verify = ledger->add_subcommand(
-    "verify", "Check the file (SQLite integrity_check) and the hash chain of every record; exit 1 when broken");
-add_ledger_options(verify, verify_options->ledger);
-verify->callback([verify_options, &chosen] {
-    verify_options->ledger.check();
-    chosen = {"ledger verify", [verify_options] { return run_verify(*verify_options); }};
-});
+    add_ledger_signing_commands(ledger, chosen);
 
-auto info_options = std::make_shared<PlainOptions>();
-auto* info = ledger->add_subcommand("info", "Where the ledger is, its schema version, and what it holds");
-add_ledger_options(info, info_options->ledger);
-info->callback([info_options, &chosen] {
-    info_options->ledger.check();
-    chosen = {"ledger info", [info_options] { return run_info(*info_options); }};
-});
-}  // namespace cli
+    auto info_options = std::make_shared<PlainOptions>();
+    auto* info = ledger->add_subcommand("info", "Where the ledger is, its schema version, and what it holds");
+    add_ledger_options(info, info_options->ledger);
+    info->callback([info_options, &chosen] {
+        info_options->ledger.check();
+        chosen = {"ledger info", [info_options] { return run_info(*info_options); }};
+    });
+}
 
 }  // namespace cli

@@ -25,7 +25,7 @@ void Output::flush() {
         if (n < 0) {
             if (errno == EINTR) continue;
             buffer_.clear();
-            throw track::IoError(fmt::format("cannot write output: {}", std::strerror(errno)));
+            throw track::IoError(fmt::format("cannot write {}: {}", name_, std::strerror(errno)));
         }
         data += n;
         left -= static_cast<std::size_t>(n);

@@ -1,6 +1,9 @@
 // Standard output for records: one large buffer, written in big blocks, flushed on demand.
 #pragma once
 
+#include <string>
+#include <utility>
+
 #include <fmt/format.h>
 
 namespace cli {
@@ -10,7 +13,8 @@ namespace cli {
 /// pipe sees records as they come while a file conversion writes in large blocks.
 class Output {
 public:
-    explicit Output(int fd = 1) : fd_(fd) {}
+    /// Writes to `fd`; `name` says what it is in messages ("output": standard output).
+    explicit Output(int fd = 1, std::string name = "output") : fd_(fd), name_(std::move(name)) {}
     ~Output();
     Output(const Output&) = delete;
     Output& operator=(const Output&) = delete;
@@ -26,6 +30,7 @@ public:
 private:
     static constexpr std::size_t block_size = 1 << 16;
     int fd_;
+    std::string name_;
     fmt::memory_buffer buffer_;
 };
 

@@ -9,12 +9,13 @@ packages=(
   # build
   cmake ninja-build g++ pkg-config
   libcli11-dev libfmt-dev libsqlite3-dev libgps-dev libserialport-dev
-  libboost-dev doctest-dev libsimdjson-dev
+  libboost-dev doctest-dev libsimdjson-dev libsodium-dev
   # man pages (markdown -> roff)
   pandoc
   # tests: pseudo-terminal pairs, a private gpsd fed by gpsfake, schema validation (JSON
-  # Schema; xmllint for GPX and KML)
-  socat gpsd gpsd-clients python3 python3-jsonschema python3-shapely libxml2-utils
+  # Schema; xmllint for GPX and KML), signatures checked with a third party's tools
+  # (openssl; jq and xxd take a checkpoint line apart)
+  socat gpsd gpsd-clients python3 python3-jsonschema python3-shapely libxml2-utils openssl jq xxd
 )
 if [ "${1:-}" = "--bench" ]; then
   packages+=(gpsbabel time sqlite3 libsqlite3-mod-spatialite python3-numpy)

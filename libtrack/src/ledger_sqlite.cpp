@@ -243,6 +243,15 @@ std::array<std::uint8_t, 8> time_key(Millis time) {
     return key;
 }
 
+// The bytes of a stored blob as an array; a blob of another size (damaged, or changed behind
+// trk's back) is cut or padded with zeros, and then fails whatever check it is put to.
+template <std::size_t N>
+std::array<std::uint8_t, N> blob_array(std::string_view blob) {
+    std::array<std::uint8_t, N> out{};
+    std::memcpy(out.data(), blob.data(), std::min(blob.size(), N));
+    return out;
+}
+
 Link link_of(const Statement& s) {
     const std::string kind = s.text(0);
     return {kind == "device" ? LinkKind::device
@@ -447,11 +456,7 @@ private:
         transaction_.emplace(c_);
         // The chain's head is read inside the write lock: no other writer can move it.
         Statement last(c_.db(), c_.path(), "SELECT hash FROM records ORDER BY seq DESC LIMIT 1");
-        head_.fill(0);
-        if (last.step()) {
-            const std::string_view h = last.blob(0);
-            std::memcpy(head_.data(), h.data(), std::min(h.size(), head_.size()));
-        }
+        head_ = last.step() ? blob_array<32>(last.blob(0)) : Digest{};
     }
 
     // Fills in the asset of a record that has none, from the links.
@@ -899,6 +904,44 @@ public:
             head = expected;
         }
         return v;
+    }
+
+    std::optional<ChainLink> head() override {
+        Statement s(c_.db(), c_.path(), "SELECT seq, hash FROM records ORDER BY seq DESC LIMIT 1");
+        if (!s.step()) return std::nullopt;
+        return ChainLink{s.integer(0), blob_array<32>(s.blob(1))};
+    }
+
+    std::optional<Digest> record_hash(std::int64_t seq) override {
+        Statement s(c_.db(), c_.path(), "SELECT hash FROM records WHERE seq = ?1");
+        s.bind(1, seq);
+        if (!s.step()) return std::nullopt;
+        return blob_array<32>(s.blob(0));
+    }
+
+    std::uint64_t records_after(std::int64_t seq) override {
+        Statement s(c_.db(), c_.path(), "SELECT count(*) FROM records WHERE seq > ?1");
+        s.bind(1, seq);
+        return s.step() ? static_cast<std::uint64_t>(s.integer(0)) : 0;
+    }
+
+    void add_checkpoint(const Checkpoint& k) override {
+        Statement s(c_.db(), c_.path(),
+                    "INSERT INTO checkpoints (seq, hash, time, public_key, signature) VALUES (?1, ?2, ?3, ?4, ?5)");
+        s.bind(1, k.seq).bind_blob(2, k.hash.data(), k.hash.size()).bind(3, static_cast<std::int64_t>(k.time));
+        s.bind_blob(4, k.key.data(), k.key.size()).bind_blob(5, k.signature.data(), k.signature.size());
+        s.run();
+    }
+
+    std::vector<Checkpoint> checkpoints() override {
+        Statement s(c_.db(), c_.path(),
+                    "SELECT seq, hash, time, public_key, signature FROM checkpoints ORDER BY seq, id");
+        std::vector<Checkpoint> out;
+        while (s.step()) {
+            out.push_back({s.integer(0), blob_array<32>(s.blob(1)), s.integer(2), blob_array<32>(s.blob(3)),
+                           blob_array<64>(s.blob(4))});
+        }
+        return out;
     }
 
     std::map<std::string, std::string> info() override {

@@ -251,12 +251,12 @@ Digest Sha256::finish() { return conclude(state_, chosen_compress()); }
 
 Digest sha256(std::string_view bytes) { return hash_with(chosen_compress(), bytes); }
 
-std::string to_hex(const Digest& digest) {
+std::string to_hex(std::span<const std::uint8_t> bytes) {
     static constexpr char hex_digits[] = "0123456789abcdef";
-    std::string text(2 * digest.size(), '0');
-    for (std::size_t i = 0; i < digest.size(); ++i) {
-        text[2 * i] = hex_digits[digest[i] >> 4];
-        text[2 * i + 1] = hex_digits[digest[i] & 0x0F];
+    std::string text(2 * bytes.size(), '0');
+    for (std::size_t i = 0; i < bytes.size(); ++i) {
+        text[2 * i] = hex_digits[bytes[i] >> 4];
+        text[2 * i + 1] = hex_digits[bytes[i] & 0x0F];
     }
     return text;
 }

@@ -12,6 +12,7 @@
 
 #include <doctest/doctest.h>
 
+#include "support.hpp"
 #include "track/error.hpp"
 #include "track/json.hpp"
 
@@ -19,17 +20,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// A private folder, removed at the end of the test.
-struct TempDir {
-    fs::path path;
-    TempDir() {
-        std::string pattern = (fs::temp_directory_path() / "trk-ledger-XXXXXX").string();
-        REQUIRE(::mkdtemp(pattern.data()) != nullptr);
-        path = pattern;
-    }
-    ~TempDir() { fs::remove_all(path); }
-    [[nodiscard]] std::string file(const std::string& name) const { return (path / name).string(); }
-};
+using test::TempDir;
 
 std::unique_ptr<track::Ledger> create(const std::string& path) {
     return track::open_ledger({path, std::chrono::milliseconds(200), true, 0600});
@@ -119,8 +110,9 @@ TEST_CASE("ledger files: an older ledger is brought up to date, its records kept
         importer->add(r);
         importer->commit();
     }
-    // As a trk of schema version 1 left it: no fences, stage_state or audits tables.
-    sql(path, "DROP TABLE fences; DROP TABLE stage_state; DROP TABLE audits; PRAGMA user_version = 1");
+    // As a trk of schema version 1 left it: no fences, stage_state, audits or checkpoints tables.
+    sql(path,
+        "DROP TABLE fences; DROP TABLE stage_state; DROP TABLE audits; DROP TABLE checkpoints; PRAGMA user_version = 1");
     auto ledger = open(path);
     CHECK(ledger->info().at("schema_version") == std::to_string(track::ledger_migrations().back().version));
     CHECK(ledger->info().at("records") == "1");

@@ -1,9 +1,11 @@
-// What unit tests of input adapters share: a source that hands out bytes a few at a time,
+// What unit tests share: a private temporary folder, a source that hands out bytes a few at a time,
 // and a problem sink that records what was skipped.
 #pragma once
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -15,6 +17,20 @@
 #include "track/problems.hpp"
 
 namespace test {
+
+/// A private folder, removed at the end of the test.
+struct TempDir {
+    std::filesystem::path path;
+    TempDir() {
+        std::string pattern = (std::filesystem::temp_directory_path() / "trk-test-XXXXXX").string();
+        REQUIRE(::mkdtemp(pattern.data()) != nullptr);
+        path = pattern;
+    }
+    ~TempDir() { std::filesystem::remove_all(path); }
+    TempDir(const TempDir&) = delete;
+    TempDir& operator=(const TempDir&) = delete;
+    [[nodiscard]] std::string file(const std::string& name) const { return (path / name).string(); }
+};
 
 /// Hands out a string `step` bytes at a time, as a slow serial link does.
 class SlowSource final : public adapters::ByteSource {

@@ -11,6 +11,8 @@
 #include <vector>
 
 #include "track/record.hpp"
+#include "track/sha256.hpp"
+#include "track/signing.hpp"
 
 namespace track {
 
@@ -130,6 +132,23 @@ struct Verification {
     std::string broken_record;                 ///< its JSON
 };
 
+/// A record's place in the hash chain.
+struct ChainLink {
+    std::int64_t seq = 0;  ///< the record's sequence number
+    Digest hash{};         ///< SHA-256 over the previous record's hash and this record's JSON
+};
+
+/// A signed statement that the chain passed through `seq` with `hash` at `time` (see
+/// track/checkpoint.hpp for what is signed).
+struct Checkpoint {
+    std::int64_t seq = 0;  ///< the head when signed: the last record's seq
+    Digest hash{};         ///< that record's chain hash
+    Millis time = 0;       ///< when it was signed
+    PublicKey key{};       ///< who signed it
+    Signature signature{};
+    friend bool operator==(const Checkpoint&, const Checkpoint&) = default;
+};
+
 /// How to open a ledger.
 struct LedgerOptions {
     std::string path;
@@ -233,6 +252,16 @@ public:
     virtual std::vector<UnknownTag> unknown_tags() = 0;
     /// integrity_check, then the hash chain from the first record.
     virtual Verification verify() = 0;
+    /// The last record's place in the chain; nullopt when the ledger holds no record.
+    virtual std::optional<ChainLink> head() = 0;
+    /// The chain hash stored with record `seq`; nullopt when there is no such record.
+    virtual std::optional<Digest> record_hash(std::int64_t seq) = 0;
+    /// How many records come after record `seq`.
+    virtual std::uint64_t records_after(std::int64_t seq) = 0;
+    /// Keeps a signed checkpoint (checked by the caller).
+    virtual void add_checkpoint(const Checkpoint& checkpoint) = 0;
+    /// Every checkpoint kept, by seq, then in the order kept.
+    virtual std::vector<Checkpoint> checkpoints() = 0;
     /// Schema version and record count, for `trk ledger info`.
     virtual std::map<std::string, std::string> info() = 0;
 };

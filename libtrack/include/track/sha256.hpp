@@ -4,6 +4,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -44,8 +45,8 @@ private:
 /// The SHA-256 digest of `bytes`.
 Digest sha256(std::string_view bytes);
 
-/// Lower-case hex of a digest: 64 characters.
-std::string to_hex(const Digest& digest);
+/// Lower-case hex of bytes (a digest: 64 characters).
+std::string to_hex(std::span<const std::uint8_t> bytes);
 
 // Test hooks: each compression function on its own, so tests can hold them against each other.
 namespace detail {

@@ -1,0 +1,176 @@
+// `trk ledger keygen|sign|verify`: Ed25519 checkpoints of the ledger's hash chain, and checking them.
+#include "ledger_signing.hpp"
+
+#include <algorithm>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "files.hpp"
+#include "ledger_access.hpp"
+#include "output.hpp"
+#include "track/checkpoint.hpp"
+#include "track/signing.hpp"
+
+namespace cli {
+
+namespace {
+
+struct KeygenOptions {
+    std::string file;  ///< the private key; the public key goes to FILE.pub
+};
+
+struct SignOptions {
+    LedgerAccess ledger;
+    std::string key;       ///< --key: the private key file
+    std::string now;       ///< --now: the checkpoint's time; empty: the time of the run
+    track::Millis at = 0;  ///< the checkpoint's time, settled by the setup step
+};
+
+struct VerifyOptions {
+    LedgerAccess ledger;
+    std::string pubkey;                    ///< --pubkey: check the checkpoints against this key
+    std::vector<std::string> checkpoints;  ///< --checkpoint: copies kept outside the ledger
+};
+
+std::string records(std::uint64_t n) { return fmt::format("{} record{}", n, n == 1 ? "" : "s"); }
+
+int run_keygen(const KeygenOptions& o) {
+    track::write_key_files(o.file, track::PrivateKey::generate());
+    fmt::print(stderr,
+               "trk ledger keygen: private key in {} (mode 0600), public key in {}.pub; keep the private key "
+               "readable by the signing user only, ideally not on the ledger's disk\n",
+               o.file, o.file);
+    return 0;
+}
+
+int run_sign(const SignOptions& o) {
+    const track::PrivateKey key = track::load_private_key(o.key);
+    const auto ledger = o.ledger.open();
+    const std::optional<track::ChainLink> head = ledger->head();
+    if (!head) throw track::InputError(o.ledger.path, "holds no record yet: nothing to sign (import records first)");
+    const std::vector<track::Checkpoint> kept = ledger->checkpoints();
+    const auto signed_already = std::find_if(kept.begin(), kept.end(), [&](const track::Checkpoint& c) {
+        return c.seq == head->seq && c.hash == head->hash && c.key == key.public_key();
+    });
+    if (signed_already != kept.end()) {
+        fmt::print(stderr,
+                   "trk ledger sign: record {}, the chain's head, is signed by this key already (at {}); "
+                   "nothing to do\n",
+                   head->seq, track::format_rfc3339(signed_already->time));
+        return 0;
+    }
+    const track::Checkpoint checkpoint = track::sign_checkpoint(key, *head, o.at);
+    ledger->add_checkpoint(checkpoint);
+    Output out;
+    track::append_json(out.buffer(), checkpoint);
+    out.flush();
+    fmt::print(stderr, "trk ledger sign: signed record {}, the chain's head, at {}\n", head->seq,
+               track::format_rfc3339(o.at));
+    return 0;
+}
+
+int run_verify(const VerifyOptions& o) {
+    // Key and copies first: a bad file is reported before the ledger is walked.
+    std::optional<track::PublicKey> key;
+    if (!o.pubkey.empty()) key = track::load_public_key(o.pubkey);
+    std::vector<track::KeptCheckpoint> copies;
+    for (const std::string& file : o.checkpoints) {
+        for (track::KeptCheckpoint& c : track::parse_checkpoints(read_file(file), file)) copies.push_back(std::move(c));
+    }
+    const auto ledger = o.ledger.open();
+    const track::Verification v = ledger->verify();
+    Output out;
+    auto& b = out.buffer();
+    fmt::format_to(std::back_inserter(b), "integrity: {}\n", v.integrity);
+    if (v.first_broken) {
+        fmt::format_to(std::back_inserter(b), "chain: broken at record {} (after {} good records): {}\n",
+                       *v.first_broken, v.records - 1, v.broken_record);
+    } else {
+        fmt::format_to(std::back_inserter(b), "chain: {} records, unbroken\n", v.records);
+    }
+    bool ok = v.integrity == "ok" && !v.first_broken;
+    if (key) {
+        const track::CheckpointCheck check = track::check_checkpoints(*ledger, *key, copies);
+        if (check.failure) {
+            fmt::format_to(std::back_inserter(b), "checkpoints: {}\n", *check.failure);
+            ok = false;
+        } else {
+            fmt::format_to(std::back_inserter(b),
+                           "checkpoints: {} checked: signed by the key, and the chain passes through each\n",
+                           check.checked);
+            if (check.unsigned_records == 0) {
+                fmt::format_to(std::back_inserter(b), "unsigned: none, the last checkpoint is the chain's head\n");
+            } else {
+                fmt::format_to(std::back_inserter(b),
+                               "unsigned: {} after the last checkpoint (record {}), protected by the hash chain "
+                               "alone until signed\n",
+                               records(check.unsigned_records), *check.last_seq);
+            }
+        }
+    } else if (const std::size_t n = ledger->checkpoints().size(); n > 0) {
+        fmt::format_to(std::back_inserter(b), "checkpoints: {} kept, not checked (check them with --pubkey FILE.pub)\n",
+                       n);
+    }
+    out.flush();
+    return ok ? 0 : 1;
+}
+
+}  // namespace
+
+void add_ledger_signing_commands(CLI::App* ledger, Invocation& chosen) {
+    auto keygen_options = std::make_shared<KeygenOptions>();
+    auto* keygen = ledger->add_subcommand(
+        "keygen", "Make an Ed25519 key pair: the private key in FILE (mode 0600), the public key in FILE.pub");
+    keygen->add_option("FILE", keygen_options->file, "The private key file to create (never overwritten)")->required();
+    keygen->callback([keygen_options, &chosen] {
+        chosen = {"ledger keygen", [keygen_options] { return run_keygen(*keygen_options); }};
+    });
+
+    auto sign_options = std::make_shared<SignOptions>();
+    auto* sign = ledger->add_subcommand(
+        "sign",
+        "Sign the chain's head (last record, its hash, the time) and keep the checkpoint in the ledger; "
+        "print it as a JSON line to keep elsewhere too");
+    add_ledger_options(sign, sign_options->ledger);
+    sign->add_option("--key", sign_options->key, "The private key file (from keygen; mode 0600 or stricter)")
+        ->type_name("FILE")
+        ->required();
+    sign->add_option("--now", sign_options->now, "The checkpoint's time (RFC 3339; default: now)")->type_name("TIME");
+    sign->callback([sign_options, &chosen] {
+        SignOptions& o = *sign_options;
+        o.ledger.check();
+        o.at = parse_instant(o.now, "--now", now_ms()).value_or(now_ms());
+        chosen = {"ledger sign", [sign_options] { return run_sign(*sign_options); }};
+    });
+
+    auto verify_options = std::make_shared<VerifyOptions>();
+    auto* verify = ledger->add_subcommand(
+        "verify",
+        "Check the file (SQLite integrity_check), the hash chain of every record and, with --pubkey, every signed "
+        "checkpoint; exit 1 when anything fails");
+    add_ledger_options(verify, verify_options->ledger);
+    verify
+        ->add_option("--pubkey", verify_options->pubkey,
+                     "Check that every checkpoint is signed by this public key and that the chain passes through it")
+        ->type_name("FILE.pub");
+    verify
+        ->add_option("--checkpoint", verify_options->checkpoints,
+                     "Checkpoints 'trk ledger sign' printed, kept outside the ledger: check them too, and that "
+                     "none was deleted from the ledger (repeatable)")
+        ->type_name("FILE")
+        ->allow_extra_args(false);
+    verify->callback([verify_options, &chosen] {
+        VerifyOptions& o = *verify_options;
+        o.ledger.check();
+        if (!o.checkpoints.empty() && o.pubkey.empty()) {
+            throw track::UsageError("--checkpoint: needs --pubkey, the key to check the checkpoints against");
+        }
+        chosen = {"ledger verify", [verify_options] { return run_verify(*verify_options); }};
+    });
+}
+
+}  // namespace cli

@@ -27,7 +27,7 @@ TEST_CASE("ReplacementFile: the old file until commit, the new one, whole and pr
     struct stat st {};
     REQUIRE(::stat(path.c_str(), &st) == 0);
     CHECK((st.st_mode & 07777) == 0600);
-    CHECK(std::distance(std::filesystem::directory_iterator(dir.path()), {}) == 1);  // no temporary left
+    CHECK(std::distance(std::filesystem::directory_iterator(dir.path), {}) == 1);  // no temporary left
     ::chmod(path.c_str(), 0640);  // opened up by its owner: a replacement keeps that
     cli::write_file_atomically(path, "new document\n");
     REQUIRE(::stat(path.c_str(), &st) == 0);
@@ -37,7 +37,7 @@ TEST_CASE("ReplacementFile: the old file until commit, the new one, whole and pr
         abandoned.write("half of a");
     }
     CHECK(cli::read_file(path) == "new document\n");
-    CHECK(std::distance(std::filesystem::directory_iterator(dir.path()), {}) == 1);
+    CHECK(std::distance(std::filesystem::directory_iterator(dir.path), {}) == 1);
     {
         cli::ReplacementFile empty(dir.file("empty"), 0600);
         CHECK(cli::MappedFile(empty.fd(), "empty").bytes().empty());

@@ -1,5 +1,5 @@
 // `trk help COMMAND`: the man page compiled into the binary, through man(1) on a terminal.
-#include <cstdio>
+#include <csignal>
 #include <cstdlib>
 #include <string>
 #include <unistd.h>
@@ -8,6 +8,7 @@
 
 #include "command.hpp"
 #include "man_pages.hpp"
+#include "output.hpp"
 
 namespace cli {
 
@@ -35,14 +36,16 @@ int show_man_page(const std::string& page) {
                 ::write(fd, found->roff.data(), found->roff.size()) == static_cast<ssize_t>(found->roff.size());
             ::close(fd);
             int status = 1;
+            // man and its pager expect the usual SIGPIPE (trk ignores it, see main.cpp).
+            std::signal(SIGPIPE, SIG_DFL);
             if (written) status = std::system(fmt::format("man -l '{}'", path).c_str());
             ::unlink(path);
             if (status == 0) return 0;
         }
     }
-    if (std::fwrite(found->text.data(), 1, found->text.size(), stdout) != found->text.size()) {
-        throw track::IoError("cannot write the manual page");
-    }
+    Output out;
+    out.buffer().append(found->text.data(), found->text.data() + found->text.size());
+    out.flush();
     return 0;
 }
 

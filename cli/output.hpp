@@ -20,7 +20,8 @@ public:
     void maybe_flush() {
         if (buffer_.size() >= block_size) flush();
     }
-    /// Writes everything buffered. Throws track::IoError when the write fails.
+    /// Writes everything buffered. Throws track::ClosedOutputError when the reader of a pipe
+    /// has gone (EPIPE), track::IoError naming the output when the write fails otherwise.
     void flush();
 
 private:

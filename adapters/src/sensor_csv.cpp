@@ -143,7 +143,7 @@ void SensorCsvReader::run(ByteSource& source) {
                 else metric_columns.emplace_back(key, *at);
             }
             for (const auto& [role, names] : role_names()) {
-                if (role_at.contains(role)) return;
+                if (role_at.contains(role)) continue;
                 for (const std::string& name : names) {
                     if (const auto at = find(name)) {
                         role_at[role] = *at;

@@ -48,6 +48,19 @@ constexpr int application_id = 0x74726B31;
 // ---------------------------------------------------------------------------------------
 // Thin RAII over the C API; every failure becomes the track::Error its cause calls for.
 
+// The error reading the whole file at `path` gives (EIO from a bad sector), or 0.
+int read_error(const std::string& path) {
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return errno;
+    char chunk[1 << 16];
+    ssize_t n = 0;
+    while ((n = ::read(fd, chunk, sizeof chunk)) > 0 || (n < 0 && errno == EINTR)) {
+    }
+    const int error = n < 0 ? errno : 0;
+    ::close(fd);
+    return error;
+}
+
 [[noreturn]] void fail(sqlite3* db, int rc, const std::string& path, std::string_view doing) {
     const int primary = rc & 0xFF;
     const std::string why = db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
@@ -60,6 +73,11 @@ constexpr int application_id = 0x74726B31;
                         path, doing));
     }
     if (primary == SQLITE_NOTADB || primary == SQLITE_CORRUPT) {
+        // SQLite reports a read that failed with EIO as corruption: when the disk, not the
+        // contents, is at fault, say so.
+        if (const int error = os_error == EIO ? EIO : read_error(path); error != 0) {
+            throw IoError(fmt::format("{}: I/O error ({}) while {}", path, std::strerror(error), doing));
+        }
         throw InputError(path, fmt::format("not a trk ledger, or a damaged one ({}: {})", doing, why));
     }
     const std::string detail = os_error != 0 ? std::strerror(os_error) : why;

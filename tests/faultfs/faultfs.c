@@ -8,7 +8,7 @@
  *   TRK_FAULT_WRITE_BUDGET=N      bytes this process may still write (or grow files by) there;
  *                                 past it writes fail (a write that crosses it is cut short)
  *   TRK_FAULT_WRITE_ERRNO=NAME    how they fail: ENOSPC (default), EDQUOT or EIO
- *   TRK_FAULT_READ_BUDGET=N       bytes this process may read there; past it reads fail with EIO
+ *   TRK_FAULT_READ_BUDGET=N       bytes this process may read there; a read past it fails with EIO
  *   TRK_FAULT_READONLY=1          opening for writing, creating, renaming and removing there
  *                                 fail with EROFS, as on a read-only mount
  *
@@ -118,18 +118,21 @@ static ssize_t allowed_write(int fd, size_t want) {
     }
 }
 
+/* A read past the budget fails whole, as a bad sector does (not cut short: a short read
+ * means the end of the file). */
 static ssize_t allowed_read(int fd, size_t want) {
     if (want == 0 || !fd_under_dir(fd)) return (ssize_t)want;
     for (;;) {
         long long left = budget_of("TRK_FAULT_READ_BUDGET", &read_left, &read_known);
         if (left < 0) return (ssize_t)want;
-        if (left == 0) {
+        if ((long long)want > left) {
+            __atomic_store_n(&read_left, 0, __ATOMIC_RELAXED);
             errno = EIO;
             return -1;
         }
-        const long long take = (long long)want < left ? (long long)want : left;
-        if (__atomic_compare_exchange_n(&read_left, &left, left - take, 0, __ATOMIC_RELAXED, __ATOMIC_RELAXED))
-            return (ssize_t)take;
+        if (__atomic_compare_exchange_n(&read_left, &left, left - (long long)want, 0, __ATOMIC_RELAXED,
+                                        __ATOMIC_RELAXED))
+            return (ssize_t)want;
     }
 }
 

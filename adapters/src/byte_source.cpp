@@ -48,6 +48,8 @@ std::size_t FileSource::stopped() {
 
 std::size_t FileSource::read(char* buffer, std::size_t size) {
     for (;;) {
+        // A signal that came while no read was waiting (input flowing) is seen here.
+        if (stop_ != nullptr && stop_->load()) return stopped();
         if (on_idle_) {
             // A pipe may be quiet for long: wake up every 200 ms to let the reader act on time.
             pollfd p{fd_, POLLIN, 0};

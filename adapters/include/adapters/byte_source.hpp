@@ -36,7 +36,8 @@ class FileSource final : public ByteSource {
 public:
     /// Opens `path` ("-" is standard input). Throws track::MissingInputError when it cannot
     /// be opened (with strerror's reason), UsageError when it is a directory.
-    /// `stop` (may be null): when set by a signal, an interrupted read ends the stream.
+    /// `stop` (may be null): once set by a signal, reading ends (the next read, or the one
+    /// waiting, returns 0).
     explicit FileSource(const std::string& path, const std::atomic<bool>* stop = nullptr);
     ~FileSource() override;
     FileSource(const FileSource&) = delete;

@@ -185,20 +185,21 @@ ssize_t writev(int fd, const struct iovec* iov, int count) {
     return NEXT(writev)(fd, iov, count);
 }
 
-ssize_t pwritev(int fd, const struct iovec* iov, int count, off_t offset) {
+/* pwritev and pwritev64 (one function under two names in glibc on 64-bit systems). */
+static ssize_t positioned_writev(const char* name, int fd, const struct iovec* iov, int count, off64_t offset) {
     const size_t want = total(iov, count);
     const ssize_t n = allowed_write(fd, want);
     if (n < 0) return -1;
     if ((size_t)n < want) return first_bytes(fd, iov, count, (size_t)n, offset, 1);
-    return NEXT(pwritev)(fd, iov, count, offset);
+    ssize_t (*next)(int, const struct iovec*, int, off64_t) = dlsym(RTLD_NEXT, name);
+    return next(fd, iov, count, offset);
 }
 
+ssize_t pwritev(int fd, const struct iovec* iov, int count, off_t offset) {
+    return positioned_writev("pwritev", fd, iov, count, offset);
+}
 ssize_t pwritev64(int fd, const struct iovec* iov, int count, off64_t offset) {
-    const size_t want = total(iov, count);
-    const ssize_t n = allowed_write(fd, want);
-    if (n < 0) return -1;
-    if ((size_t)n < want) return first_bytes(fd, iov, count, (size_t)n, offset, 1);
-    return NEXT(pwritev64)(fd, iov, count, offset);
+    return positioned_writev("pwritev64", fd, iov, count, offset);
 }
 
 /* Growing a file to `length` takes what it adds from the budget, all or nothing. */
@@ -274,41 +275,22 @@ static mode_t mode_of(int flags, va_list args) {
     return (flags & (O_CREAT | O_TMPFILE)) != 0 ? (mode_t)va_arg(args, int) : 0;
 }
 
-int open(const char* path, int flags, ...) {
-    va_list args;
-    va_start(args, flags);
-    const mode_t mode = mode_of(flags, args);
-    va_end(args);
-    if (writes(flags) && refuse(AT_FDCWD, path)) return -1;
-    return NEXT(open)(path, flags, mode);
-}
+/* The body of open, open64, openat and openat64: their mode argument is there only when
+ * the flags create a file. */
+#define REFUSE_OR_OPEN(name, dirfd, call_args)                     \
+    {                                                              \
+        va_list args;                                              \
+        va_start(args, flags);                                     \
+        const mode_t mode = mode_of(flags, args);                  \
+        va_end(args);                                              \
+        if (writes(flags) && refuse(dirfd, path)) return -1;       \
+        return NEXT(name) call_args;                               \
+    }
 
-int open64(const char* path, int flags, ...) {
-    va_list args;
-    va_start(args, flags);
-    const mode_t mode = mode_of(flags, args);
-    va_end(args);
-    if (writes(flags) && refuse(AT_FDCWD, path)) return -1;
-    return NEXT(open64)(path, flags, mode);
-}
-
-int openat(int dirfd, const char* path, int flags, ...) {
-    va_list args;
-    va_start(args, flags);
-    const mode_t mode = mode_of(flags, args);
-    va_end(args);
-    if (writes(flags) && refuse(dirfd, path)) return -1;
-    return NEXT(openat)(dirfd, path, flags, mode);
-}
-
-int openat64(int dirfd, const char* path, int flags, ...) {
-    va_list args;
-    va_start(args, flags);
-    const mode_t mode = mode_of(flags, args);
-    va_end(args);
-    if (writes(flags) && refuse(dirfd, path)) return -1;
-    return NEXT(openat64)(dirfd, path, flags, mode);
-}
+int open(const char* path, int flags, ...) REFUSE_OR_OPEN(open, AT_FDCWD, (path, flags, mode))
+int open64(const char* path, int flags, ...) REFUSE_OR_OPEN(open64, AT_FDCWD, (path, flags, mode))
+int openat(int dirfd, const char* path, int flags, ...) REFUSE_OR_OPEN(openat, dirfd, (dirfd, path, flags, mode))
+int openat64(int dirfd, const char* path, int flags, ...) REFUSE_OR_OPEN(openat64, dirfd, (dirfd, path, flags, mode))
 
 int creat(const char* path, mode_t mode) { return refuse(AT_FDCWD, path) ? -1 : NEXT(creat)(path, mode); }
 int creat64(const char* path, mode_t mode) { return refuse(AT_FDCWD, path) ? -1 : NEXT(creat64)(path, mode); }

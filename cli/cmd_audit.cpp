@@ -25,6 +25,9 @@ namespace cli {
 
 namespace {
 
+// A manifest of a million tags is about 30 MB: room for any yard.
+constexpr std::size_t max_manifest = std::size_t{64} << 20;
+
 struct AuditOptions {
     LedgerAccess ledger;
     std::string zone, expected, since, from, to, now, format;
@@ -80,7 +83,7 @@ int run_audit(const AuditOptions& o) {
         if (track::epc::decode(l.value, identity)) by_uri.emplace(identity.pure_uri, l.asset);
     }
     if (!o.expected.empty()) {
-        for (const std::string& value : track::parse_manifest(read_file(o.expected), o.expected)) {
+        for (const std::string& value : track::parse_manifest(read_file(o.expected, max_manifest, "manifest"), o.expected)) {
             std::string upper = value;
             std::transform(upper.begin(), upper.end(), upper.begin(), [](unsigned char c) { return std::toupper(c); });
             if (is_hex_epc(value) && !registered.count(value)) {

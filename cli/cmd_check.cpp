@@ -22,6 +22,9 @@ namespace cli {
 
 namespace {
 
+// A rules file is a few hundred lines at most; this bounds what a wrong file costs.
+constexpr std::size_t max_rules_file = std::size_t{1} << 20;
+
 struct CheckOptions {
     LedgerAccess ledger;  ///< assets' kind, home and attributes, and when they were last seen
     std::vector<std::string> files, rule_texts;
@@ -37,7 +40,7 @@ void check_options(CheckOptions& o) {
     o.ledger.check();
     for (const std::string& text : o.rule_texts) o.rules.push_back(track::parse_rule(text, "--rule"));
     if (!o.rules_file.empty()) {
-        for (track::Rule& rule : track::parse_rules(read_file(o.rules_file), o.rules_file)) {
+        for (track::Rule& rule : track::parse_rules(read_file(o.rules_file, max_rules_file, "rules file"), o.rules_file)) {
             o.rules.push_back(std::move(rule));
         }
     }

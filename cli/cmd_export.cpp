@@ -96,7 +96,7 @@ int run(const ExportOptions& o) {
     if (options.format == adapters::ExportFormat::epcis && o.now.empty()) options.creation = now_ms();
     std::optional<ReplacementFile> file;
     if (!o.output.empty()) file.emplace(o.output, 0600);
-    Output out(file ? file->fd() : 1, file ? o.output : "output");
+    Output out(file ? file->fd() : 1, file ? o.output : std::string());
     const auto writer = adapters::make_export_writer(options, out.buffer(), [&out] { out.maybe_flush(); });
     for (const auto& source : sources) {
         read_records(

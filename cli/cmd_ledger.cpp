@@ -13,6 +13,7 @@
 #include "output.hpp"
 #include "record_input.hpp"
 #include "signals.hpp"
+#include "track/error.hpp"
 #include "track/json.hpp"
 #include "track/number.hpp"
 
@@ -56,6 +57,22 @@ public:
 
     int run() {
         const auto sources = open_inputs(o_.files);
+        try {
+            import(sources);
+        } catch (const track::IoError& e) {
+            // The batch in progress is rolled back when the importer goes; say what is kept.
+            throw track::IoError(fmt::format("{} (nothing of this batch was stored; {} records stored before it)",
+                                             e.what(), importer_->counts().stored));
+        }
+        const track::ImportCounts& c = importer_->counts();
+        diagnostics_.summary();
+        diagnostics_.note(fmt::format("{} new, {} duplicate, {} rejected; {} stored without an asset", c.stored,
+                                      c.duplicates, diagnostics_.skipped_count(), c.unresolved));
+        return 0;
+    }
+
+private:
+    void import(const std::vector<std::unique_ptr<adapters::FileSource>>& sources) {
         for (const auto& source : sources) {
             if (stop_on_signals().load()) break;
             // A live pipe is committed whenever it goes quiet; a file only per batch, since
@@ -69,14 +86,8 @@ public:
                 });
         }
         commit();
-        const track::ImportCounts& c = importer_->counts();
-        diagnostics_.summary();
-        diagnostics_.note(fmt::format("{} new, {} duplicate, {} rejected; {} stored without an asset", c.stored,
-                                      c.duplicates, diagnostics_.skipped_count(), c.unresolved));
-        return 0;
     }
 
-private:
     void add(track::Record& record, const track::Location& where) {
         if (const std::string why = importer_->add(record); !why.empty()) {
             diagnostics_.skipped(where, "not stored", why);

@@ -76,16 +76,10 @@ adapters::nmea::Decoder::Counts decode(adapters::ByteSource& source, const NmeaO
                                         track::append_json(out.buffer(), fix);
                                         out.maybe_flush();
                                     });
-    adapters::LineReader lines(source, max_line, [&out] { out.flush(); });
-    adapters::Line line;
-    while (lines.next(line)) {
-        const track::Location where{source.name(), line.number};
-        if (line.overlong) {
-            diagnostics.skipped(where, "line too long", fmt::format("over {} bytes", max_line));
-            continue;
-        }
-        decoder.line(line.text, where);
-    }
+    adapters::for_each_line(
+        source, max_line, diagnostics,
+        [&decoder](std::string_view text, const track::Location& where) { decoder.line(text, where); },
+        [&out] { out.flush(); });
     decoder.finish();
     return decoder.counts();
 }

@@ -1,21 +1,25 @@
 // Small whole files: reading one, and replacing one so that a crash never leaves half of it.
 #pragma once
 
+#include <cstddef>
 #include <string>
 #include <string_view>
 #include <sys/types.h>
 
 namespace cli {
 
-/// The whole contents of the file at `path`. MissingInputError (66) when it cannot be read.
-std::string read_file(const std::string& path);
+/// The whole contents of the file at `path`, the `what` of a message ("rules file").
+/// MissingInputError (66) when it cannot be opened, IoError (74) when reading fails,
+/// InputError (65) when it is larger than `limit` bytes (read no further).
+std::string read_file(const std::string& path, std::size_t limit, std::string_view what);
 
 /// A file written in place of `path`: the bytes go to a new file beside it (`path`.XXXXXX,
 /// made by mkstemp: never a fixed name that another user could have planted as a symlink
 /// in a shared directory), and commit() flushes them to disk and renames that over `path`,
-/// so that a crash or a failure leaves the old file (or none), never half of a new one.
-/// The file gets the mode of the one it replaces, or `mode` when there is none. Destroyed
-/// without commit(), the temporary file is removed. Failures are IoError (74).
+/// so that a crash or a failure (a full disk) leaves the old file (or none), never half of
+/// a new one; the folder is flushed too, so that the rename survives power loss. The file
+/// gets the mode of the one it replaces, or `mode` when there is none. Destroyed without
+/// commit(), the temporary file is removed. Failures are IoError (74) naming `path`.
 class ReplacementFile {
 public:
     ReplacementFile(std::string path, mode_t mode);
@@ -31,7 +35,7 @@ public:
     void commit();
 
 private:
-    [[noreturn]] void fail(const std::string& what) const;
+    [[noreturn]] void fail() const;  ///< IoError naming the path, with errno's reason
     std::string path_;
     std::string temporary_;
     int fd_ = -1;

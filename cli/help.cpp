@@ -1,6 +1,6 @@
 // `trk help COMMAND`: the man page compiled into the binary, through man(1) on a terminal.
 #include <cerrno>
-#include <cstdio>
+#include <csignal>
 #include <spawn.h>
 #include <string>
 #include <sys/wait.h>
@@ -10,6 +10,7 @@
 
 #include "command.hpp"
 #include "man_pages.hpp"
+#include "output.hpp"
 
 namespace cli {
 
@@ -21,8 +22,18 @@ bool run_man(const char* path) {
     char man[] = "man";
     char local[] = "-l";
     char* const argv[] = {man, local, const_cast<char*>(path), nullptr};
+    // man and its pager expect the usual SIGPIPE (trk ignores it, see main.cpp).
+    posix_spawnattr_t attributes;
+    sigset_t default_signals;
+    ::posix_spawnattr_init(&attributes);
+    ::sigemptyset(&default_signals);
+    ::sigaddset(&default_signals, SIGPIPE);
+    ::posix_spawnattr_setsigdefault(&attributes, &default_signals);
+    ::posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSIGDEF);
     pid_t pid = 0;
-    if (::posix_spawnp(&pid, "man", nullptr, nullptr, argv, environ) != 0) return false;
+    const int spawned = ::posix_spawnp(&pid, "man", nullptr, &attributes, argv, environ);
+    ::posix_spawnattr_destroy(&attributes);
+    if (spawned != 0) return false;
     int status = 0;
     while (::waitpid(pid, &status, 0) < 0) {
         if (errno != EINTR) return false;
@@ -54,9 +65,9 @@ int show_man_page(const std::string& page) {
             if (shown) return 0;
         }
     }
-    if (std::fwrite(found->text.data(), 1, found->text.size(), stdout) != found->text.size()) {
-        throw track::IoError("cannot write the manual page");
-    }
+    Output out;
+    out.buffer().append(found->text.data(), found->text.data() + found->text.size());
+    out.flush();
     return 0;
 }
 

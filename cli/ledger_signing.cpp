@@ -19,6 +19,10 @@ namespace cli {
 
 namespace {
 
+// Checkpoint copies grow by one line (about 300 bytes) per signing: 256 MiB is decades of
+// signing every five minutes.
+constexpr std::size_t max_checkpoint_file = std::size_t{256} << 20;
+
 struct KeygenOptions {
     std::string file;  ///< the private key; the public key goes to FILE.pub
 };
@@ -79,7 +83,7 @@ int run_verify(const VerifyOptions& o) {
     if (!o.pubkey.empty()) key = track::load_public_key(o.pubkey);
     std::vector<track::KeptCheckpoint> copies;
     for (const std::string& file : o.checkpoints) {
-        for (track::KeptCheckpoint& c : track::parse_checkpoints(read_file(file), file)) copies.push_back(std::move(c));
+        for (track::KeptCheckpoint& c : track::parse_checkpoints(read_file(file, max_checkpoint_file, "checkpoint file"), file)) copies.push_back(std::move(c));
     }
     const auto ledger = o.ledger.open();
     const track::Verification v = ledger->verify();

@@ -1,10 +1,13 @@
 // trk: the entry point. Parses the command line, runs the chosen command, and is the one
 // place where errors become a message on standard error and an exit status.
+#include <cerrno>
+#include <csignal>
 #include <cstdio>
 #include <exception>
 #include <new>
 #include <optional>
 #include <string>
+#include <system_error>
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
@@ -54,9 +57,23 @@ std::optional<std::string> unknown_command(const CLI::App& app, int argc, char**
     return std::nullopt;
 }
 
+// One message on standard error. Never throws: standard error may be a closed pipe too
+// (`trk ... 2>&1 | head -1`), and there is nowhere left to report that.
+void say(const std::string& message) noexcept {
+    (void)std::fputs(message.c_str(), stderr);
+    (void)std::fputs("\n", stderr);
+}
+
+constexpr int closed_output = static_cast<int>(track::ExitCode::closed_output);
+
 }  // namespace
 
 int main(int argc, char** argv) {
+    // A write to a closed pipe or socket fails with EPIPE instead of killing trk without a
+    // word: standard output's reader gone ends the command quietly (ClosedOutputError, 141),
+    // a dead gpsd is a lost connection to report and reconnect.
+    std::signal(SIGPIPE, SIG_IGN);
+
     CLI::App app{
         "trk: track industrial assets from GPS fixes and RFID tag reads.\n"
         "Commands read records (JSON Lines) from files or standard input and write them to "
@@ -66,7 +83,8 @@ int main(int argc, char** argv) {
     app.require_subcommand(1);
     app.footer(
         "Exit status: 0 ok, 1 found something, 64 usage, 65 bad data, 66 no input, "
-        "69 device unavailable, 70 internal error, 74 I/O error, 75 busy, retry.");
+        "69 device unavailable, 70 internal error, 74 I/O error, 75 busy, retry, "
+        "141 standard output closed (| head).");
 
     cli::Invocation chosen;
 #define TRK_COMMAND(id, name) cli::add_##id##_command(app, chosen);
@@ -81,7 +99,7 @@ int main(int argc, char** argv) {
     });
 
     if (const auto message = unknown_command(app, argc, argv)) {
-        fmt::print(stderr, "{}\n", *message);
+        say(*message);
         return static_cast<int>(track::ExitCode::usage);
     }
     try {
@@ -90,25 +108,32 @@ int main(int argc, char** argv) {
         return app.exit(e);  // --help, --version: printed on standard output, status 0
     } catch (const CLI::ParseError& e) {
         const std::string path = invoked_path(app);
-        fmt::print(stderr, "{}: {}\nRun '{} --help' for usage.\n", path, e.what(), path);
+        say(fmt::format("{}: {}\nRun '{} --help' for usage.", path, e.what(), path));
         return static_cast<int>(track::ExitCode::usage);
     } catch (const track::Error& e) {
-        fmt::print(stderr, "{}: {}\n", invoked_path(app), e.what());
+        say(fmt::format("{}: {}", invoked_path(app), e.what()));
         return static_cast<int>(e.code());
     }
 
     const std::string prefix = "trk " + chosen.name;
     try {
         return chosen.action();
+    } catch (const track::ClosedOutputError&) {
+        return closed_output;  // the reader downstream has what it wanted: no word
     } catch (const track::Error& e) {
         (void)std::fflush(stdout);  // whatever stdout holds goes first; its failure is moot here
-        fmt::print(stderr, "{}: {}\n", prefix, e.what());
+        say(fmt::format("{}: {}", prefix, e.what()));
         return static_cast<int>(e.code());
     } catch (const std::bad_alloc&) {
-        fmt::print(stderr, "{}: out of memory\n", prefix);
+        say(fmt::format("{}: out of memory", prefix));
+        return static_cast<int>(track::ExitCode::software);
+    } catch (const std::system_error& e) {
+        // fmt::print to a standard error whose reader has gone, as for standard output.
+        if (e.code() == std::errc::broken_pipe) return closed_output;
+        say(fmt::format("{}: internal error: {}", prefix, e.what()));
         return static_cast<int>(track::ExitCode::software);
     } catch (const std::exception& e) {
-        fmt::print(stderr, "{}: internal error: {}\n", prefix, e.what());
+        say(fmt::format("{}: internal error: {}", prefix, e.what()));
         return static_cast<int>(track::ExitCode::software);
     }
 }

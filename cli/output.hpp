@@ -13,8 +13,9 @@ namespace cli {
 /// pipe sees records as they come while a file conversion writes in large blocks.
 class Output {
 public:
-    /// Writes to `fd`; `name` says what it is in messages ("output": standard output).
-    explicit Output(int fd = 1, std::string name = "output") : fd_(fd), name_(std::move(name)) {}
+    /// Writes to `fd`; `name` says what it is in messages (empty: "standard output", with
+    /// the file it was redirected to, if any).
+    explicit Output(int fd = 1, std::string name = {}) : fd_(fd), name_(std::move(name)) {}
     ~Output();
     Output(const Output&) = delete;
     Output& operator=(const Output&) = delete;
@@ -24,7 +25,8 @@ public:
     void maybe_flush() {
         if (buffer_.size() >= block_size) flush();
     }
-    /// Writes everything buffered. Throws track::IoError when the write fails.
+    /// Writes everything buffered. Throws track::ClosedOutputError when the reader of a pipe
+    /// has gone (EPIPE), track::IoError naming the output when the write fails otherwise.
     void flush();
 
 private:

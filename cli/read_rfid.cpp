@@ -93,6 +93,7 @@ public:
         return inner_.read(buffer, size);
     }
     [[nodiscard]] const std::string& name() const override { return inner_.name(); }
+    [[nodiscard]] std::uint64_t breaks() const override { return inner_.breaks(); }
 
 private:
     adapters::ByteSource& inner_;

@@ -160,14 +160,11 @@ private:
 };
 
 // The reading thread: parses the sources into batches until the end, an error, or the
-// stage's stop. SIGINT and SIGTERM come to this thread (the stage's blocks them), so that a
-// read waiting on a quiet pipe returns.
+// stage's stop. The stop signals (SIGINT, SIGTERM, SIGHUP) come to this thread (the
+// stage's blocks them), so that a read waiting on a quiet pipe returns.
 void read_ahead(const std::vector<std::unique_ptr<adapters::FileSource>>& sources, Exchange& exchange,
                 const RecordPreparation& prepare) {
-    sigset_t stops;
-    sigemptyset(&stops);
-    sigaddset(&stops, SIGINT);
-    sigaddset(&stops, SIGTERM);
+    const sigset_t stops = stop_signals();
     pthread_sigmask(SIG_UNBLOCK, &stops, nullptr);
 
     std::unique_ptr<Batch> batch = exchange.take_empty();
@@ -215,15 +212,12 @@ void read_ahead(const std::vector<std::unique_ptr<adapters::FileSource>>& source
     exchange.give_full(std::move(batch));
 }
 
-// Blocks SIGINT and SIGTERM on the calling thread while it lives (threads started meanwhile
+// Blocks the stop signals on the calling thread while it lives (threads started meanwhile
 // inherit the mask), then restores the mask.
 class SignalsElsewhere {
 public:
     SignalsElsewhere() {
-        sigset_t stops;
-        sigemptyset(&stops);
-        sigaddset(&stops, SIGINT);
-        sigaddset(&stops, SIGTERM);
+        const sigset_t stops = stop_signals();
         pthread_sigmask(SIG_BLOCK, &stops, &saved_);
     }
     ~SignalsElsewhere() { pthread_sigmask(SIG_SETMASK, &saved_, nullptr); }

@@ -17,7 +17,7 @@
 namespace cli {
 
 /// Opens every file ('-': standard input), so that a missing one stops the run before any
-/// output (MissingInputError). Reads stop early on SIGINT/SIGTERM.
+/// output (MissingInputError). Reads stop early on SIGINT, SIGTERM or SIGHUP.
 std::vector<std::unique_ptr<adapters::FileSource>> open_inputs(const std::vector<std::string>& files);
 
 /// Reads the records of `source`: each line that parses (RecordParser) and passes

@@ -10,6 +10,11 @@
 
 namespace cli {
 
+namespace {
+// A state holds a few hundred bytes per asset and rule: this is room for 100,000s of assets.
+constexpr std::size_t max_state_file = std::size_t{64} << 20;
+}  // namespace
+
 void add_state_options(CLI::App* command, StateOptions& options) {
     auto* file =
         command->add_option("--state", options.file, "Load the state from FILE at the start and save it at the end")
@@ -30,7 +35,7 @@ std::string StageStateStore::where() const {
 std::optional<std::string> StageStateStore::load() {
     if (!options_.file.empty()) {
         if (::access(options_.file.c_str(), F_OK) != 0) return std::nullopt;
-        return read_file(options_.file);
+        return read_file(options_.file, max_state_file, "state file");
     }
     if (options_.ledger_name.empty()) return std::nullopt;
     const auto kept = ledger_.open()->stage_state(stage_, options_.ledger_name);

@@ -34,13 +34,14 @@ def fail(message):
 
 
 def wait_for(condition, what, timeout=20.0):
-    """Polls `condition` until it holds; fails naming `what` after `timeout` seconds."""
+    """Polls `condition` until it holds; fails naming `what` (a text, or a function giving
+    one, for a message that shows the state at the time) after `timeout` seconds."""
     deadline = time.time() + timeout
     while time.time() < deadline:
         if condition():
             return
         time.sleep(0.05)
-    fail(f"timed out waiting for {what}")
+    fail(f"timed out waiting for {what() if callable(what) else what}")
 
 
 class Reader:

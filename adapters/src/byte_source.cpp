@@ -41,8 +41,15 @@ bool FileSource::is_regular_file() const {
     return ::fstat(fd_, &st) == 0 && S_ISREG(st.st_mode);
 }
 
+std::size_t FileSource::stopped() {
+    ++breaks_;  // what was read of a line so far will not be finished
+    return 0;
+}
+
 std::size_t FileSource::read(char* buffer, std::size_t size) {
     for (;;) {
+        // A signal that came while no read was waiting (input flowing) is seen here.
+        if (stop_ != nullptr && stop_->load()) return stopped();
         if (on_idle_) {
             // A pipe may be quiet for long: wake up every 200 ms to let the reader act on time.
             pollfd p{fd_, POLLIN, 0};
@@ -52,14 +59,14 @@ std::size_t FileSource::read(char* buffer, std::size_t size) {
                 continue;
             }
             if (ready < 0 && errno == EINTR) {
-                if (stop_ != nullptr && stop_->load()) return 0;
+                if (stop_ != nullptr && stop_->load()) return stopped();
                 continue;
             }
         }
         const ssize_t n = ::read(fd_, buffer, size);
         if (n >= 0) return static_cast<std::size_t>(n);
         if (errno == EINTR) {
-            if (stop_ != nullptr && stop_->load()) return 0;
+            if (stop_ != nullptr && stop_->load()) return stopped();
             continue;
         }
         throw track::IoError(fmt::format("{}: read failed: {}", name_, std::strerror(errno)));
@@ -68,6 +75,7 @@ std::size_t FileSource::read(char* buffer, std::size_t size) {
 
 namespace {
 constexpr std::size_t chunk_size = 1 << 18;
+constexpr std::size_t npos = static_cast<std::size_t>(-1);
 }
 
 LineReader::LineReader(ByteSource& source, std::size_t max_line, std::function<void()> before_wait)
@@ -83,6 +91,10 @@ bool LineReader::refill() {
     }
     if (before_wait_) before_wait_();
     const std::size_t n = source_.read(buffer_.data() + end_, buffer_.size() - end_);
+    if (const std::uint64_t breaks = source_.breaks(); breaks != breaks_) {
+        breaks_ = breaks;
+        if (end_ > begin_) cut_at_ = end_;  // the partial line ends here, whatever follows
+    }
     if (n == 0) {
         eof_ = true;
         return false;
@@ -95,7 +107,8 @@ bool LineReader::next(Line& line) {
     bool overlong = false;
     std::size_t scanned = begin_;
     for (;;) {
-        const void* nl = std::memchr(buffer_.data() + scanned, '\n', end_ - scanned);
+        const std::size_t limit = cut_at_ != npos ? cut_at_ : end_;
+        const void* nl = std::memchr(buffer_.data() + scanned, '\n', limit - scanned);
         if (nl != nullptr) {
             const auto at = static_cast<std::size_t>(static_cast<const char*>(nl) - buffer_.data());
             std::size_t len = at - begin_;
@@ -104,8 +117,15 @@ bool LineReader::next(Line& line) {
                 overlong = true;
             }
             if (!overlong && len > 0 && buffer_[begin_ + len - 1] == '\r') --len;
-            line = Line{std::string_view(buffer_.data() + begin_, len), ++number_, overlong};
+            line = Line{std::string_view(buffer_.data() + begin_, len), ++number_, overlong, false};
             begin_ = at + 1;
+            return true;
+        }
+        if (cut_at_ != npos) {
+            // The stream broke after these bytes: a fragment, whatever comes after the break.
+            line = Line{std::string_view(buffer_.data() + begin_, cut_at_ - begin_), ++number_, overlong, true};
+            begin_ = cut_at_;
+            cut_at_ = npos;
             return true;
         }
         if (end_ - begin_ > max_line_) {
@@ -119,8 +139,10 @@ bool LineReader::next(Line& line) {
         if (!refill()) {
             if (end_ == begin_) return false;
             std::size_t len = end_ - begin_;
-            if (!overlong && buffer_[begin_ + len - 1] == '\r') --len;
-            line = Line{std::string_view(buffer_.data() + begin_, len), ++number_, overlong};
+            const bool cut = cut_at_ != npos;  // a stop, not the end of the input, ended it
+            cut_at_ = npos;
+            if (!overlong && !cut && buffer_[begin_ + len - 1] == '\r') --len;
+            line = Line{std::string_view(buffer_.data() + begin_, len), ++number_, overlong, cut};
             begin_ = end_;
             return true;
         }

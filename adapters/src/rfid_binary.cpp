@@ -18,7 +18,14 @@ public:
     void run(ByteSource& source) override {
         Frames frames(source.name(), problems_, sink_);
         std::vector<char> chunk(64 * 1024);
-        while (const std::size_t n = source.read(chunk.data(), chunk.size())) frames.feed({chunk.data(), n});
+        std::uint64_t breaks = source.breaks();
+        while (const std::size_t n = source.read(chunk.data(), chunk.size())) {
+            // The stream broke (the reader unplugged): a frame begun before is cut short,
+            // and is not completed with the bytes of another.
+            if (source.breaks() != breaks) frames.finish();
+            breaks = source.breaks();
+            frames.feed({chunk.data(), n});
+        }
         frames.finish();
     }
 

@@ -7,6 +7,7 @@
 #include <simdjson.h>
 
 #include "rfid_formats.hpp"
+#include "track/json_limits.hpp"
 #include "track/number.hpp"
 #include "track/validate.hpp"
 
@@ -261,7 +262,7 @@ protected:
 private:
     track::ProblemSink& problems_;
     ReportSink sink_;
-    simdjson::dom::parser parser_;
+    simdjson::dom::parser parser_ = track::bounded_json_parser();
 };
 
 class ImpinjDecoder final : public JsonDecoder {

@@ -405,7 +405,10 @@ std::size_t SerialSource::read(char* buffer, std::size_t size) {
             if (const std::size_t n = deliver(buffer, size, chunk.data(), chunk.size()); n > 0) return n;
             continue;
         }
-        if (stopping()) return 0;
+        if (stopping()) {
+            ++breaks_;  // a line or frame begun is not finished
+            return 0;
+        }
         if (!port_ && !try_reopen()) continue;
         std::size_t n = 0;
         try {
@@ -413,6 +416,7 @@ std::size_t SerialSource::read(char* buffer, std::size_t size) {
         } catch (const track::DeviceError& e) {
             status(fmt::format("{}; reopening", e.what()));
             port_.reset();
+            ++breaks_;  // what came before does not go on in what comes after
             continue;
         }
         if (n == 0) {

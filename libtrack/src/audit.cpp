@@ -1,4 +1,5 @@
 // Yard audits (see track/audit.hpp): expected versus seen, and the change since the last audit.
+#include "track/json_limits.hpp"
 #include "track/audit.hpp"
 
 #include <algorithm>
@@ -116,7 +117,7 @@ std::vector<AuditLine> Audit::finish(const std::optional<StoredAudit>& previous)
 std::vector<std::string> parse_manifest(std::string_view text, const std::string& where) {
     std::vector<std::string> values;
     std::optional<std::size_t> column;  // CSV: settled by the first row
-    simdjson::dom::parser parser;
+    simdjson::dom::parser parser = bounded_json_parser();
     std::size_t number = 0;
     for (std::size_t start = 0; start < text.size();) {
         std::size_t end = text.find('\n', start);

@@ -1,4 +1,5 @@
 // The `trk check` stage (see track/check.hpp): rule states per asset, families, unseen deadlines, state files.
+#include "track/json_limits.hpp"
 #include "track/check.hpp"
 
 #include <algorithm>
@@ -704,9 +705,11 @@ void Checker::load_state(std::string_view json, const std::string& where) {
     const auto bad = [&where](std::string_view why) {
         throw InputError(where, fmt::format("not a trk check state file ({})", why));
     };
-    simdjson::dom::parser parser;
+    simdjson::dom::parser parser = bounded_json_parser();
     simdjson::dom::element doc;
-    if (parser.parse(json.data(), json.size()).get(doc) != simdjson::SUCCESS) bad("not JSON");
+    if (const auto error = parser.parse(json.data(), json.size()).get(doc); error) {
+        bad(error == simdjson::DEPTH_ERROR ? json_error_reason(error) : "not JSON");
+    }
     std::int64_t version = 0;
     if (doc["trk_check_state"].get_int64().get(version) != simdjson::SUCCESS || version != 1) {
         bad("no version 1 marker");

@@ -30,6 +30,7 @@
 #include <simdjson.h>
 
 #include "track/error.hpp"
+#include "track/json_limits.hpp"
 
 namespace bg = boost::geometry;
 namespace bgi = boost::geometry::index;
@@ -73,6 +74,13 @@ using simdjson::dom::object;
 
 [[noreturn]] void fail(const std::string& where, const std::string& reason) { throw InputError(where, reason); }
 
+// Positions in one fence: real outlines have hundreds (a country at 1:50m, 817; the
+// benchmark's zones, 274), and the edge-crossing check may take time quadratic in them.
+constexpr std::size_t max_fence_vertices = 20'000;
+// A fence file: 10,000 generated fences are 11 MB; it is read whole, and parsed into
+// several times its size.
+constexpr std::uintmax_t max_fence_file = std::uintmax_t{128} << 20;
+
 Point position(element value, const std::string& where) {
     array coords;
     double lon = 0, lat = 0;
@@ -100,7 +108,8 @@ double signed_area2(const Polygon::ring_type& ring) {
 
 // Reads one Polygon's rings; `label` prefixes ring messages in a MultiPolygon ("polygon 2: ").
 // Sets `wound_wrong` when a ring is against the right-hand rule.
-Polygon polygon(element value, const std::string& where, const std::string& label, bool& wound_wrong) {
+Polygon polygon(element value, const std::string& where, const std::string& label, bool& wound_wrong,
+                std::size_t& vertices) {
     array rings;
     if (value.get_array().get(rings) != simdjson::SUCCESS || rings.size() == 0) {
         fail(where, label + "a polygon must be a non-empty array of rings");
@@ -112,6 +121,12 @@ Polygon polygon(element value, const std::string& where, const std::string& labe
         array positions;
         if (ring_value.get_array().get(positions) != simdjson::SUCCESS) {
             fail(where, fmt::format("{}ring {} must be an array of positions", label, number));
+        }
+        vertices += positions.size();
+        if (vertices > max_fence_vertices) {
+            fail(where, fmt::format("more than {} positions in one fence, more than trk reads (the checks of a "
+                                    "fence take time that grows faster than its size)",
+                                    max_fence_vertices));
         }
         Polygon::ring_type ring;
         for (element p : positions) ring.push_back(position(p, where));
@@ -295,8 +310,9 @@ std::shared_ptr<FenceShape> polygons(element geometry, std::string_view type, co
     }
     auto shape = std::make_shared<FenceShape>();
     bool wound_wrong = false;
+    std::size_t vertices = 0;
     if (type == "Polygon") {
-        shape->parts.push_back(polygon(coordinates, where, "", wound_wrong));
+        shape->parts.push_back(polygon(coordinates, where, "", wound_wrong, vertices));
     } else {
         array parts;
         if (coordinates.get_array().get(parts) != simdjson::SUCCESS || parts.size() == 0) {
@@ -305,7 +321,8 @@ std::shared_ptr<FenceShape> polygons(element geometry, std::string_view type, co
         std::size_t number = 0;
         for (element part : parts) {
             ++number;
-            shape->parts.push_back(polygon(part, where, fmt::format("polygon {}: ", number), wound_wrong));
+            shape->parts.push_back(
+                polygon(part, where, fmt::format("polygon {}: ", number), wound_wrong, vertices));
         }
     }
     if (const std::string crossing = crossing_edges(shape->parts, type == "MultiPolygon"); !crossing.empty()) {
@@ -413,10 +430,10 @@ constexpr std::size_t features_for_two_threads = 64;
 
 std::vector<Fence> parse_fences(const simdjson::padded_string_view text, const std::string& where,
                                 const FenceNoteHandler& on_note, bool keep_features) {
-    simdjson::dom::parser parser;
+    simdjson::dom::parser parser = bounded_json_parser();
     element doc;
     if (const auto error = parser.parse(text).get(doc); error != simdjson::SUCCESS) {
-        fail(where, fmt::format("not valid JSON ({})", simdjson::error_message(error)));
+        fail(where, json_error_reason(error));
     }
     std::string_view type;
     array features;
@@ -508,9 +525,18 @@ std::vector<Fence> load_fences(const std::string& path, const FenceNoteHandler& 
     // Read in chunks (a fifo cannot tell its size) into a string that ends in simdjson's
     // padding: one copy of a file that may be tens of MB.
     std::string text;
-    if (const auto size = std::filesystem::file_size(path, error); !error) text.reserve(size + simdjson::SIMDJSON_PADDING);
+    const auto too_large = [&path] {
+        return InputError(path, fmt::format("the fence file is larger than {} bytes, more than trk reads", max_fence_file));
+    };
+    if (const auto size = std::filesystem::file_size(path, error); !error) {
+        if (size > max_fence_file) throw too_large();
+        text.reserve(size + simdjson::SIMDJSON_PADDING);
+    }
     char chunk[1 << 16];
-    while (in.read(chunk, sizeof chunk) || in.gcount() > 0) text.append(chunk, static_cast<std::size_t>(in.gcount()));
+    while (in.read(chunk, sizeof chunk) || in.gcount() > 0) {
+        if (text.size() + static_cast<std::size_t>(in.gcount()) > max_fence_file) throw too_large();
+        text.append(chunk, static_cast<std::size_t>(in.gcount()));
+    }
     if (in.bad()) throw MissingInputError(fmt::format("{}: cannot read the fence file", path));
     text.resize(text.size() + simdjson::SIMDJSON_PADDING);
     return parse_fences(simdjson::padded_string_view(text.data(), text.size() - simdjson::SIMDJSON_PADDING, text.size()),

@@ -1,4 +1,5 @@
 // The `trk fence` stage (see track/fence_stage.hpp): hysteresis, minimum dwell, accuracy, state.
+#include "track/json_limits.hpp"
 #include "track/fence_stage.hpp"
 
 #include <algorithm>
@@ -309,9 +310,11 @@ void FenceStage::load_state(std::string_view json, const std::string& where) {
     const auto bad = [&where](std::string_view why) {
         throw InputError(where, fmt::format("not a trk fence state file ({})", why));
     };
-    simdjson::dom::parser parser;
+    simdjson::dom::parser parser = bounded_json_parser();
     simdjson::dom::element doc;
-    if (parser.parse(json.data(), json.size()).get(doc) != simdjson::SUCCESS) bad("not JSON");
+    if (const auto error = parser.parse(json.data(), json.size()).get(doc); error) {
+        bad(error == simdjson::DEPTH_ERROR ? json_error_reason(error) : "not JSON");
+    }
     std::int64_t version = 0;
     if (doc["trk_fence_state"].get_int64().get(version) != simdjson::SUCCESS || version != 1)
         bad("no version 1 marker");

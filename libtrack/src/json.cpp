@@ -2,6 +2,7 @@
 #include "track/json.hpp"
 
 #include <cstring>
+#include <new>
 
 #include <fmt/compile.h>
 #include <simdjson.h>
@@ -11,6 +12,7 @@
 #endif
 
 #include "track/error.hpp"
+#include "track/json_limits.hpp"
 #include "track/number.hpp"
 
 namespace track {
@@ -550,8 +552,22 @@ R parse_members(simdjson::dom::object object, std::string_view where) {
 
 }  // namespace
 
-struct RecordParser::Impl {
+simdjson::dom::parser bounded_json_parser() {
     simdjson::dom::parser parser;
+    // Sized for a record line; parse() grows it (keeping the depth) for longer texts.
+    if (parser.allocate(simdjson::dom::MINIMAL_DOCUMENT_CAPACITY, max_json_depth) != simdjson::SUCCESS) {
+        throw std::bad_alloc();
+    }
+    return parser;
+}
+
+std::string json_error_reason(simdjson::error_code error) {
+    if (error == simdjson::DEPTH_ERROR) return fmt::format("nested more than {} levels deep", max_json_depth);
+    return fmt::format("not valid JSON ({})", simdjson::error_message(error));
+}
+
+struct RecordParser::Impl {
+    simdjson::dom::parser parser = bounded_json_parser();
 };
 
 RecordParser::RecordParser() : impl_(std::make_unique<Impl>()) {}
@@ -563,7 +579,7 @@ Record RecordParser::parse(std::string_view line, std::string_view where) {
     }
     element doc;
     if (const auto error = impl_->parser.parse(line.data(), line.size()).get(doc); error) {
-        throw InputError(std::string(where), fmt::format("not valid JSON ({})", simdjson::error_message(error)));
+        throw InputError(std::string(where), json_error_reason(error));
     }
     simdjson::dom::object object;
     if (doc.get_object().get(object) != simdjson::SUCCESS) {

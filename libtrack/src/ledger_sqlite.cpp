@@ -48,9 +48,24 @@ constexpr int application_id = 0x74726B31;
 // ---------------------------------------------------------------------------------------
 // Thin RAII over the C API; every failure becomes the track::Error its cause calls for.
 
+// The error reading the whole file at `path` gives (EIO from a bad sector), or 0.
+int read_error(const std::string& path) {
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return errno;
+    char chunk[1 << 16];
+    ssize_t n = 0;
+    while ((n = ::read(fd, chunk, sizeof chunk)) > 0 || (n < 0 && errno == EINTR)) {
+    }
+    const int error = n < 0 ? errno : 0;
+    ::close(fd);
+    return error;
+}
+
 [[noreturn]] void fail(sqlite3* db, int rc, const std::string& path, std::string_view doing) {
     const int primary = rc & 0xFF;
     const std::string why = db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
+    // What the system said, where SQLite got an error from it (ENOSPC, EIO, EROFS).
+    const int os_error = db != nullptr ? sqlite3_system_errno(db) : 0;
     if (primary == SQLITE_BUSY || primary == SQLITE_LOCKED) {
         throw BusyError(
             fmt::format("{}: the ledger is busy ({}): another trk is writing to it; try again, "
@@ -58,11 +73,23 @@ constexpr int application_id = 0x74726B31;
                         path, doing));
     }
     if (primary == SQLITE_NOTADB || primary == SQLITE_CORRUPT) {
+        // SQLite reports a read that failed with EIO as corruption: when the disk, not the
+        // contents, is at fault, say so.
+        if (const int error = os_error == EIO ? EIO : read_error(path); error != 0) {
+            throw IoError(fmt::format("{}: I/O error ({}) while {}", path, std::strerror(error), doing));
+        }
         throw InputError(path, fmt::format("not a trk ledger, or a damaged one ({}: {})", doing, why));
     }
-    if (primary == SQLITE_READONLY || primary == SQLITE_CANTOPEN || primary == SQLITE_IOERR || primary == SQLITE_FULL ||
-        primary == SQLITE_PERM) {
-        throw IoError(fmt::format("{}: {}: {}", path, doing, why));
+    const std::string detail = os_error != 0 ? std::strerror(os_error) : why;
+    if (primary == SQLITE_FULL || os_error == ENOSPC || os_error == EDQUOT) {
+        throw IoError(fmt::format("{}: disk full while {}", path, doing));
+    }
+    if (primary == SQLITE_READONLY || primary == SQLITE_PERM || os_error == EROFS) {
+        throw IoError(fmt::format("{}: the ledger cannot be written ({}) while {}", path, detail, doing));
+    }
+    if (primary == SQLITE_CANTOPEN || primary == SQLITE_IOERR) {
+        throw IoError(fmt::format("{}: {} ({}) while {}", path, primary == SQLITE_IOERR ? "I/O error" : "cannot open",
+                                  detail, doing));
     }
     throw Error(ExitCode::software, fmt::format("{}: {}: {}", path, doing, why));
 }
@@ -162,14 +189,36 @@ private:
     sqlite3_stmt* stmt_ = nullptr;
 };
 
+// `path` as an SQLite URI ("file:" and the path with the characters URIs reserve escaped).
+std::string file_uri(const std::string& path, std::string_view query) {
+    std::string uri = "file:";
+    for (const char c : path) {
+        if (c == '%' || c == '?' || c == '#') uri += fmt::format("%{:02X}", static_cast<unsigned char>(c));
+        else uri += c;
+    }
+    return uri + "?" + std::string(query);
+}
+
 // One connection, closed on destruction.
 class Connection {
 public:
     Connection(const std::string& path, bool create) : path_(path) {
         const int flags = SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0) | SQLITE_OPEN_NOMUTEX;
-        const int rc = sqlite3_open_v2(path.c_str(), &db_, flags, nullptr);
+        int rc = sqlite3_open_v2(path.c_str(), &db_, flags, nullptr);
         if (rc != SQLITE_OK) fail(db_, rc, path, "opening");
         sqlite3_extended_result_codes(db_, 1);
+        // A ledger that cannot be written (a read-only mount, a file of another user's) is
+        // opened read-only. SQLite reads a WAL database only where it can make the -shm
+        // beside it; where it cannot (a read-only folder) and no -wal holds commits that
+        // the file lacks, nothing can be writing it: read it as an immutable file.
+        if (sqlite3_db_readonly(db_, "main") == 1 && !readable() && ::access((path + "-wal").c_str(), F_OK) != 0) {
+            sqlite3_close_v2(db_);
+            db_ = nullptr;
+            rc = sqlite3_open_v2(file_uri(path, "immutable=1").c_str(), &db_,
+                                 SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX, nullptr);
+            if (rc != SQLITE_OK) fail(db_, rc, path, "opening read-only");
+            sqlite3_extended_result_codes(db_, 1);
+        }
         // A ledger file may come from anyone: its schema (triggers, views) must not run SQL
         // functions with side effects, and no statement may corrupt the file on purpose
         // (writable_schema and the like), as SQLite advises for untrusted database files.
@@ -193,8 +242,15 @@ public:
     }
     [[nodiscard]] sqlite3* db() const { return db_; }
     [[nodiscard]] const std::string& path() const { return path_; }
+    /// Whether the file can only be read (see the constructor).
+    [[nodiscard]] bool read_only() const { return sqlite3_db_readonly(db_, "main") == 1; }
 
 private:
+    // Whether a first read works (what fails where the -shm cannot be made).
+    bool readable() {
+        return sqlite3_exec(db_, "SELECT count(*) FROM sqlite_schema", nullptr, nullptr, nullptr) == SQLITE_OK;
+    }
+
     std::string path_;
     sqlite3* db_ = nullptr;
 };
@@ -534,8 +590,11 @@ public:
         }
         // WAL: readers never block the writer. synchronous=FULL: a commit is on disk (WAL
         // fsynced) before it returns, so what trk reports as committed survives power loss.
-        c_.exec("PRAGMA journal_mode = WAL", "switching to WAL");
-        c_.exec("PRAGMA synchronous = FULL", "setting synchronous");
+        // A ledger that can only be read is read as it is (a write fails on its own).
+        if (!c_.read_only() || version < latest) {
+            c_.exec("PRAGMA journal_mode = WAL", "switching to WAL");
+            c_.exec("PRAGMA synchronous = FULL", "setting synchronous");
+        }
         c_.exec("PRAGMA foreign_keys = ON", "enabling foreign keys");
         for (const Migration& m : migrations) {
             if (m.version <= version) continue;

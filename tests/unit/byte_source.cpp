@@ -63,3 +63,66 @@ TEST_CASE("a missing file or a directory is refused") {
     CHECK_THROWS_AS(adapters::FileSource("/nonexistent/trk-test"), track::MissingInputError);
     CHECK_THROWS_WITH_AS(adapters::FileSource("/"), "/: is a directory", track::MissingInputError);
 }
+
+namespace {
+
+// Gives `chunks` one read each; a break (a device lost and back) before each chunk whose
+// index is in `breaks_before`; the stream ends after the last chunk.
+class BrokenSource final : public adapters::ByteSource {
+public:
+    BrokenSource(std::vector<std::string> chunks, std::vector<std::size_t> breaks_before)
+        : chunks_(std::move(chunks)), breaks_before_(std::move(breaks_before)) {}
+    std::size_t read(char* buffer, std::size_t size) override {
+        if (next_ == chunks_.size()) return 0;
+        if (std::count(breaks_before_.begin(), breaks_before_.end(), next_) > 0) ++breaks_;
+        const std::string& chunk = chunks_[next_++];
+        REQUIRE(chunk.size() <= size);
+        std::memcpy(buffer, chunk.data(), chunk.size());
+        return chunk.size();
+    }
+    [[nodiscard]] const std::string& name() const override { return name_; }
+    [[nodiscard]] std::uint64_t breaks() const override { return breaks_; }
+
+private:
+    std::vector<std::string> chunks_;
+    std::vector<std::size_t> breaks_before_;
+    std::size_t next_ = 0;
+    std::uint64_t breaks_ = 0;
+    std::string name_ = "port";
+};
+
+// "N:text" for every line, "N:text~" when cut by a break.
+List cut_lines(std::vector<std::string> chunks, std::vector<std::size_t> breaks_before) {
+    BrokenSource source(std::move(chunks), std::move(breaks_before));
+    adapters::LineReader reader(source, 100);
+    List lines;
+    adapters::Line line;
+    while (reader.next(line)) lines.push_back(fmt::format("{}:{}{}", line.number, line.text, line.cut ? "~" : ""));
+    return lines;
+}
+
+}  // namespace
+
+TEST_CASE("a break in the stream ends the line begun before it as a cut fragment, never joined to what follows") {
+    // Half a line, the device gone and back, then whole lines.
+    CHECK(cut_lines({"ok\n3074257B", "3074257BF7194E4000001A86\n"}, {1}) ==
+          List{"1:ok", "2:3074257B~", "3:3074257BF7194E4000001A86"});
+    // A break between whole lines cuts nothing.
+    CHECK(cut_lines({"a\n", "b\n"}, {1}) == List{"1:a", "2:b"});
+    // Without a break, chunks join as always.
+    CHECK(cut_lines({"ab", "c\n"}, {}) == List{"1:abc"});
+    // A break with nothing after it (a stop): the fragment is still cut, not a last line.
+    CHECK(cut_lines({"a\nhal", ""}, {1}) == List{"1:a", "2:hal~"});
+}
+
+TEST_CASE("for_each_line reports a cut fragment as 'line cut short' and does not pass it on") {
+    BrokenSource source({"$GPGGA,1235", "$GPRMC,x*00\n"}, {1});
+    test::Problems problems;
+    List passed;
+    adapters::for_each_line(source, 100, problems, [&](std::string_view text, const track::Location& where) {
+        passed.push_back(fmt::format("{}:{}", where.line, text));
+    });
+    CHECK(passed == List{"2:$GPRMC,x*00"});
+    REQUIRE(problems.seen.size() == 1);
+    CHECK(problems.seen[0] == "port:1: line cut short (11 bytes, then the input broke off: $GPGGA,1235)");
+}

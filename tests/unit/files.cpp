@@ -10,6 +10,23 @@
 #include "support.hpp"
 #include "track/error.hpp"
 
+namespace {
+
+std::string contents(const std::string& path) { return cli::read_file(path, 1 << 20, "test file"); }
+
+}  // namespace
+
+TEST_CASE("read_file: the whole file, up to its limit") {
+    test::TempDir dir;
+    const std::string path = dir.file("rules");
+    cli::write_file_atomically(path, std::string(100, 'x'));
+    CHECK(cli::read_file(path, 100, "rules file").size() == 100);
+    CHECK_THROWS_WITH_AS(cli::read_file(path, 99, "rules file"),
+                         (path + ": the rules file is larger than 99 bytes, more than trk reads").c_str(),
+                         track::InputError);
+    CHECK_THROWS_AS(cli::read_file(dir.file("none"), 100, "rules file"), track::MissingInputError);
+}
+
 TEST_CASE("ReplacementFile: the old file until commit, the new one, whole and private, after") {
     test::TempDir dir;
     const std::string path = dir.file("export.csv");
@@ -18,12 +35,12 @@ TEST_CASE("ReplacementFile: the old file until commit, the new one, whole and pr
         cli::ReplacementFile file(path, 0600);
         file.write("new ");
         file.write("document\n");
-        CHECK(cli::read_file(path) == "old\n");
+        CHECK(contents(path) == "old\n");
         const cli::MappedFile written(file.fd(), path);
         CHECK(written.bytes() == "new document\n");
         file.commit();
     }
-    CHECK(cli::read_file(path) == "new document\n");
+    CHECK(contents(path) == "new document\n");
     struct stat st {};
     REQUIRE(::stat(path.c_str(), &st) == 0);
     CHECK((st.st_mode & 07777) == 0600);
@@ -36,7 +53,7 @@ TEST_CASE("ReplacementFile: the old file until commit, the new one, whole and pr
         cli::ReplacementFile abandoned(path, 0600);
         abandoned.write("half of a");
     }
-    CHECK(cli::read_file(path) == "new document\n");
+    CHECK(contents(path) == "new document\n");
     CHECK(std::distance(std::filesystem::directory_iterator(dir.path), {}) == 1);
     {
         cli::ReplacementFile empty(dir.file("empty"), 0600);

@@ -25,6 +25,10 @@ public:
     virtual std::size_t read(char* buffer, std::size_t size) = 0;
     /// The name that messages and `src` fields use for this source.
     [[nodiscard]] virtual const std::string& name() const = 0;
+    /// How often the stream has broken off so far: a device lost (and perhaps back), or a
+    /// stop signal ending a read. Bytes read after a break do not continue what came before
+    /// it, so a line or frame begun before it is a fragment.
+    [[nodiscard]] virtual std::uint64_t breaks() const { return 0; }
 };
 
 /// A file or standard input ("-"), read with plain read(2).
@@ -32,7 +36,8 @@ class FileSource final : public ByteSource {
 public:
     /// Opens `path` ("-" is standard input). Throws track::MissingInputError when it cannot
     /// be opened (with strerror's reason), UsageError when it is a directory.
-    /// `stop` (may be null): when set by a signal, an interrupted read ends the stream.
+    /// `stop` (may be null): once set by a signal, reading ends (the next read, or the one
+    /// waiting, returns 0).
     explicit FileSource(const std::string& path, const std::atomic<bool>* stop = nullptr);
     ~FileSource() override;
     FileSource(const FileSource&) = delete;
@@ -45,13 +50,18 @@ public:
     /// Whether it is a regular file (a capture on disk) rather than a pipe, a socket or a
     /// terminal, which may be fed live.
     [[nodiscard]] bool is_regular_file() const;
+    /// A stop signal ending a read is a break.
+    [[nodiscard]] std::uint64_t breaks() const override { return breaks_; }
 
 private:
+    std::size_t stopped();
+
     std::string name_;
     std::function<void()> on_idle_;
     const std::atomic<bool>* stop_ = nullptr;
     int fd_ = -1;
     bool owned_ = false;
+    std::uint64_t breaks_ = 0;
 };
 
 /// One line of input, without its line ending ("\n" or "\r\n").
@@ -59,6 +69,7 @@ struct Line {
     std::string_view text;     ///< valid until the next call of LineReader::next
     std::uint64_t number = 0;  ///< 1-based
     bool overlong = false;     ///< longer than the cap: `text` holds only its first bytes
+    bool cut = false;          ///< the stream broke off before its line ending (ByteSource::breaks)
 };
 
 /// Splits a ByteSource into lines, with a cap on line length so that no input (a binary
@@ -70,7 +81,8 @@ public:
     LineReader(ByteSource& source, std::size_t max_line, std::function<void()> before_wait = {});
 
     /// The next line; false at the end of the source. A last line without a newline is
-    /// still returned.
+    /// still returned; so is the start of a line that a break of the stream cut off, as
+    /// `cut`, before the bytes that came after the break.
     bool next(Line& line);
 
 private:
@@ -84,11 +96,23 @@ private:
     std::size_t end_ = 0;    ///< end of bytes read
     std::uint64_t number_ = 0;
     bool eof_ = false;
+    std::uint64_t breaks_ = 0;  ///< the source's breaks() when last asked
+    /// Where the stream broke in buffer_, when the bytes before it end in a fragment of a
+    /// line: the next line ends there, cut. npos: no break pending.
+    std::size_t cut_at_ = static_cast<std::size_t>(-1);
 };
 
-/// Calls `on_line(text, where)` for every line of `source` (without its line ending),
-/// and reports each line longer than `max_line` to `problems` as "line too long" instead.
-/// `before_wait` as for LineReader.
+/// `text` without the spaces, tabs and carriage returns around it.
+inline std::string_view trim_blanks(std::string_view text) {
+    while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
+    while (!text.empty() && (text.back() == ' ' || text.back() == '\t' || text.back() == '\r')) text.remove_suffix(1);
+    return text;
+}
+
+/// Calls `on_line(text, where)` for every line of `source` (without its line ending).
+/// Reports instead each line longer than `max_line` to `problems` as "line too long", and
+/// each fragment a break of the stream cut off (a device unplugged mid-line) as "line cut
+/// short": a fragment is never taken for a line. `before_wait` as for LineReader.
 template <typename OnLine>
 void for_each_line(ByteSource& source, std::size_t max_line, track::ProblemSink& problems, OnLine on_line,
                    std::function<void()> before_wait = {}) {
@@ -100,15 +124,15 @@ void for_each_line(ByteSource& source, std::size_t max_line, track::ProblemSink&
             problems.skipped(where, "line too long", fmt::format("over {} bytes", max_line));
             continue;
         }
+        if (line.cut) {
+            if (!trim_blanks(line.text).empty()) {
+                problems.skipped(where, "line cut short",
+                                 fmt::format("{} bytes, then the input broke off: {}", line.text.size(), line.text));
+            }
+            continue;
+        }
         on_line(line.text, where);
     }
-}
-
-/// `text` without the spaces, tabs and carriage returns around it.
-inline std::string_view trim_blanks(std::string_view text) {
-    while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
-    while (!text.empty() && (text.back() == ' ' || text.back() == '\t' || text.back() == '\r')) text.remove_suffix(1);
-    return text;
 }
 
 }  // namespace adapters

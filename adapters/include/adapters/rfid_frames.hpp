@@ -62,8 +62,9 @@ public:
     /// The next bytes of the stream; any chunking gives the same reports. Offsets in reports count from
     /// the first byte ever fed.
     void feed(std::string_view bytes);
-    /// End of the stream: decides what is still buffered (a partial frame is "frame cut short") and
-    /// reports a pending garbage run. Call once, after the last feed().
+    /// End of the stream, or a break in it (a device lost): decides what is still buffered (a partial
+    /// frame is "frame cut short") and reports a pending garbage run. After a break, feed() goes on with
+    /// the bytes that follow it, as a stream of its own (offsets keep counting).
     void finish();
     /// Counts so far.
     [[nodiscard]] const Counts& counts() const noexcept { return counts_; }

@@ -125,6 +125,8 @@ public:
     explicit SerialSource(SerialSourceOptions options);
     std::size_t read(char* buffer, std::size_t size) override;
     [[nodiscard]] const std::string& name() const override { return options_.path; }
+    /// The device lost (whether back yet or not) and a stop ending a read are breaks.
+    [[nodiscard]] std::uint64_t breaks() const override { return breaks_; }
     /// Writes `bytes` to the device if it is open (a stop command on the way out); false
     /// when it is not open or the write failed.
     bool write(std::string_view bytes) noexcept;
@@ -144,6 +146,7 @@ private:
     Backoff backoff_;      ///< wait before the next reopen attempt
     bool skip_to_newline_ = true;
     bool heard_since_open_ = false;  ///< a byte arrived since the last (re)open
+    std::uint64_t breaks_ = 0;
 };
 
 }  // namespace adapters

@@ -17,6 +17,10 @@ enum class ExitCode : int {
     software = 70,     ///< EX_SOFTWARE: internal error
     io = 74,           ///< EX_IOERR: an I/O error while reading or writing
     temp_fail = 75,    ///< EX_TEMPFAIL: try again later (ledger busy)
+    /// Standard output was closed by the reader downstream (`trk ... | head -1`): the status
+    /// a shell shows for a tool that SIGPIPE ended (128 + 13), so pipefail scripts treat trk
+    /// as they treat cat or grep. Not a sysexits code: nothing went wrong.
+    closed_output = 141,
 };
 
 /// Base of every error trk reports: a message for the user and the exit status it maps to.
@@ -59,6 +63,12 @@ struct DeviceError : Error {
 /// Reading or writing failed half-way (exit 74).
 struct IoError : Error {
     explicit IoError(const std::string& message) : Error(ExitCode::io, message) {}
+};
+
+/// Standard output is a pipe whose reader has gone (EPIPE): the command ends without a
+/// word, with status 141 (see ExitCode::closed_output).
+struct ClosedOutputError : Error {
+    ClosedOutputError() : Error(ExitCode::closed_output, "standard output was closed") {}
 };
 
 /// A resource (the ledger) stayed busy past its timeout: try again later (exit 75).

@@ -58,10 +58,16 @@ std::optional<std::string> unknown_command(const CLI::App& app, int argc, char**
 }
 
 // One message on standard error. Never throws: standard error may be a closed pipe too
-// (`trk ... 2>&1 | head -1`), and there is nowhere left to report that.
-void say(const std::string& message) noexcept {
-    (void)std::fputs(message.c_str(), stderr);
-    (void)std::fputs("\n", stderr);
+// (`trk ... 2>&1 | head -1`), and there is nowhere left to report that. Messages quote
+// input (a rule's line, a file name, a field): control bytes other than newline and tab
+// become '?', so that a hostile file cannot drive the terminal reading them.
+void say(std::string message) noexcept {
+    for (char& c : message) {
+        const auto u = static_cast<unsigned char>(c);
+        if ((u < 0x20 && c != '\n' && c != '\t') || u == 0x7F) c = '?';
+    }
+    message += '\n';
+    (void)std::fwrite(message.data(), 1, message.size(), stderr);
 }
 
 constexpr int closed_output = static_cast<int>(track::ExitCode::closed_output);

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # The README's test command: installs what trk needs, builds, runs every test with CTest,
 # then builds and runs the whole suite again under AddressSanitizer and
-# UndefinedBehaviorSanitizer (separate build directory). Exits non-zero if anything fails.
-#   scripts/test.sh            both builds
+# UndefinedBehaviorSanitizer (separate build directory), then builds the fuzz harnesses with
+# clang and runs each for a few seconds (scripts/fuzz.sh --smoke: a harness that stops
+# building or crashes at once fails the run). Exits non-zero if anything fails.
+#   scripts/test.sh            all three
 #   TRK_TEST_QUICK=1 scripts/test.sh   the normal build only (for a fast local loop)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -30,6 +32,10 @@ if [ -z "${TRK_TEST_QUICK:-}" ]; then
   export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:halt_on_error=1:abort_on_error=0}
   export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
   run_suite build-sanitize -DCMAKE_BUILD_TYPE=Debug -DTRK_SANITIZE=ON
+  echo "== build-fuzz: fuzz harnesses, smoke pass" >&2
+  if ! scripts/fuzz.sh --smoke; then
+    status=1
+  fi
 fi
 
 if [ "$status" -ne 0 ]; then

@@ -61,6 +61,7 @@ AssetList read_asset_list(ByteSource& source, track::ProblemSink& problems, trac
         }
         track::Asset a;
         a.created = now;
+        std::vector<track::Link> links;  // the row's, kept only if the row is an asset
         for (std::size_t i = 0; i < header.size() && i < cells.size(); ++i) {
             const std::string& column = header[i];
             std::string& value = cells[i];
@@ -69,11 +70,11 @@ AssetList read_asset_list(ByteSource& source, track::ProblemSink& problems, trac
             else if (column == "name") a.name = value;
             else if (column == "kind") a.kind = value;
             else if (column == "home") a.home = value;
-            else if (column == "device") list.links.push_back({track::LinkKind::device, value, {}, now});
+            else if (column == "device") links.push_back({track::LinkKind::device, value, {}, now});
             else if (column == "epc" || column == "uri") {
                 try {
-                    list.links.push_back(epc_link(value));
-                    list.links.back().since = now;
+                    links.push_back(epc_link(value));
+                    links.back().since = now;
                 } catch (const track::InputError&) {
                     problems.skipped(where, "bad epc", value);
                 }
@@ -83,7 +84,10 @@ AssetList read_asset_list(ByteSource& source, track::ProblemSink& problems, trac
             problems.skipped(where, "no id", "");
             return;
         }
-        for (auto it = list.links.rbegin(); it != list.links.rend() && it->asset.empty(); ++it) it->asset = a.id;
+        for (track::Link& l : links) {
+            l.asset = a.id;
+            list.links.push_back(std::move(l));
+        }
         list.assets.push_back(std::move(a));
     });
     return list;

@@ -72,7 +72,9 @@ add_seed() {
 }
 
 # libFuzzer's last "cov: N ft: M" in a log: "N M".
-coverage() { grep -a -o 'cov: [0-9]* ft: [0-9]*' "$1" | tail -n 1 | awk '{print $2, $4}'; }
+# (Each of these greps may find nothing, as when a regression failed and nothing was fuzzed.)
+coverage() { { grep -a -o 'cov: [0-9]* ft: [0-9]*' "$1" 2>/dev/null || true; } | tail -n 1 | awk '{print $2, $4}'; }
+fuzz_stat() { { grep -a -o "stat::$2: *[0-9]*" "$1" 2>/dev/null || true; } | awk '{print $2}'; }
 
 status=0
 report=()
@@ -110,14 +112,14 @@ for name in "${names[@]}"; do
   if [ "$result" = ok ] &&
     ! "$bin" -max_total_time="$seconds" -print_final_stats=1 "${options[@]}" "$corpus" "$seed_dir" \
       >"$logs/fuzz.log" 2>&1; then
-    artifact=$(grep -a -o "Test unit written to [^ ]*" "$logs/fuzz.log" | tail -n 1 | cut -d' ' -f5)
+    artifact=$({ grep -a -o "Test unit written to [^ ]*" "$logs/fuzz.log" || true; } | tail -n 1 | cut -d' ' -f5)
     kind=$(grep -a -o -m1 -E "ERROR: (AddressSanitizer|LeakSanitizer|libFuzzer): [a-z-]+|runtime error|fuzz: property broken: .*" \
       "$logs/fuzz.log" || echo "failure")
     result="FINDING: $kind: ${artifact:-no input saved} (log: $logs/fuzz.log)"
   fi
-  read -r cov ft <<<"$(coverage "$logs/fuzz.log" 2>/dev/null || true)"
-  execs=$(grep -a -o 'stat::number_of_executed_units: *[0-9]*' "$logs/fuzz.log" 2>/dev/null | awk '{print $2}')
-  rate=$(grep -a -o 'stat::average_exec_per_sec: *[0-9]*' "$logs/fuzz.log" 2>/dev/null | awk '{print $2}')
+  read -r cov ft <<<"$(coverage "$logs/fuzz.log")"
+  execs=$(fuzz_stat "$logs/fuzz.log" number_of_executed_units)
+  rate=$(fuzz_stat "$logs/fuzz.log" average_exec_per_sec)
   # 4. The corpus merged: only inputs that add coverage are kept for the next run.
   if ! $smoke && [ "$result" = ok ]; then
     rm -rf "$corpus.merged" && mkdir -p "$corpus.merged"

@@ -173,13 +173,19 @@ public:
     std::optional<track::Millis> time(std::string_view key) const {
         if (!has(key)) return std::nullopt;
         std::string_view s;
+        std::uint64_t us = 0;
         if (at(key).get_string().get(s) == simdjson::SUCCESS) {
             if (const auto t = track::parse_iso8601(s)) return t;
-            if (const auto us = track::parse_uint64(s)) return static_cast<track::Millis>(*us / 1000);
+            const auto digits = track::parse_uint64(s);
+            if (!digits) throw FieldError{fmt::format("{}: not a time", key)};
+            us = *digits;
+        } else if (at(key).get_uint64().get(us) != simdjson::SUCCESS) {
             throw FieldError{fmt::format("{}: not a time", key)};
         }
-        std::uint64_t us = 0;
-        if (at(key).get_uint64().get(us) != simdjson::SUCCESS) throw FieldError{fmt::format("{}: not a time", key)};
+        // A count past year 9999 is a corrupt clock, and no time trk could write.
+        if (us / 1000 > static_cast<std::uint64_t>(track::latest_rfc3339)) {
+            throw FieldError{fmt::format("{}: {} microseconds is past year 9999", key, us)};
+        }
         return static_cast<track::Millis>(us / 1000);
     }
 

@@ -98,7 +98,9 @@ std::optional<track::Millis> parse_logger_time(std::string_view text, track::Mil
     if (text.size() >= 19 && text.size() <= 29) {
         std::string zoned(text);
         zoned += 'Z';
-        if (const auto t = track::parse_rfc3339(zoned)) return *t - utc_offset;
+        if (const auto t = track::parse_rfc3339(zoned); t && track::is_rfc3339_time(*t - utc_offset)) {
+            return *t - utc_offset;
+        }
     }
     if (const auto n = track::parse_uint64(text); n && *n < 10'000'000'000'000ULL) {
         const auto v = static_cast<track::Millis>(*n);

@@ -53,3 +53,23 @@ TEST_CASE("validate: a read's EPC is upper-cased and its uri filled in") {
     CHECK(read.epc == "3374257BF40C0E400000162E");
     CHECK(read.uri == "urn:epc:id:grai:0614141.12345.5678");
 }
+
+TEST_CASE("validate: a record's time must be one RFC 3339 can write, so that the next stage reads it") {
+    track::Read read;
+    read.epc = "3F00";
+    read.time = track::latest_rfc3339;
+    track::Record record = read;
+    CHECK(track::validate(record).empty());
+    read.time = track::latest_rfc3339 + 1;
+    record = read;
+    CHECK(track::validate(record) == "time 253402300800000 ms is out of range (years 0000..9999)");
+    read.time = 0;
+    read.last = track::latest_rfc3339 + 1;
+    record = read;
+    CHECK(track::validate(record) == "last 253402300800000 ms is out of range (years 0000..9999)");
+    track::Reading reading;
+    reading.metric = "temperature";
+    reading.time = track::earliest_rfc3339 - 1;
+    record = reading;
+    CHECK(track::validate(record) == "time -62167219200001 ms is out of range (years 0000..9999)");
+}

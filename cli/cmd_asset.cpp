@@ -5,13 +5,13 @@
 
 #include <fmt/format.h>
 
+#include "adapters/asset_list.hpp"
 #include "adapters/byte_source.hpp"
 #include "command.hpp"
 #include "diagnostics.hpp"
 #include "ledger_access.hpp"
 #include "output.hpp"
 #include "report.hpp"
-#include "track/epc.hpp"
 #include "track/json.hpp"
 
 namespace cli {
@@ -60,27 +60,13 @@ std::map<std::string, std::string> parse_attrs(const std::vector<std::string>& i
     return attrs;
 }
 
-// What an --epc value links: a tag URI is encoded to its hex, a pure identity URI is linked
-// as such (reads carry it in `uri`), hex is upper-cased.
-track::Link epc_link(const std::string& value) {
-    if (value.starts_with("urn:epc:id:")) return {track::LinkKind::uri, value, {}, 0};
-    if (value.starts_with("urn:epc:tag:")) {
-        try {
-            return {track::LinkKind::epc, track::epc::encode(value), {}, 0};
-        } catch (const track::epc::EncodeError& e) {
-            throw track::UsageError(fmt::format("--epc: {}", e.what()));
-        }
+// What --epc links, with the option named in the message.
+track::Link epc_option_link(const std::string& value) {
+    try {
+        return adapters::epc_link(value);
+    } catch (const track::InputError& e) {
+        throw track::UsageError(fmt::format("--epc: {}", e.reason()));
     }
-    track::epc::Identity identity;
-    if (value.size() % 4 != 0 || !track::epc::decode(value, identity)) {
-        throw track::UsageError(
-            fmt::format("--epc: '{}' is neither an EPC in hex (whole 16-bit words) nor an "
-                        "urn:epc:tag: or urn:epc:id: URI",
-                        value));
-    }
-    std::string hex = value;
-    for (char& c : hex) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-    return {track::LinkKind::epc, hex, {}, 0};
 }
 
 Row asset_row(const track::Asset& a) {
@@ -182,67 +168,14 @@ int run_retire(const OneOptions& o) {
     return 0;
 }
 
-// Columns id (required), name, kind, home, epc, uri, device; any other column is an attribute.
 int run_import(const ImportOptions& o) {
     Diagnostics diagnostics("asset import", false);
     adapters::FileSource source(o.file);
-    std::vector<std::string> header;
-    std::vector<track::Asset> assets;
-    std::vector<track::Link> links;
-    const track::Millis now = now_ms();
-    adapters::for_each_line(source, 16 * 1024, diagnostics, [&](std::string_view text, const track::Location& where) {
-        if (adapters::trim_blanks(text).empty() || text.front() == '#') return;
-        std::vector<std::string> cells;
-        std::size_t start = 0;
-        for (;;) {  // a plain comma split: asset lists hold no quoted commas (a quote is an error below)
-            const std::size_t comma = text.find(',', start);
-            cells.emplace_back(
-                adapters::trim_blanks(text.substr(start, comma == std::string_view::npos ? comma : comma - start)));
-            if (comma == std::string_view::npos) break;
-            start = comma + 1;
-        }
-        if (header.empty()) {
-            header = cells;
-            if (std::find(header.begin(), header.end(), "id") == header.end()) {
-                throw track::InputError(track::to_string(where), "the header has no id column");
-            }
-            return;
-        }
-        if (text.find('"') != std::string_view::npos) {
-            diagnostics.skipped(where, "quoted cell", "asset lists are plain comma-separated values");
-            return;
-        }
-        track::Asset a;
-        a.created = now;
-        for (std::size_t i = 0; i < header.size() && i < cells.size(); ++i) {
-            const std::string& column = header[i];
-            std::string& value = cells[i];
-            if (value.empty()) continue;
-            if (column == "id") a.id = value;
-            else if (column == "name") a.name = value;
-            else if (column == "kind") a.kind = value;
-            else if (column == "home") a.home = value;
-            else if (column == "device") links.push_back({track::LinkKind::device, value, {}, now});
-            else if (column == "epc" || column == "uri") {
-                try {
-                    links.push_back(epc_link(value));
-                    links.back().since = now;
-                } catch (const track::UsageError& e) {
-                    diagnostics.skipped(where, "bad epc", value);
-                }
-            } else a.attrs[column] = value;
-        }
-        if (a.id.empty()) {
-            diagnostics.skipped(where, "no id", "");
-            return;
-        }
-        for (auto it = links.rbegin(); it != links.rend() && it->asset.empty(); ++it) it->asset = a.id;
-        assets.push_back(std::move(a));
-    });
+    const adapters::AssetList list = adapters::read_asset_list(source, diagnostics, now_ms());
     const auto ledger = o.ledger.open();
-    const std::uint64_t added = ledger->upsert_assets(assets);
+    const std::uint64_t added = ledger->upsert_assets(list.assets);
     std::uint64_t linked = 0;
-    for (const track::Link& l : links) {
+    for (const track::Link& l : list.links) {
         try {
             ledger->link(l);
             ++linked;
@@ -251,8 +184,8 @@ int run_import(const ImportOptions& o) {
         }
     }
     diagnostics.summary();
-    diagnostics.note(
-        fmt::format("{} assets ({} new, {} updated), {} links", assets.size(), added, assets.size() - added, linked));
+    diagnostics.note(fmt::format("{} assets ({} new, {} updated), {} links", list.assets.size(), added,
+                                 list.assets.size() - added, linked));
     return 0;
 }
 
@@ -292,7 +225,7 @@ void add_asset_command(CLI::App& trk, Invocation& chosen) {
         o.ledger.check();
         if (o.epc.empty() && o.device.empty())
             throw track::UsageError("say what to link: --epc HEX|URI or --device NAME");
-        o.link = o.epc.empty() ? track::Link{track::LinkKind::device, o.device, {}, 0} : epc_link(o.epc);
+        o.link = o.epc.empty() ? track::Link{track::LinkKind::device, o.device, {}, 0} : epc_option_link(o.epc);
         chosen = {"asset link", [link_o] { return run_link(*link_o); }};
     });
 

@@ -3,6 +3,7 @@
 # everything is present). Runs as root, or through sudo when not root.
 #   scripts/install-deps.sh           build + test + run
 #   scripts/install-deps.sh --bench   also what scripts/bench/ compares trk against
+#   scripts/install-deps.sh --fuzz    also clang and libFuzzer (scripts/fuzz.sh)
 set -euo pipefail
 
 packages=(
@@ -17,9 +18,14 @@ packages=(
   # (openssl; jq and xxd take a checkpoint line apart)
   socat gpsd gpsd-clients python3 python3-jsonschema python3-shapely libxml2-utils openssl jq xxd
 )
-if [ "${1:-}" = "--bench" ]; then
-  packages+=(gpsbabel time sqlite3 libsqlite3-mod-spatialite python3-numpy)
-fi
+for option in "$@"; do
+  case $option in
+    --bench) packages+=(gpsbabel time sqlite3 libsqlite3-mod-spatialite python3-numpy) ;;
+    # Debian's default clang, and its runtime libraries, where libFuzzer lives.
+    --fuzz) packages+=(clang libclang-rt-dev) ;;
+    *) echo "install-deps: unknown option $option (use --bench, --fuzz)" >&2; exit 64 ;;
+  esac
+done
 
 missing=()
 for p in "${packages[@]}"; do

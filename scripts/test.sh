@@ -3,8 +3,10 @@
 # then builds and runs the whole suite again under AddressSanitizer and
 # UndefinedBehaviorSanitizer, and the tests of everything that runs on two threads (the
 # stages' reading thread, fence loading) under ThreadSanitizer (separate build
-# directories). Exits non-zero if anything fails.
-#   scripts/test.sh            every build
+# directories); then builds the fuzz harnesses with clang and runs each for a few seconds
+# (scripts/fuzz.sh --smoke: a harness that stops building or crashes at once fails the
+# run). Exits non-zero if anything fails.
+#   scripts/test.sh            everything
 #   TRK_TEST_QUICK=1 scripts/test.sh   the normal build only (for a fast local loop)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -40,6 +42,10 @@ if [ -z "${TRK_TEST_QUICK:-}" ]; then
   export TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1}
   run_suite build-tsan '^(unit/|case/(read-jsonl|clean|fence|check|audit|export)/|stage-pipe$|fence-shapely$)' \
     -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTRK_SANITIZE_THREAD=ON
+  echo "== build-fuzz: fuzz harnesses, smoke pass" >&2
+  if ! scripts/fuzz.sh --smoke; then
+    status=1
+  fi
 fi
 
 if [ "$status" -ne 0 ]; then

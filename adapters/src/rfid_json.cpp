@@ -7,7 +7,6 @@
 #include <simdjson.h>
 
 #include "rfid_formats.hpp"
-#include "track/json_limits.hpp"
 #include "track/number.hpp"
 #include "track/validate.hpp"
 
@@ -183,9 +182,11 @@ public:
         } else if (at(key).get_uint64().get(us) != simdjson::SUCCESS) {
             throw FieldError{fmt::format("{}: not a time", key)};
         }
-        const auto t = static_cast<track::Millis>(us / 1000);
-        if (!track::is_writable_time(t)) throw FieldError{fmt::format("{}: {} µs is past the year 9999", key, us)};
-        return t;
+        // A count past year 9999 is a corrupt clock, and no time trk could write.
+        if (us / 1000 > static_cast<std::uint64_t>(track::latest_rfc3339)) {
+            throw FieldError{fmt::format("{}: {} microseconds is past year 9999", key, us)};
+        }
+        return static_cast<track::Millis>(us / 1000);
     }
 
 private:
@@ -262,7 +263,7 @@ protected:
 private:
     track::ProblemSink& problems_;
     ReportSink sink_;
-    simdjson::dom::parser parser_ = track::bounded_json_parser();
+    simdjson::dom::parser parser_;
 };
 
 class ImpinjDecoder final : public JsonDecoder {

@@ -84,10 +84,13 @@ std::optional<track::Millis> parse_reader_time(std::string_view text) {
     const auto n = track::parse_uint64(text);
     if (!n || *n > 10'000'000'000'000'000ULL) return std::nullopt;
     const auto v = static_cast<track::Millis>(*n);
-    if (v >= 100'000'000'000'000) return v / 1000;  // microseconds
-    if (v >= 100'000'000'000) return v;             // milliseconds
-    if (v >= 100'000'000) return v * 1000;          // seconds
-    return std::nullopt;                            // not a time since the epoch
+    track::Millis t = 0;
+    if (v >= 100'000'000'000'000) t = v / 1000;  // microseconds
+    else if (v >= 100'000'000'000) t = v;        // milliseconds
+    else if (v >= 100'000'000) t = v * 1000;     // seconds
+    else return std::nullopt;                    // not a time since the epoch
+    if (!track::is_rfc3339_time(t)) return std::nullopt;  // past year 9999: a corrupt clock
+    return t;
 }
 
 // One EPC per line, then optional fields in any order, separated by commas, semicolons,

@@ -98,8 +98,7 @@ std::optional<track::Millis> parse_logger_time(std::string_view text, track::Mil
     if (text.size() >= 19 && text.size() <= 29) {
         std::string zoned(text);
         zoned += 'Z';
-        // Shifted, a time at either end of the years 0000-9999 may fall outside them.
-        if (const auto t = track::parse_rfc3339(zoned); t && track::is_writable_time(*t - utc_offset)) {
+        if (const auto t = track::parse_rfc3339(zoned); t && track::is_rfc3339_time(*t - utc_offset)) {
             return *t - utc_offset;
         }
     }
@@ -117,14 +116,22 @@ SensorCsvReader::SensorCsvReader(SensorCsvOptions options, track::ProblemSink& p
     : options_(std::move(options)), problems_(problems), sink_(std::move(sink)) {}
 
 void SensorCsvReader::run(ByteSource& source) {
+    LineReader lines(source, max_line);
+    Line line;
     std::vector<std::string> fields;
     char sep = ',';
     bool have_header = false;
     std::map<std::string, std::size_t, std::less<>> role_at;          // role -> column index
     std::vector<std::pair<std::string, std::size_t>> metric_columns;  // wide format
+    const auto where_of = [&source](const Line& l) { return track::Location{source.name(), l.number}; };
 
-    for_each_line(source, max_line, problems_, [&](std::string_view text, const track::Location& where) {
-        if (text.empty() || text.front() == '#') return;
+    while (lines.next(line)) {
+        if (line.overlong) {
+            problems_.skipped(where_of(line), "line too long", fmt::format("over {} bytes", max_line));
+            continue;
+        }
+        std::string_view text = line.text;
+        if (text.empty() || text.front() == '#') continue;
         if (!have_header) {
             have_header = true;
             sep = separator_of(text);
@@ -139,7 +146,7 @@ void SensorCsvReader::run(ByteSource& source) {
             for (const auto& [key, column] : options_.columns) {
                 const auto at = find(column);
                 if (!at) {
-                    throw track::InputError(track::to_string(where),
+                    throw track::InputError(track::to_string(where_of(line)),
                                             fmt::format("no column \"{}\" in the header (for {})", column, key));
                 }
                 if (is_role(key)) role_at[key] = *at;
@@ -159,19 +166,19 @@ void SensorCsvReader::run(ByteSource& source) {
                       [](const auto& a, const auto& b) { return a.second < b.second; });
             const bool long_format = role_at.contains("metric") && role_at.contains("value");
             if (!role_at.contains("time")) {
-                throw track::InputError(track::to_string(where),
+                throw track::InputError(track::to_string(where_of(line)),
                                         "no time column; name it with --map time=COLUMN");
             }
             if (!long_format && metric_columns.empty()) {
-                throw track::InputError(track::to_string(where),
+                throw track::InputError(track::to_string(where_of(line)),
                                         "no metric and value columns; name them with --map metric=COL,value=COL, "
                                         "or map metrics to their columns: --map temperature=COL");
             }
             if (long_format && !metric_columns.empty()) {
-                throw track::InputError(track::to_string(where),
+                throw track::InputError(track::to_string(where_of(line)),
                                         "both metric/value columns and per-metric columns; use one layout");
             }
-            return;
+            continue;
         }
 
         split(text, sep, fields);
@@ -183,11 +190,11 @@ void SensorCsvReader::run(ByteSource& source) {
             return it == role_at.end() ? std::string_view() : cell(it->second);
         };
         track::Reading reading;
-        const std::string src = track::to_string(where);
+        const std::string src = track::to_string(where_of(line));
         const auto time = parse_logger_time(role("time"), options_.utc_offset);
         if (!time) {
-            problems_.skipped(where, "bad time", role("time").empty() ? "missing" : role("time"));
-            return;
+            problems_.skipped(where_of(line), "bad time", role("time").empty() ? "missing" : role("time"));
+            continue;
         }
         reading.time = *time;
         reading.asset = role_at.contains("asset") ? std::string(role("asset")) : options_.asset;
@@ -201,7 +208,7 @@ void SensorCsvReader::run(ByteSource& source) {
             if (sep != ',') std::replace(number.begin(), number.end(), ',', '.');
             const auto value = track::parse_decimal(number);
             if (!value) {
-                problems_.skipped(where, "bad value", fmt::format("{}: {}", metric, value_text));
+                problems_.skipped(where_of(line), "bad value", fmt::format("{}: {}", metric, value_text));
                 return;
             }
             reading.metric = std::string(metric);
@@ -219,14 +226,14 @@ void SensorCsvReader::run(ByteSource& source) {
         };
         if (metric_columns.empty()) {
             if (role("metric").empty()) {
-                problems_.skipped(where, "no metric", "");
-                return;
+                problems_.skipped(where_of(line), "no metric", "");
+                continue;
             }
             emit(role("metric"), role("value"), role("unit"));
         } else {
             for (const auto& [metric, at] : metric_columns) emit(metric, cell(at), {});
         }
-    });
+    }
 }
 
 }  // namespace adapters

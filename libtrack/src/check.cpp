@@ -719,11 +719,20 @@ void Checker::load_state(std::string_view json, const std::string& where) {
     if (doc["time"].get_int64().get(time) != simdjson::SUCCESS || doc["assets"].get_object().get(assets)) {
         bad("no time or no assets");
     }
+    // A state file is input too: what it says must be what the checker itself could have
+    // saved, or its events carry absurd times and ids (an asset without a name).
+    const auto check_time = [&bad](std::int64_t t, std::string_view what, std::string_view asset) {
+        if (!is_rfc3339_time(t)) {
+            bad(fmt::format("{} {} of asset {} is out of range (years 0000..9999)", what, t, asset));
+        }
+    };
+    if (!is_rfc3339_time(time)) bad(fmt::format("time {} is out of range (years 0000..9999)", time));
     m.record_time = time;
     m.any_record = true;
     std::map<std::string_view, std::size_t> rule_named;
     for (std::size_t r = 0; r < m.rules.size(); ++r) rule_named.emplace(m.rules[r].rule.name, r);
     for (const auto [asset_name, value] : assets) {
+        if (asset_name.empty()) bad("an asset without a name");
         const std::string name(asset_name);
         Impl::AssetState& a = m.asset(name);
         simdjson::dom::object values, rules, violations;
@@ -754,6 +763,7 @@ void Checker::load_state(std::string_view json, const std::string& where) {
             if (saved["phase"].get_string().get(phase) || saved["since"].get_int64().get(since)) {
                 bad(fmt::format("rule {} of asset {} is incomplete", rule_name, name));
             }
+            check_time(since, "since", name);
             s.phase = phase == "open" ? Impl::Phase::open : phase == "pending" ? Impl::Phase::pending : Impl::Phase::idle;
             s.since = since;
             double v = 0;
@@ -765,6 +775,7 @@ void Checker::load_state(std::string_view json, const std::string& where) {
                     anchor.at(2).get_int64().get(at)) {
                     bad(fmt::format("rule {} of asset {} has a bad anchor", rule_name, name));
                 }
+                check_time(at, "anchor time", name);
                 s.anchored = true;
                 s.anchor_time = at;
             }
@@ -775,6 +786,7 @@ void Checker::load_state(std::string_view json, const std::string& where) {
             if (saved["shown"].get_string().get(shown) || saved["since"].get_int64().get(since)) {
                 bad(fmt::format("violation {} of asset {} is incomplete", family_key, name));
             }
+            check_time(since, "since", name);
             const auto found = rule_named.find(shown);
             if (found == rule_named.end()) continue;
             Impl::FamilyState& fs = a.families[m.rules[found->second].family];
@@ -785,7 +797,10 @@ void Checker::load_state(std::string_view json, const std::string& where) {
             if (saved["peak"].get_double().get(v) == simdjson::SUCCESS) fs.peak = v;
         }
         std::int64_t seen = 0;
-        if (value["seen"].get_int64().get(seen) == simdjson::SUCCESS) m.restore_seen(a, name, seen);
+        if (value["seen"].get_int64().get(seen) == simdjson::SUCCESS) {
+            check_time(seen, "seen", name);
+            m.restore_seen(a, name, seen);
+        }
     }
 }
 

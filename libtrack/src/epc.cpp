@@ -303,7 +303,17 @@ void decode_raw(std::string_view hex, Identity& out) {
 
 // ---- Encoding ----
 
-[[noreturn]] void fail(const std::string& message) { throw EncodeError(message); }
+// Messages quote the URI's parts, which may hold any byte: control bytes are written \xNN, so
+// that what() (a C string) is not cut short at a NUL and the reason always shows.
+[[noreturn]] void fail(std::string_view message) {
+    std::string text;
+    for (const char c : message) {
+        const auto byte = static_cast<unsigned char>(c);
+        if (byte < 0x20 || byte == 0x7F) text += fmt::format("\\x{:02X}", byte);
+        else text += c;
+    }
+    throw EncodeError(text);
+}
 
 // `name value`, or `name (empty)`: how messages point at a field.
 std::string shown(std::string_view name, std::string_view value) {

@@ -320,7 +320,15 @@ void FenceStage::load_state(std::string_view json, const std::string& where) {
         bad("no version 1 marker");
     simdjson::dom::object assets;
     if (doc["assets"].get_object().get(assets) != simdjson::SUCCESS) bad("no assets object");
+    // A state file is input too: what it says must be what the stage itself could have saved,
+    // or its events carry absurd times (visits entered in year 34130741) and dwells.
+    const auto check_time = [&bad](std::int64_t t, std::string_view what, std::string_view asset) {
+        if (!is_rfc3339_time(t)) {
+            bad(fmt::format("{} {} of asset {} is out of range (years 0000..9999)", what, t, asset));
+        }
+    };
     for (const auto [asset, value] : assets) {
+        if (asset.empty()) bad("an asset without a name");
         AssetState st;
         st.has_last = true;
         simdjson::dom::object fences;
@@ -329,6 +337,10 @@ void FenceStage::load_state(std::string_view json, const std::string& where) {
             value["lon"].get_double().get(st.lon) != simdjson::SUCCESS ||
             value["fences"].get_object().get(fences) != simdjson::SUCCESS) {
             bad(fmt::format("asset {} is incomplete", asset));
+        }
+        check_time(st.last_time, "last", asset);
+        if (!(st.lat >= -90 && st.lat <= 90 && st.lon >= -180 && st.lon <= 180)) {
+            bad(fmt::format("the position of asset {} is out of range", asset));
         }
         // The fences holding the last fix, which the next step's crossings leave out.
         index_.containing(st.lat, st.lon, st.covering);
@@ -341,9 +353,13 @@ void FenceStage::load_state(std::string_view json, const std::string& where) {
                 f["known"].get_bool().get(m.known) != simdjson::SUCCESS) {
                 bad(fmt::format("fence {} of asset {} is incomplete", id, asset));
             }
+            check_time(entered, "entered", asset);
             m.entered = entered;
             std::int64_t pending = 0;
-            if (f["pending"].get_int64().get(pending) == simdjson::SUCCESS) m.pending = pending;
+            if (f["pending"].get_int64().get(pending) == simdjson::SUCCESS) {
+                check_time(pending, "pending", asset);
+                m.pending = pending;
+            }
             // A fence no longer in the fence file is forgotten with its state.
             if (const auto it = by_id_.find(std::string(id)); it != by_id_.end()) st.fences.emplace(it->second, m);
         }

@@ -110,6 +110,10 @@ char* write_json_string(char* out, std::string_view text) noexcept {
         switch (c) {
             case '"': *out++ = '"'; break;
             case '\\': *out++ = '\\'; break;
+            // JSON's two-character escapes, all five as simdjson writes them: the unknown members a
+            // stage passes on are re-serialized by simdjson, and must come out as trk wrote them.
+            case '\b': *out++ = 'b'; break;
+            case '\f': *out++ = 'f'; break;
             case '\n': *out++ = 'n'; break;
             case '\r': *out++ = 'r'; break;
             case '\t': *out++ = 't'; break;

@@ -190,7 +190,10 @@ std::optional<Millis> parse_date_time(std::string_view text, bool basic_offset) 
     int om = 0;
     if (!parse_offset(zone, basic_offset, oh, om)) return std::nullopt;
     const Millis offset = static_cast<Millis>(oh * 60 + om) * 60'000 * (zone[0] == '-' ? -1 : 1);
-    return days * ms_per_day + ((hh * 60 + mm) * 60 + ss) * ms_per_second + frac - offset;
+    const Millis t = days * ms_per_day + ((hh * 60 + mm) * 60 + ss) * ms_per_second + frac - offset;
+    // 9999-12-31T23:30:00-01:00 is in year 10000: a time trk could not write back as it reads.
+    if (!is_rfc3339_time(t)) return std::nullopt;
+    return t;
 }
 
 }  // namespace

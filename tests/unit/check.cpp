@@ -152,3 +152,22 @@ TEST_CASE("check: rules that cannot be evaluated, and bad state") {
     CHECK_THROWS_WITH_AS(run.checker.load_state(R"({"trk_fence_state":1})", "s.json"),
                          "s.json: not a trk check state file (no version 1 marker)", track::InputError);
 }
+
+TEST_CASE("check: a state file must hold what a checker could have saved: named assets, times in range") {
+    // Found by fuzzing (fuzz_check_state): an asset named "" gave violations without an asset,
+    // and a "seen" of 2^63-1 overflowed when the unseen duration was added to it.
+    Run run({"gone: unseen 24h"});
+    CHECK_THROWS_WITH_AS(
+        run.checker.load_state(
+            R"({"trk_check_state":1,"time":0,"assets":{"":{"values":{},"rules":{},"violations":{}}}})", "s.json"),
+        "s.json: not a trk check state file (an asset without a name)", track::InputError);
+    CHECK_THROWS_WITH_AS(
+        run.checker.load_state(R"({"trk_check_state":1,"time":0,"assets":{"A":{"values":{},"rules":{},)"
+                               R"("violations":{},"seen":9223372036854775807}}})",
+                               "s.json"),
+        "s.json: not a trk check state file (seen 9223372036854775807 of asset A is out of range (years 0000..9999))",
+        track::InputError);
+    CHECK_THROWS_WITH_AS(run.checker.load_state(R"({"trk_check_state":1,"time":-62167219200001,"assets":{}})", "s"),
+                         "s: not a trk check state file (time -62167219200001 is out of range (years 0000..9999))",
+                         track::InputError);
+}

@@ -347,3 +347,12 @@ TEST_CASE("epc: encode accepts the largest values and the longest strings") {
         encode_error("urn:epc:tag:grai-170:3.0614141.12345.%2F%2F%2F%2F%2F%2F%2F%2F%2F%2F%2F%2F%2F%2F%2F%2F").empty());
     CHECK(encode_error("urn:epc:tag:sgtin-198:3.0614141.712345.ABCDEFGHIJKLMNOPQRST").empty());
 }
+
+TEST_CASE("epc: encode errors write control bytes of the URI as \\xNN, so the reason is never cut short") {
+    // Found by fuzzing (fuzz_epc_encode): a NUL at the start of a line gave an empty what(),
+    // and `trk epc encode` said "cannot encode" without a reason.
+    using namespace std::string_view_literals;
+    CHECK(encode_error("\0\0@"sv) == "\\x00\\x00@ is not an EPC tag URI (urn:epc:tag:SCHEME:FILTER.FIELDS)");
+    CHECK(encode_error("urn:epc:tag:sgtin-96:3.0614141.81\x1b" "2345.6789"sv) ==
+          "item reference 81\\x1B2345 is not all digits");
+}

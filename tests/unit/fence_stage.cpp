@@ -270,3 +270,28 @@ TEST_CASE("fence stage: a scout's lookups, crossings or not, give the stage's ow
         CHECK(second.state == own.state);
     }
 }
+
+TEST_CASE("fence stage: a state file must hold what a stage could have saved: named assets, times and positions") {
+    // Found by fuzzing (fuzz_fence_state): a visit entered at 1077000000518146692 ms gave an exit
+    // with a visit in year 34130741 and a dwell of -1e15 s, which did not even round-trip.
+    const auto state = [](const char* asset, const char* last, const char* lat, const char* entered) {
+        return fmt::format(R"({{"trk_fence_state":1,"assets":{{"{}":{{"last":{},"lat":{},"lon":9.9300000,"fences":)"
+                           R"({{"bay-1":{{"inside":true,"entered":{},"dwell_done":true,"known":true}}}}}}}}}})",
+                           asset, last, lat, entered);
+    };
+    CHECK(run({}, {}, state("FL-07", "1795478440000", "53.5", "1795478400000")).state.starts_with(
+        state("FL-07", "1795478440000", "53.5000000", "1795478400000")));
+    CHECK_THROWS_WITH_AS(run({}, {}, state("FL-07", "1795478440000", "53.5", "1077000000518146692")),
+                         "state.json: not a trk fence state file (entered 1077000000518146692 of asset FL-07 is out "
+                         "of range (years 0000..9999))",
+                         track::InputError);
+    CHECK_THROWS_WITH_AS(run({}, {}, state("FL-07", "-62167219200001", "53.5", "0")),
+                         "state.json: not a trk fence state file (last -62167219200001 of asset FL-07 is out of range "
+                         "(years 0000..9999))",
+                         track::InputError);
+    CHECK_THROWS_WITH_AS(run({}, {}, state("FL-07", "0", "95", "0")),
+                         "state.json: not a trk fence state file (the position of asset FL-07 is out of range)",
+                         track::InputError);
+    CHECK_THROWS_WITH_AS(run({}, {}, state("", "0", "53.5", "0")),
+                         "state.json: not a trk fence state file (an asset without a name)", track::InputError);
+}

@@ -50,6 +50,9 @@ TEST_CASE("JSON strings are escaped, and invalid UTF-8 becomes U+FFFD") {
         {"a\"b\\c", "\"a\\\"b\\\\c\""},
         {"tab\there\nnew\rline", "\"tab\\there\\nnew\\rline\""},
         {std::string_view("\x01\x1f", 2), "\"\\u0001\\u001f\""},
+        // \b and \f as JSON's short escapes, as simdjson re-writes the unknown members a stage
+        // passes on (found by fuzzing: a violation id with \f changed bytes at the next stage).
+        {"back\bform\ffeed", "\"back\\bform\\ffeed\""},
         {std::string_view("nul\0x", 5), "\"nul\\u0000x\""},
         {"K\xc3\xb6ln \xe2\x82\xac \xf0\x9f\x9a\x9a", "\"K\xc3\xb6ln \xe2\x82\xac \xf0\x9f\x9a\x9a\""},
         {"bad \xff byte", "\"bad \xef\xbf\xbd byte\""},

@@ -1,5 +1,5 @@
-// What unit tests share: a private temporary folder, a source that hands out bytes a few at a time,
-// and a problem sink that records what was skipped.
+// What unit tests share beyond tests/support/sources.hpp: a private temporary folder, and
+// frame decoding in chunks and its checks.
 #pragma once
 
 #include <algorithm>
@@ -14,6 +14,7 @@
 
 #include "adapters/byte_source.hpp"
 #include "adapters/rfid_frames.hpp"
+#include "support/sources.hpp"
 #include "track/problems.hpp"
 
 namespace test {
@@ -30,35 +31,6 @@ struct TempDir {
     TempDir(const TempDir&) = delete;
     TempDir& operator=(const TempDir&) = delete;
     [[nodiscard]] std::string file(const std::string& name) const { return (path / name).string(); }
-};
-
-/// Hands out a string `step` bytes at a time, as a slow serial link does.
-class SlowSource final : public adapters::ByteSource {
-public:
-    SlowSource(std::string data, std::size_t step, std::string name = "slow")
-        : data_(std::move(data)), step_(step), name_(std::move(name)) {}
-    std::size_t read(char* buffer, std::size_t size) override {
-        const std::size_t n = std::min({size, step_, data_.size() - at_});
-        std::memcpy(buffer, data_.data() + at_, n);
-        at_ += n;
-        return n;
-    }
-    [[nodiscard]] const std::string& name() const override { return name_; }
-
-private:
-    std::string data_;
-    std::size_t step_;
-    std::size_t at_ = 0;
-    std::string name_;
-};
-
-/// Records each skipped piece of input as "place: reason (detail)".
-struct Problems final : track::ProblemSink {
-    std::vector<std::string> seen;
-    void skipped(const track::Location& where, std::string_view reason, std::string_view detail) override {
-        seen.push_back(detail.empty() ? fmt::format("{}: {}", track::to_string(where), reason)
-                                      : fmt::format("{}: {} ({})", track::to_string(where), reason, detail));
-    }
 };
 
 /// Records problems at byte offsets as "offset:reason", and their details apart.

@@ -103,3 +103,14 @@ TEST_CASE("parse_duration: a number and a unit") {
         CHECK_FALSE(track::parse_duration(bad).has_value());
     }
 }
+
+TEST_CASE("parse_rfc3339 and parse_iso8601 refuse what an offset takes out of the four-digit years") {
+    // Found by fuzzing: a time past year 9999 was written (58749-09-26T...) and not read back.
+    CHECK(track::parse_rfc3339("9999-12-31T23:59:59.999Z") == track::latest_rfc3339);
+    CHECK(track::parse_rfc3339("0000-01-01T00:00:00Z") == track::earliest_rfc3339);
+    CHECK(track::format_rfc3339(track::latest_rfc3339) == "9999-12-31T23:59:59.999Z");
+    CHECK(track::format_rfc3339(track::earliest_rfc3339) == "0000-01-01T00:00:00.000Z");
+    CHECK_FALSE(track::parse_rfc3339("9999-12-31T23:30:00-01:00"));
+    CHECK_FALSE(track::parse_iso8601("0000-01-01T00:30:00+0100"));
+    CHECK(track::parse_iso8601("0000-01-01T01:30:00+0100") == track::earliest_rfc3339 + 30 * 60'000);
+}

@@ -16,11 +16,13 @@ using Millis = std::int64_t;
 constexpr Millis ms_per_second = 1000;
 constexpr Millis ms_per_day = 86'400'000;
 
-/// The instants that RFC 3339 can write, years 0000 to 9999: a time outside is refused where
-/// it is read, so that every time trk writes can be read back.
-constexpr Millis earliest_time = -62'167'219'200'000;  ///< 0000-01-01T00:00:00.000Z
-constexpr Millis latest_time = 253'402'300'799'999;    ///< 9999-12-31T23:59:59.999Z
-constexpr bool is_writable_time(Millis t) noexcept { return t >= earliest_time && t <= latest_time; }
+/// The instants RFC 3339 can write, with its four-digit years: 0000-01-01T00:00:00.000Z to
+/// 9999-12-31T23:59:59.999Z. A record's time outside them could be written but not read back.
+constexpr Millis earliest_rfc3339 = -719'528 * ms_per_day;
+constexpr Millis latest_rfc3339 = 2'932'897 * ms_per_day - 1;
+
+/// Whether `t` is within earliest_rfc3339..latest_rfc3339.
+constexpr bool is_rfc3339_time(Millis t) noexcept { return t >= earliest_rfc3339 && t <= latest_rfc3339; }
 
 /// A proleptic Gregorian calendar date.
 struct CivilDate {
@@ -49,7 +51,8 @@ void append_rfc3339(fmt::memory_buffer& out, Millis t);
 std::string format_rfc3339(Millis t);
 
 /// Parses an RFC 3339 date-time ("2026-11-24T14:03:07.25Z", "...+02:00", 't'/' ' separator
-/// accepted); fractions beyond milliseconds are truncated. nullopt when not a valid time.
+/// accepted); fractions beyond milliseconds are truncated. nullopt when not a valid time, or
+/// when its offset takes it out of the four-digit years (is_rfc3339_time).
 std::optional<Millis> parse_rfc3339(std::string_view text) noexcept;
 
 /// Parses RFC 3339 as parse_rfc3339 does, and also the ISO 8601 offsets readers write

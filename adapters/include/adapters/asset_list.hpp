@@ -1,0 +1,34 @@
+// Asset lists (the CSV of `trk asset import`) and EPC link values to registry entries.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "adapters/byte_source.hpp"
+#include "track/ledger.hpp"
+#include "track/problems.hpp"
+#include "track/time.hpp"
+
+namespace adapters {
+
+/// What an --epc value or an asset list's epc/uri cell links: a tag URI (urn:epc:tag:) is
+/// encoded to its hex, a pure identity URI (urn:epc:id:) is linked as such (reads carry it in
+/// `uri`), hex (whole 16-bit words) is upper-cased. The link's asset and time are left empty.
+/// Throws track::InputError (without a place) saying why the value is none of those.
+track::Link epc_link(const std::string& value);
+
+/// The assets of a list and the links its rows give them.
+struct AssetList {
+    std::vector<track::Asset> assets;  ///< in file order
+    std::vector<track::Link> links;    ///< each with the asset of its row
+};
+
+/// Reads an asset list: a header line with an `id` column, then one asset per line, plain
+/// comma-separated (no quoting), cells trimmed. Columns id, name, kind, home, epc, uri and
+/// device; any other column is an attribute. Blank lines and lines starting with '#' are
+/// skipped. Rows without an id, with a quote, or an epc/uri that epc_link refuses (that cell
+/// only) are reported to `problems`. Every asset and link is stamped `now`. Throws
+/// track::InputError naming the header's place when it has no id column.
+AssetList read_asset_list(ByteSource& source, track::ProblemSink& problems, track::Millis now);
+
+}  // namespace adapters

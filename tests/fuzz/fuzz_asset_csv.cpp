@@ -1,0 +1,66 @@
+// Fuzz harness: asset lists, the CSV of `trk asset import` (adapters::read_asset_list), whole, in pieces, and row by row.
+#include <optional>
+#include <set>
+
+#include "adapters/asset_list.hpp"
+#include "fuzz.hpp"
+
+namespace {
+
+constexpr track::Millis now = 1'795'478'400'000;
+
+// The assets and links of a list as text, checking that each has what the ledger needs.
+std::string describe(const adapters::AssetList& list) {
+    std::string out;
+    std::set<std::string> ids;
+    for (const track::Asset& a : list.assets) {
+        fuzz::expect(!a.id.empty(), "every asset has an id");
+        ids.insert(a.id);
+        out += fmt::format("asset {} name={} kind={} home={} attrs={}\n", a.id, a.name, a.kind, a.home, a.attrs.size());
+    }
+    for (const track::Link& l : list.links) {
+        fuzz::expect(ids.contains(l.asset), "every link belongs to an imported asset",
+                     fmt::format("{} '{}' of asset '{}'", track::to_string(l.kind), l.value, l.asset));
+        fuzz::expect(!l.value.empty(), "every link has a value");
+        out += fmt::format("link {} {} {}\n", l.asset, track::to_string(l.kind), l.value);
+    }
+    return out;
+}
+
+// The list read from `text`; nullopt when it has no usable header.
+std::optional<adapters::AssetList> read(std::string_view text) {
+    test::SlowSource source(std::string(text), text.size() + 1, "fuzz");
+    test::Problems problems;
+    try {
+        return adapters::read_asset_list(source, problems, now);
+    } catch (const track::InputError&) {
+        return std::nullopt;
+    }
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+    const std::string_view input = fuzz::text_of(data, size);
+    fuzz::check_pieces(input, [](adapters::ByteSource& source, fuzz::Transcript& t) {
+        t.out += describe(adapters::read_asset_list(source, t.problems, now));
+    });
+    // Each row stands alone: the list read whole gives what its rows give, each read under the header.
+    const auto whole = read(input);
+    if (!whole) return 0;
+    std::string header;
+    adapters::AssetList rows;
+    fuzz::for_each_line(input, [&](std::string_view line) {
+        if (header.empty()) {
+            if (!adapters::trim_blanks(line).empty() && line.front() != '#') header = std::string(line) + '\n';
+            return;
+        }
+        if (auto row = read(header + std::string(line) + '\n')) {
+            rows.assets.insert(rows.assets.end(), row->assets.begin(), row->assets.end());
+            rows.links.insert(rows.links.end(), row->links.begin(), row->links.end());
+        }
+    });
+    fuzz::expect(describe(*whole) == describe(rows), "each row of an asset list stands alone",
+                 describe(*whole) + "----\n" + describe(rows));
+    return 0;
+}

@@ -16,41 +16,47 @@ scripts/install-deps.sh
 jobs=${TRK_JOBS:-2}
 status=0
 
-# run_suite DIR [CTEST_REGEX] CMAKE_ARGS...: builds DIR and runs its tests (those whose
-# names match CTEST_REGEX when it is not empty).
+# run_suite DIR CTEST_REGEX TARGETS CMAKE_ARGS...: builds TARGETS of DIR (all when empty)
+# and runs its tests (those whose names match CTEST_REGEX when it is not empty).
 run_suite() {
-  local dir=$1 only=$2
-  shift 2
+  local dir=$1 only=$2 targets=$3
+  shift 3
+  local started=$SECONDS
   echo "== $dir: configure and build" >&2
   cmake -S . -B "$dir" -G Ninja -DTRK_WERROR=ON "$@" >/dev/null
-  cmake --build "$dir" -j "$jobs"
-  echo "== $dir: tests" >&2
+  # shellcheck disable=SC2086 # the target names are words
+  cmake --build "$dir" -j "$jobs" ${targets:+--target $targets}
+  echo "== $dir: tests (built in $((SECONDS - started)) s)" >&2
+  started=$SECONDS
   if ! ctest --test-dir "$dir" -j "$jobs" --output-on-failure ${only:+-R "$only"}; then
     status=1
   fi
+  echo "== $dir: tests took $((SECONDS - started)) s" >&2
 }
 
-run_suite build "" -DCMAKE_BUILD_TYPE=RelWithDebInfo
+run_suite build "" "" -DCMAKE_BUILD_TYPE=RelWithDebInfo
 if [ -z "${TRK_TEST_QUICK:-}" ]; then
   # halt_on_error: a sanitizer report fails the test that caused it, with its stack.
   export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:halt_on_error=1:abort_on_error=0}
   export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
-  run_suite build-sanitize "" -DCMAKE_BUILD_TYPE=Debug -DTRK_SANITIZE=ON
+  run_suite build-sanitize "" "" -DCMAKE_BUILD_TYPE=Debug -DTRK_SANITIZE=ON
   # ThreadSanitizer: the unit tests (fence loading and grid building on two threads), the
   # golden cases of the commands that read on a second thread or load fences, and the
   # live-pipe and shapely tests (large fence sets and inputs, both threads busy).
   export TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1}
   run_suite build-tsan '^(unit/|case/(read-jsonl|clean|fence|check|audit|export)/|stage-pipe$|fence-shapely$)' \
-    -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTRK_SANITIZE_THREAD=ON
+    "trk trk_unit_tests" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTRK_SANITIZE_THREAD=ON
   echo "== build-fuzz: fuzz harnesses, smoke pass" >&2
+  started=$SECONDS
   if ! scripts/fuzz.sh --smoke; then
     status=1
   fi
+  echo "== build-fuzz: built and smoke-tested in $((SECONDS - started)) s" >&2
 fi
 
 if [ "$status" -ne 0 ]; then
-  echo "scripts/test.sh: FAILED" >&2
+  echo "scripts/test.sh: FAILED ($SECONDS s)" >&2
 else
-  echo "scripts/test.sh: all tests passed" >&2
+  echo "scripts/test.sh: all tests passed ($SECONDS s)" >&2
 fi
 exit "$status"

@@ -10,6 +10,7 @@
 #include "command.hpp"
 #include "diagnostics.hpp"
 #include "ledger_access.hpp"
+#include "option_types.hpp"
 #include "output.hpp"
 #include "report.hpp"
 #include "track/json.hpp"
@@ -47,18 +48,6 @@ struct ImportOptions {
     LedgerAccess ledger;
     std::string file;
 };
-
-std::map<std::string, std::string> parse_attrs(const std::vector<std::string>& items) {
-    std::map<std::string, std::string> attrs;
-    for (const std::string& item : items) {
-        const std::size_t eq = item.find('=');
-        if (eq == std::string::npos || eq == 0) {
-            throw track::UsageError(fmt::format("--attr: '{}' is not KEY=VALUE", item));
-        }
-        attrs[item.substr(0, eq)] = item.substr(eq + 1);
-    }
-    return attrs;
-}
 
 // What --epc links, with the option named in the message.
 track::Link epc_option_link(const std::string& value) {
@@ -164,7 +153,8 @@ int run_show(const OneOptions& o) {
 }
 
 int run_retire(const OneOptions& o) {
-    o.ledger.open()->retire(o.id, parse_instant(o.at, "--at", now_ms()).value_or(now_ms()));
+    const track::Millis now = now_ms();
+    o.ledger.open()->retire(o.id, parse_optional_time("--at", o.at, now).value_or(now));
     return 0;
 }
 
@@ -207,7 +197,7 @@ void add_asset_command(CLI::App& trk, Invocation& chosen) {
         ->allow_extra_args(false);
     add->callback([add_o, &chosen] {
         add_o->ledger.check();
-        add_o->parsed_attrs = parse_attrs(add_o->attrs);
+        add_o->parsed_attrs = parse_key_values("--attr", add_o->attrs, {.example = "colour=red"});
         chosen = {"asset add", [add_o] { return run_add(*add_o); }};
     });
 
@@ -257,10 +247,10 @@ void add_asset_command(CLI::App& trk, Invocation& chosen) {
     auto* retire = asset->add_subcommand("retire", "Mark an asset retired; its history is kept");
     add_ledger_options(retire, retire_o->ledger);
     retire->add_option("ID", retire_o->id, "The asset")->required();
-    retire->add_option("--at", retire_o->at, "When (RFC 3339, or a duration ago); default now")->type_name("TIME");
+    retire->add_option("--at", retire_o->at, "When (a time, or a duration ago); default now")->type_name("TIME");
     retire->callback([retire_o, &chosen] {
         retire_o->ledger.check();
-        parse_instant(retire_o->at, "--at", now_ms());
+        (void)parse_optional_time("--at", retire_o->at, now_ms());
         chosen = {"asset retire", [retire_o] { return run_retire(*retire_o); }};
     });
 

@@ -9,13 +9,14 @@
 
 #include <fmt/format.h>
 
+#include "adapters/export.hpp"
 #include "command.hpp"
 #include "diagnostics.hpp"
 #include "files.hpp"
 #include "ledger_access.hpp"
+#include "option_types.hpp"
 #include "output.hpp"
 #include "report.hpp"
-#include "adapters/export.hpp"
 #include "track/audit.hpp"
 #include "track/epc.hpp"
 #include "track/error.hpp"
@@ -38,24 +39,21 @@ struct AuditOptions {
 void check_options(AuditOptions& o) {
     o.ledger.check();
     if (o.zone.empty()) throw track::UsageError("--zone: say which zone to audit");
-    o.at = parse_instant(o.now, "--now", now_ms()).value_or(now_ms());
+    o.at = parse_now(o.now).value_or(now_ms());
     if (!o.since.empty() && (!o.from.empty() || !o.to.empty())) {
         throw track::UsageError("--since: give either --since or --from/--to");
     }
     if (!o.since.empty() || o.from.empty()) {
-        const auto back = track::parse_duration(o.since.empty() ? "24h" : o.since);
-        if (!back) throw track::UsageError(fmt::format("--since: '{}' is not a duration like 4h or 24h", o.since));
-        o.window_from = o.at - *back;
+        o.window_from = o.at - (o.since.empty() ? track::ms_per_day : parse_duration("--since", o.since));
         o.window_to = o.at;
     } else {
-        o.window_from = *parse_instant(o.from, "--from", o.at);
-        o.window_to = o.to.empty() ? o.at : *parse_instant(o.to, "--to", o.at);
+        o.window_from = parse_time("--from", o.from, o.at);
+        o.window_to = o.to.empty() ? o.at : parse_time("--to", o.to, o.at);
     }
     if (o.window_from > o.window_to) throw track::UsageError("--from: the window ends before it starts");
     // Besides the report formats, epcis: an EPCIS 2.0 document (trk export's writer).
-    if (!o.format.empty() && o.format != "table" && o.format != "jsonl" && o.format != "csv" && o.format != "epcis") {
-        throw track::UsageError(fmt::format("--format: '{}' is not a format; use table, jsonl, csv or epcis", o.format));
-    }
+    if (!o.format.empty())
+        (void)parse_choice("--format", o.format, "a report format", {"table", "jsonl", "csv", "epcis"});
 }
 
 bool is_hex_epc(std::string_view text) {
@@ -207,9 +205,10 @@ void add_audit_command(CLI::App& trk, Invocation& chosen) {
         ->type_name("FILE");
     audit->add_option("--since", o.since, "Sightings of this long before --now count (default 24h)")
         ->type_name("DURATION");
-    audit->add_option("--from", o.from, "Sightings from this time (RFC 3339, or a duration ago)")->type_name("TIME");
+    audit->add_option("--from", o.from, "Sightings from this time (a duration ago counts back from --now)")
+        ->type_name("TIME");
     audit->add_option("--to", o.to, "Sightings up to this time (default: --now)")->type_name("TIME");
-    audit->add_option("--now", o.now, "The audit's time (default: now)")->type_name("TIME");
+    add_now_option(audit, o.now, "the audit's time (default: the system clock)");
     audit->add_flag("--no-store", o.no_store, "Do not keep this audit in the ledger (a look, not a count)");
     audit->add_option("--format", o.format, "table, jsonl, csv, or epcis (EPCIS 2.0 cycle counting; default: table on a terminal)")
         ->type_name("FORMAT");

@@ -11,6 +11,7 @@
 #include "diagnostics.hpp"
 #include "files.hpp"
 #include "ledger_access.hpp"
+#include "option_types.hpp"
 #include "output.hpp"
 #include "record_input.hpp"
 #include "report.hpp"
@@ -45,15 +46,8 @@ void check_options(CheckOptions& o) {
         }
     }
     if (o.rules.empty()) throw track::UsageError("give the rules to check with --rule TEXT or --rules FILE");
-    if (o.now == "now") {
-        o.at = now_ms();
-    } else if (!o.now.empty()) {
-        o.at = track::parse_rfc3339(o.now);
-        if (!o.at) throw track::UsageError(fmt::format("--now: '{}' is not a time like 2026-11-24T14:03:07Z or 'now'", o.now));
-    }
-    if (!o.fail_on.empty() && o.fail_on != "open" && o.fail_on != "new" && o.fail_on != "any") {
-        throw track::UsageError(fmt::format("--fail-on: '{}' is not one of open, new, any", o.fail_on));
-    }
+    o.at = parse_now(o.now);
+    if (!o.fail_on.empty()) (void)parse_choice("--fail-on", o.fail_on, "a condition", {"open", "new", "any"});
     if (o.list_open && !o.files.empty()) {
         throw track::UsageError("--list-open reads the saved state, not records: name no FILE");
     }
@@ -153,8 +147,8 @@ void add_check_command(CLI::App& trk, Invocation& chosen) {
     check->add_option("--rules", o.rules_file, "A file of rules, one a line ('#' comments)")->type_name("FILE");
     add_state_options(check, o.state);
     add_ledger_options(check, o.ledger);
-    check->add_option("--now", o.now, "Evaluate timers at TIME after the input (RFC 3339, or 'now'): silence counts")
-        ->type_name("TIME");
+    add_now_option(check, o.now,
+                   "timers run on to TIME after the input, so silence counts (default: record time only)");
     check->add_option("--fail-on", o.fail_on, "Exit 1 when violations are open at the end, new, or any event")
         ->type_name("open|new|any");
     check->add_flag("--list-open", o.list_open, "Print the violations open in the saved state, read no records");

@@ -9,10 +9,10 @@
 
 #include "command.hpp"
 #include "diagnostics.hpp"
+#include "option_types.hpp"
 #include "output.hpp"
 #include "record_input.hpp"
 #include "track/clean.hpp"
-#include "track/number.hpp"
 
 namespace cli {
 
@@ -20,25 +20,6 @@ namespace {
 
 // Turns an option's value (empty for a flag) into its filter; throws track::UsageError.
 using MakeFilter = std::function<std::unique_ptr<track::FixFilter>(std::string_view option, const std::string& value)>;
-
-// A number >= 0, the whole text (no exponent, no inf or nan).
-double non_negative(std::string_view option, const std::string& value) {
-    const auto number = track::parse_decimal(value);
-    if (!number || *number < 0) throw track::UsageError(fmt::format("{}: '{}' is not a number >= 0", option, value));
-    return *number;
-}
-
-track::Millis duration(std::string_view option, const std::string& value) {
-    const auto ms = track::parse_duration(value);
-    if (!ms) throw track::UsageError(fmt::format("{}: '{}' is not a duration like 5s, 500ms or 2m", option, value));
-    return *ms;
-}
-
-track::Millis instant(std::string_view option, const std::string& value) {
-    const auto t = track::parse_rfc3339(value);
-    if (!t) throw track::UsageError(fmt::format("{}: '{}' is not a time like 2026-11-24T14:03:07Z", option, value));
-    return *t;
-}
 
 // One filter's option: the one table that drives the options, their help and the pipeline.
 struct FilterOption {
@@ -53,19 +34,19 @@ const std::array<FilterOption, 8>& filter_options() {
         {"--drop-invalid", nullptr, "Drop fixes without a position (fix \"none\")",
          [](auto, const auto&) { return track::drop_invalid_filter(); }},
         {"--max-hdop", "H", "Drop fixes whose hdop is over H (fixes without hdop pass)",
-         [](auto option, const auto& value) { return track::max_hdop_filter(non_negative(option, value)); }},
+         [](auto option, const auto& value) { return track::max_hdop_filter(parse_non_negative(option, value)); }},
         {"--dedup", nullptr, "Drop a fix of the same device and time as the last one kept",
          [](auto, const auto&) { return track::dedup_filter(); }},
         {"--max-speed", "V", "Drop a fix whose speed from the last one kept is over V m/s",
-         [](auto option, const auto& value) { return track::max_speed_filter(non_negative(option, value)); }},
-        {"--min-move", "M", "Drop a fix less than M metres from the last one kept",
-         [](auto option, const auto& value) { return track::min_move_filter(non_negative(option, value)); }},
+         [](auto option, const auto& value) { return track::max_speed_filter(parse_non_negative(option, value)); }},
+        {"--min-move", "DISTANCE", "Drop a fix less than DISTANCE from the last one kept",
+         [](auto option, const auto& value) { return track::min_move_filter(parse_distance(option, value)); }},
         {"--min-interval", "DURATION", "Drop a fix less than DURATION after the last one kept",
-         [](auto option, const auto& value) { return track::min_interval_filter(duration(option, value)); }},
-        {"--not-before", "TIME", "Drop fixes timed before TIME (RFC 3339)",
-         [](auto option, const auto& value) { return track::not_before_filter(instant(option, value)); }},
-        {"--not-after", "TIME", "Drop fixes timed after TIME (RFC 3339)",
-         [](auto option, const auto& value) { return track::not_after_filter(instant(option, value)); }},
+         [](auto option, const auto& value) { return track::min_interval_filter(parse_duration(option, value)); }},
+        {"--not-before", "TIME", "Drop fixes timed before TIME",
+         [](auto option, const auto& value) { return track::not_before_filter(parse_time(option, value, now_ms())); }},
+        {"--not-after", "TIME", "Drop fixes timed after TIME",
+         [](auto option, const auto& value) { return track::not_after_filter(parse_time(option, value, now_ms())); }},
     }};
     return table;
 }
@@ -101,7 +82,8 @@ void check(CleanOptions& o, const std::vector<CLI::Option*>& parse_order) {
     }
     // Indices 6 and 7 of the table: --not-before and --not-after.
     if (seen[6] && seen[7]) {
-        if (instant("--not-after", o.values[7]) < instant("--not-before", o.values[6])) {
+        const track::Millis now = now_ms();
+        if (parse_time("--not-after", o.values[7], now) < parse_time("--not-before", o.values[6], now)) {
             throw track::UsageError(
                 fmt::format("--not-after: '{}' is before --not-before '{}'", o.values[7], o.values[6]));
         }

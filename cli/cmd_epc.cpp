@@ -8,6 +8,7 @@
 #include "adapters/byte_source.hpp"
 #include "command.hpp"
 #include "diagnostics.hpp"
+#include "option_types.hpp"
 #include "output.hpp"
 #include "signals.hpp"
 #include "track/epc.hpp"
@@ -31,13 +32,12 @@ struct EpcOptions {
 };
 
 void check(EpcOptions& o, bool decoding) {
-    if (o.format == "jsonl") o.shape = Shape::jsonl;
-    else if (decoding && o.format == "uri") o.shape = Shape::uri;
-    else if (decoding && o.format == "tag") o.shape = Shape::tag;
-    else if (!decoding && o.format == "hex") o.shape = Shape::uri;
-    else {
-        throw track::UsageError(fmt::format("--format: '{}' is not an output format; use {}", o.format,
-                                            decoding ? "jsonl, uri or tag" : "hex or jsonl"));
+    if (decoding) {
+        static constexpr Shape shapes[] = {Shape::jsonl, Shape::uri, Shape::tag};
+        o.shape = shapes[parse_choice("--format", o.format, "an output format", {"jsonl", "uri", "tag"})];
+    } else {
+        static constexpr Shape shapes[] = {Shape::uri, Shape::jsonl};  // hex: what the uri shape writes
+        o.shape = shapes[parse_choice("--format", o.format, "an output format", {"hex", "jsonl"})];
     }
     if (!o.values.empty() && !o.files.empty()) throw track::UsageError("give values or --input FILEs, not both");
     if (o.values.empty() && o.files.empty()) o.files.emplace_back("-");

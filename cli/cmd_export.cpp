@@ -14,6 +14,7 @@
 #include "diagnostics.hpp"
 #include "files.hpp"
 #include "ledger_access.hpp"
+#include "option_types.hpp"
 #include "output.hpp"
 #include "record_input.hpp"
 #include "track/signing.hpp"
@@ -38,10 +39,8 @@ struct ExportOptions {
 
 void check(ExportOptions& o) {
     const auto format = adapters::export_format_from_string(o.format);
-    if (!format) {
-        throw track::UsageError(
-            fmt::format("--format: '{}' is not an export format; use geojson, gpx, kml, csv or epcis", o.format));
-    }
+    if (!format)
+        (void)parse_choice("--format", o.format, "an export format", {"geojson", "gpx", "kml", "csv", "epcis"});
     o.parsed.format = *format;
     // An option the format would ignore is a mistake worth saying, not a silent no-op.
     if (o.lines && *format != adapters::ExportFormat::geojson && *format != adapters::ExportFormat::kml) {
@@ -50,16 +49,12 @@ void check(ExportOptions& o) {
     o.parsed.lines = o.lines;
     if (!o.gap.empty()) {
         if (*format != adapters::ExportFormat::gpx) throw track::UsageError("--gap: applies to --format gpx only");
-        const auto gap = track::parse_duration(o.gap);
-        if (!gap) throw track::UsageError(fmt::format("--gap: '{}' is not a duration like 30s, 5m or 2h", o.gap));
-        o.parsed.gap = *gap;
+        o.parsed.gap = parse_duration("--gap", o.gap);
     }
     const bool epcis = *format == adapters::ExportFormat::epcis;
     if (!o.now.empty()) {
         if (!epcis) throw track::UsageError("--now: applies to --format epcis only");
-        const auto now = track::parse_rfc3339(o.now);
-        if (!now) throw track::UsageError(fmt::format("--now: '{}' is not a time like 2026-11-24T14:03:07Z", o.now));
-        o.parsed.creation = *now;
+        o.parsed.creation = *parse_now(o.now);
     }
     const char* env = std::getenv("TRK_LEDGER");
     o.ledger_named = !o.ledger.path.empty() || (env != nullptr && *env != '\0');
@@ -130,7 +125,7 @@ void add_export_command(CLI::App& trk, Invocation& chosen) {
     exp->add_flag("--lines", o.lines, "geojson, kml: a line per asset (or device) instead of a point per fix");
     exp->add_option("--gap", o.gap, "gpx: start a new track segment where fixes are further apart (default 5m)")
         ->type_name("DURATION");
-    exp->add_option("--now", o.now, "epcis: the document's creationDate (RFC 3339; default: now)")->type_name("TIME");
+    add_now_option(exp, o.now, "epcis: the document's creationDate (default: the system clock)");
     exp->add_option("-o,--output", o.output,
                     "Write the document to FILE (mode 0600, replaced whole once complete) instead of standard output")
         ->type_name("FILE");

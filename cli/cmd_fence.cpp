@@ -15,6 +15,7 @@
 #include "command.hpp"
 #include "diagnostics.hpp"
 #include "ledger_access.hpp"
+#include "option_types.hpp"
 #include "output.hpp"
 #include "record_input.hpp"
 #include "stage_state.hpp"
@@ -38,21 +39,12 @@ struct WhichOptions {
     std::optional<double> point_lon;
 };
 
-double coordinate(const std::string& option, const std::string& text, double limit) {
-    const auto value = track::parse_decimal(text);
-    if (!value || *value < -limit || *value > limit) {
-        throw track::UsageError(
-            fmt::format("{}: '{}' is not a number of degrees from -{} to {}", option, text, limit, limit));
-    }
-    return *value;
-}
-
 void check(WhichOptions& o) {
     if (o.lat.empty() != o.lon.empty()) throw track::UsageError("--lat and --lon go together");
     if (!o.lat.empty()) {
         if (!o.files.empty()) throw track::UsageError("FILE: not read with --lat and --lon; give one or the other");
-        o.point_lat = coordinate("--lat", o.lat, 90);
-        o.point_lon = coordinate("--lon", o.lon, 180);
+        o.point_lat = parse_degrees("--lat", o.lat, 90);
+        o.point_lon = parse_degrees("--lon", o.lon, 180);
     } else if (o.files.empty()) {
         o.files.emplace_back("-");
     }
@@ -128,32 +120,16 @@ struct StageOptions {
 
 void check(StageOptions& o) {
     if (o.fences.empty() || !o.state.ledger_name.empty()) o.ledger.check();
-    const auto margin = track::parse_decimal(o.margin);
-    if (!margin || *margin < 0)
-        throw track::UsageError(fmt::format("--margin: '{}' is not a distance in metres", o.margin));
-    o.parsed.margin_m = *margin;
-    const auto duration = [](const std::string& text, std::string_view option) {
-        const auto ms = track::parse_duration(text);
-        if (!ms) throw track::UsageError(fmt::format("{}: '{}' is not a duration like 30s, 5m or 2h", option, text));
-        return *ms;
-    };
-    o.parsed.min_dwell = duration(o.min_dwell, "--min-dwell");
-    if (!o.dwell.empty()) o.parsed.dwell = duration(o.dwell, "--dwell");
+    o.parsed.margin_m = parse_distance("--margin", o.margin);
+    o.parsed.min_dwell = parse_duration("--min-dwell", o.min_dwell);
+    if (!o.dwell.empty()) o.parsed.dwell = parse_duration("--dwell", o.dwell);
     track::FenceEvents events{false, false, false, false, false, false};
-    std::size_t start = 0;
-    while (start <= o.detect.size()) {
-        const std::size_t comma = std::min(o.detect.find(',', start), o.detect.size());
-        const std::string_view name = std::string_view(o.detect).substr(start, comma - start);
-        if (name == "enter") events.enter = true;
-        else if (name == "exit") events.exit = true;
-        else if (name == "cross") events.cross = true;
-        else if (name == "dwell") events.dwell = true;
-        else if (name == "inside") events.inside = true;
-        else if (name == "outside") events.outside = true;
-        else
-            throw track::UsageError(
-                fmt::format("--detect: '{}' is not an event; use enter, exit, cross, dwell, inside, outside", name));
-        start = comma + 1;
+    bool track::FenceEvents::*const flags[] = {&track::FenceEvents::enter,  &track::FenceEvents::exit,
+                                               &track::FenceEvents::cross,  &track::FenceEvents::dwell,
+                                               &track::FenceEvents::inside, &track::FenceEvents::outside};
+    for (const std::size_t i : parse_choice_list("--detect", o.detect, "an event",
+                                                 {"enter", "exit", "cross", "dwell", "inside", "outside"})) {
+        events.*flags[i] = true;
     }
     o.parsed.events = events;
     if (o.files.empty()) o.files.emplace_back("-");
@@ -295,8 +271,8 @@ void add_fence_command(CLI::App& trk, Invocation& chosen) {
     fence->add_option("--fences", o.fences, "GeoJSON FeatureCollection of the fences (default: the ledger's)")
         ->type_name("FILE");
     add_ledger_options(fence, o.ledger);
-    fence->add_option("--margin", o.margin, "Metres inside a fence to enter it, outside to leave it (hysteresis)")
-        ->type_name("METRES")
+    fence->add_option("--margin", o.margin, "How far inside a fence to enter it, outside to leave it (hysteresis)")
+        ->type_name("DISTANCE")
         ->default_str("0");
     fence->add_option("--min-dwell", o.min_dwell, "How long a new state must hold before its event fires")
         ->type_name("DURATION")

@@ -7,6 +7,7 @@
 
 #include "command.hpp"
 #include "ledger_access.hpp"
+#include "option_types.hpp"
 #include "output.hpp"
 
 namespace cli {
@@ -41,8 +42,9 @@ void add_history_command(CLI::App& trk, Invocation& chosen) {
     auto* history = trk.add_subcommand("history", "An asset's stored records in time order, as JSON Lines");
     add_ledger_options(history, o.ledger);
     history->add_option("ASSET", o.asset, "The asset")->required();
-    history->add_option("--since", o.since, "From this time (RFC 3339, or a duration ago: 24h, 7d)")->type_name("TIME");
-    history->add_option("--until", o.until, "Up to this time (RFC 3339, or a duration ago)")->type_name("TIME");
+    history->add_option("--since", o.since, "From this time (2026-11-30, or a duration ago: 24h, 7d)")
+        ->type_name("TIME");
+    history->add_option("--until", o.until, "Up to this time")->type_name("TIME");
     history->add_option("--type", o.types, "Only these record types (fix, read, reading, event); comma-separated")
         ->type_name("TYPE,...")
         ->delimiter(',')
@@ -51,13 +53,10 @@ void add_history_command(CLI::App& trk, Invocation& chosen) {
         HistoryOptions& h = *options;
         h.ledger.check();
         const track::Millis now = now_ms();
-        h.query = {h.asset, parse_instant(h.since, "--since", now), parse_instant(h.until, "--until", now), h.types};
-        for (const std::string& t : h.types) {
-            if (t != "fix" && t != "read" && t != "reading" && t != "event") {
-                throw track::UsageError(
-                    fmt::format("--type: '{}' is not a record type; use fix, read, reading or event", t));
-            }
-        }
+        h.query = {h.asset, parse_optional_time("--since", h.since, now), parse_optional_time("--until", h.until, now),
+                   h.types};
+        for (const std::string& t : h.types)
+            parse_choice("--type", t, "a record type", {"fix", "read", "reading", "event"});
         if (h.query.since && h.query.until && *h.query.since > *h.query.until) {
             throw track::UsageError("--since is after --until");
         }

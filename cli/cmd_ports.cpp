@@ -9,6 +9,7 @@
 
 #include "adapters/serial.hpp"
 #include "command.hpp"
+#include "option_types.hpp"
 #include "output.hpp"
 #include "signals.hpp"
 #include "track/error.hpp"
@@ -171,8 +172,11 @@ void add_ports_command(CLI::App& trk, Invocation& chosen) {
         ->default_str("3")
         ->check(CLI::Range(0.2, 60.0));
     ports->add_option("--format", o.format, "Output: table (default on a terminal) or jsonl (default otherwise)")
-        ->check(CLI::IsMember({"table", "jsonl"}));
-    ports->callback([options, &chosen] { chosen = {"ports", [options] { return run_ports(*options); }}; });
+        ->type_name("FORMAT");
+    ports->callback([options, &chosen] {
+        if (!options->format.empty()) (void)parse_choice("--format", options->format, "a format", {"table", "jsonl"});
+        chosen = {"ports", [options] { return run_ports(*options); }};
+    });
 }
 
 }  // namespace cli

@@ -12,6 +12,7 @@
 #include "adapters/serial.hpp"
 #include "command.hpp"
 #include "diagnostics.hpp"
+#include "option_types.hpp"
 #include "output.hpp"
 #include "read.hpp"
 #include "signals.hpp"
@@ -61,10 +62,7 @@ void check(NmeaOptions& o) {
         }
         o.baud_rate = *rate;
     }
-    if (!o.date.empty()) {
-        o.first_date = track::parse_date(o.date);
-        if (!o.first_date) throw track::UsageError(fmt::format("--date: '{}' is not a date like 2026-11-24", o.date));
-    }
+    if (!o.date.empty()) o.first_date = parse_date("--date", o.date);
     if (o.files.empty() && o.port.empty()) o.files.emplace_back("-");
 }
 

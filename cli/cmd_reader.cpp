@@ -7,6 +7,7 @@
 
 #include "command.hpp"
 #include "ledger_access.hpp"
+#include "option_types.hpp"
 #include "output.hpp"
 #include "report.hpp"
 #include "track/json.hpp"
@@ -30,11 +31,7 @@ struct ListOptions {
 
 std::optional<double> coordinate(const std::string& text, std::string_view option, double limit) {
     if (text.empty()) return std::nullopt;
-    const auto value = track::parse_decimal(text);
-    if (!value || *value < -limit || *value > limit) {
-        throw track::UsageError(fmt::format("{}: '{}' is not a coordinate in -{}..{}", option, text, limit, limit));
-    }
-    return value;
+    return parse_degrees(option, text, limit);
 }
 
 void check(AddOptions& o) {
@@ -47,7 +44,7 @@ void check(AddOptions& o) {
         const auto number = colon == std::string::npos ? std::nullopt : track::parse_uint(item.substr(0, colon));
         if (!number || colon + 1 == item.size()) {
             throw track::UsageError(
-                fmt::format("--antenna: '{}' is not N:ZONE (antenna 2 in zone dock-3: 2:dock-3)", item));
+                fmt::format("--antenna: '{}' is not N:ZONE (example: 2:dock-3, antenna 2 in zone dock-3)", item));
         }
         o.reader.antenna_zones[*number] = item.substr(colon + 1);
     }

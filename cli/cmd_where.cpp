@@ -7,6 +7,7 @@
 
 #include "command.hpp"
 #include "ledger_access.hpp"
+#include "option_types.hpp"
 #include "output.hpp"
 #include "report.hpp"
 
@@ -61,17 +62,14 @@ void add_where_command(CLI::App& trk, Invocation& chosen) {
     where->add_option("ASSET", o.assets, "Assets to show; none: every asset with a known position");
     where->add_option("--zone", o.zone, "Only assets last seen in this zone")->type_name("ZONE");
     where->add_option("--stale", o.stale, "Only assets not seen for this long (24h, 7d)")->type_name("DURATION");
-    where->add_option("--now", o.now, "Measure ages from this time instead of now")->type_name("TIME");
+    add_now_option(where, o.now, "ages and --stale are measured from it (default: the system clock)");
     add_report_format_option(where, o.format);
     where->callback([options, &chosen] {
         WhereOptions& w = *options;
         w.ledger.check();
         report_format(w.format);
-        w.now_ms = parse_instant(w.now, "--now", now_ms()).value_or(now_ms());
-        if (!w.stale.empty()) {
-            w.stale_ms = track::parse_duration(w.stale);
-            if (!w.stale_ms) throw track::UsageError(fmt::format("--stale: '{}' is not a duration like 24h", w.stale));
-        }
+        w.now_ms = parse_now(w.now).value_or(now_ms());
+        if (!w.stale.empty()) w.stale_ms = parse_duration("--stale", w.stale);
         chosen = {"where", [options] { return run_where(*options); }};
     });
 }

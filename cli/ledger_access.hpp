@@ -1,5 +1,4 @@
-// What every command that uses the ledger shares: --ledger, --busy-timeout, opening it,
-// and times given as RFC 3339 or as a duration back from now.
+// What every command that uses the ledger shares: --ledger, --busy-timeout, opening it.
 #pragma once
 
 #include <chrono>
@@ -9,6 +8,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "option_types.hpp"
 #include "track/ledger.hpp"
 
 namespace cli {
@@ -27,12 +27,5 @@ struct LedgerAccess {
 
 /// Adds --ledger PATH and --busy-timeout DURATION to `command`.
 void add_ledger_options(CLI::App* command, LedgerAccess& access);
-
-/// The current time (UTC, ms).
-track::Millis now_ms();
-
-/// Parses an instant: RFC 3339, or a duration back from `now` ("24h", "7d"). nullopt when
-/// `text` is empty; UsageError naming `option` when it is neither.
-std::optional<track::Millis> parse_instant(const std::string& text, std::string_view option, track::Millis now);
 
 }  // namespace cli

@@ -11,6 +11,7 @@
 
 #include "files.hpp"
 #include "ledger_access.hpp"
+#include "option_types.hpp"
 #include "output.hpp"
 #include "track/checkpoint.hpp"
 #include "track/signing.hpp"
@@ -143,11 +144,11 @@ void add_ledger_signing_commands(CLI::App* ledger, Invocation& chosen) {
     sign->add_option("--key", sign_options->key, "The private key file (from keygen; mode 0600 or stricter)")
         ->type_name("FILE")
         ->required();
-    sign->add_option("--now", sign_options->now, "The checkpoint's time (RFC 3339; default: now)")->type_name("TIME");
+    add_now_option(sign, sign_options->now, "the checkpoint's time (default: the system clock)");
     sign->callback([sign_options, &chosen] {
         SignOptions& o = *sign_options;
         o.ledger.check();
-        o.at = parse_instant(o.now, "--now", now_ms()).value_or(now_ms());
+        o.at = parse_now(o.now).value_or(now_ms());
         chosen = {"ledger sign", [sign_options] { return run_sign(*sign_options); }};
     });
 

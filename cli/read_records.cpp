@@ -9,6 +9,7 @@
 #include "adapters/byte_source.hpp"
 #include "adapters/sensor_csv.hpp"
 #include "diagnostics.hpp"
+#include "option_types.hpp"
 #include "output.hpp"
 #include "read.hpp"
 #include "record_input.hpp"
@@ -34,27 +35,14 @@ struct JsonlOptions {
     bool strict = false;
 };
 
-// Splits "k=v,k=v" items (the option may also be repeated) into `into`.
-void parse_pairs(const std::vector<std::string>& items, std::string_view option,
-                 std::map<std::string, std::string, std::less<>>& into) {
-    for (const std::string& item : items) {
-        std::size_t start = 0;
-        while (start <= item.size()) {
-            const std::size_t comma = std::min(item.find(',', start), item.size());
-            const std::string_view pair = std::string_view(item).substr(start, comma - start);
-            const std::size_t eq = pair.find('=');
-            if (eq == std::string_view::npos || eq == 0 || eq + 1 == pair.size()) {
-                throw track::UsageError(fmt::format("{}: '{}' is not NAME=VALUE", option, pair));
-            }
-            into[std::string(pair.substr(0, eq))] = std::string(pair.substr(eq + 1));
-            start = comma + 1;
-        }
-    }
-}
-
 void check(CsvOptions& o) {
-    parse_pairs(o.map, "--map", o.parsed.columns);
-    parse_pairs(o.units, "--unit", o.parsed.units);
+    const auto pairs = [](std::string_view example) {
+        return KeyValueRules{.comma_separated = true, .value_required = true, .example = example};
+    };
+    for (auto& [name, column] : parse_key_values("--map", o.map, pairs("time=Timestamp")))
+        o.parsed.columns[name] = column;
+    for (auto& [metric, unit] : parse_key_values("--unit", o.units, pairs("temperature=Cel")))
+        o.parsed.units[metric] = unit;
     o.parsed.asset = o.asset;
     o.parsed.device = o.device;
     if (!o.utc_offset.empty()) {

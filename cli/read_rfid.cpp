@@ -1,16 +1,17 @@
 // `trk read rfid`: RFID reader output (captured files or a serial reader) to read records.
-#include <chrono>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "adapters/byte_source.hpp"
 #include "adapters/rfid.hpp"
 #include "adapters/serial.hpp"
 #include "diagnostics.hpp"
+#include "option_types.hpp"
 #include "output.hpp"
 #include "read.hpp"
 #include "signals.hpp"
@@ -35,27 +36,58 @@ struct RfidOptions {
     bool strict = false;
     bool verbose = false;
     // Checked by setup:
-    rfid::Format parsed_format = rfid::Format::text;
+    const rfid::FormatInfo* parsed_format = nullptr;
     int baud_rate = 0;
     track::Millis window_ms = 1000;
     std::optional<track::Millis> fixed_now;
 };
 
-void check(RfidOptions& o) {
-    const auto format = rfid::format_from_string(o.format);
-    if (!format) {
-        throw track::UsageError(fmt::format(
-            "--format: '{}' is not a reader format; use text, uhf-bb, thingmagic, impinj, zebra or llrp-csv",
-            o.format));
+// The names of the registered formats that `keep` accepts, in listing order.
+template <typename Keep>
+std::vector<std::string_view> format_names(Keep keep) {
+    std::vector<std::string_view> names;
+    for (const rfid::FormatInfo* format : rfid::formats()) {
+        if (keep(*format)) names.push_back(format->name);
     }
-    o.parsed_format = *format;
+    return names;
+}
+
+bool any_format(const rfid::FormatInfo&) { return true; }
+bool serial_format(const rfid::FormatInfo& format) { return rfid::is_serial(format); }
+bool commanded_format(const rfid::FormatInfo& format) { return format.start_inventory != nullptr; }
+
+// "text 9600, uhf-bb 115200, ...": the default rate of each serial format.
+std::string default_rates() {
+    std::string rates;
+    for (const rfid::FormatInfo* format : rfid::formats()) {
+        if (!rfid::is_serial(*format)) continue;
+        rates += fmt::format("{}{} {}", rates.empty() ? "" : ", ", format->name, format->default_baud);
+    }
+    return rates;
+}
+
+// The --help footer: one line per format.
+std::string format_list() {
+    std::string list = "Reader formats (--format):";
+    for (const rfid::FormatInfo* format : rfid::formats())
+        list += fmt::format("\n  {:<12}{}", format->name, format->help);
+    return list;
+}
+
+void check(RfidOptions& o) {
+    const rfid::FormatInfo* format = rfid::find_format(o.format);
+    if (format == nullptr) {
+        throw track::UsageError(fmt::format("--format: '{}' is not a reader format; use {}", o.format,
+                                            join_choices(format_names(any_format))));
+    }
+    o.parsed_format = format;
     if (!o.port.empty()) {
         if (!o.files.empty()) throw track::UsageError("give FILEs or --port, not both");
         if (!rfid::is_serial(*format)) {
-            throw track::UsageError(fmt::format(
-                "--port: {} is not a serial protocol; serial readers speak text, uhf-bb or thingmagic", o.format));
+            throw track::UsageError(fmt::format("--port: {} is not a serial protocol; serial readers speak {}",
+                                                o.format, join_choices(format_names(serial_format))));
         }
-        const std::string rate = o.baud.empty() ? (*format == rfid::Format::text ? "9600" : "115200") : o.baud;
+        const std::string rate = o.baud.empty() ? std::to_string(format->default_baud) : o.baud;
         const auto parsed = track::parse_uint(rate);
         if (!parsed || !adapters::is_supported_baud(*parsed)) {
             throw track::UsageError(
@@ -63,23 +95,13 @@ void check(RfidOptions& o) {
         }
         o.baud_rate = *parsed;
     }
-    if (o.inventory && (o.port.empty() || *format == rfid::Format::text)) {
-        throw track::UsageError("--inventory needs --port and a reader protocol with commands (uhf-bb, thingmagic)");
+    if (o.inventory && (o.port.empty() || format->start_inventory == nullptr)) {
+        throw track::UsageError(fmt::format("--inventory needs --port and a reader protocol with commands ({})",
+                                            fmt::join(format_names(commanded_format), ", ")));
     }
-    const auto window = track::parse_duration(o.window);
-    if (!window) throw track::UsageError(fmt::format("--window: '{}' is not a duration like 1s, 500ms or 0", o.window));
-    o.window_ms = *window;
-    if (!o.now.empty()) {
-        o.fixed_now = track::parse_rfc3339(o.now);
-        if (!o.fixed_now)
-            throw track::UsageError(fmt::format("--now: '{}' is not a time like 2026-11-24T14:03:07Z", o.now));
-    }
+    o.window_ms = parse_duration("--window", o.window);
+    o.fixed_now = parse_now(o.now);
     if (o.files.empty() && o.port.empty()) o.files.emplace_back("-");
-}
-
-track::Millis wall_clock() {
-    using namespace std::chrono;
-    return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
 }
 
 // A source that runs `before` each time its reader asks for more bytes (i.e. when the
@@ -113,8 +135,8 @@ public:
     /// a live source (a port, a pipe) also writes each sighting once its window has passed
     /// by the clock, so that a tag read once and never again comes out.
     void run(adapters::ByteSource& source, bool live) {
-        auto decoder = rfid::make_decoder(o_.parsed_format, diagnostics_,
-                                          [this](rfid::TagReport& report) { dedup_.add(report, now()); });
+        auto decoder = o_.parsed_format->make_decoder(diagnostics_,
+                                                      [this](rfid::TagReport& report) { dedup_.add(report, now()); });
         FlushingSource flushing(source, [this, live] {
             if (live) dedup_.expire(now());
             out_.flush();
@@ -132,7 +154,7 @@ public:
     [[nodiscard]] const rfid::Deduplicator& dedup() const { return dedup_; }
 
 private:
-    [[nodiscard]] track::Millis now() const { return o_.fixed_now.value_or(wall_clock()); }
+    [[nodiscard]] track::Millis now() const { return o_.fixed_now.value_or(now_ms()); }
 
     const RfidOptions& o_;
     Diagnostics& diagnostics_;
@@ -151,17 +173,16 @@ int run_rfid(const RfidOptions& o) {
     };
     if (!o.port.empty()) {
         SourceDecoder decoder(o, reader_of(o.port), diagnostics, out);
-        adapters::SerialSource port(
-            {.path = o.port,
-             .baud = o.baud_rate,
-             .stop = &stop,
-             .on_status = [&diagnostics](std::string_view m) { diagnostics.note(m); },
-             .verbose = o.verbose,
-             .skip_partial_line = o.parsed_format == rfid::Format::text,
-             .on_open_write = o.inventory ? rfid::start_inventory_command(o.parsed_format) : std::string(),
-             .on_idle = [&decoder] { decoder.idle(); }});
+        adapters::SerialSource port({.path = o.port,
+                                     .baud = o.baud_rate,
+                                     .stop = &stop,
+                                     .on_status = [&diagnostics](std::string_view m) { diagnostics.note(m); },
+                                     .verbose = o.verbose,
+                                     .skip_partial_line = o.parsed_format->line_based,
+                                     .on_open_write = o.inventory ? o.parsed_format->start_inventory() : std::string(),
+                                     .on_idle = [&decoder] { decoder.idle(); }});
         decoder.run(port, true);
-        if (o.inventory && !port.write(rfid::stop_inventory_command(o.parsed_format))) {
+        if (o.inventory && !port.write(o.parsed_format->stop_inventory())) {
             diagnostics.note(fmt::format("{}: could not send the stop command", o.port));
         }
         reports = decoder.dedup().reports();
@@ -196,13 +217,17 @@ void add_read_rfid_command(CLI::App& read, Invocation& chosen) {
         "Read RFID reader output from files, standard input or a serial reader; write one read record per "
         "tag sighting");
     rfid_cmd->add_option("FILE", r.files, "Reader captures to read; '-' or none: standard input");
-    rfid_cmd->add_option("-f,--format", r.format, "Reader format: text, uhf-bb, thingmagic, impinj, zebra, llrp-csv")
+    rfid_cmd
+        ->add_option("-f,--format", r.format,
+                     "Reader format: " + fmt::format("{}", fmt::join(format_names(any_format), ", ")))
         ->type_name("FORMAT")
         ->default_str("text");
-    auto* port =
-        rfid_cmd->add_option("--port", r.port, "Read a serial reader (text, uhf-bb, thingmagic) instead of files")
-            ->type_name("DEV");
-    rfid_cmd->add_option("--baud", r.baud, "Serial rate, 8N1 (default 115200; text: 9600)")
+    auto* port = rfid_cmd
+                     ->add_option("--port", r.port,
+                                  fmt::format("Read a serial reader ({}) instead of files",
+                                              fmt::join(format_names(serial_format), ", ")))
+                     ->type_name("DEV");
+    rfid_cmd->add_option("--baud", r.baud, fmt::format("Serial rate, 8N1 (default: {})", default_rates()))
         ->type_name("RATE")
         ->needs(port);
     rfid_cmd
@@ -216,10 +241,11 @@ void add_read_rfid_command(CLI::App& read, Invocation& chosen) {
                      "Merge reads of one tag by one antenna within this time into one record; 0 keeps every read")
         ->type_name("DURATION")
         ->default_str("1s");
-    rfid_cmd->add_option("--now", r.now, "Take this as the time reads arrive, for captures without reader timestamps")
-        ->type_name("TIME");
+    add_now_option(rfid_cmd, r.now,
+                   "reads without a reader timestamp arrive at TIME (for captures; default: the system clock)");
     rfid_cmd->add_flag("--strict", r.strict, "Stop at the first bad line or frame with exit status 65");
     rfid_cmd->add_flag("-v,--verbose", r.verbose, "Say how the port was opened and count what was read");
+    rfid_cmd->footer(format_list());
     rfid_cmd->callback([options, &chosen] {
         check(*options);
         chosen = {"read rfid", [options] { return run_rfid(*options); }};

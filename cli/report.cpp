@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "option_types.hpp"
 #include "track/error.hpp"
 #include "track/json.hpp"
 #include "track/number.hpp"
@@ -67,10 +68,8 @@ Field Field::raw(std::string name, std::string text, std::string json) {
 
 ReportFormat report_format(const std::string& flag) {
     if (flag.empty()) return ::isatty(STDOUT_FILENO) != 0 ? ReportFormat::table : ReportFormat::jsonl;
-    if (flag == "table") return ReportFormat::table;
-    if (flag == "jsonl") return ReportFormat::jsonl;
-    if (flag == "csv") return ReportFormat::csv;
-    throw track::UsageError(fmt::format("--format: '{}' is not a report format; use table, jsonl or csv", flag));
+    static constexpr ReportFormat formats[] = {ReportFormat::table, ReportFormat::jsonl, ReportFormat::csv};
+    return formats[parse_choice("--format", flag, "a report format", {"table", "jsonl", "csv"})];
 }
 
 void add_report_format_option(CLI::App* command, std::string& format) {

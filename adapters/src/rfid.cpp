@@ -1,4 +1,4 @@
-// Reader formats by name, EPC text, and the deduplicator that turns raw tag reports into reads.
+// The registry of reader formats, EPC text, and the deduplicator that turns raw tag reports into reads.
 #include "adapters/rfid.hpp"
 
 #include <algorithm>
@@ -12,42 +12,9 @@
 
 namespace adapters::rfid {
 
-namespace {
-
-constexpr std::pair<Format, std::string_view> format_names[] = {
-    {Format::text, "text"},     {Format::uhf_bb, "uhf-bb"}, {Format::thingmagic, "thingmagic"},
-    {Format::impinj, "impinj"}, {Format::zebra, "zebra"},   {Format::llrp_csv, "llrp-csv"}};
-
-}  // namespace
-
-std::string_view to_string(Format format) noexcept {
-    for (const auto& [f, name] : format_names) {
-        if (f == format) return name;
-    }
-    return "?";
-}
-
-std::optional<Format> format_from_string(std::string_view name) noexcept {
-    for (const auto& [f, n] : format_names) {
-        if (n == name) return f;
-    }
-    return std::nullopt;
-}
-
-bool is_serial(Format format) noexcept {
-    return format == Format::text || format == Format::uhf_bb || format == Format::thingmagic;
-}
-
-std::unique_ptr<FormatDecoder> make_decoder(Format format, track::ProblemSink& problems, ReportSink sink) {
-    switch (format) {
-        case Format::text: return make_text_decoder(problems, std::move(sink));
-        case Format::uhf_bb: return make_uhf_bb_decoder(problems, std::move(sink));
-        case Format::thingmagic: return make_thingmagic_decoder(problems, std::move(sink));
-        case Format::impinj: return make_impinj_decoder(problems, std::move(sink));
-        case Format::zebra: return make_zebra_decoder(problems, std::move(sink));
-        case Format::llrp_csv: return make_llrp_csv_decoder(problems, std::move(sink));
-    }
-    return nullptr;
+Registry<FormatInfo>& format_registry() {
+    static Registry<FormatInfo> registry;
+    return registry;
 }
 
 std::string_view normalize_epc(std::string_view text, std::string& out) {

@@ -1,9 +1,19 @@
-// The reader formats behind adapters::rfid::make_decoder, and what they share.
+// What the reader format files share, and how each registers itself: at the end of the
+// format's file, outside any namespace,
+//
+//     TRK_REGISTER_RFID_FORMAT(llrp_csv, {.name = "llrp-csv", .listed = 60, .help = "...",
+//                                         .make_decoder = make_llrp_csv_decoder});
+//
+// (FormatInfo in adapters/rfid.hpp lists the fields). Nothing else changes: `trk read
+// rfid --format`, its --help and messages list the formats from the registry, and a unit
+// test checks that man/trk-read.1.md describes each. See adapters/registry.hpp for why the
+// registration survives the static library.
 #pragma once
 
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "adapters/rfid.hpp"
 
@@ -17,11 +27,32 @@ constexpr std::size_t max_epc_hex_digits = 124;
 /// an empty view when it is one.
 std::string_view normalize_epc(std::string_view text, std::string& out);
 
-std::unique_ptr<FormatDecoder> make_text_decoder(track::ProblemSink& problems, ReportSink sink);
-std::unique_ptr<FormatDecoder> make_llrp_csv_decoder(track::ProblemSink& problems, ReportSink sink);
-std::unique_ptr<FormatDecoder> make_impinj_decoder(track::ProblemSink& problems, ReportSink sink);
-std::unique_ptr<FormatDecoder> make_zebra_decoder(track::ProblemSink& problems, ReportSink sink);
-std::unique_ptr<FormatDecoder> make_uhf_bb_decoder(track::ProblemSink& problems, ReportSink sink);
-std::unique_ptr<FormatDecoder> make_thingmagic_decoder(track::ProblemSink& problems, ReportSink sink);
+// Reads a source in chunks into a push decoder of frames.
+template <typename Frames>
+class BinaryDecoder final : public FormatDecoder {
+public:
+    BinaryDecoder(track::ProblemSink& problems, ReportSink sink) : problems_(problems), sink_(std::move(sink)) {}
+
+    void run(ByteSource& source) override {
+        Frames frames(source.name(), problems_, sink_);
+        std::vector<char> chunk(64 * 1024);
+        std::uint64_t breaks = source.breaks();
+        while (const std::size_t n = source.read(chunk.data(), chunk.size())) {
+            // The stream broke (the reader unplugged): a frame begun before is cut short,
+            // and is not completed with the bytes of another.
+            if (source.breaks() != breaks) frames.finish();
+            breaks = source.breaks();
+            frames.feed({chunk.data(), n});
+        }
+        frames.finish();
+    }
+
+private:
+    track::ProblemSink& problems_;
+    ReportSink sink_;
+};
 
 }  // namespace adapters::rfid
+
+/// Registers a reader format; `id` is the name as an identifier.
+#define TRK_REGISTER_RFID_FORMAT(id, ...) TRK_REGISTER(rfid_format, id, adapters::rfid::format_registry(), __VA_ARGS__)

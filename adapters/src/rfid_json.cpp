@@ -353,8 +353,6 @@ private:
     }
 };
 
-}  // namespace
-
 std::unique_ptr<FormatDecoder> make_impinj_decoder(track::ProblemSink& problems, ReportSink sink) {
     return std::make_unique<ImpinjDecoder>(problems, std::move(sink));
 }
@@ -363,4 +361,18 @@ std::unique_ptr<FormatDecoder> make_zebra_decoder(track::ProblemSink& problems, 
     return std::make_unique<ZebraDecoder>(problems, std::move(sink));
 }
 
+}  // namespace
+
 }  // namespace adapters::rfid
+
+TRK_REGISTER_RFID_FORMAT(impinj, {.name = "impinj",
+                                  .listed = 40,
+                                  .help = "JSON of Impinj readers: R700 IoT interface stream, Speedway Connect",
+                                  .make_decoder = adapters::rfid::make_impinj_decoder,
+                                  .line_based = true})
+
+TRK_REGISTER_RFID_FORMAT(zebra, {.name = "zebra",
+                                 .listed = 50,
+                                 .help = "JSON of the Zebra FX IoT Connector",
+                                 .make_decoder = adapters::rfid::make_zebra_decoder,
+                                 .line_based = true})

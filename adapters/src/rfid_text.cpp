@@ -289,8 +289,6 @@ private:
     TagReport report_;
 };
 
-}  // namespace
-
 std::unique_ptr<FormatDecoder> make_text_decoder(track::ProblemSink& problems, ReportSink sink) {
     return std::make_unique<TextDecoder>(problems, std::move(sink));
 }
@@ -299,4 +297,21 @@ std::unique_ptr<FormatDecoder> make_llrp_csv_decoder(track::ProblemSink& problem
     return std::make_unique<LlrpCsvDecoder>(problems, std::move(sink));
 }
 
+}  // namespace
+
 }  // namespace adapters::rfid
+
+TRK_REGISTER_RFID_FORMAT(text,
+                         {.name = "text",
+                          .listed = 10,
+                          .help = "one EPC in hex per line, then optional fields (keyboard wedges, serial readers)",
+                          .make_decoder = adapters::rfid::make_text_decoder,
+                          .default_baud = 9600,
+                          .line_based = true})
+
+TRK_REGISTER_RFID_FORMAT(llrp_csv,
+                         {.name = "llrp-csv",
+                          .listed = 60,
+                          .help = "the CSV that LLRP clients log: timestamp,reader,antenna,rssi,epc or a header",
+                          .make_decoder = adapters::rfid::make_llrp_csv_decoder,
+                          .line_based = true})

@@ -1,10 +1,11 @@
-// The ThingMagic/Jadak Mercury serial protocol: frames, CRC, tag records of tag-buffer and streaming responses.
+// The ThingMagic/Jadak Mercury serial protocol (frames, CRC, tag records), and its reader format.
 #include "adapters/rfid_thingmagic.hpp"
 
 #include <algorithm>
 
 #include <fmt/format.h>
 
+#include "rfid_formats.hpp"
 #include "track/validate.hpp"
 
 namespace adapters::rfid {
@@ -207,4 +208,20 @@ std::string thingmagic_stop_reading() {
     return thingmagic_frame(opcode_multi_protocol, std::string_view(data, sizeof data - 1));
 }
 
+namespace {
+
+std::unique_ptr<FormatDecoder> make_thingmagic_decoder(track::ProblemSink& problems, ReportSink sink) {
+    return std::make_unique<BinaryDecoder<ThingMagicDecoder>>(problems, std::move(sink));
+}
+
+}  // namespace
+
 }  // namespace adapters::rfid
+
+TRK_REGISTER_RFID_FORMAT(thingmagic, {.name = "thingmagic",
+                                      .listed = 30,
+                                      .help = "serial protocol of ThingMagic/Jadak Mercury modules (M6e, Nano)",
+                                      .make_decoder = adapters::rfid::make_thingmagic_decoder,
+                                      .default_baud = 115200,
+                                      .start_inventory = adapters::rfid::thingmagic_start_reading,
+                                      .stop_inventory = adapters::rfid::thingmagic_stop_reading})

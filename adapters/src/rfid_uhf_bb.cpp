@@ -1,8 +1,9 @@
-// The uhf-bb protocol of the Magic RF M100 class of UHF modules.
+// The uhf-bb protocol of the Magic RF M100 class of UHF modules, and its reader format.
 #include "adapters/rfid_uhf_bb.hpp"
 
 #include <fmt/format.h>
 
+#include "rfid_formats.hpp"
 #include "track/validate.hpp"
 
 namespace adapters::rfid {
@@ -88,4 +89,24 @@ std::string uhf_bb_multi_poll(std::uint16_t rounds) {
 
 std::string uhf_bb_stop() { return uhf_bb_frame(0x00, bb_stop_multi_poll, {}); }
 
+namespace {
+
+std::unique_ptr<FormatDecoder> make_uhf_bb_decoder(track::ProblemSink& problems, ReportSink sink) {
+    return std::make_unique<BinaryDecoder<UhfBbDecoder>>(problems, std::move(sink));
+}
+
+// A multi-poll of the most rounds the command allows; the module stops by itself after
+// them (about an hour and a half at 10 rounds/s), or at the stop command.
+std::string uhf_bb_start() { return uhf_bb_multi_poll(0xFFFF); }
+
+}  // namespace
+
 }  // namespace adapters::rfid
+
+TRK_REGISTER_RFID_FORMAT(uhf_bb, {.name = "uhf-bb",
+                                  .listed = 20,
+                                  .help = "binary frames of Magic RF M100 modules (JRD-4035, YRM100, R200)",
+                                  .make_decoder = adapters::rfid::make_uhf_bb_decoder,
+                                  .default_baud = 115200,
+                                  .start_inventory = adapters::rfid::uhf_bb_start,
+                                  .stop_inventory = adapters::rfid::uhf_bb_stop})

@@ -1,6 +1,6 @@
-// Fuzz harness: RFID reader format thingmagic (ThingMagic binary frames) through make_decoder and the Deduplicator.
+// Fuzz harness: RFID reader format thingmagic (ThingMagic binary frames) through its decoder and the Deduplicator.
 #include "fuzz_rfid.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-    return fuzz::fuzz_rfid(adapters::rfid::Format::thingmagic, data, size);
+    return fuzz::fuzz_rfid("thingmagic", data, size);
 }

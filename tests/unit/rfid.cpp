@@ -1,6 +1,8 @@
 // Unit tests of adapters/rfid.hpp: the line and JSON reader formats and the deduplicator.
 #include "adapters/rfid.hpp"
 
+#include <fstream>
+#include <iterator>
 #include <random>
 #include <string>
 #include <vector>
@@ -35,18 +37,19 @@ struct Decoded {
 };
 
 // Decodes `input` in `format`, handed over `step` bytes at a time.
-Decoded decode(rfid::Format format, const std::string& input, std::size_t step = 1 << 16) {
+Decoded decode(std::string_view format, const std::string& input, std::size_t step = 1 << 16) {
     Decoded d;
     test::Problems problems;
     test::SlowSource source(input, step, "in");
-    auto decoder = rfid::make_decoder(format, problems, [&d](rfid::TagReport& r) { d.reports.push_back(describe(r)); });
+    auto decoder = rfid::find_format(format)->make_decoder(
+        problems, [&d](rfid::TagReport& r) { d.reports.push_back(describe(r)); });
     decoder->run(source);
     d.problems = problems.seen;
     return d;
 }
 
 // The same reports and problems whether the input comes whole or a byte at a time.
-Decoded decode_every_way(rfid::Format format, const std::string& input) {
+Decoded decode_every_way(std::string_view format, const std::string& input) {
     const Decoded whole = decode(format, input);
     const Decoded bytewise = decode(format, input, 1);
     CHECK(whole.reports == bytewise.reports);
@@ -57,7 +60,7 @@ Decoded decode_every_way(rfid::Format format, const std::string& input) {
 }  // namespace
 
 TEST_CASE("text: an EPC per line with fields recognised by key or by shape") {
-    const Decoded d = decode_every_way(rfid::Format::text,
+    const Decoded d = decode_every_way("text",
                                        "# comment\n"
                                        "3374257bf40c0e400000162e\r\n"
                                        "\n"
@@ -77,7 +80,7 @@ TEST_CASE("text: an EPC per line with fields recognised by key or by shape") {
 }
 
 TEST_CASE("text: what is not an EPC line is reported with its line") {
-    const Decoded d = decode_every_way(rfid::Format::text,
+    const Decoded d = decode_every_way("text",
                                        "NOT-A-TAG\n"
                                        "3374257BF40C0E4000001\n"
                                        "3374257BF40C0E400000162E,1,-60,loud\n"
@@ -98,7 +101,7 @@ TEST_CASE("text: what is not an EPC line is reported with its line") {
 TEST_CASE("text: a line of separators only is reported, and never re-reads the line before") {
     // Found by fuzzing: an empty token list had its front taken (a crash, or the previous
     // line's EPC read a second time).
-    const Decoded d = decode_every_way(rfid::Format::text, ";\n3374257BF40C0E400000162E\n,\n;, ,\n");
+    const Decoded d = decode_every_way("text", ";\n3374257BF40C0E400000162E\n,\n;, ,\n");
     CHECK(d.reports == std::vector<std::string>{"3374257BF40C0E400000162E @in:2"});
     CHECK(d.problems == std::vector<std::string>{"in:1: not an EPC (only separators: ;)",
                                                  "in:3: not an EPC (only separators: ,)",
@@ -106,7 +109,7 @@ TEST_CASE("text: a line of separators only is reported, and never re-reads the l
 }
 
 TEST_CASE("llrp-csv: fixed columns, or the columns a header names") {
-    const Decoded fixed = decode_every_way(rfid::Format::llrp_csv,
+    const Decoded fixed = decode_every_way("llrp-csv",
                                            "1795418100000000,dock-3,1,-55,3374257BF40C0E400000162E\n"
                                            "2026-11-23T07:15:02.400Z,dock-3,4,-61.5,\"300833B2DDD9014000000001\"\n"
                                            "1795418100000000,dock-3,x,-55,3374257BF40C0E400000162E\n"
@@ -119,7 +122,7 @@ TEST_CASE("llrp-csv: fixed columns, or the columns a header names") {
     CHECK(fixed.problems ==
           std::vector<std::string>{"in:3: bad antenna (x)", "in:4: bad epc (missing)", "in:5: bad timestamp (12)"});
 
-    const Decoded named = decode_every_way(rfid::Format::llrp_csv,
+    const Decoded named = decode_every_way("llrp-csv",
                                            "EPC , AntennaPort,PeakRSSI,tag_seen_count,Hostname\n"
                                            "3474257BF40000000000162E,2,-61,7,speedway-7\n");
     CHECK(named.reports == std::vector<std::string>{"3474257BF40000000000162E a=2 rssi=-61 n=7 r=speedway-7 @in:2"});
@@ -128,7 +131,7 @@ TEST_CASE("llrp-csv: fixed columns, or the columns a header names") {
 
 TEST_CASE("impinj: R700 events (base64 epc or epcHex) and Speedway Connect batches") {
     const Decoded d = decode_every_way(
-        rfid::Format::impinj,
+        "impinj",
         R"({"timestamp":"2026-11-23T07:20:01.120Z","hostname":"r700","eventType":"tagInventory",)"
         R"("tagInventoryEvent":{"epc":"M3Qle/QMDkAAABYu","antennaPort":1,"peakRssiCdbm":-5400,"frequency":866900,"phaseAngle":31.64}})"
         "\n"
@@ -162,7 +165,7 @@ TEST_CASE("impinj: R700 events (base64 epc or epcHex) and Speedway Connect batch
 
 TEST_CASE("zebra: objects glued without newlines, offsets without a colon, channel in MHz") {
     const Decoded d = decode_every_way(
-        rfid::Format::zebra,
+        "zebra",
         R"({"data":{"idHex":"3474257bf40000000000162e","antenna":1,"peakRssi":-52,"reads":6,"channel":902.75,"phase":12},)"
         R"("timestamp":"2026-11-22T23:30:00.125-0800","type":"SIMPLE"})"
         R"({"type":"heartbeat","timestamp":"2026-11-22T23:30:01.000-0800","data":{"eventNum":3}})"
@@ -187,7 +190,7 @@ TEST_CASE("zebra: objects glued without newlines, offsets without a colon, chann
 
 TEST_CASE("impinj and zebra: numbers outside a reader's physical range are refused, not overflowed") {
     const Decoded zebra = decode_every_way(
-        rfid::Format::zebra,
+        "zebra",
         R"({"data":{"idHex":"3F00","channel":1e300},"timestamp":"2026-11-23T07:30:00Z"})"
         "\n"
         R"({"data":{"idHex":"3F00","phase":-1e300},"timestamp":"2026-11-23T07:30:00Z"})"
@@ -203,7 +206,7 @@ TEST_CASE("impinj and zebra: numbers outside a reader's physical range are refus
                                 "in:3: bad tag report (peakRssi: 1e+300 is out of range -200..50)",
                             });
     const Decoded impinj = decode_every_way(
-        rfid::Format::impinj,
+        "impinj",
         R"({"tagInventoryEvent":{"epcHex":"3F00","peakRssiCdbm":-1e300,"lastSeenTime":"2026-11-23T07:30:00Z"}})"
         "\n"
         R"({"tagInventoryEvent":{"epcHex":"3F00","phaseAngle":1e300,"lastSeenTime":"2026-11-23T07:30:00Z"}})"
@@ -321,14 +324,36 @@ TEST_CASE("Deduplicator: reports out of order within the window join the sightin
     CHECK(out[0].count == 2);
 }
 
-TEST_CASE("reader formats have names") {
-    for (const auto format : {rfid::Format::text, rfid::Format::uhf_bb, rfid::Format::thingmagic, rfid::Format::impinj,
-                              rfid::Format::zebra, rfid::Format::llrp_csv}) {
-        CHECK(rfid::format_from_string(rfid::to_string(format)) == format);
+TEST_CASE("reader formats register themselves, each under its own names") {
+    std::vector<std::string_view> listed;
+    for (const rfid::FormatInfo* format : rfid::formats()) {
+        listed.push_back(format->name);
+        CHECK(rfid::find_format(format->name) == format);
+        for (const std::string_view alias : format->aliases) {
+            if (!alias.empty()) CHECK(rfid::find_format(alias) == format);
+        }
+        CHECK((format->make_decoder != nullptr));
+        CHECK(!format->help.empty());
+        CHECK(!format->start_inventory == !format->stop_inventory);
+        CHECK((!format->start_inventory || rfid::is_serial(*format)));
     }
-    CHECK_FALSE(rfid::format_from_string("llrp").has_value());
-    CHECK(rfid::is_serial(rfid::Format::uhf_bb));
-    CHECK_FALSE(rfid::is_serial(rfid::Format::zebra));
+    CHECK(listed == std::vector<std::string_view>{"text", "uhf-bb", "thingmagic", "impinj", "zebra", "llrp-csv"});
+    CHECK(rfid::find_format("llrp") == nullptr);
+    CHECK(rfid::find_format("") == nullptr);
+    CHECK(rfid::find_format("uhf-bb")->default_baud == 115200);
+    CHECK(rfid::find_format("text")->default_baud == 9600);
+    CHECK_FALSE(rfid::is_serial(*rfid::find_format("zebra")));
+}
+
+TEST_CASE("trk-read(1) describes every registered reader format") {
+    std::ifstream page(TRK_SOURCE_DIR "/man/trk-read.1.md");
+    const std::string text{std::istreambuf_iterator<char>(page), std::istreambuf_iterator<char>()};
+    REQUIRE(!text.empty());
+    const std::string rfid_section = text.substr(text.find("# trk read rfid"));
+    for (const rfid::FormatInfo* format : rfid::formats()) {
+        CAPTURE(format->name);
+        CHECK(rfid_section.find(fmt::format("\n**{}**\n:", format->name)) != std::string::npos);
+    }
 }
 
 TEST_CASE("Deduplicator: a reader clock that jumps back closes what is open") {
@@ -345,9 +370,8 @@ TEST_CASE("Deduplicator: a reader clock that jumps back closes what is open") {
 
 TEST_CASE("reader formats survive random bytes") {
     std::mt19937 random(20261125);
-    for (const auto format : {rfid::Format::text, rfid::Format::llrp_csv, rfid::Format::impinj, rfid::Format::zebra,
-                              rfid::Format::uhf_bb, rfid::Format::thingmagic}) {
-        CAPTURE(rfid::to_string(format));
+    for (const rfid::FormatInfo* format : rfid::formats()) {
+        CAPTURE(format->name);
         for (int round = 0; round < 20; ++round) {
             // Bytes biased towards what the formats care about, so that parsers get deep.
             static constexpr std::string_view alphabet = "{}[]\",:0123456789ABCDEFabcdef-. \n\r\t#=;xZ\xBB\x7E\xFF\x00";
@@ -355,7 +379,7 @@ TEST_CASE("reader formats survive random bytes") {
             for (char& c : input) {
                 c = random() % 4 == 0 ? static_cast<char>(random() % 256) : alphabet[random() % alphabet.size()];
             }
-            const Decoded d = decode(format, input, 1 + random() % 5000);
+            const Decoded d = decode(format->name, input, 1 + random() % 5000);
             CHECK(d.reports.size() + d.problems.size() <= input.size());
         }
     }

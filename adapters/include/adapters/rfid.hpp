@@ -1,6 +1,7 @@
 // What every RFID reader format yields before deduplication: one raw tag report.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -9,8 +10,10 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
 #include "adapters/byte_source.hpp"
+#include "adapters/registry.hpp"
 #include "track/epc.hpp"
 #include "track/problems.hpp"
 #include "track/record.hpp"
@@ -46,24 +49,31 @@ public:
     virtual void run(ByteSource& source) = 0;
 };
 
-/// The reader formats `trk read rfid --format` knows.
-enum class Format { text, uhf_bb, thingmagic, impinj, zebra, llrp_csv };
+/// Makes a decoder of one format: skipped input goes to `problems`, reports to `sink`.
+using DecoderFactory = std::unique_ptr<FormatDecoder> (*)(track::ProblemSink& problems, ReportSink sink);
 
-/// "text", "uhf-bb", "thingmagic", "impinj", "zebra", "llrp-csv".
-std::string_view to_string(Format format) noexcept;
-/// The format named by to_string(Format); nullopt for any other name.
-std::optional<Format> format_from_string(std::string_view name) noexcept;
-/// Whether the format is a serial protocol (text, uhf-bb, thingmagic), readable with --port.
-bool is_serial(Format format) noexcept;
+/// One reader format, as its file registers it (TRK_REGISTER_RFID_FORMAT, adapters/src/rfid_formats.hpp):
+/// everything `trk read rfid`, its --help and the man page test need to know of it.
+struct FormatInfo {
+    std::string_view name{};                     ///< what --format takes: "llrp-csv"
+    std::array<std::string_view, 3> aliases{};   ///< other names --format accepts; empty: unused
+    int listed = 0;                              ///< position in listings (lower first)
+    std::string_view help{};                     ///< one line for `trk read rfid --help`
+    DecoderFactory make_decoder = nullptr;       ///< its decoder
+    int default_baud = 0;                        ///< --port rate without --baud; 0: not a serial protocol
+    bool line_based = false;                     ///< text lines: a port is read from the first whole line
+    std::string (*start_inventory)() = nullptr;  ///< bytes that start continuous inventory; null: no commands
+    std::string (*stop_inventory)() = nullptr;   ///< bytes that stop it
+};
 
-/// The bytes that start continuous inventory on a reader of `format` (uhf-bb: multi-poll;
-/// thingmagic: continuous read), and the bytes that stop it. Empty for formats without
-/// commands.
-std::string start_inventory_command(Format format);
-std::string stop_inventory_command(Format format);
-
-/// A decoder of `format`: skipped input goes to `problems`, reports to `sink`.
-std::unique_ptr<FormatDecoder> make_decoder(Format format, track::ProblemSink& problems, ReportSink sink);
+/// The registered formats.
+Registry<FormatInfo>& format_registry();
+/// The format called `name` (or one of its aliases); nullptr for any other name.
+inline const FormatInfo* find_format(std::string_view name) { return format_registry().find(name); }
+/// Every registered format, in listing order.
+inline std::vector<const FormatInfo*> formats() { return format_registry().all(); }
+/// Whether the format is a serial protocol, readable with --port.
+inline bool is_serial(const FormatInfo& format) noexcept { return format.default_baud > 0; }
 
 /// Merges raw tag reports into `read` records: within `window` of its first raw read, every
 /// report of the same epc at the same reader and antenna joins one sighting, which keeps

@@ -16,6 +16,7 @@
 #include "output.hpp"
 #include "report.hpp"
 #include "adapters/export.hpp"
+#include "adapters/manifest.hpp"
 #include "track/audit.hpp"
 #include "track/epc.hpp"
 #include "track/error.hpp"
@@ -83,7 +84,7 @@ int run_audit(const AuditOptions& o) {
         if (track::epc::decode(l.value, identity)) by_uri.emplace(identity.pure_uri, l.asset);
     }
     if (!o.expected.empty()) {
-        for (const std::string& value : track::parse_manifest(read_file(o.expected, max_manifest, "manifest"), o.expected)) {
+        for (const std::string& value : adapters::read_manifest(read_file(o.expected, max_manifest, "manifest"), o.expected, diagnostics)) {
             std::string upper = value;
             std::transform(upper.begin(), upper.end(), upper.begin(), [](unsigned char c) { return std::toupper(c); });
             if (is_hex_epc(value) && !registered.count(value)) {

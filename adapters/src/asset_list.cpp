@@ -39,7 +39,7 @@ AssetList read_asset_list(ByteSource& source, track::ProblemSink& problems, trac
     if (!reader.next(row)) return list;
     ++list.records;
     const csv::Header header(row);
-    header.require("id");
+    (void)header.require("id");
     std::vector<std::string> known;  // each column's name in lower case, to match the known ones
     for (std::string name : header.names()) {
         std::transform(name.begin(), name.end(), name.begin(),

@@ -126,10 +126,6 @@ bool Reader::next(Row& row) {
         }
         const std::string_view trimmed = trim_blanks(text);
         if (trimmed.empty() || trimmed.front() == '#') continue;
-        if (records_ == 0 && text.find('\0') != std::string_view::npos) {
-            throw track::InputError(source_.name(), "looks like UTF-16 (it has zero bytes between its characters); "
-                                                    "save it as UTF-8");
-        }
         if (separator_ == 0) separator_ = separator_of(text);
         row.where = {source_.name(), line.number};
         std::size_t cells = 0;  // in `row` (whose strings are reused from record to record)
@@ -208,6 +204,12 @@ bool Reader::next(Row& row) {
         }
         end_cell();
         row.cells.resize(cells);
+        if (records_ == 0 && std::any_of(row.cells.begin(), row.cells.end(), [](const std::string& c) {
+                return c.find('\0') != std::string::npos;
+            })) {
+            throw track::InputError(source_.name(), "looks like UTF-16 (it has zero bytes between its characters); "
+                                                    "save it as UTF-8");
+        }
         if (const std::string why = not_utf8(row); !why.empty()) {
             if (records_ == 0) throw track::InputError(track::to_string(row.where), why);
             problems_.skipped(row.where, "not UTF-8", why);
@@ -252,9 +254,12 @@ std::optional<double> parse_number(std::string_view cell, char separator) {
 }
 
 void append_cell(fmt::memory_buffer& out, std::string_view text, char separator) {
-    const bool quote = std::any_of(text.begin(), text.end(), [separator](char c) {
-        return c == separator || c == '"' || c == '\r' || c == '\n';
-    });
+    const auto blank = [](char c) { return c == ' ' || c == '\t'; };
+    const bool quote = std::any_of(text.begin(), text.end(),
+                                   [separator](char c) {
+                                       return c == separator || c == '"' || c == '\r' || c == '\n';
+                                   }) ||
+                       (!text.empty() && (blank(text.front()) || blank(text.back()) || text.front() == '#'));
     if (!quote) {
         out.append(text.data(), text.data() + text.size());
         return;

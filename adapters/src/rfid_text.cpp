@@ -199,9 +199,9 @@ public:
     LlrpCsvDecoder(track::ProblemSink& problems, ReportSink sink) : problems_(problems), sink_(std::move(sink)) {}
 
     void run(ByteSource& source) override {
-        csv::Reader reader(source, problems_, {.separator = 0, .max_record = max_line});
+        csv::Reader records(source, problems_, {.separator = 0, .max_record = max_line});
         bool first = true;
-        while (reader.next(row_)) {
+        while (records.next(row_)) {
             if (first) {
                 first = false;
                 if (header()) continue;

@@ -104,7 +104,8 @@ inline std::string_view cell(const Row& row, std::optional<std::size_t> i) {
 std::optional<double> parse_number(std::string_view cell, char separator);
 
 /// Appends `text` as one CSV cell: as it is, or quoted, with quotes doubled, when it holds
-/// the separator, a quote, a CR or a LF (RFC 4180).
+/// the separator, a quote, a CR or a LF (RFC 4180), and so that Reader reads it back as it
+/// was, when it starts or ends with a blank or starts with '#'.
 void append_cell(fmt::memory_buffer& out, std::string_view text, char separator = ',');
 
 /// `text` as one CSV cell (append_cell).

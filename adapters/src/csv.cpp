@@ -18,9 +18,8 @@ bool is_blank(char c, char separator) { return (c == ' ' || c == '\t') && c != s
 char lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
 
 bool equals_ignoring_case(std::string_view a, std::string_view b) {
-    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-               return lower(x) == lower(y);
-           });
+    return a.size() == b.size() &&
+           std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) { return lower(x) == lower(y); });
 }
 
 // The separator a header line uses: the most frequent of comma, semicolon and tab outside
@@ -79,9 +78,10 @@ std::string not_utf8(const Row& row) {
         const std::string& text = row.cells[column];
         const std::size_t at = invalid_utf8_at(text);
         if (at == std::string_view::npos) continue;
-        return fmt::format("byte 0x{:02X} in cell {} is not UTF-8; the file looks like Latin-1 or Windows-1252: "
-                           "save it as UTF-8",
-                           static_cast<unsigned char>(text[at]), column + 1);
+        return fmt::format(
+            "byte 0x{:02X} in cell {} is not UTF-8; the file looks like Latin-1 or Windows-1252: "
+            "save it as UTF-8",
+            static_cast<unsigned char>(text[at]), column + 1);
     }
     return {};
 }
@@ -120,8 +120,9 @@ bool Reader::next(Row& row) {
         if (line.number == 1) {
             if (text.starts_with(utf8_bom)) text.remove_prefix(utf8_bom.size());
             if (text.starts_with("\xFF\xFE") || text.starts_with("\xFE\xFF")) {
-                throw track::InputError(source_.name(), "looks like UTF-16 (it starts with a UTF-16 byte-order "
-                                                        "mark); save it as UTF-8");
+                throw track::InputError(source_.name(),
+                                        "looks like UTF-16 (it starts with a UTF-16 byte-order "
+                                        "mark); save it as UTF-8");
             }
         }
         const std::string_view trimmed = trim_blanks(text);
@@ -204,11 +205,11 @@ bool Reader::next(Row& row) {
         }
         end_cell();
         row.cells.resize(cells);
-        if (records_ == 0 && std::any_of(row.cells.begin(), row.cells.end(), [](const std::string& c) {
-                return c.find('\0') != std::string::npos;
-            })) {
-            throw track::InputError(source_.name(), "looks like UTF-16 (it has zero bytes between its characters); "
-                                                    "save it as UTF-8");
+        if (records_ == 0 && std::any_of(row.cells.begin(), row.cells.end(),
+                                         [](const std::string& c) { return c.find('\0') != std::string::npos; })) {
+            throw track::InputError(source_.name(),
+                                    "looks like UTF-16 (it has zero bytes between its characters); "
+                                    "save it as UTF-8");
         }
         if (const std::string why = not_utf8(row); !why.empty()) {
             if (records_ == 0) throw track::InputError(track::to_string(row.where), why);
@@ -255,11 +256,10 @@ std::optional<double> parse_number(std::string_view cell, char separator) {
 
 void append_cell(fmt::memory_buffer& out, std::string_view text, char separator) {
     const auto blank = [](char c) { return c == ' ' || c == '\t'; };
-    const bool quote = std::any_of(text.begin(), text.end(),
-                                   [separator](char c) {
-                                       return c == separator || c == '"' || c == '\r' || c == '\n';
-                                   }) ||
-                       (!text.empty() && (blank(text.front()) || blank(text.back()) || text.front() == '#'));
+    const bool quote =
+        std::any_of(text.begin(), text.end(),
+                    [separator](char c) { return c == separator || c == '"' || c == '\r' || c == '\n'; }) ||
+        (!text.empty() && (blank(text.front()) || blank(text.back()) || text.front() == '#'));
     if (!quote) {
         out.append(text.data(), text.data() + text.size());
         return;

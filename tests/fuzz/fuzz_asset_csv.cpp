@@ -1,4 +1,4 @@
-// Fuzz harness: asset lists, the CSV of `trk asset import` (adapters::read_asset_list), whole, in pieces, and row by row.
+// Fuzz harness: asset lists (adapters::read_asset_list, `trk asset import`), whole, in pieces, and row by row.
 #include <optional>
 #include <set>
 

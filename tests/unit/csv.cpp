@@ -91,7 +91,8 @@ TEST_CASE("csv reader: byte-order mark, blank lines and comments") {
 TEST_CASE("csv reader: records it cannot read are reported, the rest read on") {
     Read r = read("a,b\n1,\"never closed\n2,x\n");
     CHECK(r.rows == std::vector<std::string>{"1: a|b"});
-    CHECK(r.problems == std::vector<std::string>{"in.csv:2: unclosed quote (a quoted cell runs to the end of the input)"});
+    CHECK(r.problems ==
+          std::vector<std::string>{"in.csv:2: unclosed quote (a quoted cell runs to the end of the input)"});
 
     r = read("a,b\n" + std::string(100, 'x') + ",1\n2,2\n", {.separator = 0, .max_record = 64});
     CHECK(r.rows == std::vector<std::string>{"1: a|b", "3: 2|2"});
@@ -109,7 +110,8 @@ TEST_CASE("csv reader: another encoding is named, not read as garbage") {
           "in.csv: looks like UTF-16 (it starts with a UTF-16 byte-order mark); save it as UTF-8");
     CHECK(error_of(std::string("i\0d\0\n\0", 6)) ==
           "in.csv: looks like UTF-16 (it has zero bytes between its characters); save it as UTF-8");
-    CHECK(error_of("id,Gr\xF6\xDF" "e\n1,2\n") ==
+    CHECK(error_of("id,Gr\xF6\xDF"
+                   "e\n1,2\n") ==
           "in.csv:1: byte 0xF6 in cell 2 is not UTF-8; the file looks like Latin-1 or Windows-1252: save it as UTF-8");
     // After the first record: that record is skipped, the rest read.
     const Read r = read("id,name\n1,K\xFChl\n2,K\xC3\xBChl\n3,\xED\xA0\x80\n");
@@ -179,7 +181,8 @@ TEST_CASE("csv writer: a cell is quoted only when it must be, and reads back as 
     for (const char separator : {',', ';', '\t'}) {
         out.clear();
         out.append(std::string_view("h1"));
-        for (std::size_t i = 1; i < cells.size(); ++i) fmt::format_to(std::back_inserter(out), "{}h{}", separator, i + 1);
+        for (std::size_t i = 1; i < cells.size(); ++i)
+            fmt::format_to(std::back_inserter(out), "{}h{}", separator, i + 1);
         out.push_back('\n');
         for (std::size_t i = 0; i < cells.size(); ++i) {
             if (i > 0) out.push_back(separator);

@@ -44,7 +44,10 @@ TEST_CASE("manifest: JSON Lines, told by its first entry") {
 
 TEST_CASE("manifest: another encoding is refused by name") {
     test::Problems problems;
-    CHECK_THROWS_WITH_AS(adapters::read_manifest(std::string("\xFF\xFE" "a\0s\0", 6), "m.csv", problems),
+    CHECK_THROWS_WITH_AS(adapters::read_manifest(std::string("\xFF\xFE"
+                                                             "a\0s\0",
+                                                             6),
+                                                 "m.csv", problems),
                          "m.csv: looks like UTF-16 (it starts with a UTF-16 byte-order mark); save it as UTF-8",
                          track::InputError);
 }

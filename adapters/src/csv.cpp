@@ -92,6 +92,7 @@ Reader::Reader(ByteSource& source, track::ProblemSink& problems, ReaderOptions o
     : source_(source),
       problems_(problems),
       max_record_(options.max_record),
+      refuse_(options.refuse_other_encodings),
       lines_(source, options.max_record),
       separator_(options.separator) {}
 
@@ -119,7 +120,7 @@ bool Reader::next(Row& row) {
         std::string_view text = line.text;
         if (line.number == 1) {
             if (text.starts_with(utf8_bom)) text.remove_prefix(utf8_bom.size());
-            if (text.starts_with("\xFF\xFE") || text.starts_with("\xFE\xFF")) {
+            if ((text.starts_with("\xFF\xFE") || text.starts_with("\xFE\xFF")) && refuse_) {
                 throw track::InputError(source_.name(),
                                         "looks like UTF-16 (it starts with a UTF-16 byte-order "
                                         "mark); save it as UTF-8");
@@ -205,14 +206,15 @@ bool Reader::next(Row& row) {
         }
         end_cell();
         row.cells.resize(cells);
-        if (records_ == 0 && std::any_of(row.cells.begin(), row.cells.end(),
-                                         [](const std::string& c) { return c.find('\0') != std::string::npos; })) {
+        if (records_ == 0 && refuse_ && std::any_of(row.cells.begin(), row.cells.end(), [](const std::string& c) {
+                return c.find('\0') != std::string::npos;
+            })) {
             throw track::InputError(source_.name(),
                                     "looks like UTF-16 (it has zero bytes between its characters); "
                                     "save it as UTF-8");
         }
         if (const std::string why = not_utf8(row); !why.empty()) {
-            if (records_ == 0) throw track::InputError(track::to_string(row.where), why);
+            if (records_ == 0 && refuse_) throw track::InputError(track::to_string(row.where), why);
             problems_.skipped(row.where, "not UTF-8", why);
             continue;
         }

@@ -201,7 +201,8 @@ public:
     LlrpCsvDecoder(track::ProblemSink& problems, ReportSink sink) : problems_(problems), sink_(std::move(sink)) {}
 
     void run(ByteSource& source) override {
-        csv::Reader records(source, problems_, {.separator = 0, .max_record = max_line});
+        csv::Reader records(source, problems_,
+                            {.separator = 0, .max_record = max_line, .refuse_other_encodings = false});
         bool first = true;
         while (records.next(row_)) {
             if (first) {

@@ -124,6 +124,18 @@ TEST_CASE("csv reader: another encoding is named, not read as garbage") {
               "save it as UTF-8)"});
 }
 
+TEST_CASE("csv reader: a stream that may start with noise is never refused whole") {
+    const adapters::csv::ReaderOptions stream{.separator = ',', .max_record = 1024, .refuse_other_encodings = false};
+    const Read r = read(std::string("\xFF\xFE\0x\n", 5) + "a,\xE9\n" + std::string("b,\0\n", 4) + "c,d\n", stream);
+    CHECK(r.rows == std::vector<std::string>{"3: b|" + std::string(1, '\0'), "4: c|d"});
+    CHECK(r.problems ==
+          std::vector<std::string>{
+              "in.csv:1: not UTF-8 (byte 0xFF in cell 1 is not UTF-8; the file looks like Latin-1 or Windows-1252: "
+              "save it as UTF-8)",
+              "in.csv:2: not UTF-8 (byte 0xE9 in cell 2 is not UTF-8; the file looks like Latin-1 or Windows-1252: "
+              "save it as UTF-8)"});
+}
+
 TEST_CASE("csv reader: the same records whatever pieces the bytes come in") {
     const std::string text = "\xEF\xBB\xBFid;\"a;b\"\r\n1;\"x\r\ny\"\r\n# c\r\n2;\"\"\"\"\r\n";
     const Read whole = read(text, {}, text.size());

@@ -22,6 +22,10 @@ struct ReaderOptions {
     char separator = 0;
     /// The longest record, all its lines together; a longer one is skipped as "line too long".
     std::size_t max_record = 16 * 1024;
+    /// Whether input in another encoding is refused whole (a file: below). False for a
+    /// stream that may start with noise (a reader's live log): such records are skipped
+    /// and reported like any other bad record, and the run goes on.
+    bool refuse_other_encodings = true;
 };
 
 /// One record of a CSV file: its cells, and the line it starts on.
@@ -40,7 +44,8 @@ struct Row {
 /// end of the input ("unclosed quote"), and after the first record, one that is not UTF-8
 /// ("not UTF-8", naming the encoding it looks like). Throws track::InputError naming the
 /// source when the input is UTF-16 (by its byte-order mark or its zero bytes) or its first
-/// record is not UTF-8: a file in another encoding is refused whole, not read as garbage.
+/// record is not UTF-8: a file in another encoding is refused whole, not read as garbage
+/// (unless `refuse_other_encodings` is false).
 class Reader {
 public:
     Reader(ByteSource& source, track::ProblemSink& problems, ReaderOptions options = {});
@@ -58,6 +63,7 @@ private:
     ByteSource& source_;
     track::ProblemSink& problems_;
     std::size_t max_record_;
+    bool refuse_;  ///< ReaderOptions::refuse_other_encodings
     LineReader lines_;
     char separator_;
     std::uint64_t records_ = 0;  ///< records returned so far

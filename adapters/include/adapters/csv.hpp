@@ -31,7 +31,7 @@ struct ReaderOptions {
 /// One record of a CSV file: its cells, and the line it starts on.
 struct Row {
     std::vector<std::string> cells;  ///< unquoted; cells outside quotes are trimmed of blanks
-    track::Location where;           ///< the record's first line (its source outlives the Reader)
+    track::Location where;           ///< the record's first line (naming the source: valid while it lives)
 };
 
 /// Reads RFC 4180 CSV from a ByteSource, record by record. A cell that starts with a quote

@@ -162,6 +162,13 @@ int run_import(const ImportOptions& o) {
     Diagnostics diagnostics("asset import", false);
     adapters::FileSource source(o.file);
     const adapters::AssetList list = adapters::read_asset_list(source, diagnostics, now_ms());
+    if (list.assets.empty() && list.records > 0) {  // a list that gives nothing is no success for cron
+        diagnostics.summary();
+        throw track::InputError(o.file, list.records == 1 ? "nothing imported: the list has a header and no rows"
+                                                          : fmt::format("nothing imported: none of its {} rows is an "
+                                                                        "asset",
+                                                                        list.records - 1));
+    }
     const auto ledger = o.ledger.open();
     const std::uint64_t added = ledger->upsert_assets(list.assets);
     std::uint64_t linked = 0;
@@ -256,7 +263,9 @@ void add_asset_command(CLI::App& trk, Invocation& chosen) {
 
     auto import_o = std::make_shared<ImportOptions>();
     auto* import = asset->add_subcommand(
-        "import", "Register assets from a CSV list (id, name, kind, home, epc, device; other columns are attributes)");
+        "import",
+        "Register assets from a CSV list (id, name, kind, home, epc, device; other columns are attributes; `,`, `;` "
+        "or tab, quoted cells)");
     add_ledger_options(import, import_o->ledger);
     import->add_option("FILE", import_o->file, "The CSV file, with a header line; '-': standard input")->required();
     import->callback([import_o, &chosen] {

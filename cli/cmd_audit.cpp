@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "adapters/export.hpp"
+#include "adapters/manifest.hpp"
 #include "command.hpp"
 #include "diagnostics.hpp"
 #include "files.hpp"
@@ -81,7 +82,7 @@ int run_audit(const AuditOptions& o) {
         if (track::epc::decode(l.value, identity)) by_uri.emplace(identity.pure_uri, l.asset);
     }
     if (!o.expected.empty()) {
-        for (const std::string& value : track::parse_manifest(read_file(o.expected, max_manifest, "manifest"), o.expected)) {
+        for (const std::string& value : adapters::read_manifest(read_file(o.expected, max_manifest, "manifest"), o.expected, diagnostics)) {
             std::string upper = value;
             std::transform(upper.begin(), upper.end(), upper.begin(), [](unsigned char c) { return std::toupper(c); });
             if (is_hex_epc(value) && !registered.count(value)) {

@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "adapters/csv.hpp"
 #include "option_types.hpp"
 #include "track/error.hpp"
 #include "track/json.hpp"
@@ -19,16 +20,6 @@ std::string json_string(std::string_view value) {
     fmt::memory_buffer out;
     track::append_json_string(out, value);
     return fmt::to_string(out);
-}
-
-std::string csv_cell(std::string_view text) {
-    if (text.find_first_of(",\"\n\r") == std::string_view::npos) return std::string(text);
-    std::string out = "\"";
-    for (const char c : text) {
-        if (c == '"') out += '"';
-        out += c;
-    }
-    return out + '"';
 }
 
 const Field* find(const Row& row, const std::string& name) {
@@ -99,12 +90,12 @@ void write_report(Output& out, ReportFormat format, const std::vector<std::strin
             }
             break;
         case ReportFormat::csv:
-            for (std::size_t i = 0; i < columns.size(); ++i) put((i ? "," : "") + csv_cell(columns[i]));
+            for (std::size_t i = 0; i < columns.size(); ++i) put((i ? "," : "") + adapters::csv::cell_text(columns[i]));
             b.push_back('\n');
             for (const Row& row : rows) {
                 for (std::size_t i = 0; i < columns.size(); ++i) {
                     const Field* f = find(row, columns[i]);
-                    put((i ? "," : "") + csv_cell(f != nullptr ? f->text : ""));
+                    put((i ? "," : "") + adapters::csv::cell_text(f != nullptr ? f->text : ""));
                 }
                 b.push_back('\n');
                 out.maybe_flush();

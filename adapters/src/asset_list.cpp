@@ -2,18 +2,15 @@
 #include "adapters/asset_list.hpp"
 
 #include <algorithm>
+#include <cctype>
 
 #include <fmt/format.h>
 
+#include "adapters/csv.hpp"
 #include "track/epc.hpp"
 #include "track/error.hpp"
 
 namespace adapters {
-
-namespace {
-// An asset list line is a few short cells; this is far beyond any real one.
-constexpr std::size_t max_line = 16 * 1024;
-}  // namespace
 
 track::Link epc_link(const std::string& value) {
     if (value.starts_with("urn:epc:id:")) return {track::LinkKind::uri, value, {}, 0};
@@ -37,34 +34,27 @@ track::Link epc_link(const std::string& value) {
 
 AssetList read_asset_list(ByteSource& source, track::ProblemSink& problems, track::Millis now) {
     AssetList list;
-    std::vector<std::string> header;
-    for_each_line(source, max_line, problems, [&](std::string_view text, const track::Location& where) {
-        if (trim_blanks(text).empty() || text.front() == '#') return;
-        std::vector<std::string> cells;
-        std::size_t start = 0;
-        for (;;) {  // a plain comma split: asset lists hold no quoted commas (a quote is an error below)
-            const std::size_t comma = text.find(',', start);
-            cells.emplace_back(trim_blanks(text.substr(start, comma == std::string_view::npos ? comma : comma - start)));
-            if (comma == std::string_view::npos) break;
-            start = comma + 1;
-        }
-        if (header.empty()) {
-            header = cells;
-            if (std::find(header.begin(), header.end(), "id") == header.end()) {
-                throw track::InputError(track::to_string(where), "the header has no id column");
-            }
-            return;
-        }
-        if (text.find('"') != std::string_view::npos) {
-            problems.skipped(where, "quoted cell", "asset lists are plain comma-separated values");
-            return;
-        }
+    csv::Reader reader(source, problems);
+    csv::Row row;
+    if (!reader.next(row)) return list;
+    ++list.records;
+    const csv::Header header(row);
+    (void)header.require("id");
+    std::vector<std::string> known;  // each column's name in lower case, to match the known ones
+    for (std::string name : header.names()) {
+        std::transform(name.begin(), name.end(), name.begin(),
+                       [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+        known.push_back(std::move(name));
+    }
+    std::vector<track::Link> links;  // the row's, kept only if the row is an asset
+    while (reader.next(row)) {
+        ++list.records;
         track::Asset a;
         a.created = now;
-        std::vector<track::Link> links;  // the row's, kept only if the row is an asset
-        for (std::size_t i = 0; i < header.size() && i < cells.size(); ++i) {
-            const std::string& column = header[i];
-            std::string& value = cells[i];
+        links.clear();
+        for (std::size_t i = 0; i < known.size() && i < row.cells.size(); ++i) {
+            const std::string& column = known[i];
+            const std::string& value = row.cells[i];
             if (value.empty()) continue;
             if (column == "id") a.id = value;
             else if (column == "name") a.name = value;
@@ -76,20 +66,20 @@ AssetList read_asset_list(ByteSource& source, track::ProblemSink& problems, trac
                     links.push_back(epc_link(value));
                     links.back().since = now;
                 } catch (const track::InputError&) {
-                    problems.skipped(where, "bad epc", value);
+                    problems.skipped(row.where, "bad epc", value);
                 }
-            } else a.attrs[column] = value;
+            } else a.attrs[header.names()[i]] = value;
         }
         if (a.id.empty()) {
-            problems.skipped(where, "no id", "");
-            return;
+            problems.skipped(row.where, "no id", "");
+            continue;
         }
         for (track::Link& l : links) {
             l.asset = a.id;
             list.links.push_back(std::move(l));
         }
         list.assets.push_back(std::move(a));
-    });
+    }
     return list;
 }
 

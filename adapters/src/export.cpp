@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "adapters/csv.hpp"
 #include "track/json.hpp"
 #include "track/number.hpp"
 
@@ -534,20 +535,10 @@ public:
         out_.push_back('\n');
     }
 
-    // RFC 4180: a cell holding a quote, comma or line break is quoted, quotes doubled.
     void text(Column column, std::string_view value) {
         if (value.empty()) return;
         at(column);
-        if (value.find_first_of("\",\r\n") == std::string_view::npos) {
-            append(out_, value);
-            return;
-        }
-        out_.push_back('"');
-        for (const char c : value) {
-            if (c == '"') out_.push_back('"');
-            out_.push_back(c);
-        }
-        out_.push_back('"');
+        csv::append_cell(out_, value);
     }
     void time(track::Millis t) {
         at(Column::time);

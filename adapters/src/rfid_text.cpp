@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "adapters/csv.hpp"
 #include "rfid_formats.hpp"
 #include "track/number.hpp"
 #include "track/validate.hpp"
@@ -16,10 +17,12 @@ namespace {
 // A reader line is short; anything longer is not one and is cut.
 constexpr std::size_t max_line = 4096;
 
-// Calls `on_line` for each line of `source` that is not blank or a '#' comment, trimmed.
+// Calls `on_line` for each line of `source` that is not blank or a '#' comment, trimmed,
+// with a UTF-8 byte-order mark (Notepad's) skipped.
 template <typename OnLine>
 void for_each_record_line(ByteSource& source, track::ProblemSink& problems, OnLine on_line) {
     for_each_line(source, max_line, problems, [&](std::string_view text, const track::Location& where) {
+        if (where.line == 1 && text.starts_with("\xEF\xBB\xBF")) text.remove_prefix(3);
         text = trim_blanks(text);
         if (!text.empty() && text.front() != '#') on_line(text, where);
     });
@@ -198,42 +201,27 @@ public:
     LlrpCsvDecoder(track::ProblemSink& problems, ReportSink sink) : problems_(problems), sink_(std::move(sink)) {}
 
     void run(ByteSource& source) override {
+        csv::Reader records(source, problems_,
+                            {.separator = 0, .max_record = max_line, .refuse_other_encodings = false});
         bool first = true;
-        for_each_record_line(source, problems_, [&](std::string_view text, const track::Location& where) {
-            split_csv(text);
+        while (records.next(row_)) {
             if (first) {
                 first = false;
-                if (header()) return;
+                if (header()) continue;
             }
-            line(where);
-        });
+            line(row_.where);
+        }
     }
 
 private:
     enum Column { time, reader, antenna, rssi, epc, count, columns };
 
-    void split_csv(std::string_view text) {
-        fields_.clear();
-        std::size_t start = 0;
-        for (;;) {
-            const std::size_t comma = text.find(',', start);
-            std::string_view field = text.substr(start, comma == std::string_view::npos ? comma : comma - start);
-            while (!field.empty() && field.front() == ' ') field.remove_prefix(1);
-            while (!field.empty() && field.back() == ' ') field.remove_suffix(1);
-            if (field.size() >= 2 && field.front() == '"' && field.back() == '"')
-                field = field.substr(1, field.size() - 2);
-            fields_.push_back(field);
-            if (comma == std::string_view::npos) break;
-            start = comma + 1;
-        }
-    }
-
     // Takes the column positions from a header line; false when the line is data.
     bool header() {
         std::array<int, columns> found;
         found.fill(-1);
-        for (std::size_t i = 0; i < fields_.size(); ++i) {
-            const std::string_view name = fields_[i];
+        for (std::size_t i = 0; i < row_.cells.size(); ++i) {
+            const std::string_view name = row_.cells[i];
             const int at = static_cast<int>(i);
             if (is_one_of(name, time_names)) found[time] = at;
             else if (is_one_of(name, reader_names)) found[reader] = at;
@@ -252,8 +240,7 @@ private:
         report_.where = where;
         const auto get = [this](Column c) -> std::string_view {
             const int i = at_[c];
-            return i >= 0 && static_cast<std::size_t>(i) < fields_.size() ? fields_[static_cast<std::size_t>(i)]
-                                                                          : std::string_view{};
+            return i >= 0 ? csv::cell(row_, static_cast<std::size_t>(i)) : std::string_view{};
         };
         const auto bad = [&](std::string_view what, std::string_view value) {
             problems_.skipped(where, fmt::format("bad {}", what), value.empty() ? "missing" : value);
@@ -285,7 +272,7 @@ private:
     track::ProblemSink& problems_;
     ReportSink sink_;
     std::array<int, columns> at_{0, 1, 2, 3, 4, -1};
-    std::vector<std::string_view> fields_;
+    csv::Row row_;
     TagReport report_;
 };
 

@@ -2,74 +2,17 @@
 #include "adapters/sensor_csv.hpp"
 
 #include <algorithm>
-#include <array>
 #include <vector>
 
 #include <fmt/format.h>
 
+#include "adapters/csv.hpp"
 #include "track/error.hpp"
 #include "track/number.hpp"
 
 namespace adapters {
 
 namespace {
-
-constexpr std::size_t max_line = 16 * 1024;
-
-std::string lower(std::string_view text) {
-    std::string out(text);
-    for (char& c : out) {
-        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    }
-    return out;
-}
-
-// The separator a header line uses: the most frequent of comma, semicolon and tab.
-char separator_of(std::string_view header) {
-    std::array<std::pair<char, std::size_t>, 3> counts{{{',', 0}, {';', 0}, {'\t', 0}}};
-    for (auto& [c, n] : counts) n = static_cast<std::size_t>(std::count(header.begin(), header.end(), c));
-    char best = ',';
-    std::size_t most = 0;
-    for (const auto& [c, n] : counts) {
-        if (n > most) {
-            best = c;
-            most = n;
-        }
-    }
-    return best;
-}
-
-// Splits one CSV line; quoted fields may hold the separator and doubled quotes.
-void split(std::string_view line, char sep, std::vector<std::string>& fields) {
-    fields.clear();
-    std::string field;
-    bool quoted = false;
-    for (std::size_t i = 0; i < line.size(); ++i) {
-        const char c = line[i];
-        if (quoted) {
-            if (c == '"' && i + 1 < line.size() && line[i + 1] == '"') {
-                field += '"';
-                ++i;
-            } else if (c == '"') {
-                quoted = false;
-            } else {
-                field += c;
-            }
-        } else if (c == '"') {
-            quoted = true;
-        } else if (c == sep) {
-            fields.push_back(std::move(field));
-            field.clear();
-        } else {
-            field += c;
-        }
-    }
-    fields.push_back(std::move(field));
-    for (std::string& f : fields) {
-        while (!f.empty() && (f.back() == ' ' || f.back() == '\r')) f.pop_back();
-        while (!f.empty() && f.front() == ' ') f.erase(0, 1);
-    }
-}
 
 const std::map<std::string, std::string, std::less<>>& builtin_units() {
     static const std::map<std::string, std::string, std::less<>> units{
@@ -116,99 +59,57 @@ SensorCsvReader::SensorCsvReader(SensorCsvOptions options, track::ProblemSink& p
     : options_(std::move(options)), problems_(problems), sink_(std::move(sink)) {}
 
 void SensorCsvReader::run(ByteSource& source) {
-    LineReader lines(source, max_line);
-    Line line;
-    std::vector<std::string> fields;
-    char sep = ',';
-    bool have_header = false;
+    csv::Reader reader(source, problems_);
+    csv::Row row;
+    if (!reader.next(row)) return;
+    const csv::Header header(row);
     std::map<std::string, std::size_t, std::less<>> role_at;          // role -> column index
     std::vector<std::pair<std::string, std::size_t>> metric_columns;  // wide format
-    const auto where_of = [&source](const Line& l) { return track::Location{source.name(), l.number}; };
+    for (const auto& [key, column] : options_.columns) {
+        const std::size_t at = header.require(column, fmt::format("for {}", key));
+        if (is_role(key)) role_at[key] = at;
+        else metric_columns.emplace_back(key, at);
+    }
+    for (const auto& [role, names] : role_names()) {
+        if (role_at.contains(role)) continue;
+        if (const auto at = header.find_any(names)) role_at[role] = *at;
+    }
+    // Readings of one row come out in the order of their columns.
+    std::sort(metric_columns.begin(), metric_columns.end(),
+              [](const auto& a, const auto& b) { return a.second < b.second; });
+    const bool long_format = role_at.contains("metric") && role_at.contains("value");
+    if (!role_at.contains("time")) header.missing("no time column; name it with --map time=COLUMN");
+    if (!long_format && metric_columns.empty()) {
+        header.missing(
+            "no metric and value columns; name them with --map metric=COL,value=COL, or map metrics to their "
+            "columns: --map temperature=COL");
+    }
+    if (long_format && !metric_columns.empty()) {
+        header.missing("both metric/value columns and per-metric columns; use one layout");
+    }
 
-    while (lines.next(line)) {
-        if (line.overlong) {
-            problems_.skipped(where_of(line), "line too long", fmt::format("over {} bytes", max_line));
-            continue;
-        }
-        std::string_view text = line.text;
-        if (text.empty() || text.front() == '#') continue;
-        if (!have_header) {
-            have_header = true;
-            sep = separator_of(text);
-            split(text, sep, fields);
-            std::map<std::string, std::size_t, std::less<>> index;  // lower-case name -> column
-            for (std::size_t i = 0; i < fields.size(); ++i) index.emplace(lower(fields[i]), i);
-            const auto find = [&](const std::string& column) -> std::optional<std::size_t> {
-                const auto it = index.find(lower(column));
-                if (it == index.end()) return std::nullopt;
-                return it->second;
-            };
-            for (const auto& [key, column] : options_.columns) {
-                const auto at = find(column);
-                if (!at) {
-                    throw track::InputError(track::to_string(where_of(line)),
-                                            fmt::format("no column \"{}\" in the header (for {})", column, key));
-                }
-                if (is_role(key)) role_at[key] = *at;
-                else metric_columns.emplace_back(key, *at);
-            }
-            for (const auto& [role, names] : role_names()) {
-                if (role_at.contains(role)) continue;
-                for (const std::string& name : names) {
-                    if (const auto at = find(name)) {
-                        role_at[role] = *at;
-                        break;
-                    }
-                }
-            }
-            // Readings of one row come out in the order of their columns.
-            std::sort(metric_columns.begin(), metric_columns.end(),
-                      [](const auto& a, const auto& b) { return a.second < b.second; });
-            const bool long_format = role_at.contains("metric") && role_at.contains("value");
-            if (!role_at.contains("time")) {
-                throw track::InputError(track::to_string(where_of(line)),
-                                        "no time column; name it with --map time=COLUMN");
-            }
-            if (!long_format && metric_columns.empty()) {
-                throw track::InputError(track::to_string(where_of(line)),
-                                        "no metric and value columns; name them with --map metric=COL,value=COL, "
-                                        "or map metrics to their columns: --map temperature=COL");
-            }
-            if (long_format && !metric_columns.empty()) {
-                throw track::InputError(track::to_string(where_of(line)),
-                                        "both metric/value columns and per-metric columns; use one layout");
-            }
-            continue;
-        }
-
-        split(text, sep, fields);
-        const auto cell = [&fields](std::size_t i) -> std::string_view {
-            return i < fields.size() ? std::string_view(fields[i]) : std::string_view();
-        };
+    while (reader.next(row)) {
         const auto role = [&](std::string_view name) -> std::string_view {
             const auto it = role_at.find(name);
-            return it == role_at.end() ? std::string_view() : cell(it->second);
+            return it == role_at.end() ? std::string_view() : csv::cell(row, it->second);
         };
         track::Reading reading;
-        const std::string src = track::to_string(where_of(line));
         const auto time = parse_logger_time(role("time"), options_.utc_offset);
         if (!time) {
-            problems_.skipped(where_of(line), "bad time", role("time").empty() ? "missing" : role("time"));
+            problems_.skipped(row.where, "bad time", role("time").empty() ? "missing" : role("time"));
             continue;
         }
         reading.time = *time;
         reading.asset = role_at.contains("asset") ? std::string(role("asset")) : options_.asset;
         reading.device = role_at.contains("device") ? std::string(role("device")) : options_.device;
-        reading.src = src;
+        reading.src = track::to_string(row.where);
 
         // Emits one reading of `metric` from the text of its value; empty: no measurement.
         const auto emit = [&](std::string_view metric, std::string_view value_text, std::string_view unit) {
             if (value_text.empty()) return;
-            std::string number(value_text);
-            if (sep != ',') std::replace(number.begin(), number.end(), ',', '.');
-            const auto value = track::parse_decimal(number);
+            const auto value = csv::parse_number(value_text, reader.separator());
             if (!value) {
-                problems_.skipped(where_of(line), "bad value", fmt::format("{}: {}", metric, value_text));
+                problems_.skipped(row.where, "bad value", fmt::format("{}: {}", metric, value_text));
                 return;
             }
             reading.metric = std::string(metric);
@@ -226,12 +127,12 @@ void SensorCsvReader::run(ByteSource& source) {
         };
         if (metric_columns.empty()) {
             if (role("metric").empty()) {
-                problems_.skipped(where_of(line), "no metric", "");
+                problems_.skipped(row.where, "no metric", "");
                 continue;
             }
             emit(role("metric"), role("value"), role("unit"));
         } else {
-            for (const auto& [metric, at] : metric_columns) emit(metric, cell(at), {});
+            for (const auto& [metric, at] : metric_columns) emit(metric, csv::cell(row, at), {});
         }
     }
 }

@@ -1,13 +1,8 @@
 // Yard audits (see track/audit.hpp): expected versus seen, and the change since the last audit.
-#include "track/json_limits.hpp"
 #include "track/audit.hpp"
 
 #include <algorithm>
-#include <cctype>
 #include <utility>
-
-#include <fmt/format.h>
-#include <simdjson.h>
 
 #include "track/error.hpp"
 
@@ -112,69 +107,6 @@ std::vector<AuditLine> Audit::finish(const std::optional<StoredAudit>& previous)
         return std::pair(static_cast<int>(a.status), a.key) < std::pair(static_cast<int>(b.status), b.key);
     });
     return lines;
-}
-
-std::vector<std::string> parse_manifest(std::string_view text, const std::string& where) {
-    std::vector<std::string> values;
-    std::optional<std::size_t> column;  // CSV: settled by the first row
-    simdjson::dom::parser parser = bounded_json_parser();
-    std::size_t number = 0;
-    for (std::size_t start = 0; start < text.size();) {
-        std::size_t end = text.find('\n', start);
-        if (end == std::string_view::npos) end = text.size();
-        std::string_view line = text.substr(start, end - start);
-        start = end + 1;
-        ++number;
-        while (!line.empty() && std::isspace(static_cast<unsigned char>(line.back()))) line.remove_suffix(1);
-        while (!line.empty() && std::isspace(static_cast<unsigned char>(line.front()))) line.remove_prefix(1);
-        if (line.empty() || line.front() == '#') continue;
-        if (line.front() == '{') {
-            simdjson::dom::object object;
-            std::string_view value;
-            bool found = false;
-            if (parser.parse(line.data(), line.size()).get_object().get(object) == simdjson::SUCCESS) {
-                for (const char* key : {"asset", "id", "epc", "uri"}) {
-                    if (object[key].get_string().get(value) == simdjson::SUCCESS && !value.empty()) {
-                        found = true;
-                        break;
-                    }
-                }
-            }
-            if (!found) {
-                throw InputError(fmt::format("{}:{}", where, number),
-                                 "expected a JSON object with an \"asset\", \"id\", \"epc\" or \"uri\" string");
-            }
-            values.emplace_back(value);
-            continue;
-        }
-        const char separator = line.find(';') != std::string_view::npos && line.find(',') == std::string_view::npos ? ';' : ',';
-        std::vector<std::string_view> cells;
-        for (std::size_t from = 0;;) {
-            const std::size_t to = line.find(separator, from);
-            std::string_view cell = line.substr(from, to == std::string_view::npos ? std::string_view::npos : to - from);
-            while (!cell.empty() && (cell.front() == '"' || cell.front() == ' ')) cell.remove_prefix(1);
-            while (!cell.empty() && (cell.back() == '"' || cell.back() == ' ')) cell.remove_suffix(1);
-            cells.push_back(cell);
-            if (to == std::string_view::npos) break;
-            from = to + 1;
-        }
-        if (!column) {
-            column = 0;
-            bool header = false;
-            for (std::size_t i = 0; i < cells.size() && !header; ++i) {
-                std::string lower(cells[i]);
-                std::transform(lower.begin(), lower.end(), lower.begin(),
-                               [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-                if (lower == "asset" || lower == "id" || lower == "epc" || lower == "uri") {
-                    column = i;
-                    header = true;
-                }
-            }
-            if (header) continue;
-        }
-        if (*column < cells.size() && !cells[*column].empty()) values.emplace_back(cells[*column]);
-    }
-    return values;
 }
 
 AuditCounts count(const std::vector<AuditLine>& lines) {

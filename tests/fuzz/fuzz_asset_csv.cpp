@@ -1,8 +1,9 @@
-// Fuzz harness: asset lists, the CSV of `trk asset import` (adapters::read_asset_list), whole, in pieces, and row by row.
+// Fuzz harness: asset lists (adapters::read_asset_list, `trk asset import`), whole, in pieces, and row by row.
 #include <optional>
 #include <set>
 
 #include "adapters/asset_list.hpp"
+#include "adapters/csv.hpp"
 #include "fuzz.hpp"
 
 namespace {
@@ -45,21 +46,46 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     fuzz::check_pieces(input, [](adapters::ByteSource& source, fuzz::Transcript& t) {
         t.out += describe(adapters::read_asset_list(source, t.problems, now));
     });
-    // Each row stands alone: the list read whole gives what its rows give, each read under the header.
+    // Each row stands alone: the list read whole gives what its records give, each written
+    // (by the CSV writer) under the header and read alone.
     const auto whole = read(input);
     if (!whole) return 0;
+    test::SlowSource source(std::string(input), input.size() + 1, "fuzz");
+    test::Problems problems;
+    adapters::csv::Reader reader(source, problems);
+    adapters::csv::Row row;
     std::string header;
     adapters::AssetList rows;
-    fuzz::for_each_line(input, [&](std::string_view line) {
+    // A record as the writer writes it; `quoted`: every cell quoted, so that separators in
+    // cells do not count when the separator is told from the header.
+    const auto written = [&reader](const adapters::csv::Row& record, bool quoted) {
+        fmt::memory_buffer out;
+        for (std::size_t i = 0; i < record.cells.size(); ++i) {
+            if (i > 0) out.push_back(reader.separator());
+            if (!quoted) {
+                adapters::csv::append_cell(out, record.cells[i], reader.separator());
+                continue;
+            }
+            out.push_back('"');
+            for (const char c : record.cells[i]) {
+                if (c == '"') out.push_back('"');
+                out.push_back(c);
+            }
+            out.push_back('"');
+        }
+        out.push_back('\n');
+        return fmt::to_string(out);
+    };
+    while (reader.next(row)) {
         if (header.empty()) {
-            if (!adapters::trim_blanks(line).empty() && line.front() != '#') header = std::string(line) + '\n';
-            return;
+            header = "\xEF\xBB\xBF" + written(row, true);  // the mark: a first cell that starts with one keeps it
+            continue;
         }
-        if (auto row = read(header + std::string(line) + '\n')) {
-            rows.assets.insert(rows.assets.end(), row->assets.begin(), row->assets.end());
-            rows.links.insert(rows.links.end(), row->links.begin(), row->links.end());
+        if (auto one = read(header + written(row, false))) {
+            rows.assets.insert(rows.assets.end(), one->assets.begin(), one->assets.end());
+            rows.links.insert(rows.links.end(), one->links.begin(), one->links.end());
         }
-    });
+    }
     fuzz::expect(describe(*whole) == describe(rows), "each row of an asset list stands alone",
                  describe(*whole) + "----\n" + describe(rows));
     return 0;

@@ -48,12 +48,13 @@ TEST_CASE("read_asset_list: columns, attributes, links and the rows it skips") {
     const Result r = read_list(
         "# fleet\nid,kind,home,epc,device,owner\nFL-07,forklift,yard-a,,/dev/ttyUSB0,ops\n"
         "PAL-1,pallet,, 3074257bf7194e4000001a85 ,,\nPAL-2,\"pallet\",,,,\nPAL-3,pallet,,nope,,\n");
-    CHECK(r.assets == std::vector<std::string>{"FL-07 forklift yard-a", "PAL-1 pallet ", "PAL-3 pallet "});
+    CHECK(r.assets ==
+          std::vector<std::string>{"FL-07 forklift yard-a", "PAL-1 pallet ", "PAL-2 pallet ", "PAL-3 pallet "});
     CHECK(r.links == std::vector<std::string>{"FL-07 device /dev/ttyUSB0", "PAL-1 epc 3074257BF7194E4000001A85"});
-    CHECK(r.problems == std::vector<std::string>{
-                            "list.csv:5: quoted cell (asset lists are plain comma-separated values)",
-                            "list.csv:6: bad epc (nope)"});
-    CHECK_THROWS_WITH_AS(read_list("name,kind\nx,y\n"), "list.csv:1: the header has no id column", track::InputError);
+    CHECK(r.problems == std::vector<std::string>{"list.csv:6: bad epc (nope)"});
+    CHECK_THROWS_WITH_AS(read_list("name,kind\nx,y\n"),
+                         "list.csv:1: no column \"id\" in the header; the columns are \"name\", \"kind\"",
+                         track::InputError);
 }
 
 TEST_CASE("read_asset_list: the tags and devices of a row without an id are linked to no asset") {
@@ -62,4 +63,22 @@ TEST_CASE("read_asset_list: the tags and devices of a row without an id are link
     CHECK(r.assets == std::vector<std::string>{"PAL-2 pallet "});
     CHECK(r.links.empty());
     CHECK(r.problems == std::vector<std::string>{"list.csv:2: no id"});
+}
+
+TEST_CASE("read_asset_list: an Excel list: byte-order mark, semicolons, quoted cells, CRLF, names in any case") {
+    test::Problems problems;
+    test::SlowSource source(
+        "\xEF\xBB\xBFID;Name;Kind;Owner\r\n"
+        "FL-07;\"Forklift 7; the blue one\";forklift;\"Ops \"\"North\"\"\"\r\n"
+        "PAL-1;\"two\r\nlines\";pallet;\r\n",
+        4, "list.csv");
+    const adapters::AssetList list = adapters::read_asset_list(source, problems, 1000);
+    REQUIRE(list.assets.size() == 2);
+    CHECK(list.assets[0].id == "FL-07");
+    CHECK(list.assets[0].name == "Forklift 7; the blue one");
+    CHECK(list.assets[0].kind == "forklift");
+    CHECK(list.assets[0].attrs == std::map<std::string, std::string>{{"Owner", "Ops \"North\""}});
+    CHECK(list.assets[1].name == "two\nlines");
+    CHECK(list.records == 3);
+    CHECK(problems.seen.empty());
 }

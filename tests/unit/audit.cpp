@@ -61,17 +61,3 @@ TEST_CASE("audit: every status, discrepancies first, and what changed") {
     CHECK(c.unknown == 2);
     CHECK(c.unexpected == 1);
 }
-
-TEST_CASE("audit: manifests in CSV and JSON Lines") {
-    CHECK(track::parse_manifest("asset;note\nPAL-1;x\n\n# a comment\nPAL-2;y\n", "m.csv") ==
-          std::vector<std::string>{"PAL-1", "PAL-2"});
-    CHECK(track::parse_manifest("note,EPC\na,3074257BF7194E4000001A85\r\nb,\"3074257BF7194E4000001A86\"\n", "m.csv") ==
-          std::vector<std::string>{"3074257BF7194E4000001A85", "3074257BF7194E4000001A86"});
-    CHECK(track::parse_manifest("PAL-1\nPAL-2\n", "m.csv") == std::vector<std::string>{"PAL-1", "PAL-2"});
-    CHECK(track::parse_manifest("{\"id\":\"PAL-1\"}\n{\"uri\":\"urn:epc:id:sgtin:0614141.812345.6789\",\"n\":1}\n",
-                                "m.jsonl") ==
-          std::vector<std::string>{"PAL-1", "urn:epc:id:sgtin:0614141.812345.6789"});
-    CHECK_THROWS_WITH_AS(track::parse_manifest("{\"id\":\"PAL-1\"}\n{\"name\":\"x\"}\n", "m.jsonl"),
-                         "m.jsonl:2: expected a JSON object with an \"asset\", \"id\", \"epc\" or \"uri\" string",
-                         track::InputError);
-}

@@ -80,14 +80,31 @@ TEST_CASE("sensor csv: the wide layout, semicolons, decimal commas, local time")
 }
 
 TEST_CASE("sensor csv: a header that cannot be used is an error naming the file and line") {
-    CHECK(header_error("when,temperature\n1,2\n") == "log.csv:1: no time column; name it with --map time=COLUMN");
+    CHECK(header_error("when,temperature\n1,2\n") ==
+          "log.csv:1: no time column; name it with --map time=COLUMN; the columns are \"when\", \"temperature\"");
     CHECK(header_error("time,temperature\n") ==
           "log.csv:1: no metric and value columns; name them with --map metric=COL,value=COL, or map metrics to "
-          "their columns: --map temperature=COL");
+          "their columns: --map temperature=COL; the columns are \"time\", \"temperature\"");
     adapters::SensorCsvOptions options;
     options.columns = {{"temperature", "Temp"}};
-    CHECK(header_error("time,temp_c\n", options) == "log.csv:1: no column \"Temp\" in the header (for temperature)");
+    CHECK(header_error("time,temp_c\n", options) ==
+          "log.csv:1: no column \"Temp\" in the header (for temperature); the columns are \"time\", \"temp_c\"");
     options.columns = {{"temperature", "temp_c"}};
     CHECK(header_error("time,metric,value,temp_c\n", options) ==
-          "log.csv:1: both metric/value columns and per-metric columns; use one layout");
+          "log.csv:1: both metric/value columns and per-metric columns; use one layout; the columns are \"time\", "
+          "\"metric\", \"value\", \"temp_c\"");
+    CHECK(header_error("\xFF\xFEt\0i\0m\0e\0\n\0") ==
+          "log.csv: looks like UTF-16 (it starts with a UTF-16 byte-order mark); save it as UTF-8");
+}
+
+TEST_CASE("sensor csv: an Excel export: byte-order mark, CRLF, semicolons, quoted cells, decimal commas") {
+    const Result r = read_csv(
+        "\xEF\xBB\xBFTimestamp;Asset;Metric;Value\r\n"
+        "2026-11-23T09:12:00Z;\"CR-1; crate\";temperature;\"-1,5\"\r\n"
+        "2026-11-23T09:13:00Z;CR-1;shock;12\r\n");
+    CHECK(r.readings == std::vector<std::string>{
+                            "2026-11-23T09:12:00.000Z CR-1; crate  temperature=-1.5 Cel @log.csv:2",
+                            "2026-11-23T09:13:00.000Z CR-1  shock=12 g @log.csv:3",
+                        });
+    CHECK(r.problems.empty());
 }

@@ -1,6 +1,7 @@
 // Asset lists (the CSV of `trk asset import`) and EPC link values to registry entries.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -21,14 +22,17 @@ track::Link epc_link(const std::string& value);
 struct AssetList {
     std::vector<track::Asset> assets;  ///< in file order
     std::vector<track::Link> links;    ///< each with the asset of its row
+    std::uint64_t records = 0;         ///< CSV records read, the header's included
 };
 
-/// Reads an asset list: a header line with an `id` column, then one asset per line, plain
-/// comma-separated (no quoting), cells trimmed. Columns id, name, kind, home, epc, uri and
-/// device; any other column is an attribute. Blank lines and lines starting with '#' are
-/// skipped. Rows without an id, with a quote, or an epc/uri that epc_link refuses (that cell
+/// Reads an asset list through csv::Reader (RFC 4180 quoting; `,`, `;` or tab, as the header
+/// uses; CRLF; a byte-order mark; encodings other than UTF-8 refused): a header with an `id`
+/// column, then one asset per record. Columns id, name, kind, home, epc, uri and device
+/// (names in any case); any other column is an attribute. Blank lines and lines starting
+/// with '#' are skipped. Rows without an id, or an epc/uri that epc_link refuses (that cell
 /// only) are reported to `problems`. Every asset and link is stamped `now`. Throws
-/// track::InputError naming the header's place when it has no id column.
+/// track::InputError naming the header's place, and the columns it has, when it has no id
+/// column.
 AssetList read_asset_list(ByteSource& source, track::ProblemSink& problems, track::Millis now);
 
 }  // namespace adapters

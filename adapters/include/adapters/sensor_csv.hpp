@@ -28,10 +28,11 @@ struct SensorCsvOptions {
     track::Millis utc_offset = 0;
 };
 
-/// Reads one CSV with a header line. The separator (comma, semicolon or tab) is the one
-/// the header uses; with a semicolon or tab, a decimal comma is accepted in values.
-/// Throws track::InputError when the header lacks what the options ask for; rows that
-/// cannot be read are reported to `problems`, empty value cells are no measurement.
+/// Reads one CSV with a header line, through csv::Reader (quoting, separator detected from
+/// the header, CRLF, byte-order mark, encodings). With a semicolon or tab separator, a
+/// decimal comma is accepted in values. Throws track::InputError when the header lacks
+/// what the options ask for (listing the columns it has); rows that cannot be read are
+/// reported to `problems`, empty value cells are no measurement.
 class SensorCsvReader {
 public:
     using Sink = std::function<void(const track::Reading&)>;

@@ -76,12 +76,6 @@ private:
     std::map<std::string, std::pair<std::string, std::string>> identity_;  ///< asset -> (epc, uri)
 };
 
-/// The entries of a manifest, in order: JSON Lines objects (the first of their "asset",
-/// "id", "epc" or "uri" members) or CSV (`,` or `;`; the column whose header is asset, id,
-/// epc or uri, else the first), one asset or tag a line; blank lines and `#` comments
-/// skipped. Throws InputError naming `where`:LINE for an object without one of those members.
-std::vector<std::string> parse_manifest(std::string_view text, const std::string& where);
-
 /// Counts `lines` by status.
 AuditCounts count(const std::vector<AuditLine>& lines);
 

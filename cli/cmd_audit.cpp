@@ -1,7 +1,6 @@
 // `trk audit`: is everything that should be in a zone there? Expected versus seen, for cron.
 #include <algorithm>
 #include <cctype>
-#include <map>
 #include <memory>
 #include <set>
 #include <string>
@@ -22,6 +21,7 @@
 #include "track/epc.hpp"
 #include "track/error.hpp"
 #include "track/json.hpp"
+#include "track/ledger_links.hpp"
 
 namespace cli {
 
@@ -71,30 +71,22 @@ int run_audit(const AuditOptions& o) {
         registered.insert(a.id);
         if (o.expected.empty() && a.home == o.zone) expected.push_back(a.id);
     }
-    std::map<std::string, std::string> by_epc, by_uri;  // tag -> asset
-    std::vector<track::Link> links = ledger->all_links();
-    track::epc::Identity identity;
-    for (const track::Link& l : links) {
-        if (l.kind == track::LinkKind::uri) by_uri.emplace(l.value, l.asset);
-        if (l.kind != track::LinkKind::epc) continue;
-        by_epc.emplace(l.value, l.asset);
-        // The pure identity a reader's EPC decodes to names the same asset.
-        if (track::epc::decode(l.value, identity)) by_uri.emplace(identity.pure_uri, l.asset);
-    }
+    const std::vector<track::Link> links = ledger->all_links();
+    track::LinkResolver resolver(links);  // the ledger importer's rule (see track/ledger_links.hpp)
     if (!o.expected.empty()) {
         for (const std::string& value : adapters::read_manifest(read_file(o.expected, max_manifest, "manifest"), o.expected, diagnostics)) {
             std::string upper = value;
             std::transform(upper.begin(), upper.end(), upper.begin(), [](unsigned char c) { return std::toupper(c); });
             if (is_hex_epc(value) && !registered.count(value)) {
-                const auto it = by_epc.find(upper);
-                expected.push_back(it != by_epc.end() ? it->second : "epc:" + upper);
+                const std::string& asset = resolver.epc_asset(upper);
+                expected.push_back(!asset.empty() ? asset : "epc:" + upper);
             } else if (value.rfind("urn:epc:", 0) == 0) {
-                const auto it = by_uri.find(value);
-                if (it == by_uri.end()) {
+                const std::string& asset = resolver.identity_asset(value);
+                if (asset.empty()) {
                     diagnostics.note(fmt::format("{}: {} is linked to no asset; left out", o.expected, value));
                     continue;
                 }
-                expected.push_back(it->second);
+                expected.push_back(asset);
             } else {
                 expected.push_back(value);
             }
@@ -104,6 +96,7 @@ int run_audit(const AuditOptions& o) {
         }
     }
     track::Audit audit(o.zone, expected, registered);
+    track::epc::Identity identity;
     for (const track::Link& l : links) {
         if (l.kind == track::LinkKind::epc) {
             audit.identity(l.asset, l.value, track::epc::decode(l.value, identity) ? identity.pure_uri : "");
@@ -111,12 +104,10 @@ int run_audit(const AuditOptions& o) {
         if (l.kind == track::LinkKind::uri) audit.identity(l.asset, "", l.value);
     }
     ledger->sightings(o.window_from, o.window_to, [&](const track::Sighting& s) {
-        std::string asset = s.asset;
-        if (asset.empty() && s.type == "read") {  // linked after the read was stored
-            if (const auto it = by_epc.find(s.epc); it != by_epc.end()) asset = it->second;
-            else if (const auto u = by_uri.find(s.uri); u != by_uri.end()) asset = u->second;
-        }
-        audit.sighting(s, asset);
+        // A read whose tag was linked after it was stored: link() adopts such records; this
+        // covers any it did not.
+        const bool unresolved_read = s.asset.empty() && s.type == "read";
+        audit.sighting(s, unresolved_read ? resolver.tag_asset(s.epc, s.uri) : s.asset);
     });
     for (const track::Position& p : ledger->where({})) audit.last_seen(p.asset, p.time, p.zone);
     const std::optional<track::StoredAudit> previous = ledger->last_audit(o.zone);

@@ -71,9 +71,10 @@ public:
 private:
     bool accepts(const Fix& fix) override {
         if (fix.mode == FixMode::none) return true;
-        // Two maps so that a device and an asset of the same name stay apart.
+        // A receiver's stream: device first (see device_first_key). Two maps so that a device
+        // and an asset of the same name stay apart.
         auto& last_kept = fix.device.empty() ? by_asset_ : by_device_;
-        const std::string_view key = fix.device.empty() ? std::string_view(fix.asset) : std::string_view(fix.device);
+        const std::string_view key = device_first_key(fix);
         const Kept now{fix.time, fix.lat, fix.lon};
         const auto found = last_kept.find(key);
         if (found == last_kept.end()) {

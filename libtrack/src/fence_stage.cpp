@@ -162,7 +162,7 @@ void FenceStage::fix(Fix& fix) {
 
 void FenceStage::fix(Fix& fix, const FenceLookup& lookup) {
     if (fix.mode == FixMode::none) return;
-    const std::string& asset = fix.asset.empty() ? fix.device : fix.asset;
+    const std::string& asset = subject_of(fix);
     // The asset's state by the scout's number for it (no hashing of the name), else by name.
     AssetState* state = lookup.asset < by_number_.size() ? by_number_[lookup.asset] : nullptr;
     if (state == nullptr) {
@@ -252,7 +252,7 @@ void FenceScout::look(const Fix& fix, FenceLookup& lookup, bool crossing) {
     lookup.covering.clear();
     if (fix.mode == FixMode::none) return;
     index_.containing(fix.lat, fix.lon, lookup.covering);
-    const auto [it, first] = assets_.try_emplace(fix.asset.empty() ? fix.device : fix.asset);
+    const auto [it, first] = assets_.try_emplace(subject_of(fix));
     Last& last = it->second;
     if (first) last.number = assets_.size() - 1;
     lookup.asset = last.number;

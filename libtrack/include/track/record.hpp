@@ -89,6 +89,28 @@ struct OpaqueRecord {
 
 using Record = std::variant<Fix, Read, Reading, Event, OpaqueRecord>;
 
+/// The record's subject, what it is about: its asset when it names one, else the device that
+/// made it (a fix or reading from a device linked to no asset). The one rule wherever trk
+/// follows things over time by record (fence's state of each asset, check's held values).
+inline const std::string& subject_of(const Fix& fix) noexcept { return fix.asset.empty() ? fix.device : fix.asset; }
+/// See subject_of(const Fix&).
+inline const std::string& subject_of(const Reading& reading) noexcept {
+    return reading.asset.empty() ? reading.device : reading.asset;
+}
+
+/// The other order, for what must not change when a device is linked to an asset later: the
+/// device that made a fix or reading, else its asset. The ledger's dedup key uses it, so that
+/// a record imported again after its device was linked (and so resolved to an asset now) is
+/// still a duplicate of the copy stored unresolved before; `clean`'s per-device filters use
+/// it, as they follow one receiver's stream of fixes, whichever asset the receiver is on.
+inline const std::string& device_first_key(const Fix& fix) noexcept {
+    return fix.device.empty() ? fix.asset : fix.device;
+}
+/// See device_first_key(const Fix&).
+inline const std::string& device_first_key(const Reading& reading) noexcept {
+    return reading.device.empty() ? reading.asset : reading.device;
+}
+
 /// "2d", "3d" or "none".
 std::string_view to_string(FixMode mode) noexcept;
 /// "gps", "dgps", "pps", "rtk", "float", "estimated", "manual", "simulated", "unknown".

@@ -1,0 +1,69 @@
+// What commands keep in the SQLite ledger between runs: audits (to report changes since the
+// last one) and stage states (fence's, saved under a generation so that two runs cannot both win).
+#include <fmt/format.h>
+
+#include "ledger_sqlite.hpp"
+#include "track/json.hpp"
+
+namespace track::sqlite {
+
+std::optional<StoredAudit> SqliteLedger::last_audit(const std::string& zone) {
+    Statement s(c_.db(), c_.path(),
+                "SELECT time, window_from, window_to, result FROM audits WHERE zone = ?1 "
+                "ORDER BY time DESC, id DESC LIMIT 1");
+    s.bind(1, zone);
+    if (!s.step()) return std::nullopt;
+    StoredAudit a{zone, s.integer(0), s.integer(1), s.integer(2), {}};
+    const std::string result = s.text(3);
+    simdjson::dom::object statuses;
+    if (json_parser_.parse(result).get_object().get(statuses) == simdjson::SUCCESS) {
+        for (const auto [key, value] : statuses) {
+            std::string_view status;
+            if (value.get_string().get(status) == simdjson::SUCCESS) a.statuses.emplace(key, status);
+        }
+    }
+    return a;
+}
+
+void SqliteLedger::add_audit(const StoredAudit& audit) {
+    fmt::memory_buffer result;
+    result.push_back('{');
+    for (const auto& [key, status] : audit.statuses) {
+        if (result.size() > 1) result.push_back(',');
+        append_json_string(result, key);
+        result.push_back(':');
+        append_json_string(result, status);
+    }
+    result.push_back('}');
+    Transaction t(c_);
+    Statement s(c_.db(), c_.path(),
+                "INSERT INTO audits (zone, time, window_from, window_to, result) VALUES (?1, ?2, ?3, ?4, ?5)");
+    s.bind(1, audit.zone).bind(2, static_cast<std::int64_t>(audit.time)).bind(3, static_cast<std::int64_t>(audit.from));
+    s.bind(4, static_cast<std::int64_t>(audit.to)).bind(5, std::string_view(result.data(), result.size()));
+    s.run();
+    t.commit();
+}
+
+std::optional<StageState> SqliteLedger::stage_state(const std::string& stage, const std::string& name) {
+    Statement s(c_.db(), c_.path(), "SELECT state, generation, saved FROM stage_state WHERE stage = ?1 AND name = ?2");
+    s.bind(1, stage).bind(2, name);
+    if (!s.step()) return std::nullopt;
+    return StageState{s.text(0), s.integer(1), s.integer(2)};
+}
+
+bool SqliteLedger::save_stage_state(const std::string& stage, const std::string& name, const std::string& state,
+                                    std::int64_t generation, Millis saved) {
+    Transaction t(c_);
+    Statement s(c_.db(), c_.path(),
+                "INSERT INTO stage_state (stage, name, state, generation, saved) VALUES (?1, ?2, ?3, 1, ?5) "
+                "ON CONFLICT (stage, name) DO UPDATE SET state = excluded.state, "
+                "generation = generation + 1, saved = excluded.saved WHERE generation = ?4");
+    s.bind(1, stage).bind(2, name).bind(3, state).bind(4, generation).bind(5, static_cast<std::int64_t>(saved));
+    s.run();
+    // A first save (generation 0) finds no row with generation 0 when another run inserted one.
+    const bool saved_it = sqlite3_changes(c_.db()) > 0;
+    if (saved_it) t.commit();
+    return saved_it;
+}
+
+}  // namespace track::sqlite

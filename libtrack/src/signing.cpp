@@ -14,7 +14,6 @@
 
 #include <fmt/format.h>
 
-#include "sodium_ready.hpp"
 #include "track/error.hpp"
 #include "track/lines.hpp"
 
@@ -32,6 +31,11 @@ constexpr std::string_view private_label = "PRIVATE KEY";
 constexpr std::string_view public_label = "PUBLIC KEY";
 // A key file is a few lines; anything much larger is not one.
 constexpr std::size_t max_key_file = 16 * 1024;
+
+void ready() {
+    static const int status = sodium_init();
+    if (status < 0) throw Error(ExitCode::software, "libsodium cannot be initialised");
+}
 
 // Wipes a secret held in a string or an array when it goes out of scope.
 template <typename Bytes>
@@ -200,7 +204,7 @@ private:
 }  // namespace
 
 PrivateKey PrivateKey::generate() {
-    sodium_ready();
+    ready();
     std::array<std::uint8_t, 32> seed{};
     const Wipe wipe(seed);
     randombytes_buf(seed.data(), seed.size());
@@ -208,7 +212,7 @@ PrivateKey PrivateKey::generate() {
 }
 
 PrivateKey PrivateKey::from_seed(const std::array<std::uint8_t, 32>& seed) {
-    sodium_ready();
+    ready();
     PrivateKey key;
     crypto_sign_seed_keypair(key.public_.data(), key.secret_.data(), seed.data());
     return key;
@@ -237,7 +241,7 @@ Signature PrivateKey::sign(std::string_view message) const {
 }
 
 bool signature_valid(const PublicKey& key, std::string_view message, const Signature& signature) {
-    sodium_ready();
+    ready();
     return crypto_sign_verify_detached(signature.data(), reinterpret_cast<const unsigned char*>(message.data()),
                                        message.size(), key.data()) == 0;
 }
@@ -269,7 +273,7 @@ PrivateKey parse_private_key_pem(std::string_view text, const std::string& where
 }
 
 PublicKey parse_public_key_pem(std::string_view text, const std::string& where) {
-    sodium_ready();
+    ready();
     std::array<std::uint8_t, 96> der{};
     const std::size_t size = pem_der(text, public_label, der, where, "public");
     check_der(std::span<const std::uint8_t>(der.data(), size), spki_prefix, where, "public", "SubjectPublicKeyInfo");

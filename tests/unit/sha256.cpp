@@ -1,8 +1,10 @@
-// Unit tests of track/sha256.hpp: FIPS 180-4 vectors, incremental against one-shot.
+// Unit tests of track/sha256.hpp: FIPS 180-4 vectors, incremental against one-shot, portable against SHA-NI.
 #include "track/sha256.hpp"
 
 #include <cstdint>
+#include <random>
 #include <string>
+#include <vector>
 
 #include <doctest/doctest.h>
 
@@ -25,7 +27,7 @@ std::string hex_of_bytewise(std::string_view message) {
 
 // FIPS 180-4 examples as NIST publishes them (csrc.nist.gov "Examples with intermediate values",
 // SHA256.pdf and SHA2_Additional), cross-checked against Python's hashlib.
-TEST_CASE("sha256: the NIST example vectors, one-shot and incrementally") {
+TEST_CASE("sha256: the NIST example vectors, by every path") {
     struct Row {
         const char* name;
         std::string message;
@@ -46,6 +48,10 @@ TEST_CASE("sha256: the NIST example vectors, one-shot and incrementally") {
     for (const Row& row : rows) {
         CAPTURE(row.name);
         CHECK(track::to_hex(track::sha256(row.message)) == row.digest);
+        CHECK(track::to_hex(track::detail::sha256_portable(row.message)) == row.digest);
+        if (track::detail::sha256_accelerated_available()) {
+            CHECK(track::to_hex(track::detail::sha256_accelerated(row.message)) == row.digest);
+        }
         // Incrementally, in pieces of 1000 bytes (many whole blocks per call, straddling block edges).
         track::Sha256 hash;
         for (std::size_t at = 0; at < row.message.size(); at += 1000) {
@@ -82,6 +88,27 @@ TEST_CASE("sha256: finish() leaves the object ready for a new message") {
     hash.update("bc");
     CHECK(track::to_hex(hash.finish()) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
     CHECK(track::to_hex(hash.finish()) == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+}
+
+TEST_CASE("sha256: the portable and SHA-NI paths agree on random inputs") {
+    if (!track::detail::sha256_accelerated_available()) {
+        MESSAGE("this CPU has no SHA extensions: only the portable path is tested");
+        return;
+    }
+    std::mt19937_64 random(20240601);
+    std::vector<std::size_t> sizes;
+    for (std::size_t size = 0; size <= 1100; ++size) sizes.push_back(size);
+    for (const std::size_t size : {4095, 4096, 4097, 65'536 + 55, 1'000'003}) sizes.push_back(size);
+    std::string buffer;
+    for (const std::size_t size : sizes) {
+        CAPTURE(size);
+        // Starting 0..3 bytes into the buffer, so that the blocks are read unaligned too.
+        const std::size_t offset = size % 4;
+        buffer.resize(offset + size);
+        for (char& c : buffer) c = static_cast<char>(random() & 0xFF);
+        const std::string_view message = std::string_view(buffer).substr(offset);
+        REQUIRE(track::detail::sha256_accelerated(message) == track::detail::sha256_portable(message));
+    }
 }
 
 TEST_CASE("sha256: to_hex writes 64 lower-case digits, most significant byte first") {

@@ -39,6 +39,8 @@ else
   rc=$?
 fi
 set -e
+# run-clang-tidy always asks for colour: plain text for the counting below.
+sed -i -E 's/\x1b\[[0-9;]*m//g' "$log"
 
 # Each finding once (a header's findings repeat for every source that includes it).
 findings=$(grep -E '^[^ ]+:[0-9]+:[0-9]+: (warning|error):' "$log" | sort -u || true)

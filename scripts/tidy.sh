@@ -6,6 +6,9 @@
 #   scripts/tidy.sh [BUILD_DIR]    (default: build; configured here when it has no
 #                                   compile_commands.json yet: clang-tidy needs no build)
 #   TRK_JOBS=N                     clang-tidy processes at once (default 2)
+#   TRK_TIDY_BASE=main             only the sources changed since that commit (all of them
+#                                  when a header changed): the whole tree costs about 16 s
+#                                  of CPU per source, some 8 minutes on 2 cores
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -21,6 +24,20 @@ if [ ! -f "$build/compile_commands.json" ]; then
   cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 fi
 
+# The sources to check, as a regex on compile_commands.json's absolute paths.
+sources="^$root/(cli|adapters|libtrack)/.*\.cpp$"
+if [ -n "${TRK_TIDY_BASE:-}" ]; then
+  changed=$(git diff --name-only "$TRK_TIDY_BASE" -- cli adapters libtrack)
+  if ! grep -qE '\.hpp$' <<<"$changed"; then
+    changed=$(grep -E '\.cpp$' <<<"$changed" || true)
+    if [ -z "$changed" ]; then
+      echo "scripts/tidy.sh: no source changed since $TRK_TIDY_BASE" >&2
+      exit 0
+    fi
+    sources="^$root/($(paste -sd'|' <<<"$changed" | sed 's/\./\\./g'))$"
+  fi
+fi
+
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 started=$SECONDS
@@ -31,10 +48,10 @@ runner=$(command -v run-clang-tidy-14 || command -v run-clang-tidy || true)
 set +e
 if [ -n "$runner" ]; then
   "$runner" -clang-tidy-binary "$tidy" -p "$build" -j "$jobs" -quiet "${common[@]}" \
-    "^$root/(cli|adapters|libtrack)/.*\.cpp$" >"$log" 2>&1
+    "$sources" >"$log" 2>&1
   rc=$?
 else
-  git ls-files 'cli/*.cpp' 'adapters/*.cpp' 'libtrack/*.cpp' |
+  git ls-files 'cli/*.cpp' 'adapters/*.cpp' 'libtrack/*.cpp' | sed "s|^|$root/|" | grep -E "$sources" |
     xargs -P "$jobs" -n 4 "$tidy" -p "$build" --quiet "${common[@]}" >"$log" 2>&1
   rc=$?
 fi

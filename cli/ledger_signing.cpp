@@ -84,7 +84,10 @@ int run_verify(const VerifyOptions& o) {
     if (!o.pubkey.empty()) key = track::load_public_key(o.pubkey);
     std::vector<track::KeptCheckpoint> copies;
     for (const std::string& file : o.checkpoints) {
-        for (track::KeptCheckpoint& c : track::parse_checkpoints(read_file(file, max_checkpoint_file, "checkpoint file"), file)) copies.push_back(std::move(c));
+        for (track::KeptCheckpoint& c :
+             track::parse_checkpoints(read_file(file, max_checkpoint_file, "checkpoint file"), file)) {
+            copies.push_back(std::move(c));
+        }
     }
     const auto ledger = o.ledger.open();
     const track::Verification v = ledger->verify();

@@ -74,11 +74,11 @@ constexpr int closed_output = static_cast<int>(track::ExitCode::closed_output);
 
 }  // namespace
 
-int main(int argc, char** argv) {
+int main(int argc, char** argv) try {
     // A write to a closed pipe or socket fails with EPIPE instead of killing trk without a
     // word: standard output's reader gone ends the command quietly (ClosedOutputError, 141),
     // a dead gpsd is a lost connection to report and reconnect.
-    std::signal(SIGPIPE, SIG_IGN);
+    (void)std::signal(SIGPIPE, SIG_IGN);  // cannot fail for a valid signal number
 
     CLI::App app{
         "trk: track industrial assets from GPS fixes and RFID tag reads.\n"
@@ -142,4 +142,9 @@ int main(int argc, char** argv) {
         say(fmt::format("{}: internal error: {}", prefix, e.what()));
         return static_cast<int>(track::ExitCode::software);
     }
+} catch (...) {
+    // Setting up the commands, or a message above, failed (out of memory): nothing that
+    // allocates is safe here.
+    (void)std::fputs("trk: internal error\n", stderr);
+    return static_cast<int>(track::ExitCode::software);
 }

@@ -442,7 +442,8 @@ void Decoder::gsa(const Sentence& s, const track::Location& where) {
         hdop = track::parse_decimal(s.field(16));
         vdop = track::parse_decimal(s.field(17));
         if ((pdop && *pdop < 0) || (hdop && *hdop < 0) || (vdop && *vdop < 0)) {
-            return bad(where, "negative number", fmt::format("GSA DOPs {},{},{}", s.field(15), s.field(16), s.field(17)));
+            return bad(where, "negative number",
+                       fmt::format("GSA DOPs {},{},{}", s.field(15), s.field(16), s.field(17)));
         }
     }
     if (const auto mode = track::parse_uint(s.field(2)); mode && *mode >= 1 && *mode <= 3) epoch_.gsa_mode = *mode;

@@ -30,7 +30,7 @@ constexpr std::array<std::uint8_t, 12> spki_prefix = {0x30, 0x2a, 0x30, 0x05, 0x
 constexpr std::string_view private_label = "PRIVATE KEY";
 constexpr std::string_view public_label = "PUBLIC KEY";
 // A key file is a few lines; anything much larger is not one.
-constexpr std::size_t max_key_file = 16 * 1024;
+constexpr std::size_t max_key_file = std::size_t{16} * 1024;
 
 void ready() {
     static const int status = sodium_init();

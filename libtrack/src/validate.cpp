@@ -44,7 +44,8 @@ std::string check(Read& r) {
     if (r.frequency && *r.frequency < 0) return fmt::format("frequency {} is negative", *r.frequency);
     if (r.count && *r.count < 1) return fmt::format("count {} is not positive", *r.count);
     if (r.last && *r.last < r.time) return "last is before time";
-    if (r.last && !is_rfc3339_time(*r.last)) return fmt::format("last {} ms is out of range (years 0000..9999)", *r.last);
+    if (r.last && !is_rfc3339_time(*r.last))
+        return fmt::format("last {} ms is out of range (years 0000..9999)", *r.last);
     return {};
 }
 
@@ -67,7 +68,8 @@ std::string validate(Record& record) {
     return std::visit(
         [](auto& r) -> std::string {
             if constexpr (std::is_base_of_v<RecordBase, std::decay_t<decltype(r)>>) {
-                if (!is_rfc3339_time(r.time)) return fmt::format("time {} ms is out of range (years 0000..9999)", r.time);
+                if (!is_rfc3339_time(r.time))
+                    return fmt::format("time {} ms is out of range (years 0000..9999)", r.time);
             }
             return check(r);
         },

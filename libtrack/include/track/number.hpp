@@ -70,7 +70,8 @@ inline std::optional<FixedPoint> parse_fixed_point(std::string_view text) noexce
         if (*p != '.') return std::nullopt;
         const char* const fraction_start = ++p;
         limit = fraction_start + std::min(end - fraction_start, max_digits - digits);
-        while (p != limit && static_cast<unsigned>(*p - '0') < 10) result.mantissa = result.mantissa * 10 + (*p++ - '0');
+        while (p != limit && static_cast<unsigned>(*p - '0') < 10)
+            result.mantissa = result.mantissa * 10 + (*p++ - '0');
         if (p != end) return std::nullopt;
         result.decimals = static_cast<int>(p - fraction_start);
         digits += result.decimals;

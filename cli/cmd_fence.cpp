@@ -1,12 +1,5 @@
-// `trk fence`: zones and debounced zone events for every fix; `trk fence which`: which fences hold a point.
-#include <cerrno>
-#include <cstdio>
-#include <cstring>
-#include <fcntl.h>
-#include <fstream>
+// `trk fence`: zones and debounced zone events for every fix; the ledger's fences (add, list, rm).
 #include <memory>
-#include <optional>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -14,12 +7,13 @@
 
 #include "command.hpp"
 #include "diagnostics.hpp"
+#include "fence.hpp"
 #include "ledger_access.hpp"
 #include "option_types.hpp"
 #include "output.hpp"
 #include "record_input.hpp"
-#include "stage_state.hpp"
 #include "report.hpp"
+#include "stage_state.hpp"
 #include "track/fence.hpp"
 #include "track/fence_stage.hpp"
 #include "track/json.hpp"
@@ -28,35 +22,6 @@
 namespace cli {
 
 namespace {
-
-struct WhichOptions {
-    std::string fences;
-    std::string lat;  ///< empty: not given
-    std::string lon;  ///< empty: not given
-    std::vector<std::string> files;
-    bool strict = false;
-    std::optional<double> point_lat;  ///< filled by check() when --lat/--lon are given
-    std::optional<double> point_lon;
-};
-
-void check(WhichOptions& o) {
-    if (o.lat.empty() != o.lon.empty()) throw track::UsageError("--lat and --lon go together");
-    if (!o.lat.empty()) {
-        if (!o.files.empty()) throw track::UsageError("FILE: not read with --lat and --lon; give one or the other");
-        o.point_lat = parse_degrees("--lat", o.lat, 90);
-        o.point_lon = parse_degrees("--lon", o.lon, 180);
-    } else if (o.files.empty()) {
-        o.files.emplace_back("-");
-    }
-}
-
-// The ids of the fences at `positions`.
-std::vector<std::string> ids(const track::FenceIndex& index, const std::vector<std::size_t>& positions) {
-    std::vector<std::string> out;
-    out.reserve(positions.size());
-    for (const std::size_t i : positions) out.push_back(index.fences()[i].id());
-    return out;
-}
 
 // The fences of the GeoJSON file `path`, or, when it is empty, those kept in the ledger.
 std::vector<track::Fence> fences_of(const std::string& path, const LedgerAccess& ledger,
@@ -72,41 +37,6 @@ std::vector<track::Fence> fences_of(const std::string& path, const LedgerAccess&
     }
     for (std::size_t i = 0; i < stored.size(); ++i) collection += (i > 0 ? "," : "") + stored[i].feature;
     return track::parse_fences(collection + "]}", ledger.path + " (fences)", note);
-}
-
-int run_which(const WhichOptions& o) {
-    Diagnostics diagnostics("fence which", o.strict);
-    const track::FenceIndex index(
-        track::load_fences(o.fences, [&diagnostics](std::string_view note) { diagnostics.note(note); }));
-    std::vector<std::size_t> inside;
-    if (o.point_lat) {
-        index.containing(*o.point_lat, *o.point_lon, inside);
-        Output out;
-        for (const std::size_t i : inside)
-            fmt::format_to(std::back_inserter(out.buffer()), "{}\n", index.fences()[i].id());
-        out.flush();
-        return inside.empty() ? static_cast<int>(track::ExitCode::found) : 0;
-    }
-    const auto sources = open_inputs(o.files);
-    Output out;
-    // The fences holding each fix are found on the reading thread, ahead of the output.
-    std::vector<std::vector<std::size_t>> held(records_in_flight);
-    const auto with_position = [](const track::Record& record) {
-        const auto* fix = std::get_if<track::Fix>(&record);
-        return fix != nullptr && fix->mode != track::FixMode::none ? fix : nullptr;
-    };
-    pass_records(
-        sources, diagnostics, out,
-        [&](track::Record& record, std::size_t slot) {
-            if (with_position(record) != nullptr) std::get<track::Fix>(record).zones = ids(index, held[slot]);
-            return true;
-        },
-        [&](const track::Record& record, std::size_t slot, bool) {
-            if (const track::Fix* fix = with_position(record)) index.containing(fix->lat, fix->lon, held[slot]);
-        });
-    out.flush();
-    diagnostics.summary();
-    return 0;
 }
 
 struct StageOptions {
@@ -146,15 +76,14 @@ int run_stage(const StageOptions& o) {
     // The index lookups run on the reading thread, ahead of the stage (FenceScout); the
     // crossings too while the stage is behind.
     track::FenceScout scout(index, stage);
-    std::vector<track::FenceLookup> lookups(records_in_flight);
-    pass_records(
+    pass_prepared_records<track::FenceLookup>(
         sources, diagnostics, out,
-        [&](track::Record& record, std::size_t slot) {
-            if (auto* fix = std::get_if<track::Fix>(&record)) stage.fix(*fix, lookups[slot]);
-            return true;
+        [&](const track::Record& record, track::FenceLookup& lookup, bool stage_behind) {
+            if (const auto* fix = std::get_if<track::Fix>(&record)) scout.look(*fix, lookup, stage_behind);
         },
-        [&](const track::Record& record, std::size_t slot, bool spare) {
-            if (const auto* fix = std::get_if<track::Fix>(&record)) scout.look(*fix, lookups[slot], spare);
+        [&](track::Record& record, const track::FenceLookup& lookup) {
+            if (auto* fix = std::get_if<track::Fix>(&record)) stage.fix(*fix, lookup);
+            return true;
         });
     out.flush();
     if (state.wanted()) state.save(stage.save_state());
@@ -242,23 +171,6 @@ void add_store_commands(CLI::App& fence, Invocation& chosen) {
     });
 }
 
-void add_which_command(CLI::App& fence, Invocation& chosen) {
-    auto options = std::make_shared<WhichOptions>();
-    WhichOptions& o = *options;
-    auto* which = fence.add_subcommand("which",
-                                       "Print the ids of the fences holding a point (--lat/--lon; exit 1 when none), "
-                                       "or add a \"zones\" list to every fix");
-    which->add_option("--fences", o.fences, "GeoJSON FeatureCollection of the fences")->type_name("FILE")->required();
-    which->add_option("--lat", o.lat, "Latitude of the point, WGS84 degrees (with --lon)")->type_name("DEGREES");
-    which->add_option("--lon", o.lon, "Longitude of the point, WGS84 degrees (with --lat)")->type_name("DEGREES");
-    which->add_option("FILE", o.files, "JSON Lines record files; '-' or none: standard input");
-    which->add_flag("--strict", o.strict, "Stop at the first bad record with exit status 65");
-    which->callback([options, &chosen] {
-        check(*options);
-        chosen = {"fence which", [options] { return run_which(*options); }};
-    });
-}
-
 }  // namespace
 
 void add_fence_command(CLI::App& trk, Invocation& chosen) {
@@ -284,7 +196,7 @@ void add_fence_command(CLI::App& trk, Invocation& chosen) {
         ->default_str("enter,exit,cross,dwell");
     add_state_options(fence, o.state);
     fence->add_flag("--strict", o.strict, "Stop at the first bad record with exit status 65");
-    add_which_command(*fence, chosen);
+    add_fence_which_command(*fence, chosen);
     add_store_commands(*fence, chosen);
     fence->callback([fence, options, &chosen] {
         if (!fence->get_subcommands().empty()) return;  // `trk fence which` chose already

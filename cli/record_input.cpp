@@ -64,9 +64,9 @@ void read_records(adapters::FileSource& source, track::ProblemSink& problems,
 namespace {
 
 // Records per batch, and batches between the threads: bounded memory, a few MB at most.
-// Small batches, many of them, let the threads share optional work finely (`spare`).
+// Small batches, many of them, let the threads share optional work finely (`stage_behind`).
 constexpr std::size_t batch_records = 512;
-constexpr std::size_t batches = records_in_flight / batch_records;
+constexpr std::size_t batches = detail::records_in_flight / batch_records;
 
 // A stretch of input, handed from the reading thread to the stage: records in input order,
 // what was prepared for each, the problems found among them, and how the stretch ended.
@@ -163,7 +163,7 @@ private:
 // stage's stop. The stop signals (SIGINT, SIGTERM, SIGHUP) come to this thread (the
 // stage's blocks them), so that a read waiting on a quiet pipe returns.
 void read_ahead(const std::vector<std::unique_ptr<adapters::FileSource>>& sources, Exchange& exchange,
-                const RecordPreparation& prepare) {
+                const detail::SlotPreparation& prepare) {
     const sigset_t stops = stop_signals();
     pthread_sigmask(SIG_UNBLOCK, &stops, nullptr);
 
@@ -171,7 +171,7 @@ void read_ahead(const std::vector<std::unique_ptr<adapters::FileSource>>& source
     if (!batch) return;
     batch->clear();
     bool flushed = true;  // the last batch handed over asked for a flush (or none was)
-    bool spare = false;   // the stage was behind when this batch began
+    bool behind = false;  // the stage was behind when this batch began
     const auto hand_over = [&](bool quiet) {
         batch->quiet = quiet;
         flushed = quiet;
@@ -179,7 +179,7 @@ void read_ahead(const std::vector<std::unique_ptr<adapters::FileSource>>& source
         batch = exchange.take_empty();
         if (!batch) throw Abandoned{};
         batch->clear();
-        spare = exchange.stage_behind();
+        behind = exchange.stage_behind();
     };
     ProblemRecorder problems(batch);
     try {
@@ -194,7 +194,7 @@ void read_ahead(const std::vector<std::unique_ptr<adapters::FileSource>>& source
                     Batch& b = *batch;
                     if (b.size == b.records.size()) b.records.emplace_back();
                     b.records[b.size] = std::move(record);
-                    if (prepare) prepare(b.records[b.size], b.first_slot + b.size, spare);
+                    if (prepare) prepare(b.records[b.size], b.first_slot + b.size, behind);
                     if (++b.size == batch_records) hand_over(false);
                 },
                 [&] {
@@ -237,7 +237,7 @@ bool several_processors() {
 
 // One processor: the loop on one thread, as a second would only take turns with it.
 void pass_records_here(const std::vector<std::unique_ptr<adapters::FileSource>>& sources, Diagnostics& diagnostics,
-                       Output& out, const PreparedAction& act, const RecordPreparation& prepare) {
+                       Output& out, const detail::SlotAction& act, const detail::SlotPreparation& prepare) {
     for (const auto& source : sources) {
         read_records(
             *source, diagnostics,
@@ -253,8 +253,9 @@ void pass_records_here(const std::vector<std::unique_ptr<adapters::FileSource>>&
 
 }  // namespace
 
-void pass_records(const std::vector<std::unique_ptr<adapters::FileSource>>& sources, Diagnostics& diagnostics,
-                  Output& out, const PreparedAction& act, const RecordPreparation& prepare) {
+void detail::pass_records_in_slots(const std::vector<std::unique_ptr<adapters::FileSource>>& sources,
+                                   Diagnostics& diagnostics, Output& out, const SlotAction& act,
+                                   const SlotPreparation& prepare) {
     static const bool threads = several_processors();
     if (!threads) return pass_records_here(sources, diagnostics, out, act, prepare);
     Exchange exchange;
@@ -302,8 +303,8 @@ void pass_records(const std::vector<std::unique_ptr<adapters::FileSource>>& sour
 
 void pass_records(const std::vector<std::unique_ptr<adapters::FileSource>>& sources, Diagnostics& diagnostics,
                   Output& out, const RecordAction& act) {
-    pass_records(
-        sources, diagnostics, out, [&act](track::Record& record, std::size_t) { return act(record); }, {});
+    detail::pass_records_in_slots(sources, diagnostics, out,
+                                  [&act](track::Record& record, std::size_t) { return act(record); }, {});
 }
 
 }  // namespace cli

@@ -31,19 +31,6 @@ void read_records(adapters::FileSource& source, track::ProblemSink& problems,
 /// and say whether it goes on to the output.
 using RecordAction = std::function<bool(track::Record&)>;
 
-/// Records in flight between the reading thread and the stage (see pass_records): a slot
-/// number below this names where a preparation keeps what it found for one record.
-constexpr std::size_t records_in_flight = 8192;
-/// Works out something for a record ahead of the stage (the fences holding a fix), on the
-/// reading thread, and keeps it in the caller's storage at `slot`. It runs concurrently
-/// with the actions on earlier records: it must only read what they do not change.
-/// `spare`: the stage is behind (batches of records wait for it), so work that the action
-/// would do otherwise is best done here; the two threads share the work that way.
-using RecordPreparation = std::function<void(const track::Record&, std::size_t slot, bool spare)>;
-/// The action on a record, with the slot its preparation used; no other record uses the
-/// slot until this returns.
-using PreparedAction = std::function<bool(track::Record&, std::size_t slot)>;
-
 /// The loop of every stage: reads the records of each source in turn (read_records), passes
 /// each to `act`, writes those it keeps to `out`, and flushes `out` whenever the input goes
 /// quiet (a pipe or a port), so that a pipeline downstream sees records as they come. The
@@ -56,8 +43,35 @@ using PreparedAction = std::function<bool(track::Record&, std::size_t slot)>;
 /// When the process may use one processor only, all of it runs on the calling thread.
 void pass_records(const std::vector<std::unique_ptr<adapters::FileSource>>& sources, Diagnostics& diagnostics,
                   Output& out, const RecordAction& act);
-/// As above, with `prepare` run for each record on the reading thread.
-void pass_records(const std::vector<std::unique_ptr<adapters::FileSource>>& sources, Diagnostics& diagnostics,
-                  Output& out, const PreparedAction& act, const RecordPreparation& prepare);
+
+namespace detail {
+/// Records in flight between the reading thread and the stage, each with a slot (a number
+/// below this) for what was prepared for it.
+constexpr std::size_t records_in_flight = 8192;
+using SlotPreparation = std::function<void(const track::Record&, std::size_t slot, bool stage_behind)>;
+using SlotAction = std::function<bool(track::Record&, std::size_t slot)>;
+/// pass_prepared_records, with the slots that name the prepared data.
+void pass_records_in_slots(const std::vector<std::unique_ptr<adapters::FileSource>>& sources, Diagnostics& diagnostics,
+                           Output& out, const SlotAction& act, const SlotPreparation& prepare);
+}  // namespace detail
+
+/// pass_records, with work done for each record ahead of its action (the fences holding a
+/// fix), on the reading thread: `prepare(const track::Record&, Ahead& ahead, bool
+/// stage_behind)`, then `act(track::Record&, Ahead& ahead) -> bool` (as for pass_records).
+/// `ahead` is what the pipeline keeps for that record from its preparation until its action
+/// returns (then it serves a later record: the preparation sets all that it fills). The
+/// preparation runs concurrently with the actions on earlier records: it must only read
+/// what they do not change. `stage_behind`: records wait for the actions, so work that an
+/// action would do otherwise is best done here; the two threads share the work that way.
+template <typename Ahead, typename Prepare, typename Act>
+void pass_prepared_records(const std::vector<std::unique_ptr<adapters::FileSource>>& sources, Diagnostics& diagnostics,
+                           Output& out, const Prepare& prepare, const Act& act) {
+    std::vector<Ahead> ahead(detail::records_in_flight);
+    detail::pass_records_in_slots(
+        sources, diagnostics, out, [&](track::Record& record, std::size_t slot) { return act(record, ahead[slot]); },
+        [&](const track::Record& record, std::size_t slot, bool stage_behind) {
+            prepare(record, ahead[slot], stage_behind);
+        });
+}
 
 }  // namespace cli

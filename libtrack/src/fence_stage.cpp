@@ -239,10 +239,19 @@ void FenceStage::fix(Fix& fix, const FenceLookup& lookup) {
     st.has_last = true;
 }
 
+std::vector<FenceStage::LastFix> FenceStage::last_fixes() const {
+    std::vector<LastFix> out;
+    for (const auto& [asset, st] : assets_) {
+        if (st.has_last) out.push_back({asset, st.last_time, st.lat, st.lon, st.covering});
+    }
+    return out;
+}
+
 FenceScout::FenceScout(const FenceIndex& index, const FenceStage& stage)
-    : index_(index), crossings_(stage.options_.events.cross) {
-    for (const auto& [asset, st] : stage.assets_) {
-        if (st.has_last) assets_.emplace(asset, Last{assets_.size(), st.last_time, st.lat, st.lon, st.covering});
+    : index_(index), crossings_(stage.options().events.cross) {
+    for (const FenceStage::LastFix& last : stage.last_fixes()) {
+        assets_.emplace(last.asset, Last{assets_.size(), last.time, last.lat, last.lon,
+                                         std::vector<std::size_t>(last.covering.begin(), last.covering.end())});
     }
 }
 

@@ -12,7 +12,7 @@
 
 namespace track {
 
-struct FenceShape;  // the geometry, defined in fence.cpp (Boost.Geometry stays out of this header)
+struct FenceShape;  // the geometry (libtrack/src/fence_shape.hpp): Boost.Geometry stays out of this header
 
 /// Receives a remark about a fence file that is not an error ("rings were reversed").
 using FenceNoteHandler = std::function<void(std::string_view)>;
@@ -108,9 +108,8 @@ public:
     void crossing(double lat1, double lon1, double lat2, double lon2, std::vector<std::size_t>& out,
                   const std::vector<std::size_t>* skip = nullptr) const;
 
-    struct Tree;  ///< the R-trees and the grid, defined in fence.cpp
-
 private:
+    struct Tree;  ///< the R-trees and the grid, defined in fence_index.cpp
     std::vector<Fence> fences_;
     std::unique_ptr<Tree> tree_;
 };

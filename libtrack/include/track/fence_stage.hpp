@@ -5,6 +5,7 @@
 #include <functional>
 #include <map>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -59,8 +60,6 @@ struct FenceLookup {
     static constexpr std::size_t no_asset = static_cast<std::size_t>(-1);
 };
 
-class FenceScout;
-
 /// Turns fixes into zone events. Feed every fix in input order; events come out through
 /// the sink before the fix that caused them is written, so the output stays in time order
 /// per asset. Deterministic: the same fixes and state give the same events.
@@ -87,9 +86,21 @@ public:
     void load_state(std::string_view json, const std::string& where);
 
     [[nodiscard]] const FenceStageCounts& counts() const { return counts_; }
+    /// The options it decides by.
+    [[nodiscard]] const FenceStageOptions& options() const { return options_; }
+
+    /// An asset's last fix as the stage keeps it: where the asset's next step starts.
+    struct LastFix {
+        std::string_view asset;
+        Millis time = 0;
+        double lat = 0, lon = 0;
+        std::span<const std::size_t> covering;  ///< the fences holding it, ascending
+    };
+    /// The last fix of every asset that has one, in no set order (what a FenceScout starts
+    /// from). Views into the stage: valid until it takes another fix or state.
+    [[nodiscard]] std::vector<LastFix> last_fixes() const;
 
 private:
-    friend class FenceScout;
     /// What the stage knows of one asset and one fence.
     struct Membership {
         bool inside = false;

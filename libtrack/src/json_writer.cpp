@@ -11,6 +11,13 @@
 
 namespace track {
 
+JsonWriter JsonWriter::extra_members(fmt::memory_buffer& out) {
+    JsonWriter writer(out);
+    writer.depth_ = 1;  // inside an object that holds members already: every key gets its comma
+    writer.not_empty_ = 1;
+    return writer;
+}
+
 void JsonWriter::separate() {
     if (after_key_) {
         after_key_ = false;

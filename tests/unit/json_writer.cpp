@@ -120,6 +120,10 @@ TEST_CASE("json writer: raw values and passed-on members") {
               w.begin_object().key("k").integer(2).members(R"(,"x":1)").members("").key("m").null().end_object();
           }) == R"({"k":2,"x":1,"m":null})");
     CHECK(written([](track::JsonWriter& w) { w.begin_object().members("").end_object(); }) == "{}");
+    // Writing members for an event's extra: each with its comma.
+    fmt::memory_buffer extra;
+    track::JsonWriter::extra_members(extra).key("visit").string("bay-1/FL-07").key("dwell_s").rounded(12.5, 3);
+    CHECK(fmt::to_string(extra) == R"(,"visit":"bay-1/FL-07","dwell_s":12.5)");
 }
 
 TEST_CASE("state files: the header first, the stage's members, a newline; read back with the header checked") {

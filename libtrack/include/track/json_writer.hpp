@@ -32,6 +32,10 @@ class JsonWriter {
 public:
     /// Writes at the end of `out`, which must outlive the writer.
     explicit JsonWriter(fmt::memory_buffer& out) : out_(out) {}
+    /// A writer of members in RecordBase::extra's form (`,"k":v,...`: each with its leading
+    /// comma, no braces): the members an event carries beyond the record's own. Write
+    /// key-value pairs only; the object is never closed.
+    static JsonWriter extra_members(fmt::memory_buffer& out);
 
     JsonWriter& begin_object();
     JsonWriter& end_object();

@@ -27,6 +27,10 @@ void JsonWriter::separate() {
     const std::uint64_t bit = std::uint64_t{1} << (depth_ - 1);
     if ((not_empty_ & bit) != 0) out_.push_back(',');
     not_empty_ |= bit;
+    if (line_ended_) {
+        out_.push_back('\n');
+        line_ended_ = false;
+    }
 }
 
 void JsonWriter::open(char bracket, bool array) {
@@ -47,6 +51,10 @@ void JsonWriter::close(char bracket, [[maybe_unused]] bool array) {
     assert(depth_ > 0 && !after_key_);
     assert(((arrays_ >> (depth_ - 1)) & 1u) == static_cast<std::uint64_t>(array));
     --depth_;
+    if (line_ended_) {
+        out_.push_back('\n');
+        line_ended_ = false;
+    }
     out_.push_back(bracket);
 }
 
@@ -134,8 +142,12 @@ JsonWriter& JsonWriter::members(std::string_view extra) {
 }
 
 JsonWriter& JsonWriter::newline() {
-    assert(depth_ == 0 && !after_key_);
-    out_.push_back('\n');
+    assert(!after_key_);
+    if (depth_ == 0) {
+        out_.push_back('\n');
+    } else {
+        line_ended_ = true;
+    }
     return *this;
 }
 

@@ -50,6 +50,13 @@ TEST_CASE("json writer: commas between members and elements, none after a key or
               w.begin_object().key("n").integer(1).end_object().newline();
               w.begin_object().key("n").integer(2).end_object().newline();
           }) == "{\"n\":1}\n{\"n\":2}\n");
+    // Inside a container a line starts with a value: after its comma, or before the bracket.
+    CHECK(written([](track::JsonWriter& w) {
+              w.begin_object().key("features").begin_array();
+              for (int i = 0; i < 2; ++i) w.newline().begin_object().key("n").integer(i).end_object();
+              w.newline().end_array().end_object().newline();
+          }) == "{\"features\":[\n{\"n\":0},\n{\"n\":1}\n]}\n");
+    CHECK(written([](track::JsonWriter& w) { w.begin_array().newline().end_array(); }) == "[\n]");
 }
 
 TEST_CASE("json writer: 64 levels of nesting, as many as the readers take") {

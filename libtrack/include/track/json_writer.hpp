@@ -70,7 +70,9 @@ public:
     /// with its leading comma), added to the object being written; empty adds nothing.
     JsonWriter& members(std::string_view extra);
 
-    /// Ends a line of JSON Lines: a newline, at the top level only.
+    /// Ends a line. At the top level: now (a line of JSON Lines). Inside a container: after
+    /// the comma the next value needs, or before the closing bracket, so that the next line
+    /// starts with a value (`[\n{...},\n{...}\n]`: a document people read a feature a line).
     JsonWriter& newline();
 
 private:
@@ -86,6 +88,7 @@ private:
     std::uint64_t not_empty_ = 0;  ///< bit d-1: the container at depth d holds a value
     std::uint64_t arrays_ = 0;     ///< bit d-1: the container at depth d is an array
     bool after_key_ = false;       ///< a key was written; its value comes next, no comma
+    bool line_ended_ = false;      ///< newline() in a container: the next value starts a line
 };
 
 }  // namespace track

@@ -23,11 +23,16 @@ std::string StateFileWriter::finish() {
 }
 
 StateFileReader::StateFileReader(std::string_view kind, int version, std::string where)
-    : kind_(kind), version_(version), where_(std::move(where)), parser_(bounded_json_parser()) {}
+    : kind_(kind),
+      version_(version),
+      where_(std::move(where)),
+      parser_(std::make_unique<simdjson::dom::parser>(bounded_json_parser())) {}
+
+StateFileReader::~StateFileReader() = default;
 
 simdjson::dom::object StateFileReader::read(std::string_view text) {
     simdjson::dom::element doc;
-    if (const auto error = parser_.parse(text.data(), text.size()).get(doc); error) {
+    if (const auto error = parser_->parse(text.data(), text.size()).get(doc); error) {
         fail(error == simdjson::DEPTH_ERROR ? json_error_reason(error) : "not JSON");
     }
     std::int64_t version = 0;

@@ -113,7 +113,7 @@ TEST_CASE("json writer: integers, shortest doubles, fixed and rounded decimals, 
               w.begin_array().number(nan).fixed(inf, 3).rounded(-inf, 2).end_array();
           }) == "[null,null,null]");
     CHECK(written([](track::JsonWriter& w) { w.begin_object().key("time").time(1795418105250).end_object(); }) ==
-          R"({"time":"2026-11-24T05:15:05.250Z"})");
+          R"({"time":"2026-11-23T07:15:05.250Z"})");
 }
 
 TEST_CASE("json writer: raw values and passed-on members") {

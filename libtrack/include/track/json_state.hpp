@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -46,6 +47,9 @@ public:
     /// Reads files of stage `kind` of versions 1..`version` (the stage's own). `where` names
     /// the file in messages.
     StateFileReader(std::string_view kind, int version, std::string where);
+    ~StateFileReader();
+    StateFileReader(const StateFileReader&) = delete;
+    StateFileReader& operator=(const StateFileReader&) = delete;
 
     /// Parses `text` and checks its header: JSON (nested at most 64 levels), an object, a
     /// `"trk_KIND_state"` member holding a version this reader reads. Returns the top-level
@@ -66,7 +70,9 @@ private:
     int version_;
     std::string where_;
     int file_version_ = 0;
-    simdjson::dom::parser parser_;
+    // Made and destroyed in json_state.cpp only: the parser's layout depends on how simdjson
+    // was configured where it is compiled (SIMDJSON_THREADS_ENABLED is libtrack's own).
+    std::unique_ptr<simdjson::dom::parser> parser_;
 };
 
 }  // namespace track

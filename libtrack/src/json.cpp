@@ -13,6 +13,7 @@
 
 #include "track/error.hpp"
 #include "track/json_limits.hpp"
+#include "track/json_writer.hpp"
 #include "track/number.hpp"
 
 namespace track {
@@ -529,10 +530,7 @@ R parse_members(simdjson::dom::object object, std::string_view where) {
             const Member m{field.key(), field.value(), where};
             if (key_is(m.key, "type")) continue;
             if (assign(record, m, seen)) continue;
-            extra.push_back(',');
-            append_json_string(extra, m.key);
-            extra.push_back(':');
-            extra.append(simdjson::minify(m.value));
+            JsonWriter::extra_members(extra).key(m.key).raw(simdjson::minify(m.value));
         }
     } catch (const InputError&) {
         // A missing field is reported before any bad value: look the fields up (this path

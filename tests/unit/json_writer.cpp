@@ -13,14 +13,6 @@
 
 namespace {
 
-template <typename Write>
-std::string written(Write write) {
-    fmt::memory_buffer out;
-    track::JsonWriter w(out);
-    write(w);
-    return fmt::to_string(out);
-}
-
 std::string state_error(std::string_view kind, int version, std::string_view text) {
     track::StateFileReader reader(kind, version, "state.json");
     try {
@@ -35,9 +27,9 @@ std::string state_error(std::string_view kind, int version, std::string_view tex
 }  // namespace
 
 TEST_CASE("json writer: commas between members and elements, none after a key or at the top") {
-    CHECK(written([](track::JsonWriter& w) { w.begin_object().end_object(); }) == "{}");
-    CHECK(written([](track::JsonWriter& w) { w.begin_array().end_array(); }) == "[]");
-    CHECK(written([](track::JsonWriter& w) {
+    CHECK(track::json_text([](track::JsonWriter& w) { w.begin_object().end_object(); }) == "{}");
+    CHECK(track::json_text([](track::JsonWriter& w) { w.begin_array().end_array(); }) == "[]");
+    CHECK(track::json_text([](track::JsonWriter& w) {
               w.begin_object();
               w.key("a").integer(1);
               w.key("b").begin_array().integer(2).begin_object().end_object().begin_array().end_array().end_array();
@@ -46,21 +38,21 @@ TEST_CASE("json writer: commas between members and elements, none after a key or
               w.end_object();
           }) == R"({"a":1,"b":[2,{},[]],"c":{"d":null,"e":true},"f":false})");
     // JSON Lines: values one after another at the top level, no comma.
-    CHECK(written([](track::JsonWriter& w) {
+    CHECK(track::json_text([](track::JsonWriter& w) {
               w.begin_object().key("n").integer(1).end_object().newline();
               w.begin_object().key("n").integer(2).end_object().newline();
           }) == "{\"n\":1}\n{\"n\":2}\n");
     // Inside a container a line starts with a value: after its comma, or before the bracket.
-    CHECK(written([](track::JsonWriter& w) {
+    CHECK(track::json_text([](track::JsonWriter& w) {
               w.begin_object().key("features").begin_array();
               for (int i = 0; i < 2; ++i) w.newline().begin_object().key("n").integer(i).end_object();
               w.newline().end_array().end_object().newline();
           }) == "{\"features\":[\n{\"n\":0},\n{\"n\":1}\n]}\n");
-    CHECK(written([](track::JsonWriter& w) { w.begin_array().newline().end_array(); }) == "[\n]");
+    CHECK(track::json_text([](track::JsonWriter& w) { w.begin_array().newline().end_array(); }) == "[\n]");
 }
 
 TEST_CASE("json writer: 64 levels of nesting, as many as the readers take") {
-    const std::string text = written([](track::JsonWriter& w) {
+    const std::string text = track::json_text([](track::JsonWriter& w) {
         for (int i = 0; i < 64; ++i) w.begin_array().integer(i);
         for (int i = 0; i < 64; ++i) w.end_array();
     });
@@ -84,49 +76,50 @@ TEST_CASE("json writer: strings and keys are escaped as the record writer escape
     };
     for (const Case& c : cases) {
         CAPTURE(c.text);
-        CHECK(written([&](track::JsonWriter& w) { w.string(c.text); }) == c.json);
-        CHECK(written([&](track::JsonWriter& w) { w.begin_object().key(c.text).integer(0).end_object(); }) ==
+        CHECK(track::json_text([&](track::JsonWriter& w) { w.string(c.text); }) == c.json);
+        CHECK(track::json_text([&](track::JsonWriter& w) { w.begin_object().key(c.text).integer(0).end_object(); }) ==
               "{" + std::string(c.json) + ":0}");
     }
 }
 
 TEST_CASE("json writer: integers, shortest doubles, fixed and rounded decimals, times") {
-    CHECK(written([](track::JsonWriter& w) {
+    CHECK(track::json_text([](track::JsonWriter& w) {
               w.begin_array();
               w.integer(0).integer(-7).integer(std::numeric_limits<std::int64_t>::min());
               w.integer(std::numeric_limits<std::uint64_t>::max()).integer(std::size_t{42});
               w.end_array();
           }) == "[0,-7,-9223372036854775808,18446744073709551615,42]");
-    CHECK(written([](track::JsonWriter& w) {
+    CHECK(track::json_text([](track::JsonWriter& w) {
               w.begin_array().number(0.1).number(14.25).number(-3).number(1e20).number(5e-324).end_array();
           }) == "[0.1,14.25,-3,1e+20,5e-324]");
-    CHECK(written([](track::JsonWriter& w) {
+    CHECK(track::json_text([](track::JsonWriter& w) {
               w.begin_array().fixed(53.500018, 7).fixed(-0.00000005, 7).fixed(2.5, 0).fixed(-2.5, 0).end_array();
           }) == "[53.5000180,-0.0000001,3,-3]");
-    CHECK(written([](track::JsonWriter& w) {
+    CHECK(track::json_text([](track::JsonWriter& w) {
               w.begin_array().rounded(0.0514, 3).rounded(14.60, 2).rounded(3.0004, 3).rounded(-0.0004, 3).end_array();
           }) == "[0.051,14.6,3,0]");
     // Not a JSON number: null, never "nan" or "inf".
     const double nan = std::numeric_limits<double>::quiet_NaN();
     const double inf = std::numeric_limits<double>::infinity();
-    CHECK(written([&](track::JsonWriter& w) {
+    CHECK(track::json_text([&](track::JsonWriter& w) {
               w.begin_array().number(nan).fixed(inf, 3).rounded(-inf, 2).end_array();
           }) == "[null,null,null]");
-    CHECK(written([](track::JsonWriter& w) { w.begin_object().key("time").time(1795418105250).end_object(); }) ==
-          R"({"time":"2026-11-23T07:15:05.250Z"})");
+    CHECK(track::json_text([](track::JsonWriter& w) {
+              w.begin_object().key("time").time(1795418105250).end_object();
+          }) == R"({"time":"2026-11-23T07:15:05.250Z"})");
 }
 
 TEST_CASE("json writer: raw values and passed-on members") {
-    CHECK(written([](track::JsonWriter& w) { w.begin_array().raw(R"({"a":[1]})").raw("2").end_array(); }) ==
+    CHECK(track::json_text([](track::JsonWriter& w) { w.begin_array().raw(R"({"a":[1]})").raw("2").end_array(); }) ==
           R"([{"a":[1]},2])");
     // RecordBase::extra members: the leading comma goes when they come first.
-    CHECK(written([](track::JsonWriter& w) {
+    CHECK(track::json_text([](track::JsonWriter& w) {
               w.begin_object().members(R"(,"x":1,"y":"z")").key("k").integer(2).end_object();
           }) == R"({"x":1,"y":"z","k":2})");
-    CHECK(written([](track::JsonWriter& w) {
+    CHECK(track::json_text([](track::JsonWriter& w) {
               w.begin_object().key("k").integer(2).members(R"(,"x":1)").members("").key("m").null().end_object();
           }) == R"({"k":2,"x":1,"m":null})");
-    CHECK(written([](track::JsonWriter& w) { w.begin_object().members("").end_object(); }) == "{}");
+    CHECK(track::json_text([](track::JsonWriter& w) { w.begin_object().members("").end_object(); }) == "{}");
     // Writing members for an event's extra: each with its comma.
     fmt::memory_buffer extra;
     track::JsonWriter::extra_members(extra).key("visit").string("bay-1/FL-07").key("dwell_s").rounded(12.5, 3);

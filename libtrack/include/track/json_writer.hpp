@@ -5,6 +5,7 @@
 
 #include <concepts>
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 #include <fmt/format.h>
@@ -90,5 +91,14 @@ private:
     bool after_key_ = false;       ///< a key was written; its value comes next, no comma
     bool line_ended_ = false;      ///< newline() in a container: the next value starts a line
 };
+
+/// The text of what `write` writes through a JsonWriter: one value, a field's literal.
+template <typename Write>
+std::string json_text(Write write) {
+    fmt::memory_buffer out;
+    JsonWriter writer(out);
+    write(writer);
+    return fmt::to_string(out);
+}
 
 }  // namespace track

@@ -13,15 +13,6 @@ namespace cli {
 
 namespace {
 
-// The JSON literal of the one value `write` writes.
-template <typename Write>
-std::string json_value(Write write) {
-    fmt::memory_buffer out;
-    track::JsonWriter writer(out);
-    write(writer);
-    return fmt::to_string(out);
-}
-
 std::string csv_cell(std::string_view text) {
     if (text.find_first_of(",\"\n\r") == std::string_view::npos) return std::string(text);
     std::string out = "\"";
@@ -41,24 +32,25 @@ const Field* find(const Row& row, const std::string& name) {
 
 Field Field::string(std::string name, std::string_view value) {
     if (value.empty()) return {std::move(name), {}, {}};
-    return {std::move(name), std::string(value), json_value([value](track::JsonWriter& w) { w.string(value); })};
+    return {std::move(name), std::string(value), track::json_text([value](track::JsonWriter& w) { w.string(value); })};
 }
 
 Field Field::number(std::string name, const std::optional<double>& value, int decimals) {
     if (!value) return {std::move(name), {}, {}};
-    std::string text = json_value([&](track::JsonWriter& w) { w.rounded(*value, decimals); });
+    std::string text = track::json_text([&](track::JsonWriter& w) { w.rounded(*value, decimals); });
     return {std::move(name), text, text};
 }
 
 Field Field::integer(std::string name, const std::optional<std::int64_t>& value) {
     if (!value) return {std::move(name), {}, {}};
-    std::string text = json_value([&](track::JsonWriter& w) { w.integer(*value); });
+    std::string text = track::json_text([&](track::JsonWriter& w) { w.integer(*value); });
     return {std::move(name), text, text};
 }
 
 Field Field::time(std::string name, const std::optional<track::Millis>& value) {
     if (!value) return {std::move(name), {}, {}};
-    return {std::move(name), track::format_rfc3339(*value), json_value([&](track::JsonWriter& w) { w.time(*value); })};
+    return {std::move(name), track::format_rfc3339(*value),
+            track::json_text([&](track::JsonWriter& w) { w.time(*value); })};
 }
 
 Field Field::raw(std::string name, std::string text, std::string json) {

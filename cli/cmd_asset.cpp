@@ -13,7 +13,7 @@
 #include "option_types.hpp"
 #include "output.hpp"
 #include "report.hpp"
-#include "track/json.hpp"
+#include "track/json_writer.hpp"
 
 namespace cli {
 
@@ -61,18 +61,14 @@ track::Link epc_option_link(const std::string& value) {
 Row asset_row(const track::Asset& a) {
     std::string attrs_text;
     fmt::memory_buffer attrs_json;
-    attrs_json.push_back('{');
+    track::JsonWriter attrs(attrs_json);
+    attrs.begin_object();
     for (const auto& [k, v] : a.attrs) {
-        if (!attrs_text.empty()) {
-            attrs_text += ' ';
-            attrs_json.push_back(',');
-        }
+        if (!attrs_text.empty()) attrs_text += ' ';
         attrs_text += k + '=' + v;
-        track::append_json_string(attrs_json, k);
-        attrs_json.push_back(':');
-        track::append_json_string(attrs_json, v);
+        attrs.key(k).string(v);
     }
-    attrs_json.push_back('}');
+    attrs.end_object();
     return {Field::string("id", a.id),
             Field::string("name", a.name),
             Field::string("kind", a.kind),
@@ -121,15 +117,13 @@ int run_show(const OneOptions& o) {
     Row row = asset_row(*asset);
     std::string links_text;
     fmt::memory_buffer links_json;
-    links_json.push_back('[');
+    track::JsonWriter links(links_json);
+    links.begin_array();
     for (const track::Link& l : ledger->links(o.id)) {
-        if (links_json.size() > 1) links_json.push_back(',');
         links_text += fmt::format("{}{} {}", links_text.empty() ? "" : ", ", track::to_string(l.kind), l.value);
-        fmt::format_to(std::back_inserter(links_json), "{{\"kind\":\"{}\",\"value\":", track::to_string(l.kind));
-        track::append_json_string(links_json, l.value);
-        links_json.push_back('}');
+        links.begin_object().key("kind").string(track::to_string(l.kind)).key("value").string(l.value).end_object();
     }
-    links_json.push_back(']');
+    links.end_array();
     row.push_back(Field::raw("links", links_text, links_text.empty() ? std::string() : fmt::to_string(links_json)));
     const auto positions = ledger->where({{o.id}, {}, {}});
     if (!positions.empty()) {

@@ -21,6 +21,7 @@
 #include "track/epc.hpp"
 #include "track/error.hpp"
 #include "track/json.hpp"
+#include "track/json_writer.hpp"
 #include "track/ledger_links.hpp"
 
 namespace cli {
@@ -143,17 +144,16 @@ int run_audit(const AuditOptions& o) {
             e.asset = l.asset;
             e.event = "audit";
             fmt::memory_buffer m;
-            const auto member = [&m](std::string_view key, std::string_view value) {
-                if (value.empty()) return;
-                fmt::format_to(std::back_inserter(m), ",\"{}\":", key);
-                track::append_json_string(m, value);
+            track::JsonWriter members = track::JsonWriter::extra_members(m);
+            const auto member = [&members](std::string_view key, std::string_view value) {
+                if (!value.empty()) members.key(key).string(value);
             };
             member("zone", o.zone);
             member("status", track::to_string(l.status));
             member("audit", id);
             member("epc", l.epc);
             member("uri", l.uri);
-            if (l.seen) member("seen", track::format_rfc3339(*l.seen));
+            if (l.seen) members.key("seen").time(*l.seen);
             member("seen_zone", l.seen_zone);
             member("change", l.change);
             e.extra.assign(m.data(), m.size());

@@ -12,7 +12,7 @@
 #include "output.hpp"
 #include "signals.hpp"
 #include "track/epc.hpp"
-#include "track/json.hpp"
+#include "track/json_writer.hpp"
 
 namespace cli {
 
@@ -82,21 +82,16 @@ int run_decode(const EpcOptions& o) {
             case Shape::jsonl:
                 hex.assign(text);
                 for (char& c : hex) c = static_cast<char>(c >= 'a' && c <= 'f' ? c - 'a' + 'A' : c);
-                append(b, "{\"epc\":\"");
-                append(b, hex);
+                track::JsonWriter w(b);
+                w.begin_object();
+                w.key("epc").string(hex);
                 if (!id.is_raw()) {
-                    append(b, "\",\"scheme\":\"");
-                    append(b, id.scheme);
-                    append(b, "\",\"filter\":");
-                    b.push_back(static_cast<char>('0' + id.filter));
-                    append(b, ",\"tag\":");
-                } else {
-                    append(b, "\",\"tag\":");
+                    w.key("scheme").string(id.scheme);
+                    w.key("filter").integer(id.filter);
                 }
-                track::append_json_string(b, id.tag_uri);  // 7-bit serials may hold characters JSON escapes
-                append(b, ",\"uri\":");
-                track::append_json_string(b, id.pure_uri);
-                b.push_back('}');
+                w.key("tag").string(id.tag_uri);  // 7-bit serials may hold characters JSON escapes
+                w.key("uri").string(id.pure_uri);
+                w.end_object();
                 break;
         }
         b.push_back('\n');
@@ -120,11 +115,8 @@ int run_encode(const EpcOptions& o) {
         }
         fmt::memory_buffer& b = out.buffer();
         if (o.shape == Shape::jsonl) {
-            append(b, "{\"epc\":\"");
-            append(b, hex);
-            append(b, "\",\"tag\":");
-            track::append_json_string(b, text);
-            b.push_back('}');
+            track::JsonWriter w(b);
+            w.begin_object().key("epc").string(hex).key("tag").string(text).end_object();
         } else {
             append(b, hex);
         }

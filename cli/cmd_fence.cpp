@@ -17,6 +17,7 @@
 #include "track/fence.hpp"
 #include "track/fence_stage.hpp"
 #include "track/json.hpp"
+#include "track/json_writer.hpp"
 #include "track/number.hpp"
 
 namespace cli {
@@ -28,15 +29,18 @@ std::vector<track::Fence> fences_of(const std::string& path, const LedgerAccess&
                                     const Diagnostics& diagnostics) {
     const auto note = [&diagnostics](std::string_view text) { diagnostics.note(text); };
     if (!path.empty()) return track::load_fences(path, note);
-    std::string collection = R"({"type":"FeatureCollection","features":[)";
     const auto stored = ledger.open()->fences();
     if (stored.empty()) {
         throw track::MissingInputError(fmt::format(
             "{}: the ledger keeps no fences; add them with 'trk fence add FILE', or name a file with --fences",
             ledger.path));
     }
-    for (std::size_t i = 0; i < stored.size(); ++i) collection += (i > 0 ? "," : "") + stored[i].feature;
-    return track::parse_fences(collection + "]}", ledger.path + " (fences)", note);
+    fmt::memory_buffer collection;
+    track::JsonWriter w(collection);
+    w.begin_object().key("type").string("FeatureCollection").key("features").begin_array();
+    for (const auto& fence : stored) w.raw(fence.feature);
+    w.end_array().end_object();
+    return track::parse_fences(fmt::to_string(collection), ledger.path + " (fences)", note);
 }
 
 struct StageOptions {

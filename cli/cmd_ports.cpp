@@ -13,8 +13,7 @@
 #include "output.hpp"
 #include "signals.hpp"
 #include "track/error.hpp"
-#include "track/json.hpp"
-#include "track/number.hpp"
+#include "track/json_writer.hpp"
 
 namespace cli {
 
@@ -72,17 +71,15 @@ std::string heard_text(const ProbeResult& r) {
 }
 
 void append_json(fmt::memory_buffer& out, const adapters::PortInfo& port, const ProbeResult* probed) {
-    auto member = [&out](std::string_view key, std::string_view value) {
-        if (value.empty()) return;
-        fmt::format_to(std::back_inserter(out), ",\"{}\":", key);
-        track::append_json_string(out, value);
+    track::JsonWriter w(out);
+    auto member = [&w](std::string_view key, std::string_view value) {
+        if (!value.empty()) w.key(key).string(value);
     };
-    out.append(std::string_view("{\"port\":"));
-    track::append_json_string(out, port.name);
+    w.begin_object();
+    w.key("port").string(port.name);
     member("description", port.description);
     member("transport", port.transport);
-    if (port.usb_vid)
-        fmt::format_to(std::back_inserter(out), ",\"usb_id\":\"{:04x}:{:04x}\"", *port.usb_vid, *port.usb_pid);
+    if (port.usb_vid) member("usb_id", fmt::format("{:04x}:{:04x}", *port.usb_vid, *port.usb_pid));
     member("manufacturer", port.manufacturer);
     member("product", port.product);
     member("serial", port.serial);
@@ -92,30 +89,23 @@ void append_json(fmt::memory_buffer& out, const adapters::PortInfo& port, const 
             member("error", probed->error);
         } else if (!probed->nmea) {
             member("heard", probed->bytes == 0 ? "nothing" : "not nmea");
-            fmt::format_to(std::back_inserter(out), ",\"bytes\":{}", probed->bytes);
+            w.key("bytes").integer(probed->bytes);
         } else {
             const auto& h = *probed->nmea;
             member("heard", "nmea");
-            fmt::format_to(std::back_inserter(out), ",\"baud\":{},\"sentences\":{}", h.baud, h.sentences);
-            auto list = [&out](std::string_view key, const std::set<std::string>& items) {
-                fmt::format_to(std::back_inserter(out), ",\"{}\":[", key);
-                bool first = true;
-                for (const auto& item : items) {
-                    if (!first) out.push_back(',');
-                    first = false;
-                    track::append_json_string(out, item);
-                }
-                out.push_back(']');
+            w.key("baud").integer(h.baud);
+            w.key("sentences").integer(h.sentences);
+            auto list = [&w](std::string_view key, const std::set<std::string>& items) {
+                w.key(key).begin_array();
+                for (const auto& item : items) w.string(item);
+                w.end_array();
             };
             list("talkers", h.talkers);
             list("formatters", h.formatters);
-            if (h.epochs_per_second > 0) {
-                out.append(std::string_view(",\"epochs_per_second\":"));
-                track::append_rounded(out, h.epochs_per_second, 2);
-            }
+            if (h.epochs_per_second > 0) w.key("epochs_per_second").rounded(h.epochs_per_second, 2);
         }
     }
-    out.append(std::string_view("}\n"));
+    w.end_object().newline();
 }
 
 int run_ports(const PortsOptions& o) {

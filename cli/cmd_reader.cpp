@@ -10,7 +10,7 @@
 #include "option_types.hpp"
 #include "output.hpp"
 #include "report.hpp"
-#include "track/json.hpp"
+#include "track/json_writer.hpp"
 #include "track/number.hpp"
 
 namespace cli {
@@ -55,13 +55,13 @@ int run_list(const ListOptions& o) {
     for (const track::Reader& r : o.ledger.open()->readers()) {
         std::string text;
         fmt::memory_buffer json;
-        json.push_back('{');
+        track::JsonWriter antennas(json);
+        antennas.begin_object();
         for (const auto& [antenna, zone] : r.antenna_zones) {
             text += fmt::format("{}{}:{}", text.empty() ? "" : " ", antenna, zone);
-            fmt::format_to(std::back_inserter(json), "{}\"{}\":", json.size() > 1 ? "," : "", antenna);
-            track::append_json_string(json, zone);
+            antennas.key(fmt::format_int(antenna).str()).string(zone);
         }
-        json.push_back('}');
+        antennas.end_object();
         rows.push_back({Field::string("id", r.id), Field::string("zone", r.zone), Field::number("lat", r.lat, 7),
                         Field::number("lon", r.lon, 7),
                         Field::raw("antennas", text, text.empty() ? std::string() : fmt::to_string(json))});

@@ -9,18 +9,11 @@
 #include "adapters/csv.hpp"
 #include "option_types.hpp"
 #include "track/error.hpp"
-#include "track/json.hpp"
-#include "track/number.hpp"
+#include "track/json_writer.hpp"
 
 namespace cli {
 
 namespace {
-
-std::string json_string(std::string_view value) {
-    fmt::memory_buffer out;
-    track::append_json_string(out, value);
-    return fmt::to_string(out);
-}
 
 const Field* find(const Row& row, const std::string& name) {
     const auto it = std::find_if(row.begin(), row.end(), [&name](const Field& f) { return f.name == name; });
@@ -30,27 +23,26 @@ const Field* find(const Row& row, const std::string& name) {
 }  // namespace
 
 Field Field::string(std::string name, std::string_view value) {
-    return {std::move(name), std::string(value), value.empty() ? std::string() : json_string(value)};
+    if (value.empty()) return {std::move(name), {}, {}};
+    return {std::move(name), std::string(value), track::json_text([value](track::JsonWriter& w) { w.string(value); })};
 }
 
 Field Field::number(std::string name, const std::optional<double>& value, int decimals) {
     if (!value) return {std::move(name), {}, {}};
-    fmt::memory_buffer out;
-    track::append_rounded(out, *value, decimals);
-    std::string text = fmt::to_string(out);
+    std::string text = track::json_text([&](track::JsonWriter& w) { w.rounded(*value, decimals); });
     return {std::move(name), text, text};
 }
 
 Field Field::integer(std::string name, const std::optional<std::int64_t>& value) {
     if (!value) return {std::move(name), {}, {}};
-    std::string text = std::to_string(*value);
+    std::string text = track::json_text([&](track::JsonWriter& w) { w.integer(*value); });
     return {std::move(name), text, text};
 }
 
 Field Field::time(std::string name, const std::optional<track::Millis>& value) {
     if (!value) return {std::move(name), {}, {}};
-    std::string text = track::format_rfc3339(*value);
-    return {std::move(name), text, '"' + text + '"'};
+    return {std::move(name), track::format_rfc3339(*value),
+            track::json_text([&](track::JsonWriter& w) { w.time(*value); })};
 }
 
 Field Field::raw(std::string name, std::string text, std::string json) {
@@ -75,17 +67,12 @@ void write_report(Output& out, ReportFormat format, const std::vector<std::strin
     switch (format) {
         case ReportFormat::jsonl:
             for (const Row& row : rows) {
-                bool first = true;
-                b.push_back('{');
+                track::JsonWriter w(b);
+                w.begin_object();
                 for (const Field& f : row) {
-                    if (f.json.empty()) continue;
-                    if (!first) b.push_back(',');
-                    first = false;
-                    track::append_json_string(b, f.name);
-                    b.push_back(':');
-                    put(f.json);
+                    if (!f.json.empty()) w.key(f.name).raw(f.json);
                 }
-                put("}\n");
+                w.end_object().newline();
                 out.maybe_flush();
             }
             break;

@@ -11,6 +11,7 @@
 
 #include "adapters/csv.hpp"
 #include "track/json.hpp"
+#include "track/json_writer.hpp"
 #include "track/number.hpp"
 
 namespace adapters {
@@ -202,115 +203,105 @@ private:
 // ---------------------------------------------------------------------------------------
 // GeoJSON: a FeatureCollection, one feature a line.
 
-void begin_feature_collection(fmt::memory_buffer& out) { append(out, R"({"type":"FeatureCollection","features":[)"); }
-
-// Starts feature number `index` (0-based) of the collection.
-void begin_feature(fmt::memory_buffer& out, std::uint64_t index) {
-    append(out, index == 0 ? "\n" : ",\n");
-    append(out, R"({"type":"Feature","geometry":{"type":")");
+// Starts the collection: `{"type":"FeatureCollection","features":[`.
+void begin_feature_collection(track::JsonWriter& json) {
+    json.begin_object().key("type").string("FeatureCollection").key("features").begin_array();
 }
 
-void end_feature_collection(fmt::memory_buffer& out) { append(out, "\n]}\n"); }
+// Starts a feature, on a line of its own, and its geometry of `type`; the coordinates follow.
+void begin_feature(track::JsonWriter& json, std::string_view type) {
+    json.newline().begin_object().key("type").string("Feature");
+    json.key("geometry").begin_object().key("type").string(type).key("coordinates");
+}
+
+void end_feature_collection(track::JsonWriter& json) { json.newline().end_array().end_object().newline(); }
 
 // [lon,lat] or [lon,lat,alt], as RFC 7946 orders a position.
-void append_position(fmt::memory_buffer& out, double lat, double lon, const std::optional<double>& alt) {
-    out.push_back('[');
-    append_fixed(out, lon, position_decimals);
-    out.push_back(',');
-    append_fixed(out, lat, position_decimals);
-    if (alt) {
-        out.push_back(',');
-        track::append_rounded(out, *alt, metre_decimals);
-    }
-    out.push_back(']');
+void write_position(track::JsonWriter& json, double lat, double lon, const std::optional<double>& alt) {
+    json.begin_array().fixed(lon, position_decimals).fixed(lat, position_decimals);
+    if (alt) json.rounded(*alt, metre_decimals);
+    json.end_array();
 }
 
-// Appends the properties of a fix's Point feature: the members trk's JSON Lines have for
+// Writes the properties of a fix's Point feature: the members trk's JSON Lines have for
 // the fix (same order and rounding, unknown members kept) but type, lat, lon and alt,
 // which the geometry holds. They are cut from append_json's text so that the two never
 // drift apart. A quote inside a JSON string is always escaped, so `,"lat":` can only be
 // that member; lon and an optional alt follow it, and numbers hold no comma.
-void append_fix_properties(fmt::memory_buffer& out, fmt::memory_buffer& scratch, const track::Fix& fix) {
+void write_fix_properties(track::JsonWriter& out, fmt::memory_buffer& scratch, const track::Fix& fix) {
     scratch.clear();
     track::append_json(scratch, fix);
     std::string_view json(scratch.data(), scratch.size());
-    json.remove_prefix(std::string_view(R"({"type":"fix",)").size());
-    json.remove_suffix(2);  // "}\n"
+    json.remove_prefix(std::string_view(R"({"type":"fix")").size());  // from the comma of the next member
+    json.remove_suffix(2);                                            // "}\n"
     const auto next_member = [json](std::size_t at) { return std::min(json.find(',', at + 1), json.size()); };
     const std::size_t lat = json.find(R"(,"lat":)");
     std::size_t rest = next_member(next_member(lat));
     if (json.substr(rest).starts_with(R"(,"alt":)")) rest = next_member(rest);
-    out.push_back('{');
-    append(out, json.substr(0, lat));
-    append(out, json.substr(rest));
-    out.push_back('}');
+    out.begin_object().members(json.substr(0, lat)).members(json.substr(rest)).end_object();
 }
 
 // Streams a Point feature per positioned fix.
 class GeoJsonPointWriter final : public WriterBase {
 public:
-    GeoJsonPointWriter(fmt::memory_buffer& out, std::function<void()> written) : WriterBase(out, std::move(written)) {
-        begin_feature_collection(out_);
+    GeoJsonPointWriter(fmt::memory_buffer& out, std::function<void()> written)
+        : WriterBase(out, std::move(written)), json_(out_) {
+        begin_feature_collection(json_);
     }
     void record(const track::Record& record) override {
         const track::Fix* fix = positioned_fix(record);
         if (fix == nullptr) return;
-        begin_feature(out_, counts_.exported++);
-        append(out_, R"(Point","coordinates":)");
-        append_position(out_, fix->lat, fix->lon, fix->alt);
-        append(out_, R"(},"properties":)");
-        append_fix_properties(out_, scratch_, *fix);
-        out_.push_back('}');
+        ++counts_.exported;
+        begin_feature(json_, "Point");
+        write_position(json_, fix->lat, fix->lon, fix->alt);
+        json_.end_object().key("properties");
+        write_fix_properties(json_, scratch_, *fix);
+        json_.end_object();
         report_written();
     }
     void finish() override {
-        end_feature_collection(out_);
+        end_feature_collection(json_);
         report_written();
     }
 
 private:
+    track::JsonWriter json_;
     fmt::memory_buffer scratch_;
 };
 
 // A LineString feature per track (a Point for a track of one fix: a line needs two).
 class GeoJsonLineWriter final : public TrackWriter {
 public:
-    GeoJsonLineWriter(fmt::memory_buffer& out, std::function<void()> written) : TrackWriter(out, std::move(written)) {
-        begin_feature_collection(out_);
+    GeoJsonLineWriter(fmt::memory_buffer& out, std::function<void()> written)
+        : TrackWriter(out, std::move(written)), json_(out_) {
+        begin_feature_collection(json_);
     }
 
 private:
     void write_track(const Track& track) override {
-        begin_feature(out_, tracks_written_++);
         const bool altitude = track.has_altitude();
         const auto position = [&](const TrackPoint& p) {
-            append_position(out_, p.lat, p.lon, altitude ? p.alt : std::nullopt);
+            write_position(json_, p.lat, p.lon, altitude ? p.alt : std::nullopt);
         };
         if (track.points.size() == 1) {
-            append(out_, R"(Point","coordinates":)");
+            begin_feature(json_, "Point");
             position(track.points.front());
         } else {
-            append(out_, R"(LineString","coordinates":[)");
-            for (const TrackPoint& p : track.points) {
-                if (&p != &track.points.front()) out_.push_back(',');
-                position(p);
-            }
-            out_.push_back(']');
+            begin_feature(json_, "LineString");
+            json_.begin_array();
+            for (const TrackPoint& p : track.points) position(p);
+            json_.end_array();
         }
-        append(out_, track.asset.empty() ? R"(},"properties":{"device":)" : R"(},"properties":{"asset":)");
-        track::append_json_string(out_, track.name());
-        append(out_, R"(,"start":")");
-        track::append_rfc3339(out_, track.points.front().time);
-        append(out_, R"(","end":")");
-        track::append_rfc3339(out_, track.points.back().time);
-        append(out_, R"(","points":)");
-        const fmt::format_int points(track.points.size());
-        out_.append(points.data(), points.data() + points.size());
-        append(out_, "}}");
+        json_.end_object().key("properties").begin_object();
+        json_.key(track.asset.empty() ? "device" : "asset").string(track.name());
+        json_.key("start").time(track.points.front().time);
+        json_.key("end").time(track.points.back().time);
+        json_.key("points").integer(track.points.size());
+        json_.end_object().end_object();
     }
-    void write_end() override { end_feature_collection(out_); }
+    void write_end() override { end_feature_collection(json_); }
 
-    std::uint64_t tracks_written_ = 0;
+    track::JsonWriter json_;
 };
 
 // ---------------------------------------------------------------------------------------

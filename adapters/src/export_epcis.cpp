@@ -28,6 +28,7 @@
 
 #include "adapters/export.hpp"
 #include "track/json.hpp"
+#include "track/json_writer.hpp"
 #include "track/number.hpp"
 
 namespace adapters {
@@ -162,101 +163,65 @@ struct ObjectEvent {
     std::optional<SensorElement> sensor;
 };
 
-// Appends a JSON object member by member, commas included.
-class JsonObject {
-public:
-    explicit JsonObject(fmt::memory_buffer& out) : out_(out) { out_.push_back('{'); }
-    JsonObject(const JsonObject&) = delete;
-    JsonObject& operator=(const JsonObject&) = delete;
-    ~JsonObject() { out_.push_back('}'); }
-
-    void string(std::string_view key, std::string_view value) {
-        this->key(key);
-        track::append_json_string(out_, value);
-    }
-    void string_if(std::string_view key, std::string_view value) {
-        if (!value.empty()) string(key, value);
-    }
-    void time(std::string_view key, track::Millis t) {
-        this->key(key);
-        out_.push_back('"');
-        track::append_rfc3339(out_, t);
-        out_.push_back('"');
-    }
-    void number(std::string_view key, double value, int decimals) {
-        this->key(key);
-        if (decimals < 0) {
-            fmt::format_to(std::back_inserter(out_), "{}", value);
-        } else {
-            char digits[32];
-            out_.append(digits, track::write_fixed(digits, value, decimals));
-        }
-    }
-    // {"id":URI}, the form of readPoint and bizLocation.
-    void id(std::string_view key, std::string_view uri) {
-        if (uri.empty()) return;
-        this->key(key);
-        JsonObject location(out_);
-        location.string("id", uri);
-    }
-    // Starts a member whose value the caller appends.
-    void key(std::string_view key) {
-        if (members_++ > 0) out_.push_back(',');
-        track::append_json_string(out_, key);
-        out_.push_back(':');
-    }
-
-private:
-    fmt::memory_buffer& out_;
-    int members_ = 0;
-};
-
-void append_sensor_element(fmt::memory_buffer& out, const SensorElement& element) {
-    JsonObject object(out);
-    if (element.time || element.start || element.end || !element.device.empty() || !element.rules.empty()) {
-        object.key("sensorMetadata");
-        JsonObject metadata(out);
-        if (element.time) metadata.time("time", *element.time);
-        if (element.start) metadata.time("startTime", *element.start);
-        if (element.end) metadata.time("endTime", *element.end);
-        metadata.string_if("deviceID", element.device);
-        metadata.string_if("bizRules", element.rules);
-    }
-    object.key("sensorReport");
-    out.push_back('[');
-    for (const SensorReport& report : element.reports) {
-        if (&report != &element.reports.front()) out.push_back(',');
-        JsonObject r(out);
-        r.string("type", report.type);
-        r.string_if("exception", report.exception);
-        r.string_if("component", report.component);
-        if (report.value) r.number("value", *report.value, report.decimals);
-        r.string_if("uom", report.uom);
-    }
-    out.push_back(']');
+// A string member, left out when the value is empty.
+void string_if(track::JsonWriter& json, std::string_view key, std::string_view value) {
+    if (!value.empty()) json.key(key).string(value);
 }
 
-void append_event(fmt::memory_buffer& out, const ObjectEvent& event) {
-    JsonObject object(out);
-    object.string("type", "ObjectEvent");
-    object.time("eventTime", event.time);
-    // trk's times are UTC; the zone the event happened in is not known.
-    object.string("eventTimeZoneOffset", "+00:00");
-    object.key("epcList");
-    out.push_back('[');
-    track::append_json_string(out, event.object);
-    out.push_back(']');
-    object.string("action", "OBSERVE");
-    object.string_if("bizStep", event.biz_step);
-    object.string_if("disposition", event.disposition);
-    object.id("readPoint", event.read_point);
-    object.id("bizLocation", event.biz_location);
-    if (event.sensor) {
-        object.key("sensorElementList");
-        out.push_back('[');
-        append_sensor_element(out, *event.sensor);
-        out.push_back(']');
+// {"id":URI}, the form of readPoint and bizLocation; left out when the URI is empty.
+void id_if(track::JsonWriter& json, std::string_view key, std::string_view uri) {
+    if (!uri.empty()) json.key(key).begin_object().key("id").string(uri).end_object();
+}
+
+void write_sensor_element(track::JsonWriter& json, const SensorElement& element) {
+    json.begin_object();
+    if (element.time || element.start || element.end || !element.device.empty() || !element.rules.empty()) {
+        json.key("sensorMetadata").begin_object();
+        if (element.time) json.key("time").time(*element.time);
+        if (element.start) json.key("startTime").time(*element.start);
+        if (element.end) json.key("endTime").time(*element.end);
+        string_if(json, "deviceID", element.device);
+        string_if(json, "bizRules", element.rules);
+        json.end_object();
     }
+    json.key("sensorReport").begin_array();
+    for (const SensorReport& report : element.reports) {
+        json.begin_object();
+        json.key("type").string(report.type);
+        string_if(json, "exception", report.exception);
+        string_if(json, "component", report.component);
+        if (report.value) {
+            json.key("value");
+            if (report.decimals < 0) {
+                json.number(*report.value);
+            } else {
+                json.fixed(*report.value, report.decimals);
+            }
+        }
+        string_if(json, "uom", report.uom);
+        json.end_object();
+    }
+    json.end_array().end_object();
+}
+
+void write_event(track::JsonWriter& json, const ObjectEvent& event) {
+    json.begin_object();
+    json.key("type").string("ObjectEvent");
+    json.key("eventTime").time(event.time);
+    // trk's times are UTC; the zone the event happened in is not known.
+    json.key("eventTimeZoneOffset").string("+00:00");
+    json.key("epcList").begin_array().string(event.object).end_array();
+    json.key("action").string("OBSERVE");
+    string_if(json, "bizStep", event.biz_step);
+    string_if(json, "disposition", event.disposition);
+    id_if(json, "readPoint", event.read_point);
+    id_if(json, "bizLocation", event.biz_location);
+    if (event.sensor) {
+        json.key("sensorElementList").begin_array();
+        write_sensor_element(json, *event.sensor);
+        json.end_array();
+    }
+    json.end_object();
 }
 
 // The members of an event record that trk keeps in `extra` (severity, value, status, ...).
@@ -301,31 +266,30 @@ std::string_view audit_disposition(std::string_view status) {
 class EpcisWriter final : public ExportWriter {
 public:
     EpcisWriter(const ExportOptions& options, fmt::memory_buffer& out, std::function<void()> written)
-        : out_(out), written_(std::move(written)), readers_(options.readers) {
-        append("{\"@context\":[");
-        track::append_json_string(out_, epcis_context);
-        append("],\"type\":\"EPCISDocument\",\"schemaVersion\":\"2.0\",\"creationDate\":\"");
-        track::append_rfc3339(out_, options.creation);
-        append("\",\"epcisBody\":{\"eventList\":[");
+        : json_(out), written_(std::move(written)), readers_(options.readers) {
+        json_.begin_object();
+        json_.key("@context").begin_array().string(epcis_context).end_array();
+        json_.key("type").string("EPCISDocument");
+        json_.key("schemaVersion").string("2.0");
+        json_.key("creationDate").time(options.creation);
+        json_.key("epcisBody").begin_object().key("eventList").begin_array();
     }
 
     void record(const track::Record& record) override {
         event_ = ObjectEvent{};
         const bool made = std::visit([this](const auto& r) { return make(r); }, record);
         if (!made) return;
-        append(counts_.exported++ == 0 ? "\n" : ",\n");
-        append_event(out_, event_);
+        ++counts_.exported;
+        write_event(json_.newline(), event_);  // an event a line
         if (written_) written_();
     }
 
     void finish() override {
-        append("\n]}}\n");
+        json_.newline().end_array().end_object().end_object().newline();
         if (written_) written_();
     }
 
 private:
-    void append(std::string_view text) { out_.append(text.data(), text.data() + text.size()); }
-
     // Each make() fills event_ from a record and says whether the record has an event;
     // records without one are counted.
     bool make(const track::Fix& fix) {
@@ -477,7 +441,7 @@ private:
         return {};
     }
 
-    fmt::memory_buffer& out_;
+    track::JsonWriter json_;  // the document
     std::function<void()> written_;
     std::vector<track::Reader> readers_;
     ObjectEvent event_;    // the event being made, reused

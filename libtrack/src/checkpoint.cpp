@@ -9,7 +9,7 @@
 #include <simdjson.h>
 
 #include "track/error.hpp"
-#include "track/json.hpp"
+#include "track/json_writer.hpp"
 #include "track/lines.hpp"
 #include "track/time.hpp"
 
@@ -101,18 +101,15 @@ bool checkpoint_signature_valid(const Checkpoint& c) {
 }
 
 void append_json(fmt::memory_buffer& out, const Checkpoint& c) {
-    const auto member = [&out](std::string_view name, std::string_view value) {
-        out.push_back(',');
-        append_json_string(out, name);
-        out.push_back(':');
-        append_json_string(out, value);
-    };
-    fmt::format_to(std::back_inserter(out), R"({{"type":"checkpoint","seq":{})", c.seq);
-    member("hash", to_hex(c.hash));
-    member("time", format_rfc3339(c.time));
-    member("public_key", to_hex(c.key));
-    member("signature", to_hex(c.signature));
-    out.append(std::string_view("}\n"));
+    JsonWriter w(out);
+    w.begin_object();
+    w.key("type").string("checkpoint");
+    w.key("seq").integer(c.seq);
+    w.key("hash").string(to_hex(c.hash));
+    w.key("time").time(c.time);
+    w.key("public_key").string(to_hex(c.key));
+    w.key("signature").string(to_hex(c.signature));
+    w.end_object().newline();
 }
 
 std::vector<KeptCheckpoint> parse_checkpoints(std::string_view text, const std::string& file) {

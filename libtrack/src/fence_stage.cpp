@@ -9,12 +9,15 @@
 #include <simdjson.h>
 
 #include "track/error.hpp"
-#include "track/json.hpp"
-#include "track/number.hpp"
+#include "track/json_state.hpp"
+#include "track/json_writer.hpp"
 
 namespace track {
 
 namespace {
+
+// The layout of the state files save_state writes (see StateFileWriter's versioning rule).
+constexpr int state_version = 1;
 
 // The radius in metres within which the fix's true position lies (about 95%): twice the
 // larger GST 1-sigma error, else hdop times the range error, else 0 (unknown: trusted).
@@ -42,12 +45,6 @@ void step_crossings(const FenceIndex& index, double lat, double lon, const std::
     index.crossing(lat, lon, fix.lat, fix.lon, out, &ends);
 }
 
-void append_degrees(fmt::memory_buffer& out, double value) {
-    char digits[32];
-    out.append(digits, write_fixed(digits, value, 7));
-}
-
-
 }  // namespace
 
 FenceStage::FenceStage(const FenceIndex& index, FenceStageOptions options, Sink sink)
@@ -71,13 +68,11 @@ void FenceStage::append_visit(const std::string& asset, const Fence& fence, Mill
     visit_ += '/';
     char time[32];
     visit_.append(time, write_rfc3339(time, entered));
-    members_.append(std::string_view(",\"visit\":"));
-    append_json_string(members_, visit_);
+    JsonWriter::extra_members(members_).key("visit").string(visit_);
 }
 
 void FenceStage::append_seconds(std::string_view name, Millis ms) {
-    members_.append(name);
-    append_rounded(members_, static_cast<double>(ms) / 1000.0, 3);
+    JsonWriter::extra_members(members_).key(name).rounded(static_cast<double>(ms) / 1000.0, 3);
 }
 
 void FenceStage::emit(std::string_view kind, const Fix& fix, const Fence& fence, Millis time) {
@@ -90,8 +85,7 @@ void FenceStage::emit(std::string_view kind, const Fix& fix, const Fence& fence,
     event_.extra.clear();
     if (fix.asset.empty() && !fix.device.empty()) {
         fmt::memory_buffer device;
-        device.append(std::string_view(",\"device\":"));
-        append_json_string(device, fix.device);
+        JsonWriter::extra_members(device).key("device").string(fix.device);
         event_.extra.append(device.data(), device.size());
     }
     event_.extra.append(members_.data(), members_.size());
@@ -134,7 +128,7 @@ void FenceStage::decide(const Fix& fix, const std::string& asset, std::size_t in
                 m.inside = false;
                 if (options_.events.exit) {
                     append_visit(asset, fence, m.entered);
-                    append_seconds(",\"dwell_s\":", at - m.entered);
+                    append_seconds("dwell_s", at - m.entered);
                     emit("exit", fix, fence, at);
                 }
             }
@@ -147,7 +141,7 @@ void FenceStage::decide(const Fix& fix, const std::string& asset, std::size_t in
         if (dwell && fix.time - m.entered >= *dwell) {
             m.dwell_done = true;
             append_visit(asset, fence, m.entered);
-            append_seconds(",\"dwell_s\":", *dwell);
+            append_seconds("dwell_s", *dwell);
             emit("dwell", fix, fence, m.entered + *dwell);
         }
     }
@@ -207,9 +201,7 @@ void FenceStage::fix(Fix& fix, const FenceLookup& lookup) {
             const Fence& fence = index_.fences()[i];
             const auto it = st.fences.find(i);
             if (it != st.fences.end() && (it->second.inside || it->second.pending)) continue;
-            members_.append(std::string_view(",\"from\":\""));
-            append_rfc3339(members_, st.last_time);
-            members_.push_back('"');
+            JsonWriter::extra_members(members_).key("from").time(st.last_time);
             emit("cross", fix, fence, fix.time);
         }
     }
@@ -281,63 +273,45 @@ void FenceScout::look(const Fix& fix, FenceLookup& lookup, bool crossing) {
 }
 
 std::string FenceStage::save_state() const {
-    fmt::memory_buffer out;
-    out.append(std::string_view("{\"trk_fence_state\":1,\"assets\":{"));
-    bool first_asset = true;
+    StateFileWriter file("fence", state_version);
+    JsonWriter& w = file.json();
+    w.key("assets").begin_object();
     std::map<std::string_view, const AssetState*> sorted;  // a stable order: the same state, the same file
     for (const auto& [asset, st] : assets_) sorted.emplace(asset, &st);
     for (const auto& [asset, state] : sorted) {
         const AssetState& st = *state;
-        if (!first_asset) out.push_back(',');
-        first_asset = false;
-        append_json_string(out, asset);
-        fmt::format_to(std::back_inserter(out), ":{{\"last\":{},\"lat\":", st.last_time);
-        append_degrees(out, st.lat);
-        out.append(std::string_view(",\"lon\":"));
-        append_degrees(out, st.lon);
-        out.append(std::string_view(",\"fences\":{"));
-        bool first_fence = true;
+        w.key(asset).begin_object();
+        w.key("last").integer(st.last_time);
+        w.key("lat").fixed(st.lat, 7);
+        w.key("lon").fixed(st.lon, 7);
+        w.key("fences").begin_object();
         std::map<std::string_view, const Membership*> by_id;  // saved by id: stable across fence files
         for (const auto& [i, m] : st.fences) by_id.emplace(index_.fences()[i].id(), &m);
         for (const auto& [id, membership] : by_id) {
             const Membership& m = *membership;
-            if (!first_fence) out.push_back(',');
-            first_fence = false;
-            append_json_string(out, id);
-            fmt::format_to(std::back_inserter(out), ":{{\"inside\":{},\"entered\":{},\"dwell_done\":{},\"known\":{}",
-                           m.inside, m.entered, m.dwell_done, m.known);
-            if (m.pending) fmt::format_to(std::back_inserter(out), ",\"pending\":{}", *m.pending);
-            out.push_back('}');
+            w.key(id).begin_object();
+            w.key("inside").boolean(m.inside);
+            w.key("entered").integer(m.entered);
+            w.key("dwell_done").boolean(m.dwell_done);
+            w.key("known").boolean(m.known);
+            if (m.pending) w.key("pending").integer(*m.pending);
+            w.end_object();
         }
-        out.append(std::string_view("}}"));
+        w.end_object().end_object();
     }
-    out.append(std::string_view("}}\n"));
-    return fmt::to_string(out);
+    w.end_object();
+    return file.finish();
 }
 
 void FenceStage::load_state(std::string_view json, const std::string& where) {
-    const auto bad = [&where](std::string_view why) {
-        throw InputError(where, fmt::format("not a trk fence state file ({})", why));
-    };
-    simdjson::dom::parser parser = bounded_json_parser();
-    simdjson::dom::element doc;
-    if (const auto error = parser.parse(json.data(), json.size()).get(doc); error) {
-        bad(error == simdjson::DEPTH_ERROR ? json_error_reason(error) : "not JSON");
-    }
-    std::int64_t version = 0;
-    if (doc["trk_fence_state"].get_int64().get(version) != simdjson::SUCCESS || version != 1)
-        bad("no version 1 marker");
+    StateFileReader reader("fence", state_version, where);
+    const simdjson::dom::object doc = reader.read(json);
     simdjson::dom::object assets;
-    if (doc["assets"].get_object().get(assets) != simdjson::SUCCESS) bad("no assets object");
+    if (doc["assets"].get_object().get(assets) != simdjson::SUCCESS) reader.fail("no assets object");
     // A state file is input too: what it says must be what the stage itself could have saved,
     // or its events carry absurd times (visits entered in year 34130741) and dwells.
-    const auto check_time = [&bad](std::int64_t t, std::string_view what, std::string_view asset) {
-        if (!is_rfc3339_time(t)) {
-            bad(fmt::format("{} {} of asset {} is out of range (years 0000..9999)", what, t, asset));
-        }
-    };
     for (const auto [asset, value] : assets) {
-        if (asset.empty()) bad("an asset without a name");
+        if (asset.empty()) reader.fail("an asset without a name");
         AssetState st;
         st.has_last = true;
         simdjson::dom::object fences;
@@ -345,11 +319,11 @@ void FenceStage::load_state(std::string_view json, const std::string& where) {
             value["lat"].get_double().get(st.lat) != simdjson::SUCCESS ||
             value["lon"].get_double().get(st.lon) != simdjson::SUCCESS ||
             value["fences"].get_object().get(fences) != simdjson::SUCCESS) {
-            bad(fmt::format("asset {} is incomplete", asset));
+            reader.fail(fmt::format("asset {} is incomplete", asset));
         }
-        check_time(st.last_time, "last", asset);
+        reader.check_time(st.last_time, "last", asset);
         if (!(st.lat >= -90 && st.lat <= 90 && st.lon >= -180 && st.lon <= 180)) {
-            bad(fmt::format("the position of asset {} is out of range", asset));
+            reader.fail(fmt::format("the position of asset {} is out of range", asset));
         }
         // The fences holding the last fix, which the next step's crossings leave out.
         index_.containing(st.lat, st.lon, st.covering);
@@ -360,13 +334,13 @@ void FenceStage::load_state(std::string_view json, const std::string& where) {
                 f["entered"].get_int64().get(entered) != simdjson::SUCCESS ||
                 f["dwell_done"].get_bool().get(m.dwell_done) != simdjson::SUCCESS ||
                 f["known"].get_bool().get(m.known) != simdjson::SUCCESS) {
-                bad(fmt::format("fence {} of asset {} is incomplete", id, asset));
+                reader.fail(fmt::format("fence {} of asset {} is incomplete", id, asset));
             }
-            check_time(entered, "entered", asset);
+            reader.check_time(entered, "entered", asset);
             m.entered = entered;
             std::int64_t pending = 0;
             if (f["pending"].get_int64().get(pending) == simdjson::SUCCESS) {
-                check_time(pending, "pending", asset);
+                reader.check_time(pending, "pending", asset);
                 m.pending = pending;
             }
             // A fence no longer in the fence file is forgotten with its state.

@@ -13,6 +13,7 @@
 
 #include "track/error.hpp"
 #include "track/json_limits.hpp"
+#include "track/json_writer.hpp"
 #include "track/number.hpp"
 
 namespace track {
@@ -140,7 +141,9 @@ namespace {
 
 // Writes one JSON object straight into the output buffer: room for the whole record is
 // reserved once, then members are written through a cursor (records are written millions
-// of times a second; per-member capacity checks showed in profiles).
+// of times a second; per-member capacity checks showed in profiles). This is why records
+// do not go through JsonWriter, whose every token checks capacity and tracks commas: it
+// writes the same strings (write_json_string) and numbers (write_fixed, write_rounded).
 class ObjectWriter {
 public:
     /// `strings` are the variable-length texts the record will write (they size the room).
@@ -529,10 +532,7 @@ R parse_members(simdjson::dom::object object, std::string_view where) {
             const Member m{field.key(), field.value(), where};
             if (key_is(m.key, "type")) continue;
             if (assign(record, m, seen)) continue;
-            extra.push_back(',');
-            append_json_string(extra, m.key);
-            extra.push_back(':');
-            extra.append(simdjson::minify(m.value));
+            JsonWriter::extra_members(extra).key(m.key).raw(simdjson::minify(m.value));
         }
     } catch (const InputError&) {
         // A missing field is reported before any bad value: look the fields up (this path

@@ -123,7 +123,7 @@ private:
     void emit(std::string_view kind, const Fix& fix, const Fence& fence, Millis time);
     /// Adds "visit": FENCE/ASSET/ENTERED, the id an enter shares with its dwell and exit.
     void append_visit(const std::string& asset, const Fence& fence, Millis entered);
-    /// Adds a member of seconds from milliseconds (`name` is `,"dwell_s":`).
+    /// Adds a member `name` (dwell_s) of seconds from milliseconds.
     void append_seconds(std::string_view name, Millis ms);
 
     /// A fence's settings: the options, overridden by its properties (read once).

@@ -1,4 +1,5 @@
-// The one JSON writer and the one JSON Lines reader of trk's records.
+// The JSON writer and the JSON Lines reader of trk's records (everything else trk writes
+// as JSON goes through JsonWriter, track/json_writer.hpp, over the same string and numbers).
 #pragma once
 
 #include <memory>

@@ -32,7 +32,7 @@ void Checker::Impl::evaluate(AssetState& asset, std::size_t rule, const std::str
     const CompiledRule& compiled = rules.rules[rule];
     RuleTimer& timer = asset.timers[rule];
     const bool selected = selection.selects(asset.selection, asset.values, rule, name);
-    check::Evaluation now{.holds = selected && holds(compiled.condition, asset.values, timer, time),
+    check::Evaluation now{.holds = selected && check::holds(compiled.condition, asset.values, timer, time),
                           .value = asset.values.latest(compiled.slot)};
     // A stationary test alone began to hold when the asset had stood still long enough.
     now.began = compiled.stationary_alone && timer.anchor ? timer.anchor->time + compiled.stationary->duration : time;
@@ -43,7 +43,7 @@ void Checker::Impl::evaluate(AssetState& asset, std::size_t rule, const std::str
     if (family.shown && now.value && compiled.direction != 0 && timer.phase == Phase::open) {
         family.note_peak(*now.value, compiled.direction);
     }
-    if (changed) settle_family(rules, compiled.family, asset, name, time, events);
+    if (changed) check::settle_family(rules, compiled.family, asset, name, time, events);
 }
 
 // Silence of exactly the duration is not yet too long.
@@ -57,7 +57,7 @@ void Checker::Impl::pass_deadlines(Millis now) {
             RuleTimer& timer = silent.timers[rule];
             if (timer.phase == Phase::open || !selection.selects(silent.selection, silent.values, rule, name)) continue;
             timer.open_since(deadline);  // the silence itself: its length is in the clear's duration
-            settle_family(rules, rules.rules[rule].family, silent, name, deadline, events);
+            check::settle_family(rules, rules.rules[rule].family, silent, name, deadline, events);
         }
     }
 }
@@ -77,7 +77,7 @@ void Checker::Impl::saw(AssetState& asset, const std::string& name, Millis time)
         RuleTimer& timer = asset.timers[rule];
         if (timer.phase == Phase::open) {
             timer.close();
-            settle_family(rules, rules.rules[rule].family, asset, name, time, events);
+            check::settle_family(rules, rules.rules[rule].family, asset, name, time, events);
         }
     }
     asset.seen = time;

@@ -2,10 +2,8 @@
 #include "check_events.hpp"
 
 #include <algorithm>
-#include <iterator>
 
-#include "track/json.hpp"
-#include "track/number.hpp"
+#include "track/json_writer.hpp"
 
 namespace track::check {
 
@@ -15,51 +13,39 @@ std::string violation_id(std::string_view family_key, std::string_view asset, Mi
 
 void EventWriter::opened(const std::string& asset, const CompiledRule& rule, const std::string& id, Millis since,
                          const std::optional<double>& value) {
-    begin(rule, id, std::nullopt);
-    member("value", value);
+    JsonWriter members = begin(rule, id, std::nullopt);
+    if (value) members.key("value").number(*value);
     write("violation", asset, rule, since);
     ++counts_.violations;
 }
 
 void EventWriter::changed_severity(const std::string& asset, const CompiledRule& rule, Severity previous,
                                    const std::string& id, const std::optional<double>& value, Millis time) {
-    begin(rule, id, previous);
-    member("value", value);
+    JsonWriter members = begin(rule, id, previous);
+    if (value) members.key("value").number(*value);
     write("violation", asset, rule, time);
     ++counts_.escalations;
 }
 
 void EventWriter::cleared(const std::string& asset, const CompiledRule& rule, const std::string& id,
                           const std::optional<double>& peak, Millis since, Millis time) {
-    begin(rule, id, std::nullopt);
-    member("peak", peak);
-    members_.append(std::string_view(",\"duration_s\":"));
-    append_rounded(members_, static_cast<double>(std::max<Millis>(time - since, 0)) / 1000.0, 3);
+    JsonWriter members = begin(rule, id, std::nullopt);
+    if (peak) members.key("peak").number(*peak);
+    members.key("duration_s").rounded(static_cast<double>(std::max<Millis>(time - since, 0)) / 1000.0, 3);
     write("clear", asset, rule, time);
     ++counts_.clears;
 }
 
 // The members every violation and clear starts with: severity, previous (a change of
-// severity), violation, metric.
-void EventWriter::begin(const CompiledRule& rule, const std::string& id, const std::optional<Severity>& previous) {
-    const auto text_member = [this](std::string_view key, std::string_view text) {
-        members_.append(std::string_view(",\""));
-        members_.append(key);
-        members_.append(std::string_view("\":"));
-        append_json_string(members_, text);
-    };
-    text_member("severity", to_string(rule.rule.severity));
-    if (previous) text_member("previous", to_string(*previous));
-    text_member("violation", id);
-    if (!rule.metric.empty()) text_member("metric", rule.metric);
-}
-
-void EventWriter::member(std::string_view key, const std::optional<double>& value) {
-    if (!value) return;
-    members_.append(std::string_view(",\""));
-    members_.append(key);
-    members_.append(std::string_view("\":"));
-    fmt::format_to(std::back_inserter(members_), "{}", *value);
+// severity), violation, metric; the writer goes on with the event's own.
+JsonWriter EventWriter::begin(const CompiledRule& rule, const std::string& id,
+                              const std::optional<Severity>& previous) {
+    JsonWriter members = JsonWriter::extra_members(members_);
+    members.key("severity").string(to_string(rule.rule.severity));
+    if (previous) members.key("previous").string(to_string(*previous));
+    members.key("violation").string(id);
+    if (!rule.metric.empty()) members.key("metric").string(rule.metric);
+    return members;
 }
 
 void EventWriter::write(std::string_view kind, const std::string& asset, const CompiledRule& rule, Millis time) {

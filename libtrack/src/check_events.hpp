@@ -10,6 +10,7 @@
 
 #include "check_rules.hpp"
 #include "track/check.hpp"
+#include "track/json_writer.hpp"
 #include "track/record.hpp"
 #include "track/time.hpp"
 
@@ -38,13 +39,12 @@ public:
     [[nodiscard]] const CheckCounts& counts() const { return counts_; }
 
 private:
-    void begin(const CompiledRule& rule, const std::string& id, const std::optional<Severity>& previous);
-    void member(std::string_view key, const std::optional<double>& value);
+    JsonWriter begin(const CompiledRule& rule, const std::string& id, const std::optional<Severity>& previous);
     void write(std::string_view kind, const std::string& asset, const CompiledRule& rule, Millis time);
 
     std::function<void(const Event&)> sink_;
-    Event event_;                  ///< reused for every event written
-    fmt::memory_buffer members_;   ///< an event's members beyond the common ones
+    Event event_;                 ///< reused for every event written
+    fmt::memory_buffer members_;  ///< an event's members beyond the common ones
     CheckCounts counts_;
 };
 

@@ -1,4 +1,4 @@
-// Settling `trk check` rule families (check_families.hpp): which open rule a violation shows, and what is written when it changes.
+// Settling `trk check` rule families (check_families.hpp): which open rule a violation shows, and what is written.
 #include "check_families.hpp"
 
 #include "check_asset.hpp"

@@ -1,4 +1,4 @@
-// Compiling `trk check` rules (check_rules.hpp): metric slots, families, the rules each record concerns; evaluating conditions.
+// Compiling `trk check` rules (check_rules.hpp): metric slots, families, what reads what; evaluating conditions.
 #include "check_rules.hpp"
 
 #include <algorithm>
@@ -180,8 +180,7 @@ bool holds(const ConditionNode& condition, const HeldValues& values, const RuleT
             const std::optional<double>& value = values.latest(condition.slot);
             return value && compare(*value, condition.op, condition.threshold);
         }
-        case ConditionNode::Test::stationary:
-            return timer.anchor && time - timer.anchor->time >= condition.duration;
+        case ConditionNode::Test::stationary: return timer.anchor && time - timer.anchor->time >= condition.duration;
         case ConditionNode::Test::zone: return values.zones() && values.in_zone(condition.zone) == condition.inside;
         case ConditionNode::Test::unseen: break;  // decided by deadlines
     }

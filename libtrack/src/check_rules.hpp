@@ -48,7 +48,7 @@ struct ConditionNode {
     double threshold = 0;  ///< compare
     Millis duration = 0;   ///< stationary
     std::string zone = {};
-    bool inside = true;                    ///< zone: inside (true) or outside
+    bool inside = true;                        ///< zone: inside (true) or outside
     std::vector<ConditionNode> children = {};  ///< all, any
 };
 
@@ -56,14 +56,14 @@ struct ConditionNode {
 struct CompiledRule {
     Rule rule;
     ConditionNode condition = {};
-    std::size_t family = 0;                      ///< index in CompiledRules::families
-    std::string metric = {};                     ///< of the first comparison; empty when none
-    std::optional<std::size_t> slot = {};        ///< of the first comparison's metric
-    int direction = 0;                           ///< of the first comparison: +1 higher is worse, -1 lower, 0 neither
-    std::optional<Stationary> stationary = {};   ///< its stationary test, if any
-    bool stationary_alone = false;               ///< the condition is that stationary test alone
-    std::optional<Millis> unseen = {};           ///< the silence that opens it, when the condition is `unseen D` alone
-    bool reads_fixes = false;                    ///< speed, hdop, zones or positions
+    std::size_t family = 0;                     ///< index in CompiledRules::families
+    std::string metric = {};                    ///< of the first comparison; empty when none
+    std::optional<std::size_t> slot = {};       ///< of the first comparison's metric
+    int direction = 0;                          ///< of the first comparison: +1 higher is worse, -1 lower, 0 neither
+    std::optional<Stationary> stationary = {};  ///< its stationary test, if any
+    bool stationary_alone = false;              ///< the condition is that stationary test alone
+    std::optional<Millis> unseen = {};          ///< the silence that opens it, when the condition is `unseen D` alone
+    bool reads_fixes = false;                   ///< speed, hdop, zones or positions
 };
 
 /// Rules that share one comparison's metric and direction, and their `where`: one violation

@@ -1,4 +1,4 @@
-// Which `trk check` rules apply to which assets: their `where` selectors, and the rules each record of an asset concerns.
+// Which `trk check` rules apply to which assets: `where` selectors, and the rules each record of an asset concerns.
 #pragma once
 
 #include <algorithm>

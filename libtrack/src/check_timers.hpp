@@ -1,4 +1,4 @@
-// The timers of `trk check`: each rule's idle/pending/open phase per asset (`for`, `clear`), stationary anchors, unseen deadlines.
+// `trk check` timers: each rule's idle/pending/open phase per asset (`for`, `clear`), anchors, unseen deadlines.
 #pragma once
 
 #include <cstddef>

@@ -50,7 +50,7 @@ public:
     }
 
 private:
-    std::vector<std::optional<double>> latest_;            ///< by metric slot
+    std::vector<std::optional<double>> latest_;           ///< by metric slot
     std::optional<std::vector<std::string>> zones_ = {};  ///< of the latest fix that had them
 };
 

@@ -8,8 +8,6 @@
 
 #include <fmt/format.h>
 
-#include "check_timers.hpp"
-#include "check_values.hpp"
 #include "track/error.hpp"
 
 namespace track::check {
@@ -160,31 +158,6 @@ ConditionNode CompiledRules::compile(const Condition& condition) {
         node.test = ConditionNode::Test::unseen;
     }
     return node;
-}
-
-// A trend test (rate, ewma, zscore, forecast) will be one more case of the second switch:
-// the statistic of values.window(node's window slot) against the threshold, not holding
-// while the window is too short or stale.
-bool holds(const ConditionNode& condition, const HeldValues& values, const RuleTimer& timer, Millis time) {
-    switch (condition.kind) {
-        case Condition::Kind::all:
-            return std::all_of(condition.children.begin(), condition.children.end(),
-                               [&](const ConditionNode& child) { return holds(child, values, timer, time); });
-        case Condition::Kind::any:
-            return std::any_of(condition.children.begin(), condition.children.end(),
-                               [&](const ConditionNode& child) { return holds(child, values, timer, time); });
-        case Condition::Kind::test: break;
-    }
-    switch (condition.test) {
-        case ConditionNode::Test::compare: {
-            const std::optional<double>& value = values.latest(condition.slot);
-            return value && compare(*value, condition.op, condition.threshold);
-        }
-        case ConditionNode::Test::stationary: return timer.anchor && time - timer.anchor->time >= condition.duration;
-        case ConditionNode::Test::zone: return values.zones() && values.in_zone(condition.zone) == condition.inside;
-        case ConditionNode::Test::unseen: break;  // decided by deadlines
-    }
-    return false;
 }
 
 }  // namespace track::check

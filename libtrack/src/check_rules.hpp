@@ -1,6 +1,7 @@
 // The rules of a `trk check` run compiled once: conditions over metric slots, families, and which rules read what.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <functional>
 #include <map>
@@ -10,13 +11,12 @@
 #include <unordered_map>
 #include <vector>
 
+#include "check_timers.hpp"
+#include "check_values.hpp"
 #include "track/rules.hpp"
 #include "track/time.hpp"
 
 namespace track::check {
-
-class HeldValues;
-struct RuleTimer;
 
 /// The metrics that rules compare, numbered: the slot of an asset's held value of each.
 class MetricSlots {
@@ -109,7 +109,30 @@ inline bool compare(double value, CompareOp op, double threshold) {
 }
 
 /// Whether a compiled condition holds for an asset at `time`, from its held values and the
-/// rule's timer (stationary anchors). `unseen` never holds here: its deadlines decide.
-bool holds(const ConditionNode& condition, const HeldValues& values, const RuleTimer& timer, Millis time);
+/// rule's timer (stationary anchors). `unseen` never holds here: its deadlines decide. A trend
+/// test (rate, ewma, zscore, forecast) will be one more case of the test switch: the statistic
+/// of values.window(its window slot) against the threshold, not holding while the window is
+/// too short or stale. Inline: it runs at every evaluation.
+inline bool holds(const ConditionNode& condition, const HeldValues& values, const RuleTimer& timer, Millis time) {
+    switch (condition.kind) {
+        case Condition::Kind::all:
+            return std::all_of(condition.children.begin(), condition.children.end(),
+                               [&](const ConditionNode& child) { return holds(child, values, timer, time); });
+        case Condition::Kind::any:
+            return std::any_of(condition.children.begin(), condition.children.end(),
+                               [&](const ConditionNode& child) { return holds(child, values, timer, time); });
+        case Condition::Kind::test: break;
+    }
+    switch (condition.test) {
+        case ConditionNode::Test::compare: {
+            const std::optional<double>& value = values.latest(condition.slot);
+            return value && compare(*value, condition.op, condition.threshold);
+        }
+        case ConditionNode::Test::stationary: return timer.anchor && time - timer.anchor->time >= condition.duration;
+        case ConditionNode::Test::zone: return values.zones() && values.in_zone(condition.zone) == condition.inside;
+        case ConditionNode::Test::unseen: break;  // decided by deadlines
+    }
+    return false;
+}
 
 }  // namespace track::check

@@ -1,5 +1,5 @@
-// The writers of `trk export`: GeoJSON (RFC 7946), GPX 1.1, KML 2.2 and CSV (RFC 4180) from records
-// (EPCIS 2.0 is in export_epcis.cpp).
+// The writers of `trk export`: GeoJSON (RFC 7946), GPX 1.1 and KML 2.2 from records (CSV is in
+// export_csv.cpp, EPCIS 2.0 in export_epcis.cpp).
 #include "adapters/export.hpp"
 
 #include <algorithm>
@@ -9,10 +9,10 @@
 #include <utility>
 #include <vector>
 
-#include "adapters/csv.hpp"
 #include "track/json.hpp"
 #include "track/json_writer.hpp"
 #include "track/number.hpp"
+#include "export_pieces.hpp"
 
 namespace adapters {
 
@@ -27,24 +27,11 @@ std::optional<ExportFormat> export_format_from_string(std::string_view name) noe
 
 namespace {
 
+using namespace export_pieces;  // WriterBase and the number appends, shared with export_csv.cpp
+
 // ---------------------------------------------------------------------------------------
-// Pieces every format uses
+// Pieces the track formats use
 
-// Decimals written, as in trk's JSON Lines: degrees of position 7 (about 1 cm), metres 3.
-constexpr int position_decimals = 7;
-constexpr int metre_decimals = 3;
-
-void append(fmt::memory_buffer& out, std::string_view text) { out.append(text.data(), text.data() + text.size()); }
-
-void append_fixed(fmt::memory_buffer& out, double value, int decimals) {
-    char digits[32];
-    out.append(digits, track::write_fixed(digits, value, decimals));
-}
-
-void append_int(fmt::memory_buffer& out, int value) {
-    const fmt::format_int digits(value);
-    out.append(digits.data(), digits.data() + digits.size());
-}
 
 // Appends `text` (UTF-8, as every string RecordParser gives: simdjson validates it) as XML
 // character data or attribute value: & < > " ' as entities, carriage return as a reference
@@ -144,31 +131,6 @@ private:
     std::size_t last_ = SIZE_MAX;                             // the track of the previous fix
 };
 
-// The base of the writers: where the document goes.
-class WriterBase : public ExportWriter {
-protected:
-    WriterBase(fmt::memory_buffer& out, std::function<void()> written) : out_(out), written_(std::move(written)) {}
-    // Tells the owner of out_ that a record or track was appended.
-    void report_written() {
-        if (written_) written_();
-    }
-    // The fix `record` holds when it has a position (for the map formats); counts the
-    // records that are not one.
-    const track::Fix* positioned_fix(const track::Record& record) {
-        const auto* fix = std::get_if<track::Fix>(&record);
-        if (fix == nullptr) {
-            ++counts_.other;
-        } else if (fix->mode == track::FixMode::none) {
-            ++counts_.no_position;
-            return nullptr;
-        }
-        return fix;
-    }
-    fmt::memory_buffer& out_;  // the document
-
-private:
-    std::function<void()> written_;
-};
 
 // The base of the formats that draw tracks (GeoJSON lines, GPX, KML): every positioned
 // fix is kept until finish(), since a track needs all of its fixes in time order.
@@ -478,167 +440,6 @@ private:
     bool lines_only_;
 };
 
-// ---------------------------------------------------------------------------------------
-// CSV: one table for every record type.
-
-enum class Column {
-    type,
-    time,
-    asset,
-    device,
-    lat,
-    lon,
-    alt,
-    speed,
-    course,
-    hdop,
-    sats,
-    fix,
-    quality,
-    epc,
-    uri,
-    reader,
-    antenna,
-    rssi,
-    count,
-    metric,
-    value,
-    unit,
-    event,
-    fence,
-    rule,
-    src
-};
-
-constexpr std::string_view csv_header =
-    "type,time,asset,device,lat,lon,alt,speed,course,hdop,sats,fix,quality,epc,uri,reader,antenna,rssi,count,"
-    "metric,value,unit,event,fence,rule,src\n";
-
-// Appends one row, cell by cell in column order; the columns a record skips stay empty.
-class CsvRow {
-public:
-    CsvRow(fmt::memory_buffer& out, std::string_view type) : out_(out) { append(out_, type); }
-    CsvRow(const CsvRow&) = delete;
-    CsvRow& operator=(const CsvRow&) = delete;
-    // Ends the row: the empty cells up to the last column, and the line break.
-    void end() {
-        at(Column::src);
-        out_.push_back('\n');
-    }
-
-    void text(Column column, std::string_view value) {
-        if (value.empty()) return;
-        at(column);
-        csv::append_cell(out_, value);
-    }
-    void time(track::Millis t) {
-        at(Column::time);
-        track::append_rfc3339(out_, t);
-    }
-    void fixed(Column column, double value, int decimals) {
-        at(column);
-        append_fixed(out_, value, decimals);
-    }
-    void rounded(Column column, const std::optional<double>& value, int decimals) {
-        if (!value) return;
-        at(column);
-        track::append_rounded(out_, *value, decimals);
-    }
-    void integer(Column column, const std::optional<int>& value) {
-        if (!value) return;
-        at(column);
-        append_int(out_, *value);
-    }
-    void shortest(Column column, double value) {
-        at(column);
-        fmt::format_to(std::back_inserter(out_), "{}", value);
-    }
-
-private:
-    // Moves to `column`: ends the cells before it (empty where nothing was written).
-    void at(Column column) {
-        for (; current_ < static_cast<int>(column); ++current_) out_.push_back(',');
-    }
-
-    fmt::memory_buffer& out_;
-    int current_ = 0;  // the column being written; the type is column 0
-};
-
-// The same numbers, rounded the same way, as the record's JSON Lines.
-class CsvWriter final : public WriterBase {
-public:
-    CsvWriter(fmt::memory_buffer& out, std::function<void()> written) : WriterBase(out, std::move(written)) {
-        append(out_, csv_header);
-    }
-    void record(const track::Record& record) override {
-        if (std::holds_alternative<track::OpaqueRecord>(record)) {
-            ++counts_.other;
-            return;
-        }
-        std::visit([this](const auto& r) { row(r); }, record);
-        ++counts_.exported;
-        report_written();
-    }
-    void finish() override { report_written(); }
-
-private:
-    void row(const track::Fix& fix) {
-        CsvRow row(out_, "fix");
-        common(row, fix);
-        row.text(Column::device, fix.device);
-        if (fix.mode != track::FixMode::none) {
-            row.fixed(Column::lat, fix.lat, position_decimals);
-            row.fixed(Column::lon, fix.lon, position_decimals);
-        }
-        row.rounded(Column::alt, fix.alt, metre_decimals);
-        row.rounded(Column::speed, fix.speed, metre_decimals);
-        row.rounded(Column::course, fix.course, 2);
-        row.rounded(Column::hdop, fix.hdop, 2);
-        row.integer(Column::sats, fix.sats);
-        row.text(Column::fix, track::to_string(fix.mode));
-        if (fix.quality != track::FixQuality::unknown) row.text(Column::quality, track::to_string(fix.quality));
-        end(row, fix);
-    }
-    void row(const track::Read& read) {
-        CsvRow row(out_, "read");
-        common(row, read);
-        row.text(Column::epc, read.epc);
-        row.text(Column::uri, read.uri);
-        row.text(Column::reader, read.reader);
-        row.integer(Column::antenna, read.antenna);
-        row.rounded(Column::rssi, read.rssi, 1);
-        row.integer(Column::count, read.count);
-        end(row, read);
-    }
-    void row(const track::Reading& reading) {
-        CsvRow row(out_, "reading");
-        common(row, reading);
-        row.text(Column::device, reading.device);
-        row.text(Column::metric, reading.metric);
-        row.shortest(Column::value, reading.value);
-        row.text(Column::unit, reading.unit);
-        end(row, reading);
-    }
-    void row(const track::Event& event) {
-        CsvRow row(out_, "event");
-        common(row, event);
-        row.text(Column::event, event.event);
-        row.text(Column::fence, event.fence);
-        row.text(Column::rule, event.rule);
-        end(row, event);
-    }
-    void row(const track::OpaqueRecord&) {}
-
-    static void common(CsvRow& row, const track::RecordBase& base) {
-        row.time(base.time);
-        row.text(Column::asset, base.asset);
-    }
-    static void end(CsvRow& row, const track::RecordBase& base) {
-        row.text(Column::src, base.src);
-        row.end();
-    }
-};
-
 }  // namespace
 
 std::unique_ptr<ExportWriter> make_export_writer(const ExportOptions& options, fmt::memory_buffer& out,
@@ -652,7 +453,7 @@ std::unique_ptr<ExportWriter> make_export_writer(const ExportOptions& options, f
         case ExportFormat::epcis: return make_epcis_writer(options, out, std::move(written));
         case ExportFormat::csv: break;
     }
-    return std::make_unique<CsvWriter>(out, std::move(written));
+    return export_pieces::make_csv_writer(out, std::move(written));
 }
 
 }  // namespace adapters

@@ -18,6 +18,7 @@
 //           acceleration of free fall, MSK metre per second squared, VLT volt, 2Z millivolt,
 //           PAL pascal, A97 hectopascal, KPA kilopascal, BAR bar, 59 part per million, MTR
 //           metre, MTS metre per second, DD degree (angle).
+#include <cmath>
 #include <memory>
 #include <optional>
 #include <string>
@@ -391,7 +392,7 @@ private:
         } else {
             sensor.end = event.time;
             if (const auto seconds = extra_.number("duration_s")) {
-                sensor.start = event.time - static_cast<track::Millis>(*seconds * track::ms_per_second + 0.5);
+                sensor.start = event.time - static_cast<track::Millis>(std::llround(*seconds * track::ms_per_second));
             }
         }
         sensor.reports.push_back(std::move(report));

@@ -40,7 +40,8 @@ std::optional<Coordinate> parse_coordinate(std::string_view value, std::string_v
     const int minutes = whole % 100;
     if (minutes >= 60) return std::nullopt;
     const auto scale = static_cast<double>(units);
-    const double degrees = static_cast<double>(whole / 100) +
+    const int whole_degrees = whole / 100;  // dddmm: the degrees are the digits before the minutes
+    const double degrees = static_cast<double>(whole_degrees) +
                            (static_cast<double>(minutes) * scale + static_cast<double>(fraction)) / (60.0 * scale);
     if (degrees > (latitude ? 90.0 : 180.0)) return std::nullopt;
     return Coordinate{hemisphere[0] == negative ? -degrees : degrees, decimals};

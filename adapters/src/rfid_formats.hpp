@@ -35,7 +35,7 @@ public:
 
     void run(ByteSource& source) override {
         Frames frames(source.name(), problems_, sink_);
-        std::vector<char> chunk(64 * 1024);
+        std::vector<char> chunk(std::size_t{64} * 1024);
         std::uint64_t breaks = source.breaks();
         while (const std::size_t n = source.read(chunk.data(), chunk.size())) {
             // The stream broke (the reader unplugged): a frame begun before is cut short,

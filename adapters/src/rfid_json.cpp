@@ -29,7 +29,7 @@ public:
     /// Calls on_value(text, location of its first byte) for each value, to the end of input.
     template <typename OnValue>
     void run(OnValue on_value) {
-        std::vector<char> chunk(64 * 1024);
+        std::vector<char> chunk(std::size_t{64} * 1024);
         std::uint64_t line = 1;
         while (const std::size_t n = source_.read(chunk.data(), chunk.size())) {
             for (std::size_t i = 0; i < n; ++i) {

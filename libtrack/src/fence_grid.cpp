@@ -29,6 +29,7 @@ void choose_cells(const std::vector<EntryBox>& boxes, FenceGrid& grid, std::vect
                   std::vector<EntryBox>& large) {
     const auto median = [&](auto size) {
         std::vector<double> sizes;
+        sizes.reserve(boxes.size());
         for (const auto& [box, entry] : boxes) sizes.push_back(size(box));
         std::nth_element(sizes.begin(), sizes.begin() + static_cast<std::ptrdiff_t>(sizes.size() / 2), sizes.end());
         return std::max(sizes[sizes.size() / 2] / cells_per_typical_entry, 1e-9);

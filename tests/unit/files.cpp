@@ -1,4 +1,4 @@
-// Unit tests of cli/files.hpp: a file replaced whole or not at all, and a file's bytes mapped.
+// Unit tests of cli/support/files.hpp: a file replaced whole or not at all, and a file's bytes mapped.
 #include "files.hpp"
 
 #include <filesystem>

@@ -1,4 +1,4 @@
-// Unit tests of cli/option_types.hpp: the one parser of each option value type, and the registry template.
+// Unit tests of cli/support/option_types.hpp: the one parser of each option value type, and the registry template.
 #include "option_types.hpp"
 
 #include <array>

@@ -21,7 +21,7 @@ struct ReaderOptions {
     /// (',' when it uses none).
     char separator = 0;
     /// The longest record, all its lines together; a longer one is skipped as "line too long".
-    std::size_t max_record = 16 * 1024;
+    std::size_t max_record = std::size_t{16} * 1024;
     /// Whether input in another encoding is refused whole (a file: below). False for a
     /// stream that may start with noise (a reader's live log): such records are skipped
     /// and reported like any other bad record, and the run goes on.

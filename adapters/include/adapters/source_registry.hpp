@@ -11,7 +11,7 @@
 //   2. man/trk-read.1.md: a section for it (a unit test checks every registered source
 //      has one, as for reader formats), and golden cases under tests/cases/read-modbus/.
 // No other file changes: `trk read` adds a subcommand for each registered source (its
-// name, help, ADDRESS and --set KEY=VALUE settings, parsed by cli/option_types.hpp) and
+// name, help, ADDRESS and --set KEY=VALUE settings, parsed by cli/support/option_types.hpp) and
 // runs it with the stop flag of the signal handlers. That cli wiring and the unit test
 // are written with the first source; none is registered yet.
 #pragma once

@@ -65,7 +65,7 @@ Row asset_row(const track::Asset& a) {
     attrs.begin_object();
     for (const auto& [k, v] : a.attrs) {
         if (!attrs_text.empty()) attrs_text += ' ';
-        attrs_text += k + '=' + v;
+        attrs_text.append(k).append(1, '=').append(v);
         attrs.key(k).string(v);
     }
     attrs.end_object();

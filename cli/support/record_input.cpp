@@ -25,6 +25,7 @@ constexpr std::size_t max_record_line = 1 << 20;
 std::vector<std::unique_ptr<adapters::FileSource>> open_inputs(const std::vector<std::string>& files) {
     const std::atomic<bool>& stop = stop_on_signals();
     std::vector<std::unique_ptr<adapters::FileSource>> sources;
+    sources.reserve(files.size());
     for (const std::string& path : files) sources.push_back(std::make_unique<adapters::FileSource>(path, &stop));
     return sources;
 }

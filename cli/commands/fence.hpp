@@ -7,7 +7,7 @@
 
 namespace cli {
 
-/// `trk fence which`: the fences holding a point, or each fix's zones (cli/fence_which.cpp).
+/// `trk fence which`: the fences holding a point, or each fix's zones (cli/commands/fence_which.cpp).
 void add_fence_which_command(CLI::App& fence, Invocation& chosen);
 
 }  // namespace cli

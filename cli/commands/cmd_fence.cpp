@@ -111,6 +111,7 @@ int run_add(const StoreOptions& o) {
     const auto fences = track::load_fences(
         o.file, [&diagnostics](std::string_view note) { diagnostics.note(note); }, true);
     std::vector<track::StoredFence> stored;
+    stored.reserve(fences.size());
     const track::Millis now = now_ms();
     for (const track::Fence& f : fences) stored.push_back({f.id(), f.feature(), now});
     const std::uint64_t added = o.ledger.open()->put_fences(stored);

@@ -167,6 +167,7 @@ int run_audit(const AuditOptions& o) {
         diagnostics.note(summary);
     } else {
         std::vector<Row> rows;
+        rows.reserve(lines.size());
         for (const track::AuditLine& l : lines) {
             rows.push_back({Field::string("asset", l.asset), Field::string("status", track::to_string(l.status)),
                             Field::time("seen", l.seen), Field::string("where", l.seen_zone),

@@ -15,7 +15,7 @@ namespace {
 
 // What the output is, for a message: "standard output (/tmp/x/out.csv)" when it is a file.
 std::string output_name(int fd) {
-    const std::string name = fd == STDOUT_FILENO ? "standard output" : fmt::format("file descriptor {}", fd);
+    std::string name = fd == STDOUT_FILENO ? "standard output" : fmt::format("file descriptor {}", fd);
     char target[PATH_MAX];
     const ssize_t n = ::readlink(fmt::format("/proc/self/fd/{}", fd).c_str(), target, sizeof target - 1);
     if (n <= 0 || target[0] != '/') return name;  // a pipe or a socket has no path

@@ -1,0 +1,65 @@
+// What the writers of `trk export` share (export.cpp, export_csv.cpp): the base class, the
+// decimals, and number appends. Private to adapters.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string_view>
+#include <utility>
+
+#include <fmt/format.h>
+
+#include "adapters/export.hpp"
+#include "track/number.hpp"
+#include "track/record.hpp"
+
+namespace adapters::export_pieces {
+
+// Decimals written, as in trk's JSON Lines: degrees of position 7 (about 1 cm), metres 3.
+constexpr int position_decimals = 7;
+constexpr int metre_decimals = 3;
+
+inline void append(fmt::memory_buffer& out, std::string_view text) {
+    out.append(text.data(), text.data() + text.size());
+}
+
+inline void append_fixed(fmt::memory_buffer& out, double value, int decimals) {
+    char digits[32];
+    out.append(digits, track::write_fixed(digits, value, decimals));
+}
+
+inline void append_int(fmt::memory_buffer& out, int value) {
+    const fmt::format_int digits(value);
+    out.append(digits.data(), digits.data() + digits.size());
+}
+
+// The base of the writers: where the document goes.
+class WriterBase : public ExportWriter {
+protected:
+    WriterBase(fmt::memory_buffer& out, std::function<void()> written) : out_(out), written_(std::move(written)) {}
+    // Tells the owner of out_ that a record or track was appended.
+    void report_written() {
+        if (written_) written_();
+    }
+    // The fix `record` holds when it has a position (for the map formats); counts the
+    // records that are not one.
+    const track::Fix* positioned_fix(const track::Record& record) {
+        const auto* fix = std::get_if<track::Fix>(&record);
+        if (fix == nullptr) {
+            ++counts_.other;
+        } else if (fix->mode == track::FixMode::none) {
+            ++counts_.no_position;
+            return nullptr;
+        }
+        return fix;
+    }
+    fmt::memory_buffer& out_;  // the document
+
+private:
+    std::function<void()> written_;
+};
+
+/// The CSV writer (export_csv.cpp).
+std::unique_ptr<ExportWriter> make_csv_writer(fmt::memory_buffer& out, std::function<void()> written);
+
+}  // namespace adapters::export_pieces

@@ -17,6 +17,7 @@
 #include "report.hpp"
 #include "stage_state.hpp"
 #include "track/check.hpp"
+#include "track/json_writer.hpp"
 #include "track/json.hpp"
 
 namespace cli {
@@ -74,7 +75,8 @@ int list_open(const track::Checker& checker, const std::string& format) {
     for (const track::OpenViolation& v : checker.open()) {
         // Values as the events write them (the shortest form that reads back the same).
         const auto number = [](std::string name, const std::optional<double>& value) {
-            const std::string text = value ? fmt::format("{}", *value) : "";
+            if (!value) return Field::raw(std::move(name), "", "");
+            std::string text = track::json_text([&value](track::JsonWriter& w) { w.number(*value); });
             return Field::raw(std::move(name), text, text);
         };
         rows.push_back({Field::string("asset", v.asset), Field::string("rule", v.rule),

@@ -206,6 +206,9 @@ inline Link link_of(const Statement& s) {
 /// A session storing records into the ledger behind `c` (ledger_sqlite_import.cpp).
 std::unique_ptr<Importer> make_importer(Connection& c);
 
+/// A JSON object of string members, as the attrs and audit result columns keep them.
+std::string strings_json(const std::map<std::string, std::string>& members);
+
 /// The ledger in one SQLite file; its methods are defined in the files listed above.
 class SqliteLedger final : public Ledger {
 public:

@@ -26,20 +26,12 @@ std::optional<StoredAudit> SqliteLedger::last_audit(const std::string& zone) {
 }
 
 void SqliteLedger::add_audit(const StoredAudit& audit) {
-    fmt::memory_buffer result;
-    result.push_back('{');
-    for (const auto& [key, status] : audit.statuses) {
-        if (result.size() > 1) result.push_back(',');
-        append_json_string(result, key);
-        result.push_back(':');
-        append_json_string(result, status);
-    }
-    result.push_back('}');
+    const std::string result = strings_json(audit.statuses);
     Transaction t(c_);
     Statement s(c_.db(), c_.path(),
                 "INSERT INTO audits (zone, time, window_from, window_to, result) VALUES (?1, ?2, ?3, ?4, ?5)");
     s.bind(1, audit.zone).bind(2, static_cast<std::int64_t>(audit.time)).bind(3, static_cast<std::int64_t>(audit.from));
-    s.bind(4, static_cast<std::int64_t>(audit.to)).bind(5, std::string_view(result.data(), result.size()));
+    s.bind(4, static_cast<std::int64_t>(audit.to)).bind(5, std::string_view(result));
     s.run();
     t.commit();
 }

@@ -4,24 +4,20 @@
 #include "ledger_sqlite.hpp"
 #include "track/error.hpp"
 #include "track/json.hpp"
+#include "track/json_writer.hpp"
 
 namespace track::sqlite {
 
-namespace {
-
-// The attrs column: a JSON object of strings.
-std::string attrs_json(const std::map<std::string, std::string>& attrs) {
+std::string strings_json(const std::map<std::string, std::string>& members) {
     fmt::memory_buffer out;
-    out.push_back('{');
-    for (const auto& [k, v] : attrs) {
-        if (out.size() > 1) out.push_back(',');
-        append_json_string(out, k);
-        out.push_back(':');
-        append_json_string(out, v);
-    }
-    out.push_back('}');
+    JsonWriter json(out);
+    json.begin_object();
+    for (const auto& [key, value] : members) json.key(key).string(value);
+    json.end_object();
     return fmt::to_string(out);
 }
+
+namespace {
 
 // The attrs column read back; members that are not strings (changed behind trk's back) are left out.
 std::map<std::string, std::string> parse_attrs(std::string_view json) {
@@ -56,7 +52,7 @@ void SqliteLedger::add_asset(const Asset& a) {
                 "INSERT INTO assets (id, name, kind, home, attrs, created) VALUES (?1, ?2, ?3, ?4, ?5, ?6) "
                 "ON CONFLICT (id) DO NOTHING");
     s.bind(1, a.id).bind_optional(2, a.name).bind_optional(3, a.kind).bind_optional(4, a.home);
-    const std::string attrs = attrs_json(a.attrs);
+    const std::string attrs = strings_json(a.attrs);
     s.bind(5, attrs).bind(6, static_cast<std::int64_t>(a.created));
     s.run();
     if (sqlite3_changes(c_.db()) == 0) throw UsageError(fmt::format("asset {} exists already", a.id));
@@ -70,7 +66,7 @@ std::uint64_t SqliteLedger::upsert_assets(const std::vector<Asset>& assets) {
                 "home = excluded.home, attrs = excluded.attrs");
     const auto before = c_.integer("SELECT count(*) FROM assets");
     for (const Asset& a : assets) {
-        const std::string attrs = attrs_json(a.attrs);
+        const std::string attrs = strings_json(a.attrs);
         s.bind(1, a.id).bind_optional(2, a.name).bind_optional(3, a.kind).bind_optional(4, a.home);
         s.bind(5, attrs).bind(6, static_cast<std::int64_t>(a.created));
         s.run();

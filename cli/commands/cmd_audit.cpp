@@ -75,7 +75,8 @@ int run_audit(const AuditOptions& o) {
     const std::vector<track::Link> links = ledger->all_links();
     track::LinkResolver resolver(links);  // the ledger importer's rule (see track/ledger_links.hpp)
     if (!o.expected.empty()) {
-        for (const std::string& value : adapters::read_manifest(read_file(o.expected, max_manifest, "manifest"), o.expected, diagnostics)) {
+        for (const std::string& value :
+             adapters::read_manifest(read_file(o.expected, max_manifest, "manifest"), o.expected, diagnostics)) {
             std::string upper = value;
             std::transform(upper.begin(), upper.end(), upper.begin(), [](unsigned char c) { return std::toupper(c); });
             if (is_hex_epc(value) && !registered.count(value)) {
@@ -203,7 +204,9 @@ void add_audit_command(CLI::App& trk, Invocation& chosen) {
     audit->add_option("--to", o.to, "Sightings up to this time (default: --now)")->type_name("TIME");
     add_now_option(audit, o.now, "the audit's time (default: the system clock)");
     audit->add_flag("--no-store", o.no_store, "Do not keep this audit in the ledger (a look, not a count)");
-    audit->add_option("--format", o.format, "table, jsonl, csv, or epcis (EPCIS 2.0 cycle counting; default: table on a terminal)")
+    audit
+        ->add_option("--format", o.format,
+                     "table, jsonl, csv, or epcis (EPCIS 2.0 cycle counting; default: table on a terminal)")
         ->type_name("FORMAT");
     add_ledger_options(audit, o.ledger);
     audit->callback([options, &chosen] {

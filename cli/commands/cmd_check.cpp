@@ -42,7 +42,8 @@ void check_options(CheckOptions& o) {
     o.ledger.check();
     for (const std::string& text : o.rule_texts) o.rules.push_back(track::parse_rule(text, "--rule"));
     if (!o.rules_file.empty()) {
-        for (track::Rule& rule : track::parse_rules(read_file(o.rules_file, max_rules_file, "rules file"), o.rules_file)) {
+        for (track::Rule& rule :
+             track::parse_rules(read_file(o.rules_file, max_rules_file, "rules file"), o.rules_file)) {
             o.rules.push_back(std::move(rule));
         }
     }
@@ -141,7 +142,8 @@ void add_check_command(CLI::App& trk, Invocation& chosen) {
     auto options = std::make_shared<CheckOptions>();
     CheckOptions& o = *options;
     auto* check = trk.add_subcommand(
-        "check", "Condition rules (too warm, dropped, battery low, stopped, unseen, out of zone): violations and clears");
+        "check",
+        "Condition rules (too warm, dropped, battery low, stopped, unseen, out of zone): violations and clears");
     check->add_option("FILE", o.files, "JSON Lines record files; '-' or none: standard input");
     check->add_option("--rule", o.rule_texts, "A rule, e.g. 'cold: temperature > 8 for 15m clear < 7' (repeatable)")
         ->type_name("TEXT")

@@ -19,7 +19,8 @@ void add_state_options(CLI::App* command, StateOptions& options) {
     auto* file =
         command->add_option("--state", options.file, "Load the state from FILE at the start and save it at the end")
             ->type_name("FILE");
-    command->add_option("--ledger-state", options.ledger_name, "As --state, kept in the ledger under NAME (one per job)")
+    command
+        ->add_option("--ledger-state", options.ledger_name, "As --state, kept in the ledger under NAME (one per job)")
         ->type_name("NAME")
         ->excludes(file);
 }

@@ -101,7 +101,8 @@ std::vector<AuditLine> Audit::finish(const std::optional<StoredAudit>& previous)
         const std::string before = it == previous->statuses.end() ? "" : it->second;
         if (l.status == AuditStatus::missing && before != "missing") l.change = "newly missing";
         if (l.status == AuditStatus::misplaced && before != "misplaced") l.change = "newly misplaced";
-        if (l.status == AuditStatus::present && (before == "missing" || before == "misplaced")) l.change = "newly present";
+        if (l.status == AuditStatus::present && (before == "missing" || before == "misplaced"))
+            l.change = "newly present";
     }
     std::stable_sort(lines.begin(), lines.end(), [](const AuditLine& a, const AuditLine& b) {
         return std::pair(static_cast<int>(a.status), a.key) < std::pair(static_cast<int>(b.status), b.key);

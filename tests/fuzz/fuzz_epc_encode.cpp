@@ -16,7 +16,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     fuzz::expect(!hex.empty() && hex.size() % 4 == 0, "an encoded EPC is whole 16-bit words", uri + "\n" + hex);
     track::epc::Identity identity;
     fuzz::expect(track::epc::decode(hex, identity), "an encoded EPC is hex", uri + "\n" + hex);
-    fuzz::expect(!identity.is_raw(), "an encoded EPC decodes to its scheme", uri + "\n" + hex + "\n" + identity.tag_uri);
+    fuzz::expect(!identity.is_raw(), "an encoded EPC decodes to its scheme",
+                 uri + "\n" + hex + "\n" + identity.tag_uri);
     std::string again;
     try {
         again = track::epc::encode(identity.tag_uri);

@@ -13,9 +13,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     fuzz::check_pieces(input, [&](adapters::ByteSource& source, fuzz::Transcript& t) {
         adapters::nmea::Decoder decoder(options, t.problems, [&t](const track::Fix& fix) { t.write(fix); });
         // The line cap of `trk read nmea`.
-        adapters::for_each_line(source, 1024, t.problems, [&decoder](std::string_view line, const track::Location& where) {
-            decoder.line(line, where);
-        });
+        adapters::for_each_line(
+            source, 1024, t.problems,
+            [&decoder](std::string_view line, const track::Location& where) { decoder.line(line, where); });
         decoder.finish();
     });
     return 0;

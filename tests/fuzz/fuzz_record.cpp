@@ -1,4 +1,5 @@
-// Fuzz harness: the JSON Lines record reader (track::RecordParser, track::validate) and the writer (track::append_json).
+// Fuzz harness: the JSON Lines record reader (track::RecordParser, track::validate) and the writer
+// (track::append_json).
 #include "fuzz.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {

@@ -83,7 +83,8 @@ TEST_CASE("check: selectors by kind, home and attribute come from profiles") {
     run.profiles["R1"] = {"reefer", "yard-a", {{"owner", "acme"}}};
     run.profiles["R2"] = {"reefer", "yard-a", {{"owner", "other"}}};
     run.profiles["T1"] = {"trailer", "yard-a", {{"owner", "acme"}}};
-    for (const char* asset : {"R1", "R2", "T1", "X"}) run.checker.record(reading("2026-11-23T07:00:00Z", asset, "t", 9));
+    for (const char* asset : {"R1", "R2", "T1", "X"})
+        run.checker.record(reading("2026-11-23T07:00:00Z", asset, "t", 9));
     CHECK(run.events == std::vector<std::string>{"violation cold R1 2026-11-23T07:00:00.000Z"});
 }
 

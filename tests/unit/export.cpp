@@ -399,12 +399,14 @@ std::string epcis_event(const std::string& line, const adapters::ExportOptions& 
 
 TEST_CASE("export: epcis is an EPCISDocument, one ObjectEvent a line, counts like the other formats") {
     CHECK(adapters::export_format_from_string("epcis") == adapters::ExportFormat::epcis);
-    const Exported e = export_lines(epcis_options(), {
-        R"({"type":"read","time":"2026-11-24T07:00:01.250Z","epc":"3034257BF40C0E400000162E","uri":"urn:epc:id:sgtin:0614141.812345.6","reader":"gate-2"})",
-        R"({"type":"fix","time":"2026-11-24T07:00:02Z","asset":"FL-07","fix":"none"})",
-        R"({"type":"event","time":"2026-11-24T07:00:03Z","event":"missing","asset":"FL-07"})",
-        R"({"type":"note"})",
-    });
+    const Exported e = export_lines(
+        epcis_options(),
+        {
+            R"({"type":"read","time":"2026-11-24T07:00:01.250Z","epc":"3034257BF40C0E400000162E","uri":"urn:epc:id:sgtin:0614141.812345.6","reader":"gate-2"})",
+            R"({"type":"fix","time":"2026-11-24T07:00:02Z","asset":"FL-07","fix":"none"})",
+            R"({"type":"event","time":"2026-11-24T07:00:03Z","event":"missing","asset":"FL-07"})",
+            R"({"type":"note"})",
+        });
     CHECK(e.document.starts_with(
         R"({"@context":["https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"],"type":"EPCISDocument",)"
         R"("schemaVersion":"2.0","creationDate":"2026-11-25T06:00:00.000Z","epcisBody":{"eventList":[)"));
@@ -417,7 +419,8 @@ TEST_CASE("export: epcis is an EPCISDocument, one ObjectEvent a line, counts lik
 TEST_CASE("export: epcis reads are placed by the ledger's readers, antenna zone first") {
     adapters::ExportOptions options = epcis_options();
     options.readers.push_back({"gate 2", "dock-1", {}, {}, {{2, "yard-a"}}});
-    const std::string read = R"({"type":"read","time":"2026-11-24T07:00:01Z","epc":"AD01","reader":"gate 2","antenna":)";
+    const std::string read =
+        R"({"type":"read","time":"2026-11-24T07:00:01Z","epc":"AD01","reader":"gate 2","antenna":)";
     CHECK(epcis_event(read + "2}", options) ==
           R"({"type":"ObjectEvent","eventTime":"2026-11-24T07:00:01.000Z","eventTimeZoneOffset":"+00:00",)"
           R"("epcList":["urn:epc:raw:16.xAD01"],"action":"OBSERVE","readPoint":{"id":"urn:trk:reader:gate%202"},)"
@@ -459,9 +462,12 @@ TEST_CASE("export: epcis audit rows are cycle counts with a disposition per stat
         const char* members;  // disposition, readPoint, bizLocation as written
     };
     const Case cases[] = {
-        {"present", R"("disposition":"available","readPoint":{"id":"urn:trk:zone:yard-a"},"bizLocation":{"id":"urn:trk:zone:yard-a"}})"},
-        {"unexpected", R"("disposition":"available","readPoint":{"id":"urn:trk:zone:yard-a"},"bizLocation":{"id":"urn:trk:zone:yard-a"}})"},
-        {"misplaced", R"("disposition":"available","readPoint":{"id":"urn:trk:zone:yard-a"},"bizLocation":{"id":"urn:trk:zone:bay-1"}})"},
+        {"present",
+         R"("disposition":"available","readPoint":{"id":"urn:trk:zone:yard-a"},"bizLocation":{"id":"urn:trk:zone:yard-a"}})"},
+        {"unexpected",
+         R"("disposition":"available","readPoint":{"id":"urn:trk:zone:yard-a"},"bizLocation":{"id":"urn:trk:zone:yard-a"}})"},
+        {"misplaced",
+         R"("disposition":"available","readPoint":{"id":"urn:trk:zone:yard-a"},"bizLocation":{"id":"urn:trk:zone:bay-1"}})"},
         {"missing", R"("disposition":"unknown","readPoint":{"id":"urn:trk:zone:yard-a"}})"},
         {"unknown", R"("readPoint":{"id":"urn:trk:zone:yard-a"},"bizLocation":{"id":"urn:trk:zone:yard-a"}})"},
     };

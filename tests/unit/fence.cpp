@@ -278,8 +278,9 @@ TEST_CASE("fence: the index agrees with each fence's own test, on vertices, edge
         std::string rings = ring_json(ring);
         if (star.hole) {
             const double h = star.radius * 0.2;
-            rings += fmt::format(",[[{0:.7f},{1:.7f}],[{0:.7f},{3:.7f}],[{2:.7f},{3:.7f}],[{2:.7f},{1:.7f}],[{0:.7f},{1:.7f}]]",
-                                 star.lon - h, star.lat - h, star.lon + h, star.lat + h);
+            rings += fmt::format(
+                ",[[{0:.7f},{1:.7f}],[{0:.7f},{3:.7f}],[{2:.7f},{3:.7f}],[{2:.7f},{1:.7f}],[{0:.7f},{1:.7f}]]",
+                star.lon - h, star.lat - h, star.lon + h, star.lat + h);
             probes.emplace_back(star.lon - h, star.lat);  // on the hole's western edge
         }
         features += (f > 0 ? "," : "") + polygon_feature(fmt::format(R"("id":"s{}",)", f), "[" + rings + "]");
@@ -351,7 +352,8 @@ TEST_CASE("fence: the index agrees with each fence's own test, on vertices, edge
             nearest_edge_m = 1e9;
             for (int k = 0; k <= 50; ++k) {
                 const double lat = lat1 + (lat2 - lat1) * k / 50, lon = lon1 + (lon2 - lon1) * k / 50;
-                nearest_edge_m = std::min(nearest_edge_m, std::abs(track::boundary_distance_m(index.fences()[f], lat, lon).value_or(1e9)));
+                nearest_edge_m = std::min(
+                    nearest_edge_m, std::abs(track::boundary_distance_m(index.fences()[f], lat, lon).value_or(1e9)));
             }
             CAPTURE(p);
             CHECK(nearest_edge_m <= spacing_m);

@@ -112,7 +112,8 @@ TEST_CASE("ledger files: an older ledger is brought up to date, its records kept
     }
     // As a trk of schema version 1 left it: no fences, stage_state, audits or checkpoints tables.
     sql(path,
-        "DROP TABLE fences; DROP TABLE stage_state; DROP TABLE audits; DROP TABLE checkpoints; PRAGMA user_version = 1");
+        "DROP TABLE fences; DROP TABLE stage_state; DROP TABLE audits; DROP TABLE checkpoints; PRAGMA user_version = "
+        "1");
     auto ledger = open(path);
     CHECK(ledger->info().at("schema_version") == std::to_string(track::ledger_migrations().back().version));
     CHECK(ledger->info().at("records") == "1");

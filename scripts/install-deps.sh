@@ -4,6 +4,7 @@
 #   scripts/install-deps.sh           build + test + run
 #   scripts/install-deps.sh --bench   also what scripts/bench/ compares trk against
 #   scripts/install-deps.sh --fuzz    also clang and libFuzzer (scripts/fuzz.sh)
+#   scripts/install-deps.sh --tidy    also clang-tidy (scripts/tidy.sh)
 set -euo pipefail
 
 packages=(
@@ -23,7 +24,8 @@ for option in "$@"; do
     --bench) packages+=(gpsbabel time sqlite3 libsqlite3-mod-spatialite python3-numpy) ;;
     # Debian's default clang, and its runtime libraries, where libFuzzer lives.
     --fuzz) packages+=(clang libclang-rt-dev) ;;
-    *) echo "install-deps: unknown option $option (use --bench, --fuzz)" >&2; exit 64 ;;
+    --tidy) packages+=(clang-tidy) ;;
+    *) echo "install-deps: unknown option $option (use --bench, --fuzz, --tidy)" >&2; exit 64 ;;
   esac
 done
 

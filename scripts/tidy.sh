@@ -17,6 +17,7 @@ root=$PWD
 build=${1:-build}
 jobs=${TRK_JOBS:-2}
 
+scripts/install-deps.sh --tidy
 tidy=$(command -v clang-tidy-14 || command -v clang-tidy || true)
 if [ -z "$tidy" ]; then
   echo "scripts/tidy.sh: clang-tidy is not installed (Debian: clang-tidy-14)" >&2

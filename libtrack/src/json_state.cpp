@@ -42,7 +42,9 @@ simdjson::dom::object StateFileReader::read(std::string_view text) {
         fail(fmt::format("no version {} marker", version_));
     }
     if (version > version_) {
-        fail(fmt::format("version {}, written by a newer trk: this one reads up to version {}", version, version_));
+        throw InputError(where_, fmt::format("a trk {} state file of version {}, written by a newer trk: this one "
+                                             "reads up to version {}",
+                                             kind_, version, version_));
     }
     file_version_ = static_cast<int>(version);
     return object;

@@ -155,8 +155,8 @@ TEST_CASE("state files: another stage's, none, or a newer version is refused wit
           "state.json: not a trk fence state file (no version 1 marker)");
     CHECK(state_error("fence", 1, "[1]") == "state.json: not a trk fence state file (no version 1 marker)");
     CHECK(state_error("fence", 1, R"({"trk_fence_state":2,"assets":{}})") ==
-          "state.json: not a trk fence state file (version 2, written by a newer trk: this one reads up to "
-          "version 1)");
+          "state.json: a trk fence state file of version 2, written by a newer trk: this one reads up to "
+          "version 1");
     CHECK(state_error("fence", 1, "{\"trk_fence_state\":1") == "state.json: not a trk fence state file (not JSON)");
     CHECK(state_error("fence", 1, std::string(65, '[') + std::string(65, ']')) ==
           "state.json: not a trk fence state file (nested more than 64 levels deep)");

@@ -93,14 +93,15 @@ public:
     void read(std::string_view json) {
         const simdjson::dom::object state = file_.read(json);
         std::int64_t time = 0;
-        simdjson::dom::object assets;
-        if (state["time"].get_int64().get(time) != simdjson::SUCCESS || state["assets"].get_object().get(assets)) {
+        simdjson::dom::object saved_assets;
+        if (state["time"].get_int64().get(time) != simdjson::SUCCESS ||
+            state["assets"].get_object().get(saved_assets)) {
             file_.fail("no time or no assets");
         }
         if (!is_rfc3339_time(time)) file_.fail(fmt::format("time {} is out of range (years 0000..9999)", time));
         checker_.record_time = time;
         checker_.any_record = true;
-        for (const auto [asset_name, saved] : assets) {
+        for (const auto [asset_name, saved] : saved_assets) {
             if (asset_name.empty()) file_.fail("an asset without a name");
             read_asset(std::string(asset_name), saved);
         }

@@ -13,6 +13,7 @@ enum class ExitCode : int {
     usage = 64,        ///< EX_USAGE: bad command line
     data = 65,         ///< EX_DATAERR: bad input data (--strict, unusable fence/rule file)
     no_input = 66,     ///< EX_NOINPUT: an input file is missing or unreadable
+    not_found = 67,    ///< EX_NOUSER: a name trk does not know (zone, asset, reader, state, fence, rule)
     unavailable = 69,  ///< EX_UNAVAILABLE: device or service unavailable (serial port, gpsd)
     software = 70,     ///< EX_SOFTWARE: internal error
     io = 74,           ///< EX_IOERR: an I/O error while reading or writing
@@ -53,6 +54,13 @@ private:
 /// An input file cannot be opened (exit 66).
 struct MissingInputError : Error {
     explicit MissingInputError(const std::string& message) : Error(ExitCode::no_input, message) {}
+};
+
+/// A name the user gave (a zone, an asset, a reader, a state, a fence, a rule) is not
+/// known (exit 67): a typo must never look like an empty answer. The message names what
+/// was asked and the closest known names (see closest_names in track/names.hpp).
+struct NotFoundError : Error {
+    explicit NotFoundError(const std::string& message) : Error(ExitCode::not_found, message) {}
 };
 
 /// A device or service (serial port, gpsd) cannot be used (exit 69).

@@ -8,7 +8,8 @@
 #   scripts/fuzz.sh                    every harness, 60 s each
 #   scripts/fuzz.sh --seconds 200 nmea rules    the harnesses named, 200 s each
 #   scripts/fuzz.sh --smoke            every harness for 3 s (CI: scripts/test.sh runs this)
-# Before a release, run every harness for an hour (about 18 hours on one core; resumable,
+# Before a release, run every harness for an hour (about 19 hours of one core, two harnesses
+# at a time on two cores (TRK_JOBS); resumable,
 # since the corpus is kept), and turn every finding into a regression input, a golden case
 # where it reaches the CLI, and a fix (tests/fuzz/README.md says how):
 #   scripts/fuzz.sh --seconds 3600
@@ -76,9 +77,11 @@ add_seed() {
 coverage() { { grep -a -o 'cov: [0-9]* ft: [0-9]*' "$1" 2>/dev/null || true; } | tail -n 1 | awk '{print $2, $4}'; }
 fuzz_stat() { { grep -a -o "stat::$2: *[0-9]*" "$1" 2>/dev/null || true; } | awk '{print $2}'; }
 
-status=0
-report=()
-for name in "${names[@]}"; do
+# fuzz_one NAME: the regressions, the seeds' coverage, the fuzzing and the merge of one
+# harness; writes its report line to $build/logs/NAME/report and fails on a finding.
+fuzz_one() {
+  local name=$1 bin logs seed_dir corpus findings dir pattern file options result artifact kind
+  local seed_cov seed_ft cov ft execs rate line
   bin=$build/tests/fuzz/fuzz_$name
   logs=$build/logs/$name
   seed_dir=$build/seeds/$name
@@ -127,12 +130,32 @@ for name in "${names[@]}"; do
       rm -rf "$corpus" && mv "$corpus.merged" "$corpus"
     fi
   fi
-  [ "$result" = ok ] || status=1
   line=$(printf '%-16s %10s %7s  cov %5s -> %5s (+%s)  ft %6s -> %6s (+%s)  corpus %5s  %s' "$name" \
     "${execs:-?}" "${rate:-?}" "${seed_cov:-?}" "${cov:-?}" "$(( ${cov:-0} - ${seed_cov:-0} ))" "${seed_ft:-?}" \
     "${ft:-?}" "$(( ${ft:-0} - ${seed_ft:-0} ))" "$(find "$corpus" -type f | wc -l)" "$result")
   echo "$line" >&2
-  report+=("$line")
+  echo "$line" >"$logs/report"
+  [ "$result" = ok ]
+}
+
+# The harnesses run side by side, one per core (TRK_JOBS, default 2).
+status=0
+running=0
+for name in "${names[@]}"; do
+  if [ "$running" -ge "${TRK_JOBS:-2}" ]; then
+    wait -n || status=1
+    running=$((running - 1))
+  fi
+  fuzz_one "$name" &
+  running=$((running + 1))
+done
+while [ "$running" -gt 0 ]; do
+  wait -n || status=1
+  running=$((running - 1))
+done
+report=()
+for name in "${names[@]}"; do
+  report+=("$(cat "$build/logs/$name/report" 2>/dev/null || echo "$name: no report")")
 done
 
 echo >&2

@@ -54,6 +54,7 @@ done
 
 echo "== $build: configure and build (clang, -DTRK_FUZZ=ON)" >&2
 cmake -S . -B "$build" -G Ninja -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTRK_FUZZ=ON \
+  "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O2 -gline-tables-only -DNDEBUG" \
   -DTRK_WERROR=ON >/dev/null
 cmake --build "$build" -j "${TRK_JOBS:-2}" --target "${names[@]/#/fuzz_}"
 

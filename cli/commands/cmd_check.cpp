@@ -130,6 +130,7 @@ int run_check(const CheckOptions& o) {
     if (state.wanted()) state.save(checker.save_state());
     const track::CheckCounts& c = checker.counts();
     const std::size_t open = checker.open().size();
+    for (const std::string& typo : checker.likely_typos()) diagnostics.note(typo);
     diagnostics.summary();
     const bool found = (o.fail_on == "open" && open > 0) || (o.fail_on == "new" && c.violations > 0) ||
                        (o.fail_on == "any" && (open > 0 || c.violations > 0 || c.escalations > 0 || c.clears > 0));

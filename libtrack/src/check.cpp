@@ -16,7 +16,8 @@ Checker::Impl::Impl(std::vector<Rule> given, ProfileLookup profiles, Sink sink)
     : rules(std::move(given)),
       selection(rules, std::move(profiles)),
       events(std::move(sink)),
-      deadlines(rules.unseen_rules.size()) {}
+      deadlines(rules.unseen_rules.size()),
+      unmet(rules) {}
 
 AssetState& Checker::Impl::asset(const std::string& name) {
     auto found = assets.find(name);
@@ -25,7 +26,10 @@ AssetState& Checker::Impl::asset(const std::string& name) {
 }
 
 void Checker::Impl::hold(AssetState& asset, const std::string& metric, double value) {
-    if (const auto slot = rules.metrics.find(metric)) asset.values.hold(*slot, value);
+    if (const auto slot = rules.metrics.find(metric)) {
+        asset.values.hold(*slot, value);
+        unmet.met_metric(*slot);
+    }
 }
 
 void Checker::Impl::evaluate(AssetState& asset, std::size_t rule, const std::string& name, Millis time) {
@@ -118,14 +122,20 @@ void Checker::Impl::record(const Record& record) {
     if (const auto* reading = std::get_if<Reading>(&record)) {
         if (const auto slot = rules.metrics.find(reading->metric)) {
             state.values.hold(*slot, reading->value);
+            unmet.met_metric(*slot);
             for (const std::uint32_t rule : selection.rules_reading(state.selection, *slot, *name)) {
                 evaluate(state, rule, *name, time);
             }
+        } else {
+            unmet.other_metric(reading->metric);
         }
     } else if (const auto* fix = std::get_if<Fix>(&record); fix != nullptr && fix->mode != FixMode::none) {
         if (fix->speed) hold(state, "speed", *fix->speed);
         if (fix->hdop) hold(state, "hdop", *fix->hdop);
-        if (fix->zones) state.values.hold_zones(*fix->zones);
+        if (fix->zones) {
+            state.values.hold_zones(*fix->zones);
+            unmet.zones(*fix->zones);
+        }
         for (const std::uint32_t rule : selection.rules_reading_fixes(state.selection, *name)) {
             if (const auto& stationary = rules.rules[rule].stationary) {
                 state.timers[rule].moved_to(*fix, stationary->within_m);
@@ -159,6 +169,8 @@ void Checker::seen(const std::string& asset, Millis time) { impl_->saw(impl_->as
 void Checker::advance_to(Millis now) { impl_->advance_to(now); }
 
 const CheckCounts& Checker::counts() const { return impl_->events.counts(); }
+
+std::vector<std::string> Checker::likely_typos() const { return impl_->unmet.likely_typos(impl_->rules); }
 
 std::vector<OpenViolation> Checker::open() const {
     std::vector<OpenViolation> open;

@@ -10,6 +10,7 @@
 
 #include "check_asset.hpp"
 #include "check_events.hpp"
+#include "check_names.hpp"
 #include "check_rules.hpp"
 #include "check_selection.hpp"
 #include "check_timers.hpp"
@@ -56,6 +57,7 @@ struct Checker::Impl {
     check::RuleSelection selection;  ///< reads `rules`
     check::EventWriter events;
     check::UnseenDeadlines deadlines;  ///< by unseen rule (rules.unseen_rules)
+    check::UnmetNames unmet;           ///< reads `rules`
     std::unordered_map<std::string, check::AssetState> assets;
     Millis record_time = 0;  ///< the latest record time seen
     bool any_record = false;

@@ -60,15 +60,18 @@ std::vector<std::string> closest_names(std::string_view asked, std::span<const s
     return out;
 }
 
+std::string did_you_mean(std::span<const std::string> close) {
+    std::string list;
+    for (std::size_t i = 0; i < close.size(); ++i) {
+        list += fmt::format("{}\"{}\"", i == 0 ? "" : i + 1 == close.size() ? " or " : ", ", close[i]);
+    }
+    return fmt::format("did you mean {}?", list);
+}
+
 std::string not_found_message(std::string_view what, std::string_view asked, std::span<const std::string> known) {
     std::string message = fmt::format("no {} \"{}\"", what, asked);
     std::vector<std::string> close = closest_names(asked, known);
-    if (!close.empty()) {
-        std::string list;
-        for (std::size_t i = 0; i < close.size(); ++i)
-            list += fmt::format("{}\"{}\"", i == 0 ? "" : i + 1 == close.size() ? " or " : ", ", close[i]);
-        return message + fmt::format(" (did you mean {}?)", list);
-    }
+    if (!close.empty()) return fmt::format("{} ({})", message, did_you_mean(close));
     if (known.empty()) return message + fmt::format(" (none is known)");
     if (known.size() <= 5) {
         std::vector<std::string> sorted(known.begin(), known.end());

@@ -84,6 +84,10 @@ public:
     /// The violations open now, by asset then rule family.
     [[nodiscard]] std::vector<OpenViolation> open() const;
     [[nodiscard]] const CheckCounts& counts() const;
+    /// What looks like a typo in the rules, one line each: a metric or zone that rules name,
+    /// that no record so far carried, and that is close to one the records did carry
+    /// ("rule cold: no record had the metric "tempertaure" (did you mean "temperature"?)").
+    [[nodiscard]] std::vector<std::string> likely_typos() const;
 
     /// The state as JSON: assets' held values, zones, positions, and every rule's state.
     [[nodiscard]] std::string save_state() const;

@@ -14,6 +14,9 @@ namespace track {
 std::vector<std::string> closest_names(std::string_view asked, std::span<const std::string> known,
                                        std::size_t limit = 3);
 
+/// "did you mean "a"?", "did you mean "a" or "b"?", "did you mean "a", "b" or "c"?".
+std::string did_you_mean(std::span<const std::string> close);
+
 /// The message of a NotFoundError: `no zone "yard-aa" (did you mean "yard-a"?)`, or with
 /// `known` empty of close names, `no zone "x" (known: a, b, c)` when there are few, or
 /// `no zone "x" (none is known)` when there are none. `what` is the kind ("zone").

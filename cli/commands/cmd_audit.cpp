@@ -66,6 +66,7 @@ bool is_hex_epc(std::string_view text) {
 int run_audit(const AuditOptions& o) {
     Diagnostics diagnostics("audit", false);
     const auto ledger = o.ledger.open();
+    track::require_known(*ledger, track::NameKind::zone, o.zone);  // a typo must not audit an empty zone
     std::set<std::string> registered;
     std::vector<std::string> expected;
     for (const track::Asset& a : ledger->assets("", false)) {

@@ -116,7 +116,8 @@ int run_check(const CheckOptions& o) {
         },
         [&out](const track::Event& e) { track::append_json(out.buffer(), e); });
     StageStateStore state("check", o.state, o.ledger);
-    if (const auto saved = state.load()) checker.load_state(*saved, state.where());
+    const auto note = [&diagnostics](std::string_view text) { diagnostics.note(text); };
+    if (const auto saved = state.load(o.list_open, note)) checker.load_state(*saved, state.where());
     if (o.list_open) return list_open(checker, o.format);
     for (const auto& [asset, time] : last_seen) checker.seen(asset, time);
 

@@ -119,8 +119,9 @@ TEST_CASE("ledger files: an older ledger is brought up to date, its records kept
     CHECK(ledger->info().at("records") == "1");
     CHECK(ledger->put_fences({{"bay-1", R"({"type":"Feature"})", 5}}) == 1);
     CHECK(ledger->fences().size() == 1);
-    CHECK(ledger->remove_fence("bay-1"));
-    CHECK_FALSE(ledger->remove_fence("bay-1"));
+    ledger->remove_fence("bay-1");
+    CHECK(ledger->fences().empty());
+    CHECK_THROWS_WITH_AS(ledger->remove_fence("bay-1"), "no fence \"bay-1\" (none is known)", track::NotFoundError);
 }
 
 TEST_CASE("ledger: a stage's state, saved only over the generation it loaded") {

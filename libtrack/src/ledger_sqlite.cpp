@@ -42,7 +42,7 @@ std::string id_problem(std::string_view id) {
         const auto byte = static_cast<unsigned char>(id[i]);
         const auto next = i + 1 < id.size() ? static_cast<unsigned char>(id[i + 1]) : 0;
         const bool c0 = byte < 0x20 || byte == 0x7F, c1 = byte == 0xC2 && next >= 0x80 && next <= 0x9F;
-        if (c0 || c1) return fmt::format("holds a control character (U+{:04X} at byte {})", c0 ? byte : next, i + 1);
+        if (c0 || c1) return fmt::format("holds a control character: U+{:04X} at byte {}", c0 ? byte : next, i + 1);
     }
     return {};
 }

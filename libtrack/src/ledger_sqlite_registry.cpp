@@ -259,7 +259,7 @@ namespace {
 // What names() reads for each kind: one column, `name`, of distinct names (NULL and "" among them).
 std::string_view names_sql(NameKind kind) {
     switch (kind) {
-        case NameKind::asset: return "SELECT id AS name FROM assets UNION SELECT asset FROM positions";
+        case NameKind::asset: return "SELECT id AS name FROM assets UNION SELECT DISTINCT asset FROM records";
         case NameKind::reader: return "SELECT id AS name FROM readers";
         case NameKind::fence: return "SELECT id AS name FROM fences";
         case NameKind::zone:
@@ -285,16 +285,17 @@ std::vector<std::string> SqliteLedger::names(NameKind kind) {
 }
 
 bool SqliteLedger::knows(NameKind kind, const std::string& name) {
-    Statement s(c_.db(), c_.path(), fmt::format("SELECT 1 FROM ({}) WHERE name = ?1", names_sql(kind)));
+    // An asset by the index on records' assets (names() reads them all); the others from
+    // the small tables that names() reads.
+    Statement s(c_.db(), c_.path(),
+                kind == NameKind::asset
+                    ? std::string("SELECT 1 FROM assets WHERE id = ?1 UNION ALL "
+                                  "SELECT 1 FROM (SELECT 1 FROM records WHERE asset = ?1 LIMIT 1)")
+                    : fmt::format("SELECT 1 FROM ({}) WHERE name = ?1", names_sql(kind)));
     s.bind(1, name);
     if (s.step()) return true;
-    // Names only older records give: an asset's records (the index on asset finds them),
-    // a zone of any stored fix (a scan, only when the name was not found above).
-    if (kind == NameKind::asset) {
-        Statement r(c_.db(), c_.path(), "SELECT 1 FROM records WHERE asset = ?1 LIMIT 1");
-        r.bind(1, name);
-        return r.step();
-    }
+    // A zone of any stored fix, not only of each asset's last one: a scan, made only when
+    // the name was not found above.
     if (kind == NameKind::zone) {
         Statement r(c_.db(), c_.path(),
                     "SELECT 1 FROM records r, json_each(r.json, '$.zones') z WHERE r.type = 'fix' "

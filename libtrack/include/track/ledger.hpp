@@ -46,7 +46,7 @@ enum class LinkKind { epc, uri, device };
 std::string_view to_string(LinkKind kind) noexcept;
 
 /// Why `id` cannot name an asset, a reader or a device in the ledger: "is empty", "holds a
-/// control character (0x0A at byte 4)", "is not valid UTF-8 (byte 3)"; empty when it can.
+/// control character: U+000A at byte 4", "is not valid UTF-8"; empty when it can.
 /// Such an id could not be typed back, printed or matched; trk refuses it where ids enter.
 std::string id_problem(std::string_view id);
 

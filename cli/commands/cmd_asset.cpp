@@ -1,5 +1,6 @@
 // `trk asset add|link|unlink|list|show|retire|import`: the registry of assets and what identifies them.
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -141,6 +142,18 @@ int run_list(const ListOptions& o) {
         return 0;
     }
     for (const track::Asset& a : ledger->assets(o.kind, o.retired)) rows.push_back(asset_row(a));
+    if (rows.empty() && !o.kind.empty()) {
+        // No asset of this kind: a kind no asset has, active or retired, is a typo.
+        std::set<std::string> kinds;
+        for (const bool retired : {false, true}) {
+            for (const track::Asset& a : ledger->assets("", retired))
+                if (!a.kind.empty()) kinds.insert(a.kind);
+        }
+        if (!kinds.count(o.kind)) {
+            throw track::NotFoundError(track::not_found_message(
+                "kind", o.kind, std::vector<std::string>(kinds.begin(), kinds.end())));
+        }
+    }
     write_report(out, format, {"id", "name", "kind", "home", "attrs", "created", "retired"}, rows, "no assets");
     return 0;
 }

@@ -66,7 +66,6 @@ bool is_hex_epc(std::string_view text) {
 int run_audit(const AuditOptions& o) {
     Diagnostics diagnostics("audit", false);
     const auto ledger = o.ledger.open();
-    track::require_known(*ledger, track::NameKind::zone, o.zone);  // a typo must not audit an empty zone
     std::set<std::string> registered;
     std::vector<std::string> expected;
     for (const track::Asset& a : ledger->assets("", false)) {
@@ -98,6 +97,7 @@ int run_audit(const AuditOptions& o) {
             throw track::InputError(o.expected, "no asset ids or EPCs in the manifest");
         }
     }
+    track::require_known(*ledger, track::NameKind::zone, o.zone);  // a typo must not audit an empty zone
     track::Audit audit(o.zone, expected, registered);
     track::epc::Identity identity;
     for (const track::Link& l : links) {

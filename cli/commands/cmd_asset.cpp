@@ -72,8 +72,7 @@ void add_link_options(CLI::App* command, LinkOptions& o) {
     command->add_option("ID", o.id, "The asset")->required();
     auto* epc = command->add_option("--epc", o.epc, "A tag: EPC in hex, or urn:epc:tag:... / urn:epc:id:...")
                     ->type_name("HEX|URI");
-    auto* device =
-        command->add_option("--device", o.device, "A GPS device, as fix records name it")->type_name("NAME");
+    auto* device = command->add_option("--device", o.device, "A GPS device, as fix records name it")->type_name("NAME");
     epc->excludes(device);
 }
 
@@ -150,8 +149,8 @@ int run_list(const ListOptions& o) {
                 if (!a.kind.empty()) kinds.insert(a.kind);
         }
         if (!kinds.count(o.kind)) {
-            throw track::NotFoundError(track::not_found_message(
-                "kind", o.kind, std::vector<std::string>(kinds.begin(), kinds.end())));
+            throw track::NotFoundError(
+                track::not_found_message("kind", o.kind, std::vector<std::string>(kinds.begin(), kinds.end())));
         }
     }
     write_report(out, format, {"id", "name", "kind", "home", "attrs", "created", "retired"}, rows, "no assets");
@@ -161,7 +160,8 @@ int run_list(const ListOptions& o) {
 int run_show(const OneOptions& o) {
     const auto ledger = o.ledger.open();
     const auto asset = ledger->asset(o.id);
-    if (!asset) throw track::NotFoundError(track::not_found_message("asset", o.id, ledger->names(track::NameKind::asset)));
+    if (!asset)
+        throw track::NotFoundError(track::not_found_message("asset", o.id, ledger->names(track::NameKind::asset)));
     Row row = asset_row(*asset);
     std::string links_text;
     fmt::memory_buffer links_json;
@@ -260,7 +260,8 @@ void add_asset_command(CLI::App& trk, Invocation& chosen) {
     });
 
     auto unlink_o = std::make_shared<LinkOptions>();
-    auto* unlink = asset->add_subcommand("unlink", "Unlink a tag or a GPS device from an asset (stored records stay its)");
+    auto* unlink =
+        asset->add_subcommand("unlink", "Unlink a tag or a GPS device from an asset (stored records stay its)");
     add_link_options(unlink, *unlink_o);
     unlink->callback([unlink_o, &chosen] {
         check_link_options(*unlink_o, "unlink");

@@ -177,21 +177,21 @@ void add_ledger_command(CLI::App& trk, Invocation& chosen) {
     import->add_flag("--strict", import_options->strict, "Stop at the first bad record with exit status 65");
     import->callback([import_options, &chosen] {
         import_options->ledger.check();
-        if (import_options->files.empty()) import_options->files.emplace_back("-");
-        chosen = {"ledger import", [import_options] { return ImportRun(*import_options).run(); }};
-    });
+    if (import_options->files.empty()) import_options->files.emplace_back("-");
+    chosen = {"ledger import", [import_options] { return ImportRun(*import_options).run(); }};
+});
 
-    add_ledger_signing_commands(ledger, chosen);
+add_ledger_signing_commands(ledger, chosen);
 
-    auto info_options = std::make_shared<InfoOptions>();
-    auto* info = ledger->add_subcommand("info", "Where the ledger is, its schema version, and what it holds");
-    add_ledger_options(info, info_options->ledger);
-    add_ledger_format_option(info, info_options->format);
-    info->callback([info_options, &chosen] {
-        info_options->ledger.check();
-        check_ledger_format(info_options->format);
-        chosen = {"ledger info", [info_options] { return run_info(*info_options); }};
-    });
-}
+auto info_options = std::make_shared<InfoOptions>();
+auto* info = ledger->add_subcommand("info", "Where the ledger is, its schema version, and what it holds");
+add_ledger_options(info, info_options->ledger);
+add_ledger_format_option(info, info_options->format);
+info->callback([info_options, &chosen] {
+    info_options->ledger.check();
+    check_ledger_format(info_options->format);
+    chosen = {"ledger info", [info_options] { return run_info(*info_options); }};
+});
+}  // namespace cli
 
 }  // namespace cli

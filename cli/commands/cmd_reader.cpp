@@ -103,7 +103,8 @@ void add_reader_command(CLI::App& trk, Invocation& chosen) {
     });
 
     auto rm_o = std::make_shared<RemoveOptions>();
-    auto* rm = reader->add_subcommand("rm", "Remove a reader (stored reads keep its id, and no longer locate an asset)");
+    auto* rm =
+        reader->add_subcommand("rm", "Remove a reader (stored reads keep its id, and no longer locate an asset)");
     add_ledger_options(rm, rm_o->ledger);
     rm->add_option("ID", rm_o->id, "The reader id")->required();
     rm->callback([rm_o, &chosen] {

@@ -46,7 +46,7 @@ struct VerifyOptions {
 // What verify found, written as text or as one JSON object.
 struct VerifyReport {
     track::Verification chain;
-    std::size_t kept = 0;                      ///< checkpoints kept in the ledger
+    std::size_t kept = 0;                           ///< checkpoints kept in the ledger
     std::optional<track::CheckpointCheck> checked;  ///< with --pubkey
     [[nodiscard]] bool ok() const {
         return chain.integrity == "ok" && !chain.first_broken && !(checked && checked->failure);

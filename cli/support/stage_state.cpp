@@ -34,8 +34,7 @@ std::string StageStateStore::where() const {
     return fmt::format("{} ({} state {})", ledger_.path, stage_, options_.ledger_name);
 }
 
-std::optional<std::string> StageStateStore::load(bool required,
-                                                  const std::function<void(std::string_view)>& note) {
+std::optional<std::string> StageStateStore::load(bool required, const std::function<void(std::string_view)>& note) {
     if (!options_.file.empty()) {
         if (::access(options_.file.c_str(), F_OK) != 0) {
             if (required) throw track::MissingInputError(fmt::format("{}: no such state file", options_.file));
@@ -50,8 +49,8 @@ std::optional<std::string> StageStateStore::load(bool required,
         const std::vector<std::string> known = ledger->stage_state_names(stage_);
         const std::string what = fmt::format("{} state", stage_);
         if (required) {
-            throw track::NotFoundError(fmt::format("{}: {}", ledger_.path,
-                                                   track::not_found_message(what, options_.ledger_name, known)));
+            throw track::NotFoundError(
+                fmt::format("{}: {}", ledger_.path, track::not_found_message(what, options_.ledger_name, known)));
         }
         if (!track::closest_names(options_.ledger_name, known).empty()) {
             note(fmt::format("{}: {}; starting it afresh", ledger_.path,
@@ -70,9 +69,10 @@ void StageStateStore::save(const std::string& state) {
     }
     if (options_.ledger_name.empty()) return;
     if (!ledger_.open()->save_stage_state(stage_, options_.ledger_name, state, generation_, now_ms())) {
-        throw track::BusyError(fmt::format("{}: another run saved this state after this one loaded it; not "
-                                           "overwritten (runs sharing a state must not overlap: see flock(1))",
-                                           where()));
+        throw track::BusyError(
+            fmt::format("{}: another run saved this state after this one loaded it; not "
+                        "overwritten (runs sharing a state must not overlap: see flock(1))",
+                        where()));
     }
 }
 

@@ -29,9 +29,10 @@ const std::string& prepare_file(const LedgerOptions& o) {
         struct stat wal {};
         const bool wal_holds_pages = ::stat((o.path + "-wal").c_str(), &wal) == 0 && wal.st_size > 0;
         if (S_ISREG(st.st_mode) && st.st_size == 0 && !wal_holds_pages) {
-            throw InputError(o.path, "the file is empty (0 bytes), not a trk ledger; the file was not changed "
-                                     "(a ledger cut short? restore it from a backup, or remove the file and run "
-                                     "'trk ledger init')");
+            throw InputError(o.path,
+                             "the file is empty (0 bytes), not a trk ledger; the file was not changed "
+                             "(a ledger cut short? restore it from a backup, or remove the file and run "
+                             "'trk ledger init')");
         }
         return o.path;
     }

@@ -264,7 +264,8 @@ std::string_view names_sql(NameKind kind) {
         case NameKind::fence: return "SELECT id AS name FROM fences";
         case NameKind::zone:
             // The zones the registry and the kept tables name, and those of each asset's last fix.
-            return "SELECT home AS name FROM assets UNION SELECT zone FROM readers UNION SELECT zone FROM reader_antennas "
+            return "SELECT home AS name FROM assets UNION SELECT zone FROM readers UNION SELECT zone FROM "
+                   "reader_antennas "
                    "UNION SELECT id FROM fences UNION SELECT zone FROM audits UNION "
                    "SELECT z.value FROM positions p JOIN records r ON r.seq = p.seq, json_each(r.json, '$.zones') z "
                    "WHERE p.type = 'fix' AND json_valid(r.json)";
@@ -275,8 +276,8 @@ std::string_view names_sql(NameKind kind) {
 }  // namespace
 
 std::vector<std::string> SqliteLedger::names(NameKind kind) {
-    Statement s(c_.db(), c_.path(), fmt::format("SELECT name FROM ({}) WHERE name <> '' ORDER BY name",
-                                                names_sql(kind)));
+    Statement s(c_.db(), c_.path(),
+                fmt::format("SELECT name FROM ({}) WHERE name <> '' ORDER BY name", names_sql(kind)));
     std::vector<std::string> out;
     while (s.step()) {
         if (!s.is_null(0)) out.push_back(s.text(0));
@@ -288,10 +289,9 @@ bool SqliteLedger::knows(NameKind kind, const std::string& name) {
     // An asset by the index on records' assets (names() reads them all); the others from
     // the small tables that names() reads.
     Statement s(c_.db(), c_.path(),
-                kind == NameKind::asset
-                    ? std::string("SELECT 1 FROM assets WHERE id = ?1 UNION ALL "
-                                  "SELECT 1 FROM (SELECT 1 FROM records WHERE asset = ?1 LIMIT 1)")
-                    : fmt::format("SELECT 1 FROM ({}) WHERE name = ?1", names_sql(kind)));
+                kind == NameKind::asset ? std::string("SELECT 1 FROM assets WHERE id = ?1 UNION ALL "
+                                                      "SELECT 1 FROM (SELECT 1 FROM records WHERE asset = ?1 LIMIT 1)")
+                                        : fmt::format("SELECT 1 FROM ({}) WHERE name = ?1", names_sql(kind)));
     s.bind(1, name);
     if (s.step()) return true;
     // A zone of any stored fix, not only of each asset's last one: a scan, made only when

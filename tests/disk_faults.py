@@ -181,8 +181,16 @@ def file_digest(path):
         return hashlib.sha256(f.read()).hexdigest()
 
 
-QUERIES = (["where", "--format", "jsonl"], ["history", "gps-03"], ["ledger", "verify"], ["ledger", "info"],
-           ["asset", "list", "--format", "jsonl"])
+QUERIES = (["where", "--format", "jsonl", "--now", "2027-01-01T00:00:00Z"], ["history", "FL-03"],
+           ["ledger", "verify"], ["ledger", "info"], ["asset", "list", "--format", "jsonl"])
+
+
+def query_ledger(t, db, data):
+    """A ledger of `data` for QUERIES: FL-03 is gps-03, so that its history is not empty."""
+    t.run("ledger", "init", "--ledger", db)
+    t.run("asset", "add", "FL-03", "--ledger", db)
+    t.run("asset", "link", "FL-03", "--device", "gps-03", "--ledger", db)
+    t.run("ledger", "import", "--ledger", db, data)
 
 
 def read_only_checks(t, db, fault, name, one):
@@ -191,7 +199,7 @@ def read_only_checks(t, db, fault, name, one):
     for query in QUERIES:
         writable = t.run(*query, "--ledger", db)
         ro = t.run(*query, "--ledger", db, fault=fault)
-        if ro.returncode != 0 or ro.stdout != writable.stdout:
+        if ro.returncode != 0 or ro.stdout != writable.stdout or not writable.stdout:
             fail(f"{name}: trk {' '.join(query)}: exit {ro.returncode}, stderr {ro.stderr!r}")
     for write in (["ledger", "import", one], ["asset", "add", "FL-99"]):
         result = t.run(*write, "--ledger", db, fault=fault)
@@ -209,8 +217,7 @@ def read_only_faults(t, top, data):
                 + "\n")
     folder = tempfile.mkdtemp(dir=top)
     db = os.path.join(folder, "ledger.db")
-    t.run("ledger", "init", "--ledger", db)
-    t.run("ledger", "import", "--ledger", db, data)
+    query_ledger(t, db, data)
     read_only_checks(t, db, {"DIR": folder, "READONLY": 1}, "a ledger on a read-only disk (shim)", one)
     broken = t.run("where", "--ledger", db, fault={"DIR": folder, "READ_BUDGET": 8192})
     expect(broken, 74, f"{db}: I/O error", "a ledger with a bad sector")
@@ -234,8 +241,7 @@ def real_file_systems(t, top, data, reference):
         source = tempfile.mkdtemp(dir=top)
         bound = tempfile.mkdtemp(dir=top)
         ro_db = os.path.join(source, "ledger.db")
-        t.run("ledger", "init", "--ledger", ro_db)
-        t.run("ledger", "import", "--ledger", ro_db, data)
+        query_ledger(t, ro_db, data)
         if not mount("--bind", source, bound):
             print("note: no bind mounts here: the read-only ledger is checked through the shim only")
             return

@@ -74,6 +74,10 @@ AssetList read_asset_list(ByteSource& source, track::ProblemSink& problems, trac
             problems.skipped(row.where, "no id", "");
             continue;
         }
+        if (const std::string why = track::id_problem(a.id); !why.empty()) {
+            problems.skipped(row.where, "bad id", "the id " + why);
+            continue;
+        }
         for (track::Link& l : links) {
             l.asset = a.id;
             list.links.push_back(std::move(l));

@@ -1,5 +1,6 @@
-// `trk asset add|link|list|show|retire|import`: the registry of assets and what identifies them.
+// `trk asset add|link|unlink|list|show|retire|import`: the registry of assets and what identifies them.
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -14,6 +15,7 @@
 #include "output.hpp"
 #include "report.hpp"
 #include "track/json_writer.hpp"
+#include "track/names.hpp"
 
 namespace cli {
 
@@ -58,6 +60,32 @@ track::Link epc_option_link(const std::string& value) {
     }
 }
 
+// Refuses an id typed on the command line that could not be typed back, printed or matched.
+void check_id(std::string_view what, const std::string& id) {
+    if (const std::string why = track::id_problem(id); !why.empty())
+        throw track::UsageError(fmt::format("{}: the id {}", what, why));
+}
+
+// Adds ID, --epc and --device to `command` (link and unlink).
+void add_link_options(CLI::App* command, LinkOptions& o) {
+    add_ledger_options(command, o.ledger);
+    command->add_option("ID", o.id, "The asset")->required();
+    auto* epc = command->add_option("--epc", o.epc, "A tag: EPC in hex, or urn:epc:tag:... / urn:epc:id:...")
+                    ->type_name("HEX|URI");
+    auto* device = command->add_option("--device", o.device, "A GPS device, as fix records name it")->type_name("NAME");
+    epc->excludes(device);
+}
+
+// Checks what add_link_options read.
+void check_link_options(LinkOptions& o, std::string_view verb) {
+    o.ledger.check();
+    check_id("ID", o.id);
+    if (o.epc.empty() && o.device.empty())
+        throw track::UsageError(fmt::format("say what to {}: --epc HEX|URI or --device NAME", verb));
+    if (o.epc.empty()) check_id("--device", o.device);
+    o.link = o.epc.empty() ? track::Link{track::LinkKind::device, o.device, {}, 0} : epc_option_link(o.epc);
+}
+
 Row asset_row(const track::Asset& a) {
     std::string attrs_text;
     fmt::memory_buffer attrs_json;
@@ -91,6 +119,13 @@ int run_link(const LinkOptions& o) {
     return 0;
 }
 
+int run_unlink(const LinkOptions& o) {
+    track::Link link = o.link;
+    link.asset = o.id;
+    o.ledger.open()->unlink(link);
+    return 0;
+}
+
 int run_list(const ListOptions& o) {
     const auto ledger = o.ledger.open();
     const ReportFormat format = report_format(o.format);
@@ -106,6 +141,18 @@ int run_list(const ListOptions& o) {
         return 0;
     }
     for (const track::Asset& a : ledger->assets(o.kind, o.retired)) rows.push_back(asset_row(a));
+    if (rows.empty() && !o.kind.empty()) {
+        // No asset of this kind: a kind no asset has, active or retired, is a typo.
+        std::set<std::string> kinds;
+        for (const bool retired : {false, true}) {
+            for (const track::Asset& a : ledger->assets("", retired))
+                if (!a.kind.empty()) kinds.insert(a.kind);
+        }
+        if (!kinds.count(o.kind)) {
+            throw track::NotFoundError(
+                track::not_found_message("kind", o.kind, std::vector<std::string>(kinds.begin(), kinds.end())));
+        }
+    }
     write_report(out, format, {"id", "name", "kind", "home", "attrs", "created", "retired"}, rows, "no assets");
     return 0;
 }
@@ -113,7 +160,8 @@ int run_list(const ListOptions& o) {
 int run_show(const OneOptions& o) {
     const auto ledger = o.ledger.open();
     const auto asset = ledger->asset(o.id);
-    if (!asset) throw track::UsageError(fmt::format("no asset {}", o.id));
+    if (!asset)
+        throw track::NotFoundError(track::not_found_message("asset", o.id, ledger->names(track::NameKind::asset)));
     Row row = asset_row(*asset);
     std::string links_text;
     fmt::memory_buffer links_json;
@@ -198,26 +246,26 @@ void add_asset_command(CLI::App& trk, Invocation& chosen) {
         ->allow_extra_args(false);
     add->callback([add_o, &chosen] {
         add_o->ledger.check();
+        check_id("ID", add_o->id);
         add_o->parsed_attrs = parse_key_values("--attr", add_o->attrs, {.example = "colour=red"});
         chosen = {"asset add", [add_o] { return run_add(*add_o); }};
     });
 
     auto link_o = std::make_shared<LinkOptions>();
     auto* link = asset->add_subcommand("link", "Link a tag (EPC) or a GPS device to an asset, so records find it");
-    add_ledger_options(link, link_o->ledger);
-    link->add_option("ID", link_o->id, "The asset")->required();
-    auto* epc = link->add_option("--epc", link_o->epc, "A tag: EPC in hex, or urn:epc:tag:... / urn:epc:id:...")
-                    ->type_name("HEX|URI");
-    auto* device =
-        link->add_option("--device", link_o->device, "A GPS device, as fix records name it")->type_name("NAME");
-    epc->excludes(device);
+    add_link_options(link, *link_o);
     link->callback([link_o, &chosen] {
-        LinkOptions& o = *link_o;
-        o.ledger.check();
-        if (o.epc.empty() && o.device.empty())
-            throw track::UsageError("say what to link: --epc HEX|URI or --device NAME");
-        o.link = o.epc.empty() ? track::Link{track::LinkKind::device, o.device, {}, 0} : epc_option_link(o.epc);
+        check_link_options(*link_o, "link");
         chosen = {"asset link", [link_o] { return run_link(*link_o); }};
+    });
+
+    auto unlink_o = std::make_shared<LinkOptions>();
+    auto* unlink =
+        asset->add_subcommand("unlink", "Unlink a tag or a GPS device from an asset (stored records stay its)");
+    add_link_options(unlink, *unlink_o);
+    unlink->callback([unlink_o, &chosen] {
+        check_link_options(*unlink_o, "unlink");
+        chosen = {"asset unlink", [unlink_o] { return run_unlink(*unlink_o); }};
     });
 
     auto list_o = std::make_shared<ListOptions>();

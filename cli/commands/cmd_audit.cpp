@@ -97,6 +97,7 @@ int run_audit(const AuditOptions& o) {
             throw track::InputError(o.expected, "no asset ids or EPCs in the manifest");
         }
     }
+    track::require_known(*ledger, track::NameKind::zone, o.zone);  // a typo must not audit an empty zone
     track::Audit audit(o.zone, expected, registered);
     track::epc::Identity identity;
     for (const track::Link& l : links) {

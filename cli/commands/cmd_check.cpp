@@ -1,6 +1,7 @@
 // `trk check`: condition rules over the records passing through, writing violation and clear events.
 #include <filesystem>
 #include <memory>
+#include <set>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -19,6 +20,7 @@
 #include "track/check.hpp"
 #include "track/json_writer.hpp"
 #include "track/json.hpp"
+#include "track/names.hpp"
 
 namespace cli {
 
@@ -71,6 +73,32 @@ bool needs_profiles(const std::vector<track::Rule>& rules) {
     return false;
 }
 
+// Says which rules' `where` selectors name a kind, home or attribute value that no asset of
+// the ledger has: only the ledger gives assets those, so a typo there selects nothing, and
+// silence would look like all clear. A note, not an error: assets may yet be registered.
+// Not ids (patterns, and records name assets the ledger need not know) nor zones (they come
+// with the records, from a fence file as often as from the ledger).
+void note_selectors_selecting_nothing(const std::vector<track::Rule>& rules,
+                                      const std::unordered_map<std::string, track::AssetProfile>& profiles,
+                                      const Diagnostics& diagnostics) {
+    for (const track::Rule& rule : rules) {
+        for (const track::Selector& s : rule.where) {
+            if (s.key == "id" || s.key == "zone") continue;
+            std::set<std::string> known;
+            for (const auto& [id, p] : profiles) {
+                if (s.key == "kind") known.insert(p.kind);
+                else if (s.key == "home") known.insert(p.home);
+                else if (const auto a = p.attributes.find(s.key); a != p.attributes.end()) known.insert(a->second);
+            }
+            known.erase("");
+            if (known.count(s.value)) continue;
+            const std::vector<std::string> names(known.begin(), known.end());
+            diagnostics.note(fmt::format("rule {}: {} in the ledger; it selects no asset", rule.name,
+                                         track::not_found_message(s.key, s.value, names)));
+        }
+    }
+}
+
 int list_open(const track::Checker& checker, const std::string& format) {
     std::vector<Row> rows;
     for (const track::OpenViolation& v : checker.open()) {
@@ -103,6 +131,7 @@ int run_check(const CheckOptions& o) {
             last_seen.emplace_back(a.id, a.created);
         }
         for (const track::Position& p : ledger->where({})) last_seen.emplace_back(p.asset, p.time);
+        if (!o.list_open) note_selectors_selecting_nothing(o.rules, profiles, diagnostics);
     } else if (needs_profiles(o.rules)) {
         diagnostics.note(fmt::format("{}: no ledger, so rules selecting assets by kind, home or attribute select none",
                                      o.ledger.path));
@@ -116,7 +145,8 @@ int run_check(const CheckOptions& o) {
         },
         [&out](const track::Event& e) { track::append_json(out.buffer(), e); });
     StageStateStore state("check", o.state, o.ledger);
-    if (const auto saved = state.load()) checker.load_state(*saved, state.where());
+    const auto note = [&diagnostics](std::string_view text) { diagnostics.note(text); };
+    if (const auto saved = state.load(o.list_open, note)) checker.load_state(*saved, state.where());
     if (o.list_open) return list_open(checker, o.format);
     for (const auto& [asset, time] : last_seen) checker.seen(asset, time);
 

@@ -76,7 +76,8 @@ int run_stage(const StageOptions& o) {
     Output out;
     track::FenceStage stage(index, o.parsed, [&out](const track::Event& e) { track::append_json(out.buffer(), e); });
     StageStateStore state("fence", o.state, o.ledger);
-    if (const auto saved = state.load()) stage.load_state(*saved, state.where());
+    const auto note = [&diagnostics](std::string_view text) { diagnostics.note(text); };
+    if (const auto saved = state.load(false, note)) stage.load_state(*saved, state.where());
     // The index lookups run on the reading thread, ahead of the stage (FenceScout); the
     // crossings too while the stage is behind.
     track::FenceScout scout(index, stage);
@@ -168,9 +169,7 @@ void add_store_commands(CLI::App& fence, Invocation& chosen) {
     rm->callback([rm_o, &chosen] {
         rm_o->ledger.check();
         chosen = {"fence rm", [rm_o] {
-                      if (!rm_o->ledger.open()->remove_fence(rm_o->id)) {
-                          throw track::UsageError(fmt::format("no fence {} in the ledger", rm_o->id));
-                      }
+                      rm_o->ledger.open()->remove_fence(rm_o->id);
                       return 0;
                   }};
     });

@@ -24,7 +24,9 @@ struct HistoryOptions {
 int run_history(const HistoryOptions& o) {
     Output out;
     std::uint64_t records = 0;
-    o.ledger.open()->history(o.query, [&](std::string_view json) {
+    const auto ledger = o.ledger.open();
+    track::require_known(*ledger, track::NameKind::asset, o.query.asset);
+    ledger->history(o.query, [&](std::string_view json) {
         out.buffer().append(json.data(), json.data() + json.size());
         out.buffer().push_back('\n');
         out.maybe_flush();

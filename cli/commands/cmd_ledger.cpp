@@ -15,6 +15,7 @@
 #include "signals.hpp"
 #include "track/error.hpp"
 #include "track/json.hpp"
+#include "track/json_writer.hpp"
 #include "track/number.hpp"
 
 namespace cli {
@@ -35,8 +36,9 @@ struct ImportOptions {
     int batch = 100000;
 };
 
-struct PlainOptions {
+struct InfoOptions {
     LedgerAccess ledger;
+    std::string format;  ///< text (default) or json
 };
 
 int run_init(const InitOptions& o) {
@@ -113,11 +115,23 @@ private:
     Output out_;
 };
 
-int run_info(const PlainOptions& o) {
+int run_info(const InfoOptions& o) {
     const auto ledger = o.ledger.open();
     Output out;
-    for (const auto& [key, value] : ledger->info())
-        fmt::format_to(std::back_inserter(out.buffer()), "{}: {}\n", key, value);
+    if (o.format == "json") {
+        // Every member but the path is a count or a version: a JSON number.
+        track::JsonWriter w(out.buffer());
+        w.begin_object();
+        for (const auto& [key, value] : ledger->info()) {
+            w.key(key);
+            if (key == "path") w.string(value);
+            else w.raw(value);
+        }
+        w.end_object().newline();
+    } else {
+        for (const auto& [key, value] : ledger->info())
+            fmt::format_to(std::back_inserter(out.buffer()), "{}: {}\n", key, value);
+    }
     out.flush();
     return 0;
 }
@@ -163,19 +177,21 @@ void add_ledger_command(CLI::App& trk, Invocation& chosen) {
     import->add_flag("--strict", import_options->strict, "Stop at the first bad record with exit status 65");
     import->callback([import_options, &chosen] {
         import_options->ledger.check();
-        if (import_options->files.empty()) import_options->files.emplace_back("-");
-        chosen = {"ledger import", [import_options] { return ImportRun(*import_options).run(); }};
-    });
+    if (import_options->files.empty()) import_options->files.emplace_back("-");
+    chosen = {"ledger import", [import_options] { return ImportRun(*import_options).run(); }};
+});
 
-    add_ledger_signing_commands(ledger, chosen);
+add_ledger_signing_commands(ledger, chosen);
 
-    auto info_options = std::make_shared<PlainOptions>();
-    auto* info = ledger->add_subcommand("info", "Where the ledger is, its schema version, and what it holds");
-    add_ledger_options(info, info_options->ledger);
-    info->callback([info_options, &chosen] {
-        info_options->ledger.check();
-        chosen = {"ledger info", [info_options] { return run_info(*info_options); }};
-    });
-}
+auto info_options = std::make_shared<InfoOptions>();
+auto* info = ledger->add_subcommand("info", "Where the ledger is, its schema version, and what it holds");
+add_ledger_options(info, info_options->ledger);
+add_ledger_format_option(info, info_options->format);
+info->callback([info_options, &chosen] {
+    info_options->ledger.check();
+    check_ledger_format(info_options->format);
+    chosen = {"ledger info", [info_options] { return run_info(*info_options); }};
+});
+}  // namespace cli
 
 }  // namespace cli

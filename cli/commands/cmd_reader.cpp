@@ -1,4 +1,4 @@
-// `trk reader add|list`: where fixed RFID readers and their antennas stand, so a read locates an asset.
+// `trk reader add|rm|list`: where fixed RFID readers and their antennas stand, so a read locates an asset.
 #include <memory>
 #include <string>
 #include <vector>
@@ -24,6 +24,11 @@ struct AddOptions {
     track::Reader reader;  ///< checked by setup
 };
 
+struct RemoveOptions {
+    LedgerAccess ledger;
+    std::string id;
+};
+
 struct ListOptions {
     LedgerAccess ledger;
     std::string format;
@@ -36,6 +41,8 @@ std::optional<double> coordinate(const std::string& text, std::string_view optio
 
 void check(AddOptions& o) {
     o.ledger.check();
+    if (const std::string why = track::id_problem(o.id); !why.empty())
+        throw track::UsageError(fmt::format("ID: the id {}", why));
     o.reader = {o.id, o.zone, coordinate(o.lat, "--lat", 90), coordinate(o.lon, "--lon", 180), {}};
     if (o.reader.lat.has_value() != o.reader.lon.has_value())
         throw track::UsageError("give both --lat and --lon, or neither");
@@ -91,6 +98,19 @@ void add_reader_command(CLI::App& trk, Invocation& chosen) {
         check(*add_o);
         chosen = {"reader add", [add_o] {
                       add_o->ledger.open()->put_reader(add_o->reader);
+                      return 0;
+                  }};
+    });
+
+    auto rm_o = std::make_shared<RemoveOptions>();
+    auto* rm =
+        reader->add_subcommand("rm", "Remove a reader (stored reads keep its id, and no longer locate an asset)");
+    add_ledger_options(rm, rm_o->ledger);
+    rm->add_option("ID", rm_o->id, "The reader id")->required();
+    rm->callback([rm_o, &chosen] {
+        rm_o->ledger.check();
+        chosen = {"reader rm", [rm_o] {
+                      rm_o->ledger.open()->remove_reader(rm_o->id);
                       return 0;
                   }};
     });

@@ -36,7 +36,10 @@ int run_where(const WhereOptions& o) {
     track::WhereQuery q{o.assets, o.zone, std::nullopt};
     if (o.stale_ms) q.older_than = o.now_ms - *o.stale_ms;
     std::vector<Row> rows;
-    for (const track::Position& p : o.ledger.open()->where(q)) {
+    const auto ledger = o.ledger.open();
+    for (const std::string& asset : o.assets) track::require_known(*ledger, track::NameKind::asset, asset);
+    if (!o.zone.empty()) track::require_known(*ledger, track::NameKind::zone, o.zone);
+    for (const track::Position& p : ledger->where(q)) {
         const track::Millis age = o.now_ms - p.time;
         rows.push_back({Field::string("asset", p.asset), Field::time("time", p.time),
                         Field::raw("age", age_text(age), fmt::format("{:.3f}", static_cast<double>(age) / 1000.0)),

@@ -14,6 +14,7 @@
 #include "option_types.hpp"
 #include "output.hpp"
 #include "track/checkpoint.hpp"
+#include "track/json_writer.hpp"
 #include "track/signing.hpp"
 
 namespace cli {
@@ -39,6 +40,17 @@ struct VerifyOptions {
     LedgerAccess ledger;
     std::string pubkey;                    ///< --pubkey: check the checkpoints against this key
     std::vector<std::string> checkpoints;  ///< --checkpoint: copies kept outside the ledger
+    std::string format;                    ///< --format: text (default) or json
+};
+
+// What verify found, written as text or as one JSON object.
+struct VerifyReport {
+    track::Verification chain;
+    std::size_t kept = 0;                           ///< checkpoints kept in the ledger
+    std::optional<track::CheckpointCheck> checked;  ///< with --pubkey
+    [[nodiscard]] bool ok() const {
+        return chain.integrity == "ok" && !chain.first_broken && !(checked && checked->failure);
+    }
 };
 
 std::string records(std::uint64_t n) { return fmt::format("{} record{}", n, n == 1 ? "" : "s"); }
@@ -78,6 +90,59 @@ int run_sign(const SignOptions& o) {
     return 0;
 }
 
+void write_verify_text(fmt::memory_buffer& b, const VerifyReport& r) {
+    const track::Verification& v = r.chain;
+    fmt::format_to(std::back_inserter(b), "integrity: {}\n", v.integrity);
+    if (v.first_broken) {
+        fmt::format_to(std::back_inserter(b), "chain: broken at record {} (after {} good records): {}\n",
+                       *v.first_broken, v.records - 1, v.broken_record);
+    } else {
+        fmt::format_to(std::back_inserter(b), "chain: {} records, unbroken\n", v.records);
+    }
+    if (!r.checked) {
+        if (r.kept > 0) {
+            fmt::format_to(std::back_inserter(b),
+                           "checkpoints: {} kept, not checked (check them with --pubkey FILE.pub)\n", r.kept);
+        }
+        return;
+    }
+    const track::CheckpointCheck& check = *r.checked;
+    if (check.failure) {
+        fmt::format_to(std::back_inserter(b), "checkpoints: {}\n", *check.failure);
+        return;
+    }
+    fmt::format_to(std::back_inserter(b),
+                   "checkpoints: {} checked: signed by the key, and the chain passes through each\n", check.checked);
+    if (check.unsigned_records == 0) {
+        fmt::format_to(std::back_inserter(b), "unsigned: none, the last checkpoint is the chain's head\n");
+    } else {
+        fmt::format_to(std::back_inserter(b),
+                       "unsigned: {} after the last checkpoint (record {}), protected by the hash chain "
+                       "alone until signed\n",
+                       records(check.unsigned_records), *check.last_seq);
+    }
+}
+
+// The fields of trk-ledger(1): ok, integrity, records, first_broken and broken_record (when
+// broken), checkpoints_kept, and with --pubkey checkpoints_checked, unsigned_records and
+// last_signed, or checkpoint_failure.
+void write_verify_json(fmt::memory_buffer& b, const VerifyReport& r) {
+    track::JsonWriter w(b);
+    const track::Verification& v = r.chain;
+    w.begin_object().key("ok").boolean(r.ok()).key("integrity").string(v.integrity);
+    w.key("records").integer(v.records);
+    if (v.first_broken) w.key("first_broken").integer(*v.first_broken).key("broken_record").string(v.broken_record);
+    w.key("checkpoints_kept").integer(r.kept);
+    if (r.checked && r.checked->failure) {
+        w.key("checkpoint_failure").string(*r.checked->failure);
+    } else if (r.checked) {
+        w.key("checkpoints_checked").integer(r.checked->checked);
+        w.key("unsigned_records").integer(r.checked->unsigned_records);
+        if (r.checked->last_seq) w.key("last_signed").integer(*r.checked->last_seq);
+    }
+    w.end_object().newline();
+}
+
 int run_verify(const VerifyOptions& o) {
     // Key and copies first: a bad file is reported before the ledger is walked.
     std::optional<track::PublicKey> key;
@@ -90,44 +155,27 @@ int run_verify(const VerifyOptions& o) {
         }
     }
     const auto ledger = o.ledger.open();
-    const track::Verification v = ledger->verify();
+    VerifyReport report{ledger->verify(), ledger->checkpoints().size(), std::nullopt};
+    if (key) report.checked = track::check_checkpoints(*ledger, *key, copies);
     Output out;
-    auto& b = out.buffer();
-    fmt::format_to(std::back_inserter(b), "integrity: {}\n", v.integrity);
-    if (v.first_broken) {
-        fmt::format_to(std::back_inserter(b), "chain: broken at record {} (after {} good records): {}\n",
-                       *v.first_broken, v.records - 1, v.broken_record);
+    if (o.format == "json") {
+        write_verify_json(out.buffer(), report);
     } else {
-        fmt::format_to(std::back_inserter(b), "chain: {} records, unbroken\n", v.records);
-    }
-    bool ok = v.integrity == "ok" && !v.first_broken;
-    if (key) {
-        const track::CheckpointCheck check = track::check_checkpoints(*ledger, *key, copies);
-        if (check.failure) {
-            fmt::format_to(std::back_inserter(b), "checkpoints: {}\n", *check.failure);
-            ok = false;
-        } else {
-            fmt::format_to(std::back_inserter(b),
-                           "checkpoints: {} checked: signed by the key, and the chain passes through each\n",
-                           check.checked);
-            if (check.unsigned_records == 0) {
-                fmt::format_to(std::back_inserter(b), "unsigned: none, the last checkpoint is the chain's head\n");
-            } else {
-                fmt::format_to(std::back_inserter(b),
-                               "unsigned: {} after the last checkpoint (record {}), protected by the hash chain "
-                               "alone until signed\n",
-                               records(check.unsigned_records), *check.last_seq);
-            }
-        }
-    } else if (const std::size_t n = ledger->checkpoints().size(); n > 0) {
-        fmt::format_to(std::back_inserter(b), "checkpoints: {} kept, not checked (check them with --pubkey FILE.pub)\n",
-                       n);
+        write_verify_text(out.buffer(), report);
     }
     out.flush();
-    return ok ? 0 : 1;
+    return report.ok() ? 0 : 1;
 }
 
 }  // namespace
+
+void add_ledger_format_option(CLI::App* command, std::string& format) {
+    command->add_option("--format", format, "text (default) or json (one JSON object)")->type_name("FORMAT");
+}
+
+void check_ledger_format(const std::string& format) {
+    if (!format.empty()) (void)parse_choice("--format", format, "a format", {"text", "json"});
+}
 
 void add_ledger_signing_commands(CLI::App* ledger, Invocation& chosen) {
     auto keygen_options = std::make_shared<KeygenOptions>();
@@ -171,9 +219,11 @@ void add_ledger_signing_commands(CLI::App* ledger, Invocation& chosen) {
                      "none was deleted from the ledger (repeatable)")
         ->type_name("FILE")
         ->allow_extra_args(false);
+    add_ledger_format_option(verify, verify_options->format);
     verify->callback([verify_options, &chosen] {
         VerifyOptions& o = *verify_options;
         o.ledger.check();
+        check_ledger_format(o.format);
         if (!o.checkpoints.empty() && o.pubkey.empty()) {
             throw track::UsageError("--checkpoint: needs --pubkey, the key to check the checkpoints against");
         }

@@ -7,6 +7,7 @@
 
 #include "files.hpp"
 #include "track/error.hpp"
+#include "track/names.hpp"
 
 namespace cli {
 
@@ -33,14 +34,30 @@ std::string StageStateStore::where() const {
     return fmt::format("{} ({} state {})", ledger_.path, stage_, options_.ledger_name);
 }
 
-std::optional<std::string> StageStateStore::load() {
+std::optional<std::string> StageStateStore::load(bool required, const std::function<void(std::string_view)>& note) {
     if (!options_.file.empty()) {
-        if (::access(options_.file.c_str(), F_OK) != 0) return std::nullopt;
+        if (::access(options_.file.c_str(), F_OK) != 0) {
+            if (required) throw track::MissingInputError(fmt::format("{}: no such state file", options_.file));
+            return std::nullopt;
+        }
         return read_file(options_.file, max_state_file, "state file");
     }
     if (options_.ledger_name.empty()) return std::nullopt;
-    const auto kept = ledger_.open()->stage_state(stage_, options_.ledger_name);
-    if (!kept) return std::nullopt;
+    const auto ledger = ledger_.open();
+    const auto kept = ledger->stage_state(stage_, options_.ledger_name);
+    if (!kept) {
+        const std::vector<std::string> known = ledger->stage_state_names(stage_);
+        const std::string what = fmt::format("{} state", stage_);
+        if (required) {
+            throw track::NotFoundError(
+                fmt::format("{}: {}", ledger_.path, track::not_found_message(what, options_.ledger_name, known)));
+        }
+        if (!track::closest_names(options_.ledger_name, known).empty()) {
+            note(fmt::format("{}: {}; starting it afresh", ledger_.path,
+                             track::not_found_message(what, options_.ledger_name, known)));
+        }
+        return std::nullopt;
+    }
     generation_ = kept->generation;
     return kept->state;
 }
@@ -52,9 +69,10 @@ void StageStateStore::save(const std::string& state) {
     }
     if (options_.ledger_name.empty()) return;
     if (!ledger_.open()->save_stage_state(stage_, options_.ledger_name, state, generation_, now_ms())) {
-        throw track::BusyError(fmt::format("{}: another run saved this state after this one loaded it; not "
-                                           "overwritten (runs sharing a state must not overlap: see flock(1))",
-                                           where()));
+        throw track::BusyError(
+            fmt::format("{}: another run saved this state after this one loaded it; not "
+                        "overwritten (runs sharing a state must not overlap: see flock(1))",
+                        where()));
     }
 }
 

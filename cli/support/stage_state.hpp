@@ -2,8 +2,10 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include <CLI/CLI.hpp>
 
@@ -30,8 +32,12 @@ public:
 
     /// Whether a state is kept at all.
     [[nodiscard]] bool wanted() const { return !options_.file.empty() || !options_.ledger_name.empty(); }
-    /// The state saved by the last run; nullopt when there is none yet.
-    std::optional<std::string> load();
+    /// The state saved by the last run; nullopt when there is none yet. When `required`
+    /// (a command that only reads the state, like `trk check --list-open`), a state that is
+    /// not there is an error: MissingInputError (66) for a file, NotFoundError (67) with the
+    /// closest names for a ledger state. Otherwise a new ledger state whose name is close to
+    /// a kept one (a typo that would start afresh) is told to `note`.
+    std::optional<std::string> load(bool required, const std::function<void(std::string_view)>& note);
     /// Names the state in messages: the file, or "LEDGER (fence state NAME)".
     [[nodiscard]] std::string where() const;
     /// Saves the state. BusyError (exit 75) when another run saved it in the ledger since load().

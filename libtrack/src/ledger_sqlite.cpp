@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 
 #include "track/error.hpp"
+#include "track/names.hpp"
 
 namespace track {
 
@@ -21,6 +22,34 @@ std::string_view to_string(LinkKind kind) noexcept {
         case LinkKind::device: return "device";
     }
     return "?";
+}
+
+std::string_view to_string(NameKind kind) noexcept {
+    switch (kind) {
+        case NameKind::asset: return "asset";
+        case NameKind::reader: return "reader";
+        case NameKind::zone: return "zone";
+        case NameKind::fence: return "fence";
+    }
+    return "?";
+}
+
+std::string id_problem(std::string_view id) {
+    if (id.empty()) return "is empty";
+    if (!simdjson::validate_utf8(id.data(), id.size())) return "is not valid UTF-8";
+    for (std::size_t i = 0; i < id.size(); ++i) {
+        // C0 controls and DEL are one byte; C1 controls (U+0080..U+009F) are 0xC2 0x80..0x9F.
+        const auto byte = static_cast<unsigned char>(id[i]);
+        const auto next = i + 1 < id.size() ? static_cast<unsigned char>(id[i + 1]) : 0;
+        const bool c0 = byte < 0x20 || byte == 0x7F, c1 = byte == 0xC2 && next >= 0x80 && next <= 0x9F;
+        if (c0 || c1) return fmt::format("holds a control character: U+{:04X} at byte {}", c0 ? byte : next, i + 1);
+    }
+    return {};
+}
+
+void require_known(Ledger& ledger, NameKind kind, const std::string& name) {
+    if (ledger.knows(kind, name)) return;
+    throw NotFoundError(not_found_message(to_string(kind), name, ledger.names(kind)));
 }
 
 std::string default_ledger_path(const std::string& flag) {

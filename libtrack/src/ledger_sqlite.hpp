@@ -27,7 +27,7 @@
 namespace track::sqlite {
 
 /// 'trk1': marks a database as a trk ledger (PRAGMA application_id).
-constexpr int application_id = 0x74726B31;
+constexpr int application_id = ledger_application_id;
 
 /// Throws the track::Error that SQLite's result `rc` calls for (BusyError, IoError,
 /// InputError for a damaged file or one that is no ledger, else Error 70), naming `path`
@@ -219,6 +219,7 @@ public:
     void add_asset(const Asset& a) override;
     std::uint64_t upsert_assets(const std::vector<Asset>& assets) override;
     void link(const Link& link) override;
+    void unlink(const Link& link) override;
     std::optional<Asset> asset(const std::string& id) override;
     std::vector<Asset> assets(const std::string& kind, bool retired) override;
     std::vector<Link> links(const std::string& asset) override;
@@ -228,7 +229,10 @@ public:
     std::vector<Reader> readers() override;
     std::uint64_t put_fences(const std::vector<StoredFence>& fences) override;
     std::vector<StoredFence> fences() override;
-    bool remove_fence(const std::string& id) override;
+    void remove_fence(const std::string& id) override;
+    void remove_reader(const std::string& id) override;
+    bool knows(NameKind kind, const std::string& name) override;
+    std::vector<std::string> names(NameKind kind) override;
 
     // ledger_sqlite_queries.cpp
     void sightings(Millis from, Millis to, const std::function<void(const Sighting&)>& each) override;
@@ -242,6 +246,7 @@ public:
     std::optional<StageState> stage_state(const std::string& stage, const std::string& name) override;
     bool save_stage_state(const std::string& stage, const std::string& name, const std::string& state,
                           std::int64_t generation, Millis saved) override;
+    std::vector<std::string> stage_state_names(const std::string& stage) override;
 
     // ledger_sqlite_chain.cpp
     Verification verify() override;

@@ -58,4 +58,12 @@ bool SqliteLedger::save_stage_state(const std::string& stage, const std::string&
     return saved_it;
 }
 
+std::vector<std::string> SqliteLedger::stage_state_names(const std::string& stage) {
+    Statement s(c_.db(), c_.path(), "SELECT name FROM stage_state WHERE stage = ?1 ORDER BY name");
+    s.bind(1, stage);
+    std::vector<std::string> out;
+    while (s.step()) out.push_back(s.text(0));
+    return out;
+}
+
 }  // namespace track::sqlite

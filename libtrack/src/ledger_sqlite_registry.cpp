@@ -5,6 +5,7 @@
 #include "track/error.hpp"
 #include "track/json.hpp"
 #include "track/json_writer.hpp"
+#include "track/names.hpp"
 
 namespace track::sqlite {
 
@@ -45,9 +46,16 @@ Asset asset_of(const Statement& s) {
     return a;
 }
 
+// Throws UsageError when `id` cannot be an id (see id_problem): the commands check first,
+// this keeps any other caller from storing one.
+void require_id(std::string_view what, const std::string& id) {
+    if (const std::string why = id_problem(id); !why.empty()) throw UsageError(fmt::format("{} id {}", what, why));
+}
+
 }  // namespace
 
 void SqliteLedger::add_asset(const Asset& a) {
+    require_id("an asset", a.id);
     Statement s(c_.db(), c_.path(),
                 "INSERT INTO assets (id, name, kind, home, attrs, created) VALUES (?1, ?2, ?3, ?4, ?5, ?6) "
                 "ON CONFLICT (id) DO NOTHING");
@@ -66,6 +74,7 @@ std::uint64_t SqliteLedger::upsert_assets(const std::vector<Asset>& assets) {
                 "home = excluded.home, attrs = excluded.attrs");
     const auto before = c_.integer("SELECT count(*) FROM assets");
     for (const Asset& a : assets) {
+        require_id("an asset", a.id);
         const std::string attrs = strings_json(a.attrs);
         s.bind(1, a.id).bind_optional(2, a.name).bind_optional(3, a.kind).bind_optional(4, a.home);
         s.bind(5, attrs).bind(6, static_cast<std::int64_t>(a.created));
@@ -77,9 +86,12 @@ std::uint64_t SqliteLedger::upsert_assets(const std::vector<Asset>& assets) {
 }
 
 void SqliteLedger::link(const Link& link) {
+    if (link.kind == LinkKind::device) require_id("a device", link.value);
     Transaction t(c_);
-    if (!asset(link.asset))
-        throw UsageError(fmt::format("no asset {}; add it with 'trk asset add {}'", link.asset, link.asset));
+    if (!asset(link.asset)) {
+        throw NotFoundError(fmt::format("{}; add it with 'trk asset add {}'",
+                                        not_found_message("asset", link.asset, names(NameKind::asset)), link.asset));
+    }
     Statement existing(c_.db(), c_.path(), "SELECT asset FROM links WHERE kind = ?1 AND value = ?2");
     existing.bind(1, to_string(link.kind)).bind(2, link.value);
     if (existing.step()) {
@@ -145,12 +157,30 @@ void SqliteLedger::retire(const std::string& id, Millis when) {
     s.bind(1, id).bind(2, static_cast<std::int64_t>(when));
     s.run();
     if (sqlite3_changes(c_.db()) == 0) {
-        if (!asset(id)) throw UsageError(fmt::format("no asset {}", id));
+        if (!asset(id)) throw NotFoundError(not_found_message("asset", id, names(NameKind::asset)));
         throw UsageError(fmt::format("asset {} is retired already", id));
     }
 }
 
+void SqliteLedger::unlink(const Link& link) {
+    Transaction t(c_);
+    if (!asset(link.asset)) throw NotFoundError(not_found_message("asset", link.asset, names(NameKind::asset)));
+    Statement s(c_.db(), c_.path(), "DELETE FROM links WHERE kind = ?1 AND value = ?2 AND asset = ?3");
+    s.bind(1, to_string(link.kind)).bind(2, link.value).bind(3, link.asset);
+    s.run();
+    if (sqlite3_changes(c_.db()) == 0) {
+        std::vector<std::string> linked;
+        for (const Link& l : links(link.asset)) {
+            if (l.kind == link.kind) linked.push_back(l.value);
+        }
+        throw NotFoundError(not_found_message(fmt::format("{} link of asset {}", to_string(link.kind), link.asset),
+                                              link.value, linked));
+    }
+    t.commit();
+}
+
 void SqliteLedger::put_reader(const Reader& r) {
+    require_id("a reader", r.id);
     Transaction t(c_);
     Statement s(c_.db(), c_.path(),
                 "INSERT INTO readers (id, zone, lat, lon) VALUES (?1, ?2, ?3, ?4) "
@@ -205,11 +235,75 @@ std::vector<StoredFence> SqliteLedger::fences() {
     return out;
 }
 
-bool SqliteLedger::remove_fence(const std::string& id) {
+void SqliteLedger::remove_fence(const std::string& id) {
     Statement s(c_.db(), c_.path(), "DELETE FROM fences WHERE id = ?1");
     s.bind(1, id);
     s.run();
-    return sqlite3_changes(c_.db()) > 0;
+    if (sqlite3_changes(c_.db()) == 0) throw NotFoundError(not_found_message("fence", id, names(NameKind::fence)));
+}
+
+void SqliteLedger::remove_reader(const std::string& id) {
+    Transaction t(c_);
+    Statement antennas(c_.db(), c_.path(), "DELETE FROM reader_antennas WHERE reader = ?1");
+    antennas.bind(1, id);
+    antennas.run();
+    Statement s(c_.db(), c_.path(), "DELETE FROM readers WHERE id = ?1");
+    s.bind(1, id);
+    s.run();
+    if (sqlite3_changes(c_.db()) == 0) throw NotFoundError(not_found_message("reader", id, names(NameKind::reader)));
+    t.commit();
+}
+
+namespace {
+
+// What names() reads for each kind: one column, `name`, of distinct names (NULL and "" among them).
+std::string_view names_sql(NameKind kind) {
+    switch (kind) {
+        case NameKind::asset: return "SELECT id AS name FROM assets UNION SELECT DISTINCT asset FROM records";
+        case NameKind::reader: return "SELECT id AS name FROM readers";
+        case NameKind::fence: return "SELECT id AS name FROM fences";
+        case NameKind::zone:
+            // The zones the registry and the kept tables name, and those of each asset's last fix.
+            return "SELECT home AS name FROM assets UNION SELECT zone FROM readers UNION SELECT zone FROM "
+                   "reader_antennas "
+                   "UNION SELECT id FROM fences UNION SELECT zone FROM audits UNION "
+                   "SELECT z.value FROM positions p JOIN records r ON r.seq = p.seq, json_each(r.json, '$.zones') z "
+                   "WHERE p.type = 'fix' AND json_valid(r.json)";
+    }
+    return "SELECT NULL AS name WHERE 0";
+}
+
+}  // namespace
+
+std::vector<std::string> SqliteLedger::names(NameKind kind) {
+    Statement s(c_.db(), c_.path(),
+                fmt::format("SELECT name FROM ({}) WHERE name <> '' ORDER BY name", names_sql(kind)));
+    std::vector<std::string> out;
+    while (s.step()) {
+        if (!s.is_null(0)) out.push_back(s.text(0));
+    }
+    return out;
+}
+
+bool SqliteLedger::knows(NameKind kind, const std::string& name) {
+    // An asset by the index on records' assets (names() reads them all); the others from
+    // the small tables that names() reads.
+    Statement s(c_.db(), c_.path(),
+                kind == NameKind::asset ? std::string("SELECT 1 FROM assets WHERE id = ?1 UNION ALL "
+                                                      "SELECT 1 FROM (SELECT 1 FROM records WHERE asset = ?1 LIMIT 1)")
+                                        : fmt::format("SELECT 1 FROM ({}) WHERE name = ?1", names_sql(kind)));
+    s.bind(1, name);
+    if (s.step()) return true;
+    // A zone of any stored fix, not only of each asset's last one: a scan, made only when
+    // the name was not found above.
+    if (kind == NameKind::zone) {
+        Statement r(c_.db(), c_.path(),
+                    "SELECT 1 FROM records r, json_each(r.json, '$.zones') z WHERE r.type = 'fix' "
+                    "AND json_valid(r.json) AND z.value = ?1 LIMIT 1");
+        r.bind(1, name);
+        return r.step();
+    }
+    return false;
 }
 
 }  // namespace track::sqlite

@@ -119,8 +119,9 @@ TEST_CASE("ledger files: an older ledger is brought up to date, its records kept
     CHECK(ledger->info().at("records") == "1");
     CHECK(ledger->put_fences({{"bay-1", R"({"type":"Feature"})", 5}}) == 1);
     CHECK(ledger->fences().size() == 1);
-    CHECK(ledger->remove_fence("bay-1"));
-    CHECK_FALSE(ledger->remove_fence("bay-1"));
+    ledger->remove_fence("bay-1");
+    CHECK(ledger->fences().empty());
+    CHECK_THROWS_WITH_AS(ledger->remove_fence("bay-1"), "no fence \"bay-1\" (none is known)", track::NotFoundError);
 }
 
 TEST_CASE("ledger: a stage's state, saved only over the generation it loaded") {
@@ -252,4 +253,112 @@ TEST_CASE("ledger: a writer that holds the lock past the timeout is BusyError (e
     sqlite3_close(other);
     // Readers never block: a query works while another connection writes.
     CHECK(ledger->where({}).empty());
+}
+
+TEST_CASE("ledger files: empty, another program's database, a ledger of a trk before the mark") {
+    TempDir dir;
+    const std::string empty = dir.file("empty.db");
+    std::ofstream(empty).close();
+    CHECK(open_error(empty).starts_with("65 " + empty + ": the file is empty (0 bytes), not a trk ledger"));
+    CHECK_THROWS_AS(create(empty), track::InputError);  // not even trk ledger init makes it one
+    CHECK(fs::file_size(empty) == 0);
+
+    // A GeoPackage: its user_version is no schema version of trk's.
+    const std::string gpkg = dir.file("yard.gpkg");
+    sql(gpkg, "PRAGMA application_id = 1196444487; PRAGMA user_version = 10200; CREATE TABLE gpkg_contents (t TEXT)");
+    const std::string before = contents(gpkg);
+    CHECK(open_error(gpkg) == "65 " + gpkg +
+                                  ": an SQLite database, but not a trk ledger (its application_id is 0x47504B47 "
+                                  "'GPKG': another program's file); the file was not changed");
+    CHECK(contents(gpkg) == before);
+
+    // trk's tables without the mark: a ledger of an older trk, marked when opened to write.
+    const std::string old = dir.file("old.db");
+    create(old)->add_asset({"FL-07", "", "", "", {}, 1, std::nullopt});
+    sql(old, "PRAGMA application_id = 0");
+    CHECK(open(old)->asset("FL-07"));
+    sqlite3* db = nullptr;
+    REQUIRE(sqlite3_open(old.c_str(), &db) == SQLITE_OK);
+    sqlite3_stmt* s = nullptr;
+    REQUIRE(sqlite3_prepare_v2(db, "PRAGMA application_id", -1, &s, nullptr) == SQLITE_OK);
+    REQUIRE(sqlite3_step(s) == SQLITE_ROW);
+    CHECK(sqlite3_column_int(s, 0) == track::ledger_application_id);
+    sqlite3_finalize(s);
+    sqlite3_close(db);
+
+    // Tables that are not trk's, with a user_version and no mark: not a ledger.
+    const std::string stock = dir.file("stock.db");
+    sql(stock, "PRAGMA user_version = 3; CREATE TABLE stock (item TEXT)");
+    CHECK(open_error(stock) == "65 " + stock + ": an SQLite database, but not a trk ledger; the file was not changed");
+}
+
+TEST_CASE("id_problem: empty ids, control characters and bytes that are not UTF-8 are refused") {
+    CHECK(track::id_problem("FL-07").empty());
+    CHECK(track::id_problem("Gabelstapler-Ü1").empty());
+    CHECK(track::id_problem("PAL 1").empty());  // a space is printable
+    CHECK(track::id_problem("") == "is empty");
+    CHECK(track::id_problem("FL-07\t") == "holds a control character: U+0009 at byte 6");
+    CHECK(track::id_problem(std::string("FL\0", 3)) == "holds a control character: U+0000 at byte 3");
+    CHECK(track::id_problem("FL\x7F") == "holds a control character: U+007F at byte 3");
+    CHECK(track::id_problem("FL\xC2\x85") == "holds a control character: U+0085 at byte 3");
+    CHECK(track::id_problem("FL\xFF") == "is not valid UTF-8");
+    CHECK(track::id_problem("FL\xC3") == "is not valid UTF-8");  // cut short
+}
+
+TEST_CASE("ledger names: what is known of each kind, and the errors of names not known") {
+    TempDir dir;
+    auto ledger = create(dir.file("ledger.db"));
+    ledger->add_asset({"PAL-1", "", "pallet", "yard-a", {}, 1, std::nullopt});
+    ledger->put_reader({"dock-1", "dock", std::nullopt, std::nullopt, {{2, "yard-b"}}});
+    ledger->put_fences({{"bay-1", R"({"type":"Feature"})", 5}});
+    ledger->add_audit({"yard-c", 10, 0, 10, {}});
+    {
+        auto importer = ledger->importer();
+        for (const char* line :
+             {R"({"type":"fix","time":"2026-11-20T07:00:00Z","asset":"FL-07","lat":53.5,"lon":9.9,"zones":["wash"]})",
+              R"({"type":"fix","time":"2026-11-23T07:00:00Z","asset":"FL-07","lat":53.5,"lon":9.9,"zones":["gate"]})",
+              R"({"type":"reading","time":"2026-11-23T07:00:00Z","asset":"RF-12","metric":"t","value":4.5})"}) {
+            track::Record r = parse(line);
+            CHECK(importer->add(r).empty());
+        }
+        importer->commit();
+    }
+    using K = track::NameKind;
+    CHECK(ledger->names(K::asset) == std::vector<std::string>{"FL-07", "PAL-1", "RF-12"});
+    CHECK(ledger->names(K::reader) == std::vector<std::string>{"dock-1"});
+    CHECK(ledger->names(K::fence) == std::vector<std::string>{"bay-1"});
+    // The zone of FL-07's earlier fix ("wash") is known, though names() lists only the last one's.
+    CHECK(ledger->names(K::zone) == std::vector<std::string>{"bay-1", "dock", "gate", "yard-a", "yard-b", "yard-c"});
+    for (const char* zone : {"yard-a", "yard-b", "yard-c", "dock", "bay-1", "gate", "wash"})
+        CHECK_MESSAGE(ledger->knows(K::zone, zone), zone);
+    CHECK_FALSE(ledger->knows(K::zone, "yard-aa"));
+    CHECK_FALSE(ledger->knows(K::zone, "Yard-A"));  // names are as typed: case counts
+    CHECK(ledger->knows(K::asset, "RF-12"));        // named only by a record
+    CHECK_FALSE(ledger->knows(K::asset, "PAL-2"));
+    CHECK(ledger->knows(K::reader, "dock-1"));
+    CHECK_FALSE(ledger->knows(K::fence, "bay-2"));
+
+    CHECK_THROWS_WITH_AS(track::require_known(*ledger, K::zone, "yard-aa"),
+                         R"(no zone "yard-aa" (did you mean "yard-a"?))", track::NotFoundError);
+    CHECK_THROWS_WITH_AS(ledger->retire("PAL-2", 5), R"(no asset "PAL-2" (did you mean "PAL-1"?))",
+                         track::NotFoundError);
+    CHECK_THROWS_WITH_AS(ledger->remove_reader("dock-2"), R"(no reader "dock-2" (did you mean "dock-1"?))",
+                         track::NotFoundError);
+    CHECK_THROWS_AS(ledger->add_asset({"", "", "", "", {}, 1, std::nullopt}), track::UsageError);
+    CHECK_THROWS_AS(ledger->put_reader({"r\n1", "dock", std::nullopt, std::nullopt, {}}), track::UsageError);
+
+    // unlink takes back one link; the records stored through it stay the asset's.
+    ledger->link({track::LinkKind::device, "gps-7", "PAL-1", 2});
+    CHECK_THROWS_WITH_AS(ledger->unlink({track::LinkKind::device, "gps-8", "PAL-1", 0}),
+                         R"(no device link of asset PAL-1 "gps-8" (did you mean "gps-7"?))", track::NotFoundError);
+    ledger->unlink({track::LinkKind::device, "gps-7", "PAL-1", 0});
+    CHECK(ledger->links("PAL-1").empty());
+    ledger->remove_reader("dock-1");
+    CHECK(ledger->readers().empty());
+    CHECK(ledger->names(K::zone) == std::vector<std::string>{"bay-1", "gate", "yard-a", "yard-c"});
+
+    CHECK(ledger->save_stage_state("check", "night", "{}", 0, 1));
+    CHECK(ledger->save_stage_state("fence", "yard", "{}", 0, 1));
+    CHECK(ledger->stage_state_names("check") == std::vector<std::string>{"night"});
+    CHECK(ledger->stage_state_names("audit").empty());
 }

@@ -3,11 +3,13 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "track/record.hpp"
@@ -42,6 +44,22 @@ enum class LinkKind { epc, uri, device };
 
 /// "epc", "uri", "device".
 std::string_view to_string(LinkKind kind) noexcept;
+
+/// Why `id` cannot name an asset, a reader or a device in the ledger: "is empty", "holds a
+/// control character: U+000A at byte 4", "is not valid UTF-8"; empty when it can.
+/// Such an id could not be typed back, printed or matched; trk refuses it where ids enter.
+std::string id_problem(std::string_view id);
+
+/// The kinds of name the ledger knows and a user types (see Ledger::knows).
+enum class NameKind {
+    asset,   ///< an asset registered, or named by stored records
+    reader,  ///< a fixed reader
+    zone,    ///< a zone: an asset's home, a reader's or antenna's, a fence kept, an audited one, a fix's
+    fence,   ///< a fence kept in the ledger
+};
+
+/// "asset", "reader", "zone", "fence": how messages name the kind.
+std::string_view to_string(NameKind kind) noexcept;
 
 /// One identifier of an asset.
 struct Link {
@@ -205,6 +223,9 @@ public:
     /// Links an identifier to an asset; UsageError when it is linked to another asset or
     /// the asset does not exist.
     virtual void link(const Link& link) = 0;
+    /// Removes the link of `kind` and `value` from `asset`; records stored through it keep
+    /// their asset. NotFoundError (67) when the asset or that link of it is not known.
+    virtual void unlink(const Link& link) = 0;
     /// The asset with this id, if any.
     virtual std::optional<Asset> asset(const std::string& id) = 0;
     /// Assets, by id; of `kind` when not empty; retired ones only when `retired`.
@@ -217,14 +238,26 @@ public:
     virtual void put_reader(const Reader& reader) = 0;
     /// Every reader, by id.
     virtual std::vector<Reader> readers() = 0;
+    /// Removes a reader and its antennas; stored reads keep its id (and no longer locate an
+    /// asset). NotFoundError (67) when there is none with that id.
+    virtual void remove_reader(const std::string& id) = 0;
+
+    /// Whether `name` is a known name of `kind`: what a command checks before it answers a
+    /// question about it, so that a typo is an error, not an empty answer.
+    virtual bool knows(NameKind kind, const std::string& name) = 0;
+    /// The known names of `kind`, sorted, for "did you mean" (zones and assets named only by
+    /// old records may be left out; knows() finds them).
+    virtual std::vector<std::string> names(NameKind kind) = 0;
+    /// The names under which `stage` ("fence", "check") keeps a state, sorted.
+    virtual std::vector<std::string> stage_state_names(const std::string& stage) = 0;
 
     /// Adds fences (checked by the caller), replacing those with the same ids, in one
     /// transaction; returns how many were new.
     virtual std::uint64_t put_fences(const std::vector<StoredFence>& fences) = 0;
     /// Every fence kept, in the order added.
     virtual std::vector<StoredFence> fences() = 0;
-    /// Removes a fence; false when there is none with that id.
-    virtual bool remove_fence(const std::string& id) = 0;
+    /// Removes a fence. NotFoundError (67) when there is none with that id.
+    virtual void remove_fence(const std::string& id) = 0;
 
     /// Every link, of every asset.
     virtual std::vector<Link> all_links() = 0;
@@ -266,10 +299,21 @@ public:
     virtual std::map<std::string, std::string> info() = 0;
 };
 
+/// Throws NotFoundError (67) with not_found_message (track/names.hpp) unless `ledger` knows
+/// `name` as a name of `kind`.
+void require_known(Ledger& ledger, NameKind kind, const std::string& name);
+
+/// PRAGMA application_id of every trk ledger: 0x74726B31, "trk1" in ASCII.
+constexpr std::int32_t ledger_application_id = 0x74726B31;
+
 /// Opens (or, with options.create, creates) the SQLite ledger at options.path, applying
 /// pending migrations. Throws MissingInputError (66) when it does not exist and create is
-/// off, InputError (65) when the file is not a ledger or comes from a newer trk (it is
-/// then left untouched), IoError (74) when it cannot be written, BusyError (75).
+/// off, InputError (65) when the file is empty (0 bytes: never made into a ledger, even by
+/// create, since a truncated ledger must not be silently replaced), is not a trk
+/// ledger (another program's database: its application_id is not trk's), or comes from a
+/// newer trk (it is then left untouched), IoError (74) when it cannot be written,
+/// BusyError (75). A ledger of an older trk (trk's tables, application_id 0) is marked
+/// with trk's application_id when it is opened for writing.
 std::unique_ptr<Ledger> open_ledger(const LedgerOptions& options);
 
 /// The ledger path trk uses: `flag` when given, else $TRK_LEDGER, else

@@ -119,7 +119,7 @@ void add_export_command(CLI::App& trk, Invocation& chosen) {
     auto* exp = trk.add_subcommand("export", "Turn records into a GeoJSON, GPX, KML, CSV or EPCIS 2.0 document");
     exp->add_option("FILE", o.files, "JSON Lines record files; '-' or none: standard input");
     exp->add_option(
-           "--format", o.format,
+           "-f,--format", o.format,
            "geojson (a point per fix), gpx (a track per asset), kml, csv or epcis (an EPCIS 2.0 event per record)")
         ->type_name("FORMAT")
         ->required();

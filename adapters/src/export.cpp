@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "export_pieces.hpp"
+#include "track/error.hpp"
 #include "track/json.hpp"
 #include "track/json_writer.hpp"
 #include "track/number.hpp"
@@ -462,6 +463,49 @@ private:
 };
 
 }  // namespace
+
+FeatureCollectionWriter::FeatureCollectionWriter(fmt::memory_buffer& out) : json_(out) {
+    begin_feature_collection(json_);
+}
+
+void FeatureCollectionWriter::point(const std::optional<double>& lat, const std::optional<double>& lon,
+                                    std::string_view properties) {
+    json_.newline().begin_object().key("type").string("Feature").key("geometry");
+    if (lat && lon) {
+        json_.begin_object().key("type").string("Point").key("coordinates");
+        write_position(json_, *lat, *lon, std::nullopt);
+        json_.end_object();
+    } else {
+        json_.null();
+    }
+    json_.key("properties").raw(properties).end_object();
+}
+
+void FeatureCollectionWriter::feature(std::string_view id, std::string_view geometry, std::string_view properties) {
+    json_.newline().begin_object().key("type").string("Feature").key("id").string(id);
+    json_.key("geometry").raw(geometry).key("properties").raw(properties).end_object();
+}
+
+void FeatureCollectionWriter::finish() { end_feature_collection(json_); }
+
+void add_fence_features(FeatureCollectionWriter& collection, const std::vector<track::StoredFence>& fences) {
+    simdjson::dom::parser parser;
+    for (const track::StoredFence& fence : fences) {
+        simdjson::dom::object feature;
+        if (parser.parse(fence.feature).get_object().get(feature) != simdjson::SUCCESS) {
+            throw track::InputError(fmt::format("fence {}", fence.id),
+                                    "the ledger keeps it damaged (not a JSON object)");
+        }
+        simdjson::dom::element geometry, properties;
+        const std::string geometry_text =
+            feature["geometry"].get(geometry) == simdjson::SUCCESS ? simdjson::minify(geometry) : "null";
+        const std::string properties_text =
+            feature["properties"].get(properties) == simdjson::SUCCESS && properties.is_object()
+                ? simdjson::minify(properties)
+                : "{}";
+        collection.feature(fence.id, geometry_text, properties_text);
+    }
+}
 
 std::unique_ptr<ExportWriter> make_export_writer(const ExportOptions& options, fmt::memory_buffer& out,
                                                  std::function<void()> written) {

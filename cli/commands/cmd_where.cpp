@@ -66,26 +66,25 @@ std::vector<std::string> never_seen(track::Ledger& ledger, const WhereOptions& o
     return assets;
 }
 
-// The rows as a GeoJSON FeatureCollection: a Point per row at its lat/lon (null for an asset
-// without a place), the row's other fields as properties.
-void write_geojson(Output& out, const std::vector<Row>& rows) {
+// Where a row's asset is, for the map: its lat and lon, when known.
+struct Place {
+    std::optional<double> lat, lon;
+};
+
+// The rows as a GeoJSON FeatureCollection: a Point per row at its place (null for an asset
+// without one), the row's other fields as properties.
+void write_geojson(Output& out, const std::vector<Row>& rows, const std::vector<Place>& places) {
     adapters::FeatureCollectionWriter collection(out.buffer());
     fmt::memory_buffer properties;
-    for (const Row& row : rows) {
-        std::optional<double> lat, lon;
+    for (std::size_t i = 0; i < rows.size(); ++i) {
         properties.clear();
         track::JsonWriter w(properties);
         w.begin_object();
-        for (const Field& f : row) {
-            if (f.json.empty()) continue;
-            if (f.name == "lat" || f.name == "lon") {
-                (f.name == "lat" ? lat : lon) = std::stod(f.json);
-            } else {
-                w.key(f.name).raw(f.json);
-            }
+        for (const Field& f : rows[i]) {
+            if (!f.json.empty() && f.name != "lat" && f.name != "lon") w.key(f.name).raw(f.json);
         }
         w.end_object();
-        collection.point(lat, lon, std::string_view(properties.data(), properties.size()));
+        collection.point(places[i].lat, places[i].lon, std::string_view(properties.data(), properties.size()));
         out.maybe_flush();
     }
     collection.finish();
@@ -97,12 +96,19 @@ int run_where(const WhereOptions& o) {
     if (o.stale_ms) q.older_than = o.now_ms - *o.stale_ms;
     const auto ledger = o.ledger.open();
     std::vector<Row> rows;
-    for (const track::Position& p : ledger->where(q)) rows.push_back(position_row(p, o.now_ms));
-    for (const std::string& asset : never_seen(*ledger, o)) rows.push_back(never_seen_row(asset));
+    std::vector<Place> places;
+    for (const track::Position& p : ledger->where(q)) {
+        rows.push_back(position_row(p, o.now_ms));
+        places.push_back({p.lat, p.lon});
+    }
+    for (const std::string& asset : never_seen(*ledger, o)) {
+        rows.push_back(never_seen_row(asset));
+        places.emplace_back();
+    }
     Output out;
     const ReportFormat format = report_format(o.format, true);
     if (format == ReportFormat::geojson) {
-        write_geojson(out, rows);
+        write_geojson(out, rows, places);
         return 0;
     }
     write_report(

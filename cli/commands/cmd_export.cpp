@@ -129,6 +129,16 @@ int run(const ExportOptions& o) {
     if (const std::uint64_t n = writer->counts().no_position; n > 0) {
         diagnostics.note(fmt::format("{} {} without a position (fix \"none\") left out", n, n == 1 ? "fix" : "fixes"));
     }
+    // Records that the format has no place for (reads on a map) are left out quietly, but a
+    // document left empty by them says so: an RFID-only history makes no map.
+    if (const adapters::ExportCounts& c = writer->counts(); c.exported == 0 && c.other > not_records) {
+        const std::uint64_t n = c.other - not_records;
+        diagnostics.note(fmt::format("the document is empty: the {} {} of the input {} no place in {}{}", n,
+                                     n == 1 ? "record" : "records", n == 1 ? "has" : "have", o.format,
+                                     o.parsed.format == adapters::ExportFormat::epcis
+                                         ? ""
+                                         : " (only fixes with a position make one; csv keeps every record)"));
+    }
     diagnostics.summary();
     return 0;
 }

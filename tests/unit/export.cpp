@@ -7,6 +7,7 @@
 #include <doctest/doctest.h>
 #include <fmt/format.h>
 
+#include "track/error.hpp"
 #include "track/json.hpp"
 
 namespace {
@@ -507,4 +508,32 @@ TEST_CASE("export: epcis audit rows are cycle counts with a disposition per stat
             c.status));
         CHECK(event.ends_with(std::string(R"("bizStep":"cycle_counting",)") + c.members));
     }
+}
+
+TEST_CASE("export: a feature collection of fences and places, for trk fence list and trk where") {
+    fmt::memory_buffer out;
+    adapters::FeatureCollectionWriter collection(out);
+    adapters::add_fence_features(
+        collection,
+        {{"7", R"({"type":"Feature","properties":{"id":7},"geometry":{"type":"Point","coordinates":[1,2]}})", 0},
+         // properties null or absent: an empty object, as RFC 7946 readers expect
+         {"x\"y", R"({"type":"Feature","geometry":{"type":"Point","coordinates":[3,4]},"properties":null})", 0}});
+    collection.point(53.5, 9.9, R"({"asset":"FL-07"})");
+    collection.point(std::nullopt, 9.9, R"({"asset":"RF-12","never_seen":true})");  // no place: a null geometry
+    collection.finish();
+    CHECK(
+        fmt::to_string(out) ==
+        "{\"type\":\"FeatureCollection\",\"features\":[\n"
+        R"({"type":"Feature","id":"7","geometry":{"type":"Point","coordinates":[1,2]},"properties":{"id":7}},)"
+        "\n"
+        R"({"type":"Feature","id":"x\"y","geometry":{"type":"Point","coordinates":[3,4]},"properties":{}},)"
+        "\n"
+        R"({"type":"Feature","geometry":{"type":"Point","coordinates":[9.9000000,53.5000000]},"properties":{"asset":"FL-07"}},)"
+        "\n"
+        R"({"type":"Feature","geometry":null,"properties":{"asset":"RF-12","never_seen":true}})"
+        "\n]}\n");
+
+    fmt::memory_buffer damaged;
+    adapters::FeatureCollectionWriter other(damaged);
+    CHECK_THROWS_AS(adapters::add_fence_features(other, {{"bay-1", "[1,2]", 0}}), track::InputError);
 }

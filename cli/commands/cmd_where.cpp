@@ -52,10 +52,11 @@ Row never_seen_row(const std::string& asset) {
             Field::raw("never_seen", "true", "true")};
 }
 
-// --stale: the assets of the registry (those asked for, when any) without any position; with
-// --zone none, as a never seen asset is in no zone.
+// The assets of the registry without any position, with --stale (those asked for, when any)
+// or when asked for by name: an answer, where nothing would look like a typo. With --zone
+// none, as a never seen asset is in no zone.
 std::vector<std::string> never_seen(track::Ledger& ledger, const WhereOptions& o) {
-    if (!o.stale_ms || !o.zone.empty()) return {};
+    if ((!o.stale_ms && o.assets.empty()) || !o.zone.empty()) return {};
     std::set<std::string> placed;
     for (const track::Position& p : ledger.where({o.assets, {}, std::nullopt})) placed.insert(p.asset);
     const std::set<std::string> asked(o.assets.begin(), o.assets.end());

@@ -5,8 +5,10 @@ Exports two streams, the yard capture (tests/fixtures/yard-fl07.nmea through `tr
 nmea --keep-invalid`) and a generated multi-asset stream (names XML and CSV must escape,
 fixes out of time order, no-fix epochs, reads, readings, events, the antimeridian), in
 every format, and checks: GPX 1.1 and KML 2.2 validate against their XML schemas
-(xmllint), and their points are the fixes; GeoJSON parses and its coordinates and
-properties are the fixes'; CSV read back with the csv module gives the records' values.
+(xmllint; KML's gx:Track elements, of Google's extension whose schema is not among the
+shared ones, are checked here and taken out before validating), and their points are the
+fixes; GeoJSON parses and its coordinates and properties are the fixes'; CSV read back with
+the csv module gives the records' values, every event kind's members included.
 
 usage: export_formats.py TRK FIXTURES_DIR SCHEMAS_DIR   (exit 77: xmllint or schemas absent)
 """
@@ -23,8 +25,13 @@ import xml.etree.ElementTree as ET
 
 GPX = "{http://www.topografix.com/GPX/1/1}"
 KML = "{http://www.opengis.net/kml/2.2}"
+GX = "{http://www.google.com/kml/ext/2.2}"
 CSV_COLUMNS = ("type,time,asset,device,lat,lon,alt,speed,course,hdop,sats,fix,quality,epc,uri,reader,"
-               "antenna,rssi,count,metric,value,unit,event,fence,rule,src").split(",")
+               "antenna,rssi,count,metric,value,unit,event,fence,rule,severity,previous,violation,peak,"
+               "duration_s,visit,dwell_s,from,zone,status,audit,seen,seen_zone,change,src").split(",")
+
+# The columns of fixes, reads and readings (the others hold events' members).
+CSV_RECORD_COLUMNS = CSV_COLUMNS[:CSV_COLUMNS.index("severity")] + ["src"]
 
 failures = []
 
@@ -79,7 +86,22 @@ def fleet_stream():
                                      "asset": "RF-12", "device": "logger \"rear\"", "metric": "temperature",
                                      "value": 4.25 + step, "unit": "Cel"}))
             lines.append(json.dumps({"type": "event", "time": f"2026-11-24T07:00:{step % 60:02d}Z",
-                                     "event": "violation", "asset": "RF-12", "rule": "temperature > 8, for 15m"}))
+                                     "event": "violation", "asset": "RF-12", "rule": "temperature > 8, for 15m",
+                                     "severity": "major", "violation": "cold/RF-12/2026-11-24T07:00:00.000Z",
+                                     "metric": "temperature", "value": 8.5 + step}))
+            lines.append(json.dumps({"type": "event", "time": f"2026-11-24T07:01:{step % 60:02d}Z",
+                                     "event": "clear", "asset": "RF-12", "rule": "cold", "severity": "minor",
+                                     "violation": "cold/RF-12/2026-11-24T07:00:00.000Z", "metric": "temperature",
+                                     "peak": 9.75, "duration_s": 60.5}))
+            lines.append(json.dumps({"type": "event", "time": f"2026-11-24T07:02:{step % 60:02d}Z",
+                                     "event": "exit", "fence": "yard \"a\"", "visit": "yard/gps-9/x",
+                                     "dwell_s": 12, "device": "gps-9"}))
+            lines.append(json.dumps({"type": "event", "time": f"2026-11-24T07:03:{step % 60:02d}Z",
+                                     "event": "audit", "zone": "yard-a", "status": "missing",
+                                     "audit": "yard-a/2026-11-24T07:03:00.000Z", "epc": "3374257BF40C0E400000162E",
+                                     "uri": "urn:epc:id:grai:0614141.12345.5678",
+                                     "seen": "2026-11-23T07:00:00.000Z", "seen_zone": "dock, 2",
+                                     "change": "newly missing"}))
             lines.append('{"type":"note","text":"not a record trk knows"}')
     return "\n".join(lines) + "\n"
 
@@ -155,23 +177,48 @@ def kml_tuple(text):
     return [float(v) for v in text.split(",")]
 
 
+def without_gx(path):
+    """The KML document at `path` with its gx:Track elements taken out (written beside it),
+    for xmllint and the OGC schema, which does not know Google's extension."""
+    ET.register_namespace("", KML[1:-1])
+    ET.register_namespace("gx", GX[1:-1])
+    tree = ET.parse(path)
+    for placemark in tree.getroot().iter(f"{KML}Placemark"):
+        for track in placemark.findall(f"{GX}Track"):
+            placemark.remove(track)
+    stripped = path + ".ogc.kml"
+    tree.write(stripped, encoding="UTF-8", xml_declaration=True)
+    return stripped
+
+
 def check_kml(name, records, path, lines):
     expected = tracks(records)
+    with open(path, encoding="utf-8") as f:
+        check('xmlns:gx="http://www.google.com/kml/ext/2.2"' in f.read(1000), f"{name}: gx namespace not declared")
     folders = ET.parse(path).getroot().find(f"{KML}Document").findall(f"{KML}Folder")
     check(len(folders) == len(expected), f"{name}: {len(folders)} folders for {len(expected)} tracks")
     for folder, ((_, key), fixes) in zip(folders, expected):
         check(folder.findtext(f"{KML}name", "") == key, f"{name}: folder name is not {key!r}")
-        track = folder.find(f"{KML}Placemark")
+        track = folder.find(f"{KML}Placemark/{GX}Track")
+        if not check(track is not None, f"{name}: {key}: no gx:Track"):
+            continue
+        # The extension's order: every <when>, then every <gx:coord>.
+        children = [child.tag for child in track]
+        check(children == [f"{KML}when"] * len(fixes) + [f"{GX}coord"] * len(fixes),
+              f"{name}: {key}: gx:Track holds {children[:4]}...")
         three_d = all("alt" in f for f in fixes)
-        coordinates = track.findtext(f".//{KML}coordinates").split()
-        check([kml_tuple(c) for c in coordinates] == [position(f, three_d) for f in fixes],
+        check([w.text for w in track.findall(f"{KML}when")] == [f["time"] for f in fixes],
+              f"{name}: {key}: track times are not the fixes'")
+        coords = [[float(v) for v in c.text.split(" ")] for c in track.findall(f"{GX}coord")]
+        check(coords == [position(f, True) if three_d else position(f, False) + [0] for f in fixes],
               f"{name}: {key}: track coordinates differ")
         points = folder.findall(f"{KML}Folder/{KML}Placemark")
         if lines:
             check(not points, f"{name}: {key}: --lines wrote points")
             continue
-        check([(p.findtext(f".//{KML}when"), kml_tuple(p.findtext(f".//{KML}coordinates"))) for p in points] ==
-              [(f["time"], position(f)) for f in fixes], f"{name}: {key}: points differ")
+        check([(p.findtext(f"{KML}name", ""), p.findtext(f".//{KML}when"),
+                kml_tuple(p.findtext(f".//{KML}coordinates"))) for p in points] ==
+              [(key, f["time"], position(f)) for f in fixes], f"{name}: {key}: points differ")
 
 
 def check_csv(name, records, text):
@@ -182,6 +229,8 @@ def check_csv(name, records, text):
     for number, (row, record) in enumerate(zip(rows[1:], table), 2):
         for column, cell in zip(CSV_COLUMNS, row):
             value = record.get(column)  # (members without a column, such as vdop, are left out)
+            if record["type"] != "event" and column not in CSV_RECORD_COLUMNS:
+                value = None  # the event members' columns hold events' members only
             if value is None:
                 ok = cell == ""
             elif isinstance(value, (int, float)) and not isinstance(value, bool):
@@ -227,8 +276,8 @@ def main():
                     if validate_xml(name, path, gpx_schema):
                         check_gpx(name, records, path)
                 elif variant[0] == "kml":
-                    if validate_xml(name, path, kml_schema):
-                        check_kml(name, records, path, lines)
+                    check_kml(name, records, path, lines)
+                    validate_xml(name, without_gx(path), kml_schema)
                 else:
                     check_csv(name, records, out)
 

@@ -9,10 +9,11 @@
 #include <utility>
 #include <vector>
 
+#include "export_pieces.hpp"
+#include "track/error.hpp"
 #include "track/json.hpp"
 #include "track/json_writer.hpp"
 #include "track/number.hpp"
-#include "export_pieces.hpp"
 
 namespace adapters {
 
@@ -31,7 +32,6 @@ using namespace export_pieces;  // WriterBase and the number appends, shared wit
 
 // ---------------------------------------------------------------------------------------
 // Pieces the track formats use
-
 
 // Appends `text` (UTF-8, as every string RecordParser gives: simdjson validates it) as XML
 // character data or attribute value: & < > " ' as entities, carriage return as a reference
@@ -130,7 +130,6 @@ private:
     std::unordered_map<std::string, std::size_t> by_device_;  // track of each device's fixes without asset
     std::size_t last_ = SIZE_MAX;                             // the track of the previous fix
 };
-
 
 // The base of the formats that draw tracks (GeoJSON lines, GPX, KML): every positioned
 // fix is kept until finish(), since a track needs all of its fixes in time order.
@@ -342,7 +341,7 @@ private:
 };
 
 // ---------------------------------------------------------------------------------------
-// KML 2.2: a Folder per track holding its line and (without --lines) a point per fix.
+// KML 2.2: a Folder per track holding its gx:Track and (without --lines) a point per fix.
 
 class KmlWriter final : public TrackWriter {
 public:
@@ -350,7 +349,7 @@ public:
         : TrackWriter(out, std::move(written)), lines_only_(lines_only) {
         append(out_,
                "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-               "<kml xmlns=\"http://www.opengis.net/kml/2.2\">\n"
+               "<kml xmlns=\"http://www.opengis.net/kml/2.2\" xmlns:gx=\"http://www.google.com/kml/ext/2.2\">\n"
                "<Document>\n");
     }
 
@@ -365,32 +364,55 @@ private:
         append(out_, "</begin><end>");
         track::append_rfc3339(out_, track.points.back().time);
         append(out_, "</end></TimeSpan>\n");
-        const bool altitude = track.has_altitude();
-        if (track.points.size() == 1) {
-            append(out_, "      <Point><coordinates>");
-            coordinates(track.points.front(), altitude);
-            append(out_, "</coordinates></Point>\n");
-        } else {
-            append(out_, "      <LineString>\n        <coordinates>\n");
-            for (const TrackPoint& p : track.points) {
-                append(out_, "          ");
-                coordinates(p, altitude);
-                out_.push_back('\n');
-            }
-            append(out_, "        </coordinates>\n      </LineString>\n");
-        }
+        write_gx_track(track);
         append(out_, "    </Placemark>\n");
         if (!lines_only_) {
             append(out_, "    <Folder>\n      <name>fixes</name>\n");
-            for (const TrackPoint& p : track.points) write_point(p);
+            for (const TrackPoint& p : track.points) write_point(track.name(), p);
             append(out_, "    </Folder>\n");
         }
         append(out_, "  </Folder>\n");
     }
 
-    // A Placemark with the fix's time, its measurements as ExtendedData, and its Point.
-    void write_point(const TrackPoint& p) {
-        append(out_, "      <Placemark><TimeStamp><when>");
+    // The track as a gx:Track (Google's extension, read by Google Earth, GDAL's LIBKML driver
+    // and others): every point keeps its exact time, all <when> first, then all <gx:coord>
+    // ("lon lat alt", as the extension's schema orders them). Its altitude is 0 where the track
+    // lacks altitudes (a gx:coord has three values); no altitudeMode is written, so KML's
+    // clampToGround ignores it, and draws tracks with altitudes on the ground too.
+    void write_gx_track(const Track& track) {
+        const bool altitude = track.has_altitude();
+        append(out_, "      <gx:Track>\n");
+        for (const TrackPoint& p : track.points) {
+            append(out_, "        <when>");
+            track::append_rfc3339(out_, p.time);
+            append(out_, "</when>\n");
+        }
+        for (const TrackPoint& p : track.points) {
+            append(out_, "        <gx:coord>");
+            append_fixed(out_, p.lon, position_decimals);
+            out_.push_back(' ');
+            append_fixed(out_, p.lat, position_decimals);
+            out_.push_back(' ');
+            if (altitude) {
+                track::append_rounded(out_, *p.alt, metre_decimals);
+            } else {
+                out_.push_back('0');
+            }
+            append(out_, "</gx:coord>\n");
+        }
+        append(out_, "      </gx:Track>\n");
+    }
+
+    // A Placemark named after its asset (or device) with the fix's time, its measurements as
+    // ExtendedData, and its Point.
+    void write_point(std::string_view track_name, const TrackPoint& p) {
+        append(out_, "      <Placemark>");
+        if (!track_name.empty()) {
+            append(out_, "<name>");
+            append_xml_text(out_, track_name);
+            append(out_, "</name>");
+        }
+        append(out_, "<TimeStamp><when>");
         track::append_rfc3339(out_, p.time);
         append(out_, "</when></TimeStamp><ExtendedData>");
         const auto rounded = [this](const std::optional<double>& value, int decimals) {
@@ -441,6 +463,49 @@ private:
 };
 
 }  // namespace
+
+FeatureCollectionWriter::FeatureCollectionWriter(fmt::memory_buffer& out) : json_(out) {
+    begin_feature_collection(json_);
+}
+
+void FeatureCollectionWriter::point(const std::optional<double>& lat, const std::optional<double>& lon,
+                                    std::string_view properties) {
+    json_.newline().begin_object().key("type").string("Feature").key("geometry");
+    if (lat && lon) {
+        json_.begin_object().key("type").string("Point").key("coordinates");
+        write_position(json_, *lat, *lon, std::nullopt);
+        json_.end_object();
+    } else {
+        json_.null();
+    }
+    json_.key("properties").raw(properties).end_object();
+}
+
+void FeatureCollectionWriter::feature(std::string_view id, std::string_view geometry, std::string_view properties) {
+    json_.newline().begin_object().key("type").string("Feature").key("id").string(id);
+    json_.key("geometry").raw(geometry).key("properties").raw(properties).end_object();
+}
+
+void FeatureCollectionWriter::finish() { end_feature_collection(json_); }
+
+void add_fence_features(FeatureCollectionWriter& collection, const std::vector<track::StoredFence>& fences) {
+    simdjson::dom::parser parser;
+    for (const track::StoredFence& fence : fences) {
+        simdjson::dom::object feature;
+        if (parser.parse(fence.feature).get_object().get(feature) != simdjson::SUCCESS) {
+            throw track::InputError(fmt::format("fence {}", fence.id),
+                                    "the ledger keeps it damaged (not a JSON object)");
+        }
+        simdjson::dom::element geometry, properties;
+        const std::string geometry_text =
+            feature["geometry"].get(geometry) == simdjson::SUCCESS ? simdjson::minify(geometry) : "null";
+        const std::string properties_text =
+            feature["properties"].get(properties) == simdjson::SUCCESS && properties.is_object()
+                ? simdjson::minify(properties)
+                : "{}";
+        collection.feature(fence.id, geometry_text, properties_text);
+    }
+}
 
 std::unique_ptr<ExportWriter> make_export_writer(const ExportOptions& options, fmt::memory_buffer& out,
                                                  std::function<void()> written) {

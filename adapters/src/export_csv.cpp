@@ -1,5 +1,7 @@
 // `trk export --format csv`: one table for every record type (RFC 4180, through the one CSV
 // writer), with the numbers of trk's JSON Lines.
+#include <array>
+#include <iterator>
 #include <optional>
 #include <string>
 
@@ -41,12 +43,42 @@ enum class Column {
     event,
     fence,
     rule,
+    // The members events keep beyond the record's own (DESIGN's event table): a violation's
+    // and clear's, a zone event's, an audit row's. Events put their device, epc, uri, metric
+    // and value in the columns above.
+    severity,
+    previous,
+    violation,
+    peak,
+    duration_s,
+    visit,
+    dwell_s,
+    from,
+    zone,
+    status,
+    audit,
+    seen,
+    seen_zone,
+    change,
     src
 };
 
-constexpr std::string_view csv_header =
-    "type,time,asset,device,lat,lon,alt,speed,course,hdop,sats,fix,quality,epc,uri,reader,antenna,rssi,count,"
-    "metric,value,unit,event,fence,rule,src\n";
+// The header: each Column's name, in order.
+constexpr std::array<std::string_view, static_cast<std::size_t>(Column::src) + 1> column_names = {
+    "type",  "time",    "asset",   "device", "lat",    "lon",      "alt",      "speed",     "course", "hdop",
+    "sats",  "fix",     "quality", "epc",    "uri",    "reader",   "antenna",  "rssi",      "count",  "metric",
+    "value", "unit",    "event",   "fence",  "rule",   "severity", "previous", "violation", "peak",   "duration_s",
+    "visit", "dwell_s", "from",    "zone",   "status", "audit",    "seen",     "seen_zone", "change", "src"};
+
+// The event members that have a column, in column order (device, epc, uri, metric and value
+// come before the event's own columns).
+constexpr Column event_member_columns[] = {Column::device, Column::epc,        Column::uri,      Column::metric,
+                                           Column::value,  Column::severity,   Column::previous, Column::violation,
+                                           Column::peak,   Column::duration_s, Column::visit,    Column::dwell_s,
+                                           Column::from,   Column::zone,       Column::status,   Column::audit,
+                                           Column::seen,   Column::seen_zone,  Column::change};
+
+std::string_view name(Column column) { return column_names[static_cast<std::size_t>(column)]; }
 
 // Appends one row, cell by cell in column order; the columns a record skips stay empty.
 class CsvRow {
@@ -102,7 +134,11 @@ private:
 class CsvWriter final : public WriterBase {
 public:
     CsvWriter(fmt::memory_buffer& out, std::function<void()> written) : WriterBase(out, std::move(written)) {
-        append(out_, csv_header);
+        for (const std::string_view column : column_names) {
+            if (column != column_names.front()) out_.push_back(',');
+            append(out_, column);
+        }
+        out_.push_back('\n');
     }
     void record(const track::Record& record) override {
         if (std::holds_alternative<track::OpaqueRecord>(record)) {
@@ -156,12 +192,21 @@ private:
     void row(const track::Event& event) {
         CsvRow row(out_, "event");
         common(row, event);
+        extra_.parse(event.extra);
+        const auto member = [&](Column column) { row.text(column, extra_.text(name(column))); };
+        // Cells are written in column order: the members before `event`, then the record's
+        // own, then the rest.
+        const auto* next = std::begin(event_member_columns);
+        for (; *next < Column::event; ++next) member(*next);
         row.text(Column::event, event.event);
         row.text(Column::fence, event.fence);
         row.text(Column::rule, event.rule);
+        for (; next != std::end(event_member_columns); ++next) member(*next);
         end(row, event);
     }
     void row(const track::OpaqueRecord&) {}
+
+    ExtraMembers extra_;  // the parsed extra members of the event being written
 
     static void common(CsvRow& row, const track::RecordBase& base) {
         row.time(base.time);

@@ -25,9 +25,8 @@
 #include <utility>
 #include <vector>
 
-#include <simdjson.h>
-
 #include "adapters/export.hpp"
+#include "export_pieces.hpp"
 #include "track/json.hpp"
 #include "track/json_writer.hpp"
 #include "track/number.hpp"
@@ -35,6 +34,8 @@
 namespace adapters {
 
 namespace {
+
+using export_pieces::ExtraMembers;
 
 constexpr std::string_view epcis_context = "https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld";
 
@@ -75,8 +76,8 @@ struct Quantity {
     std::string_view type;
 };
 constexpr Quantity quantities[] = {
-    {"temperature", "Temperature"}, {"humidity", "RelativeHumidity"}, {"shock", "Acceleration"},
-    {"acceleration", "Acceleration"}, {"pressure", "Pressure"},       {"voltage", "Voltage"},
+    {"temperature", "Temperature"},   {"humidity", "RelativeHumidity"}, {"shock", "Acceleration"},
+    {"acceleration", "Acceleration"}, {"pressure", "Pressure"},         {"voltage", "Voltage"},
 };
 
 // A unit symbol as trk's records write it, the measurement type it measures ("" for
@@ -89,13 +90,24 @@ struct Unit {
     bool names_type;
 };
 constexpr Unit units[] = {
-    {"Cel", "Temperature", "CEL", true},  {"\xC2\xB0" "C", "Temperature", "CEL", true},
-    {"[degF]", "Temperature", "FAH", true}, {"\xC2\xB0" "F", "Temperature", "FAH", true},
-    {"K", "Temperature", "KEL", true},    {"%", "", "P1", false},
-    {"g", "Acceleration", "K40", false},  {"m/s2", "Acceleration", "MSK", true},
-    {"V", "Voltage", "VLT", true},        {"mV", "Voltage", "2Z", true},
-    {"Pa", "Pressure", "PAL", true},      {"hPa", "Pressure", "A97", true},
-    {"kPa", "Pressure", "KPA", true},     {"bar", "Pressure", "BAR", true},
+    {"Cel", "Temperature", "CEL", true},
+    {"\xC2\xB0"
+     "C",
+     "Temperature", "CEL", true},
+    {"[degF]", "Temperature", "FAH", true},
+    {"\xC2\xB0"
+     "F",
+     "Temperature", "FAH", true},
+    {"K", "Temperature", "KEL", true},
+    {"%", "", "P1", false},
+    {"g", "Acceleration", "K40", false},
+    {"m/s2", "Acceleration", "MSK", true},
+    {"V", "Voltage", "VLT", true},
+    {"mV", "Voltage", "2Z", true},
+    {"Pa", "Pressure", "PAL", true},
+    {"hPa", "Pressure", "A97", true},
+    {"kPa", "Pressure", "KPA", true},
+    {"bar", "Pressure", "BAR", true},
     {"ppm", "", "59", false},
 };
 
@@ -149,8 +161,8 @@ struct SensorElement {
     std::optional<track::Millis> time;   // of the measurement
     std::optional<track::Millis> start;  // of the interval the reports cover
     std::optional<track::Millis> end;
-    std::string device;                  // deviceID URI, or empty
-    std::string rules;                   // bizRules URI, or empty
+    std::string device;  // deviceID URI, or empty
+    std::string rules;   // bizRules URI, or empty
     std::vector<SensorReport> reports;
 };
 
@@ -224,33 +236,6 @@ void write_event(track::JsonWriter& json, const ObjectEvent& event) {
     }
     json.end_object();
 }
-
-// The members of an event record that trk keeps in `extra` (severity, value, status, ...).
-class ExtraMembers {
-public:
-    void parse(const std::string& extra) {
-        text_.assign("{");
-        if (!extra.empty()) text_.append(extra, 1, std::string::npos);  // extra starts with ','
-        text_.push_back('}');
-        ok_ = parser_.parse(text_).get_object().get(object_) == simdjson::SUCCESS;
-    }
-    [[nodiscard]] std::string_view string(std::string_view key) const {
-        std::string_view value;
-        if (!ok_ || object_[key].get_string().get(value) != simdjson::SUCCESS) return {};
-        return value;
-    }
-    [[nodiscard]] std::optional<double> number(std::string_view key) const {
-        double value = 0;
-        if (!ok_ || object_[key].get_double().get(value) != simdjson::SUCCESS) return std::nullopt;
-        return value;
-    }
-
-private:
-    simdjson::dom::parser parser_;
-    std::string text_;
-    simdjson::dom::object object_;
-    bool ok_ = false;
-};
 
 // The disposition of an audited asset, per audit status [cbv]: present and where it
 // should be, or seen elsewhere, or unexpected here: the asset is there to be used
@@ -445,8 +430,8 @@ private:
     track::JsonWriter json_;  // the document
     std::function<void()> written_;
     std::vector<track::Reader> readers_;
-    ObjectEvent event_;    // the event being made, reused
-    ExtraMembers extra_;   // the parsed extra members of the event being made
+    ObjectEvent event_;   // the event being made, reused
+    ExtraMembers extra_;  // the parsed extra members of the event being made
 };
 
 }  // namespace

@@ -1,13 +1,16 @@
-// What the writers of `trk export` share (export.cpp, export_csv.cpp): the base class, the
-// decimals, and number appends. Private to adapters.
+// What the writers of `trk export` share (export.cpp, export_csv.cpp, export_epcis.cpp): the base
+// class, the decimals, number appends and an event's extra members. Private to adapters.
 #pragma once
 
 #include <functional>
 #include <memory>
+#include <optional>
+#include <string>
 #include <string_view>
 #include <utility>
 
 #include <fmt/format.h>
+#include <simdjson.h>
 
 #include "adapters/export.hpp"
 #include "track/number.hpp"
@@ -32,6 +35,45 @@ inline void append_int(fmt::memory_buffer& out, int value) {
     const fmt::format_int digits(value);
     out.append(digits.data(), digits.data() + digits.size());
 }
+
+// The members of an event record that trk keeps in `extra` (severity, value, status, ...).
+class ExtraMembers {
+public:
+    void parse(const std::string& extra) {
+        // `{` in place of extra's leading comma. (Written so, GCC 12 sees no overlap in the
+        // copy: assign("{") then append(extra, 1) draws a false -Wrestrict.)
+        text_ = extra;
+        if (text_.empty()) text_.push_back(',');
+        text_.front() = '{';
+        text_.push_back('}');
+        ok_ = parser_.parse(text_).get_object().get(object_) == simdjson::SUCCESS;
+    }
+    [[nodiscard]] std::string_view string(std::string_view key) const {
+        std::string_view value;
+        if (!ok_ || object_[key].get_string().get(value) != simdjson::SUCCESS) return {};
+        return value;
+    }
+    [[nodiscard]] std::optional<double> number(std::string_view key) const {
+        double value = 0;
+        if (!ok_ || object_[key].get_double().get(value) != simdjson::SUCCESS) return std::nullopt;
+        return value;
+    }
+    /// The member as text for a table cell: a string's characters, any other value's JSON
+    /// as written (a number keeps its digits); empty when absent.
+    [[nodiscard]] std::string text(std::string_view key) const {
+        simdjson::dom::element value;
+        if (!ok_ || object_[key].get(value) != simdjson::SUCCESS) return {};
+        std::string_view characters;
+        if (value.get_string().get(characters) == simdjson::SUCCESS) return std::string(characters);
+        return simdjson::minify(value);
+    }
+
+private:
+    simdjson::dom::parser parser_;
+    std::string text_;
+    simdjson::dom::object object_;
+    bool ok_ = false;
+};
 
 // The base of the writers: where the document goes.
 class WriterBase : public ExportWriter {

@@ -5,6 +5,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include <fmt/format.h>
@@ -81,6 +82,17 @@ void sign_document(const ExportOptions& o, const track::PrivateKey& key, const R
     write_file_atomically(o.output + ".sig", std::string(signature.begin(), signature.end()), 0600);
 }
 
+// An input of objects none of which is a record: most likely a report's rows piped in (trk
+// where, trk asset list), which an empty document would hide.
+track::InputError nothing_to_export(std::uint64_t objects) {
+    return track::InputError(
+        "", fmt::format("nothing to export: {} of the input {} a trk record (no \"type\" of fix, read, reading or "
+                        "event); reports write rows, not records: for the last positions on a map use 'trk where "
+                        "--format geojson', for the fences 'trk fence list --format geojson'",
+                        objects == 1 ? "the one object" : fmt::format("none of the {} objects", objects),
+                        objects == 1 ? "is not" : "is"));
+}
+
 int run(const ExportOptions& o) {
     Diagnostics diagnostics("export", o.strict);
     const std::optional<track::PrivateKey> key =
@@ -93,19 +105,39 @@ int run(const ExportOptions& o) {
     if (!o.output.empty()) file.emplace(o.output, 0600);
     Output out(file ? file->fd() : 1, file ? o.output : std::string());
     const auto writer = adapters::make_export_writer(options, out.buffer(), [&out] { out.maybe_flush(); });
+    std::uint64_t not_records = 0;  // objects without a record type: report rows, another program's JSON
     for (const auto& source : sources) {
         read_records(
-            *source, diagnostics, [&](track::Record& record, const track::Location&) { writer->record(record); },
+            *source, diagnostics,
+            [&](track::Record& record, const track::Location&) {
+                if (std::holds_alternative<track::OpaqueRecord>(record)) ++not_records;
+                writer->record(record);
+            },
             [&out] { out.flush(); });
     }
     writer->finish();
     out.flush();
+    if (not_records > 0 && writer->counts().exported == 0) throw nothing_to_export(not_records);
     if (file) {
         if (key) sign_document(o, *key, *file);
         file->commit();
     }
+    if (not_records > 0) {
+        diagnostics.note(fmt::format("{} {} not a trk record (no \"type\" of fix, read, reading or event) left out",
+                                     not_records, not_records == 1 ? "object that is" : "objects that are"));
+    }
     if (const std::uint64_t n = writer->counts().no_position; n > 0) {
         diagnostics.note(fmt::format("{} {} without a position (fix \"none\") left out", n, n == 1 ? "fix" : "fixes"));
+    }
+    // Records that the format has no place for (reads on a map) are left out quietly, but a
+    // document left empty by them says so: an RFID-only history makes no map.
+    if (const adapters::ExportCounts& c = writer->counts(); c.exported == 0 && c.other > not_records) {
+        const std::uint64_t n = c.other - not_records;
+        diagnostics.note(fmt::format("the document is empty: the {} {} of the input {} no place in {}{}", n,
+                                     n == 1 ? "record" : "records", n == 1 ? "has" : "have", o.format,
+                                     o.parsed.format == adapters::ExportFormat::epcis
+                                         ? ""
+                                         : " (only fixes with a position make one; csv keeps every record)"));
     }
     diagnostics.summary();
     return 0;
@@ -119,7 +151,7 @@ void add_export_command(CLI::App& trk, Invocation& chosen) {
     auto* exp = trk.add_subcommand("export", "Turn records into a GeoJSON, GPX, KML, CSV or EPCIS 2.0 document");
     exp->add_option("FILE", o.files, "JSON Lines record files; '-' or none: standard input");
     exp->add_option(
-           "--format", o.format,
+           "-f,--format", o.format,
            "geojson (a point per fix), gpx (a track per asset), kml, csv or epcis (an EPCIS 2.0 event per record)")
         ->type_name("FORMAT")
         ->required();

@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "adapters/export.hpp"
 #include "command.hpp"
 #include "diagnostics.hpp"
 #include "fence.hpp"
@@ -124,6 +125,15 @@ int run_list(const StoreOptions& o) {
     Diagnostics diagnostics("fence list", false);
     const auto ledger = o.ledger.open();
     const auto stored = ledger->fences();
+    const ReportFormat format = report_format(o.format, true);
+    if (format == ReportFormat::geojson) {  // the fences themselves, for a map (and trk fence add)
+        Output out;
+        adapters::FeatureCollectionWriter collection(out.buffer());
+        adapters::add_fence_features(collection, stored);
+        collection.finish();
+        out.flush();
+        return 0;
+    }
     std::vector<Row> rows;
     if (!stored.empty()) {
         const auto fences = fences_of({}, o.ledger, diagnostics);
@@ -138,7 +148,7 @@ int run_list(const StoreOptions& o) {
         }
     }
     Output out;
-    write_report(out, report_format(o.format), {"id", "kind", "properties", "added"}, rows, "no fences kept");
+    write_report(out, format, {"id", "kind", "properties", "added"}, rows, "no fences kept");
     return 0;
 }
 
@@ -155,10 +165,10 @@ void add_store_commands(CLI::App& fence, Invocation& chosen) {
     auto list_o = std::make_shared<StoreOptions>();
     auto* list = fence.add_subcommand("list", "List the fences kept in the ledger");
     add_ledger_options(list, list_o->ledger);
-    add_report_format_option(list, list_o->format);
+    add_report_format_option(list, list_o->format, true);
     list->callback([list_o, &chosen] {
         list_o->ledger.check();
-        report_format(list_o->format);
+        report_format(list_o->format, true);
         chosen = {"fence list", [list_o] { return run_list(*list_o); }};
     });
 

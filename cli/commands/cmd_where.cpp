@@ -1,15 +1,19 @@
 // `trk where`: the last known position of each asset, from its latest fix or read.
 #include <memory>
+#include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
 #include <fmt/format.h>
 
+#include "adapters/export.hpp"
 #include "command.hpp"
 #include "ledger_access.hpp"
 #include "option_types.hpp"
 #include "output.hpp"
 #include "report.hpp"
+#include "track/json_writer.hpp"
 
 namespace cli {
 
@@ -32,25 +36,91 @@ std::string age_text(track::Millis ms) {
     return fmt::format("{}s", s);
 }
 
+// The report's row of a position. Its age is seconds for machines (age_s, an integer) and
+// text for people (age, the table's only).
+Row position_row(const track::Position& p, track::Millis now) {
+    const track::Millis age = now - p.time;
+    return {Field::string("asset", p.asset),      Field::time("time", p.time),     Field::raw("age", age_text(age), {}),
+            Field::integer("age_s", age / 1000),  Field::string("source", p.type), Field::string("zone", p.zone),
+            Field::number("lat", p.lat, 7),       Field::number("lon", p.lon, 7),  Field::string("reader", p.reader),
+            Field::integer("antenna", p.antenna), Field::string("src", p.src)};
+}
+
+// The row of an asset in the registry that no record has placed yet.
+Row never_seen_row(const std::string& asset) {
+    return {Field::string("asset", asset), Field::raw("age", "never seen", {}),
+            Field::raw("never_seen", "true", "true")};
+}
+
+// The assets of the registry without any position, with --stale (those asked for, when any)
+// or when asked for by name: an answer, where nothing would look like a typo. With --zone
+// none, as a never seen asset is in no zone.
+std::vector<std::string> never_seen(track::Ledger& ledger, const WhereOptions& o) {
+    if ((!o.stale_ms && o.assets.empty()) || !o.zone.empty()) return {};
+    std::set<std::string> placed;
+    for (const track::Position& p : ledger.where({o.assets, {}, std::nullopt})) placed.insert(p.asset);
+    const std::set<std::string> asked(o.assets.begin(), o.assets.end());
+    std::vector<std::string> assets;
+    for (const track::Asset& a : ledger.assets({}, false)) {
+        if (!placed.contains(a.id) && (asked.empty() || asked.contains(a.id))) assets.push_back(a.id);
+    }
+    return assets;
+}
+
+// Where a row's asset is, for the map: its lat and lon, when known.
+struct Place {
+    std::optional<double> lat, lon;
+};
+
+// The rows as a GeoJSON FeatureCollection: a Point per row at its place (null for an asset
+// without one), the row's other fields as properties.
+void write_geojson(Output& out, const std::vector<Row>& rows, const std::vector<Place>& places) {
+    adapters::FeatureCollectionWriter collection(out.buffer());
+    fmt::memory_buffer properties;
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+        properties.clear();
+        track::JsonWriter w(properties);
+        w.begin_object();
+        for (const Field& f : rows[i]) {
+            if (!f.json.empty() && f.name != "lat" && f.name != "lon") w.key(f.name).raw(f.json);
+        }
+        w.end_object();
+        collection.point(places[i].lat, places[i].lon, std::string_view(properties.data(), properties.size()));
+        out.maybe_flush();
+    }
+    collection.finish();
+    out.flush();
+}
+
 int run_where(const WhereOptions& o) {
     track::WhereQuery q{o.assets, o.zone, std::nullopt};
     if (o.stale_ms) q.older_than = o.now_ms - *o.stale_ms;
-    std::vector<Row> rows;
     const auto ledger = o.ledger.open();
+    std::vector<Row> rows;
     for (const std::string& asset : o.assets) track::require_known(*ledger, track::NameKind::asset, asset);
     if (!o.zone.empty()) track::require_known(*ledger, track::NameKind::zone, o.zone);
+    std::vector<Place> places;
     for (const track::Position& p : ledger->where(q)) {
-        const track::Millis age = o.now_ms - p.time;
-        rows.push_back({Field::string("asset", p.asset), Field::time("time", p.time),
-                        Field::raw("age", age_text(age), fmt::format("{:.3f}", static_cast<double>(age) / 1000.0)),
-                        Field::string("source", p.type), Field::string("zone", p.zone), Field::number("lat", p.lat, 7),
-                        Field::number("lon", p.lon, 7), Field::string("reader", p.reader),
-                        Field::integer("antenna", p.antenna), Field::string("src", p.src)});
+        rows.push_back(position_row(p, o.now_ms));
+        places.push_back({p.lat, p.lon});
+    }
+    for (const std::string& asset : never_seen(*ledger, o)) {
+        rows.push_back(never_seen_row(asset));
+        places.emplace_back();
     }
     Output out;
-    write_report(out, report_format(o.format),
-                 {"asset", "time", "age", "source", "zone", "lat", "lon", "reader", "antenna"}, rows,
-                 "no positions known");
+    const ReportFormat format = report_format(o.format, true);
+    if (format == ReportFormat::geojson) {
+        write_geojson(out, rows, places);
+        return 0;
+    }
+    write_report(
+        out, format,
+        format == ReportFormat::table
+            ? std::vector<std::string>{"asset", "time", "age", "source", "zone", "lat", "lon", "reader", "antenna"}
+            : std::vector<std::string>{"asset", "time", "age_s", "source", "zone", "lat", "lon", "reader", "antenna",
+                                       "never_seen"},
+        rows, "no positions known");
     return 0;
 }
 
@@ -64,13 +134,16 @@ void add_where_command(CLI::App& trk, Invocation& chosen) {
     add_ledger_options(where, o.ledger);
     where->add_option("ASSET", o.assets, "Assets to show; none: every asset with a known position");
     where->add_option("--zone", o.zone, "Only assets last seen in this zone")->type_name("ZONE");
-    where->add_option("--stale", o.stale, "Only assets not seen for this long (24h, 7d)")->type_name("DURATION");
+    where
+        ->add_option("--stale", o.stale,
+                     "Only assets not seen for this long (24h, 7d), and the registry's assets never seen at all")
+        ->type_name("DURATION");
     add_now_option(where, o.now, "ages and --stale are measured from it (default: the system clock)");
-    add_report_format_option(where, o.format);
+    add_report_format_option(where, o.format, true);
     where->callback([options, &chosen] {
         WhereOptions& w = *options;
         w.ledger.check();
-        report_format(w.format);
+        report_format(w.format, true);
         w.now_ms = parse_now(w.now).value_or(now_ms());
         if (!w.stale.empty()) w.stale_ms = parse_duration("--stale", w.stale);
         chosen = {"where", [options] { return run_where(*options); }};

@@ -2,6 +2,7 @@
 #include "report.hpp"
 
 #include <algorithm>
+#include <stdexcept>
 #include <unistd.h>
 
 #include <fmt/format.h>
@@ -49,14 +50,19 @@ Field Field::raw(std::string name, std::string text, std::string json) {
     return {std::move(name), std::move(text), std::move(json)};
 }
 
-ReportFormat report_format(const std::string& flag) {
+ReportFormat report_format(const std::string& flag, bool maps) {
     if (flag.empty()) return ::isatty(STDOUT_FILENO) != 0 ? ReportFormat::table : ReportFormat::jsonl;
-    static constexpr ReportFormat formats[] = {ReportFormat::table, ReportFormat::jsonl, ReportFormat::csv};
+    static constexpr ReportFormat formats[] = {ReportFormat::table, ReportFormat::jsonl, ReportFormat::csv,
+                                               ReportFormat::geojson};
+    if (maps) return formats[parse_choice("--format", flag, "a report format", {"table", "jsonl", "csv", "geojson"})];
     return formats[parse_choice("--format", flag, "a report format", {"table", "jsonl", "csv"})];
 }
 
-void add_report_format_option(CLI::App* command, std::string& format) {
-    command->add_option("--format", format, "table (default on a terminal), jsonl (default otherwise) or csv")
+void add_report_format_option(CLI::App* command, std::string& format, bool maps) {
+    command
+        ->add_option("--format", format,
+                     maps ? "table (default on a terminal), jsonl (default otherwise), csv or geojson"
+                          : "table (default on a terminal), jsonl (default otherwise) or csv")
         ->type_name("FORMAT");
 }
 
@@ -88,6 +94,7 @@ void write_report(Output& out, ReportFormat format, const std::vector<std::strin
                 out.maybe_flush();
             }
             break;
+        case ReportFormat::geojson: throw std::logic_error("write_report: geojson is the command's to write");
         case ReportFormat::table: {
             if (rows.empty()) {
                 put(fmt::format("({})\n", empty));

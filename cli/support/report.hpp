@@ -30,17 +30,19 @@ struct Field {
 
 using Row = std::vector<Field>;
 
-/// The output formats of reports.
-enum class ReportFormat { table, jsonl, csv };
+/// The output formats of reports. geojson: for reports of places (where, fence list), which
+/// write it themselves (adapters::FeatureCollectionWriter); write_report does not.
+enum class ReportFormat { table, jsonl, csv, geojson };
 
-/// Parses --format (table, jsonl, csv); empty: table when standard output is a terminal,
-/// JSON Lines otherwise. Throws UsageError naming the option.
-ReportFormat report_format(const std::string& flag);
+/// Parses --format (table, jsonl, csv, and geojson when `maps`); empty: table when standard
+/// output is a terminal, JSON Lines otherwise. Throws UsageError naming the option.
+ReportFormat report_format(const std::string& flag, bool maps = false);
 
-/// Adds --format FORMAT (table, jsonl, csv; checked by report_format) to a report command.
-void add_report_format_option(CLI::App* command, std::string& format);
+/// Adds --format FORMAT (table, jsonl, csv, and geojson when `maps`; checked by
+/// report_format) to a report command.
+void add_report_format_option(CLI::App* command, std::string& format, bool maps = false);
 
-/// Writes `rows` in `format`. `columns` names the table's and CSV's columns in order (JSON
+/// Writes `rows` in `format` (not geojson). `columns` names the table's and CSV's columns in order (JSON
 /// Lines writes every present field of a row, in the row's order); `empty` is what a table
 /// says when there is no row.
 void write_report(Output& out, ReportFormat format, const std::vector<std::string>& columns,

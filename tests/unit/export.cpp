@@ -7,6 +7,7 @@
 #include <doctest/doctest.h>
 #include <fmt/format.h>
 
+#include "track/error.hpp"
 #include "track/json.hpp"
 
 namespace {
@@ -64,11 +65,14 @@ const std::string gpx_head =
     "xsi:schemaLocation=\"http://www.topografix.com/GPX/1/1 http://www.topografix.com/GPX/1/1/gpx.xsd\">\n";
 const std::string kml_head =
     "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-    "<kml xmlns=\"http://www.opengis.net/kml/2.2\">\n"
+    "<kml xmlns=\"http://www.opengis.net/kml/2.2\" xmlns:gx=\"http://www.google.com/kml/ext/2.2\">\n"
     "<Document>\n";
 const std::string csv_head =
     "type,time,asset,device,lat,lon,alt,speed,course,hdop,sats,fix,quality,epc,uri,reader,antenna,rssi,count,"
-    "metric,value,unit,event,fence,rule,src\n";
+    "metric,value,unit,event,fence,rule,severity,previous,violation,peak,duration_s,visit,dwell_s,from,zone,status,"
+    "audit,seen,seen_zone,change,src\n";
+// The empty cells of the event members' columns (severity to change), between rule and src.
+const std::string no_event_members(14, ',');
 
 // A small stream: two fixes of FL-07 (the second first in the input), a no-fix epoch, a
 // fix of a device without asset, a read and an unknown record.
@@ -239,19 +243,19 @@ TEST_CASE("export: gpx writes the antimeridian as -180, since GPX longitudes are
     CHECK(e.document.find("lat=\"-16.5000000\" lon=\"-180.0000000\"><time>2026-11-24T07:00:03") != std::string::npos);
 }
 
-TEST_CASE("export: kml gives a folder per track with its line, and a point per fix unless lines only") {
+TEST_CASE("export: kml gives a folder per track with its gx:Track, and a named point per fix unless lines only") {
     const std::string fl07_line =
         "  <Folder>\n"
         "    <name>FL-07</name>\n"
         "    <Placemark>\n"
         "      <name>FL-07</name>\n"
         "      <TimeSpan><begin>2026-11-24T07:00:01.000Z</begin><end>2026-11-24T07:00:02.000Z</end></TimeSpan>\n"
-        "      <LineString>\n"
-        "        <coordinates>\n"
-        "          9.9300000,53.4999999,12.35\n"
-        "          9.9300000,53.5000000,12.4\n"
-        "        </coordinates>\n"
-        "      </LineString>\n"
+        "      <gx:Track>\n"
+        "        <when>2026-11-24T07:00:01.000Z</when>\n"
+        "        <when>2026-11-24T07:00:02.000Z</when>\n"
+        "        <gx:coord>9.9300000 53.4999999 12.35</gx:coord>\n"
+        "        <gx:coord>9.9300000 53.5000000 12.4</gx:coord>\n"
+        "      </gx:Track>\n"
         "    </Placemark>\n";
     const std::string gps9_point =
         "  <Folder>\n"
@@ -259,30 +263,34 @@ TEST_CASE("export: kml gives a folder per track with its line, and a point per f
         "    <Placemark>\n"
         "      <name>gps9</name>\n"
         "      <TimeSpan><begin>2026-11-24T07:00:01.000Z</begin><end>2026-11-24T07:00:01.000Z</end></TimeSpan>\n"
-        "      <Point><coordinates>-70.1000000,-33.9000000</coordinates></Point>\n"
+        "      <gx:Track>\n"
+        "        <when>2026-11-24T07:00:01.000Z</when>\n"
+        "        <gx:coord>-70.1000000 -33.9000000 0</gx:coord>\n"  // no altitude: 0, clamped to the ground
+        "      </gx:Track>\n"
         "    </Placemark>\n";
     CHECK(export_lines(format(kml, true), sample).document ==
           kml_head + fl07_line + "  </Folder>\n" + gps9_point + "  </Folder>\n</Document>\n</kml>\n");
 
     const Exported e = export_lines(format(kml), sample);
-    CHECK(e.document ==
-          kml_head + fl07_line +
-              "    <Folder>\n      <name>fixes</name>\n"
-              "      <Placemark><TimeStamp><when>2026-11-24T07:00:01.000Z</when></TimeStamp><ExtendedData>"
-              "<Data name=\"fix\"><value>3d</value></Data></ExtendedData>"
-              "<Point><coordinates>9.9300000,53.4999999,12.35</coordinates></Point></Placemark>\n"
-              "      <Placemark><TimeStamp><when>2026-11-24T07:00:02.000Z</when></TimeStamp><ExtendedData>"
-              "<Data name=\"speed\"><value>1.5</value></Data><Data name=\"course\"><value>90</value></Data>"
-              "<Data name=\"hdop\"><value>0.9</value></Data><Data name=\"sats\"><value>9</value></Data>"
-              "<Data name=\"fix\"><value>3d</value></Data><Data name=\"quality\"><value>gps</value></Data>"
-              "</ExtendedData><Point><coordinates>9.9300000,53.5000000,12.4</coordinates></Point></Placemark>\n"
-              "    </Folder>\n  </Folder>\n" +
-              gps9_point +
-              "    <Folder>\n      <name>fixes</name>\n"
-              "      <Placemark><TimeStamp><when>2026-11-24T07:00:01.000Z</when></TimeStamp><ExtendedData>"
-              "<Data name=\"fix\"><value>2d</value></Data></ExtendedData>"
-              "<Point><coordinates>-70.1000000,-33.9000000</coordinates></Point></Placemark>\n"
-              "    </Folder>\n  </Folder>\n</Document>\n</kml>\n");
+    CHECK(
+        e.document ==
+        kml_head + fl07_line +
+            "    <Folder>\n      <name>fixes</name>\n"
+            "      <Placemark><name>FL-07</name><TimeStamp><when>2026-11-24T07:00:01.000Z</when></TimeStamp>"
+            "<ExtendedData><Data name=\"fix\"><value>3d</value></Data></ExtendedData>"
+            "<Point><coordinates>9.9300000,53.4999999,12.35</coordinates></Point></Placemark>\n"
+            "      <Placemark><name>FL-07</name><TimeStamp><when>2026-11-24T07:00:02.000Z</when></TimeStamp>"
+            "<ExtendedData><Data name=\"speed\"><value>1.5</value></Data><Data name=\"course\"><value>90</value></Data>"
+            "<Data name=\"hdop\"><value>0.9</value></Data><Data name=\"sats\"><value>9</value></Data>"
+            "<Data name=\"fix\"><value>3d</value></Data><Data name=\"quality\"><value>gps</value></Data>"
+            "</ExtendedData><Point><coordinates>9.9300000,53.5000000,12.4</coordinates></Point></Placemark>\n"
+            "    </Folder>\n  </Folder>\n" +
+            gps9_point +
+            "    <Folder>\n      <name>fixes</name>\n"
+            "      <Placemark><name>gps9</name><TimeStamp><when>2026-11-24T07:00:01.000Z</when></TimeStamp>"
+            "<ExtendedData><Data name=\"fix\"><value>2d</value></Data></ExtendedData>"
+            "<Point><coordinates>-70.1000000,-33.9000000</coordinates></Point></Placemark>\n"
+            "    </Folder>\n  </Folder>\n</Document>\n</kml>\n");
     CHECK(e.counts.exported == 3);
     CHECK(e.counts.no_position == 1);
     CHECK(e.counts.other == 2);
@@ -320,14 +328,16 @@ TEST_CASE("export: csv puts every record type in one table, quoted per RFC 4180"
          sample[5]});
     CHECK(e.document ==
           csv_head +
-              "fix,2026-11-24T07:00:02.000Z,FL-07,gps0,53.5000000,9.9300000,12.4,1.5,90,0.9,9,3d,gps,,,,,,,,,,,,,"
-              "yard.nmea:9\n"
+              "fix,2026-11-24T07:00:02.000Z,FL-07,gps0,53.5000000,9.9300000,12.4,1.5,90,0.9,9,3d,gps,,,,,,,,,,,," +
+              no_event_members + ",yard.nmea:9\n" +
               // A no-fix epoch is a row too, without a position.
-              "fix,2026-11-24T07:00:03.000Z,FL-07,gps0,,,,,,,,none,,,,,,,,,,,,,,\n"
-              "read,2026-11-24T07:00:02.000Z,,,,,,,,,,,,3374257BF40C0E400000162E,,gate-2,1,-61.5,3,,,,,,,\n"
-              "reading,2026-11-24T07:00:04.000Z,RF-12,logger 1,,,,,,,,,,,,,,,,temperature,4.25,Cel,,,,\n"
-              "event,2026-11-24T07:00:05.000Z,RF-12,,,,,,,,,,,,,,,,,,,,violation,,\"temperature > 8, for 15m\","
-              "\"say \"\"hi\"\"\nthere\"\n");
+              "fix,2026-11-24T07:00:03.000Z,FL-07,gps0,,,,,,,,none,,,,,,,,,,,,," + no_event_members + ",\n" +
+              "read,2026-11-24T07:00:02.000Z,,,,,,,,,,,,3374257BF40C0E400000162E,,gate-2,1,-61.5,3,,,,,," +
+              no_event_members + ",\n" +
+              "reading,2026-11-24T07:00:04.000Z,RF-12,logger 1,,,,,,,,,,,,,,,,temperature,4.25,Cel,,," +
+              no_event_members + ",\n" +
+              "event,2026-11-24T07:00:05.000Z,RF-12,,,,,,,,,,,,,,,,,,,,violation,,\"temperature > 8, for 15m\"" +
+              no_event_members + ",\"say \"\"hi\"\"\nthere\"\n");
     CHECK(e.counts.exported == 5);
     CHECK(e.counts.no_position == 0);
     CHECK(e.counts.other == 1);  // the unknown record
@@ -353,9 +363,29 @@ TEST_CASE("export: csv quotes exactly the cells that need it") {
         const Exported e = export_lines(
             format(csv),
             {fmt::format(R"({{"type":"event","time":"2026-11-24T07:00:00Z","event":"enter","asset":{}}})", row.json)});
-        CHECK(e.document ==
-              csv_head + fmt::format("event,2026-11-24T07:00:00.000Z,{},,,,,,,,,,,,,,,,,,,,enter,,,\n", row.cell));
+        CHECK(e.document == csv_head + fmt::format("event,2026-11-24T07:00:00.000Z,{},,,,,,,,,,,,,,,,,,,,enter,,{},\n",
+                                                   row.cell, no_event_members));
     }
+}
+
+TEST_CASE("export: csv gives an event's members their columns, in column order whatever their order in the record") {
+    const Exported e = export_lines(
+        format(csv),
+        {R"({"type":"event","time":"2026-11-24T08:00:00Z","event":"violation","asset":"RF-12","rule":"cold","value":8.25,"metric":"temperature","severity":"major","violation":"t/RF-12/x","src":"in:3"})",
+         R"({"type":"event","time":"2026-11-24T08:40:00Z","event":"clear","asset":"RF-12","rule":"cold","severity":"major","violation":"t/RF-12/x","metric":"temperature","peak":13.75,"duration_s":2400})",
+         R"({"type":"event","time":"2026-11-25T06:00:00Z","event":"audit","zone":"yard-a","status":"unknown","audit":"yard-a/y","epc":"E280","uri":"urn:epc:raw:16.x E280","seen":"2026-11-25T05:59:00.000Z","seen_zone":"dock, 2"})",
+         R"({"type":"event","time":"2026-11-24T07:20:00Z","event":"exit","fence":"yard-a","visit":"yard-a/gps-3/z","dwell_s":12.5,"device":"gps-3"})"});
+    CHECK(
+        e.document ==
+        csv_head +
+            "event,2026-11-24T08:00:00.000Z,RF-12,,,,,,,,,,,,,,,,,temperature,8.25,,violation,,cold,major,,t/RF-12/x,"
+            ",,,,,,,,,,,in:3\n"
+            "event,2026-11-24T08:40:00.000Z,RF-12,,,,,,,,,,,,,,,,,temperature,,,clear,,cold,major,,t/RF-12/x,13.75,"
+            "2400,,,,,,,,,,\n"
+            "event,2026-11-25T06:00:00.000Z,,,,,,,,,,,,E280,urn:epc:raw:16.x "
+            "E280,,,,,,,,audit,,,,,,,,,,,yard-a,unknown,"
+            "yard-a/y,2026-11-25T05:59:00.000Z,\"dock, 2\",,\n"
+            "event,2026-11-24T07:20:00.000Z,,gps-3,,,,,,,,,,,,,,,,,,,exit,yard-a,,,,,,,yard-a/gps-3/z,12.5,,,,,,,,\n");
 }
 
 TEST_CASE("export: an asset and a device of the same name are two tracks") {
@@ -478,4 +508,32 @@ TEST_CASE("export: epcis audit rows are cycle counts with a disposition per stat
             c.status));
         CHECK(event.ends_with(std::string(R"("bizStep":"cycle_counting",)") + c.members));
     }
+}
+
+TEST_CASE("export: a feature collection of fences and places, for trk fence list and trk where") {
+    fmt::memory_buffer out;
+    adapters::FeatureCollectionWriter collection(out);
+    adapters::add_fence_features(
+        collection,
+        {{"7", R"({"type":"Feature","properties":{"id":7},"geometry":{"type":"Point","coordinates":[1,2]}})", 0},
+         // properties null or absent: an empty object, as RFC 7946 readers expect
+         {"x\"y", R"({"type":"Feature","geometry":{"type":"Point","coordinates":[3,4]},"properties":null})", 0}});
+    collection.point(53.5, 9.9, R"({"asset":"FL-07"})");
+    collection.point(std::nullopt, 9.9, R"({"asset":"RF-12","never_seen":true})");  // no place: a null geometry
+    collection.finish();
+    CHECK(
+        fmt::to_string(out) ==
+        "{\"type\":\"FeatureCollection\",\"features\":[\n"
+        R"({"type":"Feature","id":"7","geometry":{"type":"Point","coordinates":[1,2]},"properties":{"id":7}},)"
+        "\n"
+        R"({"type":"Feature","id":"x\"y","geometry":{"type":"Point","coordinates":[3,4]},"properties":{}},)"
+        "\n"
+        R"({"type":"Feature","geometry":{"type":"Point","coordinates":[9.9000000,53.5000000]},"properties":{"asset":"FL-07"}},)"
+        "\n"
+        R"({"type":"Feature","geometry":null,"properties":{"asset":"RF-12","never_seen":true}})"
+        "\n]}\n");
+
+    fmt::memory_buffer damaged;
+    adapters::FeatureCollectionWriter other(damaged);
+    CHECK_THROWS_AS(adapters::add_fence_features(other, {{"bay-1", "[1,2]", 0}}), track::InputError);
 }

@@ -10,6 +10,7 @@
 
 #include <fmt/format.h>
 
+#include "track/json_writer.hpp"
 #include "track/ledger.hpp"
 #include "track/record.hpp"
 #include "track/time.hpp"
@@ -69,6 +70,31 @@ protected:
 /// it is large. Throws nothing itself; `written` may throw (a failed write).
 std::unique_ptr<ExportWriter> make_export_writer(const ExportOptions& options, fmt::memory_buffer& out,
                                                  std::function<void()> written = {});
+
+/// A GeoJSON (RFC 7946) FeatureCollection of things that are not a record stream (the last
+/// positions of `trk where`, the fences of `trk fence list`), a feature a line, as the
+/// export writes its own.
+class FeatureCollectionWriter {
+public:
+    /// Appends the collection's head to `out`, which must outlive the writer.
+    explicit FeatureCollectionWriter(fmt::memory_buffer& out);
+    /// A feature with a Point at lat/lon, or a null geometry (a thing without a known place)
+    /// when `lat` or `lon` is absent. `properties` is a JSON object's text.
+    void point(const std::optional<double>& lat, const std::optional<double>& lon, std::string_view properties);
+    /// A feature with an "id" (a string), a geometry and properties, each a JSON value's text.
+    void feature(std::string_view id, std::string_view geometry, std::string_view properties);
+    /// Appends the collection's end. Call once, after the last feature.
+    void finish();
+
+private:
+    track::JsonWriter json_;
+};
+
+/// Adds the fences kept in a ledger to `collection`: each its kept Feature's geometry and
+/// properties, with the fence's id as the feature's "id", so that `trk fence add` reads the
+/// collection back as the same fences. Throws InputError for a kept feature that is not a
+/// JSON object (a damaged ledger).
+void add_fence_features(FeatureCollectionWriter& collection, const std::vector<track::StoredFence>& fences);
 
 /// The EPCIS 2.0 JSON-LD writer (export_epcis.cpp); make_export_writer calls it for
 /// ExportFormat::epcis. Same contract as make_export_writer.

@@ -12,6 +12,7 @@ packages=(
   cmake ninja-build g++ pkg-config
   libcli11-dev libfmt-dev libsqlite3-dev libgps-dev libserialport-dev
   libboost-dev doctest-dev libsimdjson-dev libsodium-dev
+  libhowardhinnant-date-dev tzdata  # --tz: Howard Hinnant's date reads tzdata's /usr/share/zoneinfo
   # man pages (markdown -> roff)
   pandoc
   # tests: pseudo-terminal pairs, a private gpsd fed by gpsfake, schema validation (JSON

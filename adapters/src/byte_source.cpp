@@ -1,6 +1,7 @@
 // Files and standard input as byte sources, and the capped line splitter over any source.
 #include "adapters/byte_source.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
@@ -11,6 +12,7 @@
 #include <fmt/format.h>
 
 #include "track/error.hpp"
+#include "track/lines.hpp"
 
 namespace adapters {
 
@@ -47,6 +49,24 @@ std::size_t FileSource::stopped() {
 }
 
 std::size_t FileSource::read(char* buffer, std::size_t size) {
+    std::size_t n = read_some(buffer, size);
+    if (!at_start_) return n;
+    // A pipe may deliver the mark a byte at a time: read on while what came may be its start.
+    const auto so_far = [&] { return std::string_view(buffer, n); };
+    while (n > 0 && n < track::utf8_bom.size() && size >= track::utf8_bom.size() &&
+           track::utf8_bom.starts_with(so_far())) {
+        const std::size_t more = read_some(buffer + n, size - n);
+        if (more == 0) break;
+        n += more;
+    }
+    at_start_ = false;
+    if (!so_far().starts_with(track::utf8_bom)) return n;
+    n -= track::utf8_bom.size();
+    std::memmove(buffer, buffer + track::utf8_bom.size(), n);
+    return n > 0 ? n : read(buffer, size);  // 0 would say the input ended
+}
+
+std::size_t FileSource::read_some(char* buffer, std::size_t size) {
     for (;;) {
         // A signal that came while no read was waiting (input flowing) is seen here.
         if (stop_ != nullptr && stop_->load()) return stopped();
@@ -71,6 +91,13 @@ std::size_t FileSource::read(char* buffer, std::size_t size) {
         }
         throw track::IoError(fmt::format("{}: read failed: {}", name_, std::strerror(errno)));
     }
+}
+
+std::size_t TextSource::read(char* buffer, std::size_t size) {
+    const std::size_t n = std::min(size, text_.size());
+    std::memcpy(buffer, text_.data(), n);
+    text_.remove_prefix(n);
+    return n;
 }
 
 namespace {

@@ -5,13 +5,12 @@
 #include <array>
 
 #include "track/error.hpp"
+#include "track/lines.hpp"
 #include "track/number.hpp"
 
 namespace adapters::csv {
 
 namespace {
-
-constexpr std::string_view utf8_bom = "\xEF\xBB\xBF";
 
 bool is_blank(char c, char separator) { return (c == ' ' || c == '\t') && c != separator; }
 
@@ -119,7 +118,7 @@ bool Reader::next(Row& row) {
     while (take_line(line)) {
         std::string_view text = line.text;
         if (line.number == 1) {
-            if (text.starts_with(utf8_bom)) text.remove_prefix(utf8_bom.size());
+            text = track::without_bom(text);
             if ((text.starts_with("\xFF\xFE") || text.starts_with("\xFE\xFF")) && refuse_) {
                 throw track::InputError(source_.name(),
                                         "looks like UTF-16 (it starts with a UTF-16 byte-order "

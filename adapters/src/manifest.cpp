@@ -3,7 +3,6 @@
 
 #include <algorithm>
 #include <array>
-#include <cstring>
 
 #include <simdjson.h>
 
@@ -11,6 +10,7 @@
 #include "adapters/csv.hpp"
 #include "track/error.hpp"
 #include "track/json_limits.hpp"
+#include "track/lines.hpp"
 
 namespace adapters {
 
@@ -18,26 +18,9 @@ namespace {
 
 constexpr std::array<std::string_view, 4> entry_names{"asset", "id", "epc", "uri"};
 
-// The bytes of a manifest already read into memory, as a ByteSource.
-class TextSource final : public ByteSource {
-public:
-    TextSource(std::string_view text, std::string name) : text_(text), name_(std::move(name)) {}
-    std::size_t read(char* buffer, std::size_t size) override {
-        const std::size_t n = std::min(size, text_.size());
-        std::memcpy(buffer, text_.data(), n);
-        text_.remove_prefix(n);
-        return n;
-    }
-    [[nodiscard]] const std::string& name() const override { return name_; }
-
-private:
-    std::string_view text_;
-    std::string name_;
-};
-
 // Whether the first line that is not blank or a comment starts an object.
 bool is_json_lines(std::string_view text) {
-    if (text.starts_with("\xEF\xBB\xBF")) text.remove_prefix(3);
+    text = track::without_bom(text);
     while (!text.empty()) {
         const std::size_t end = text.find('\n');
         const std::string_view line = trim_blanks(text.substr(0, end));
@@ -51,7 +34,7 @@ bool is_json_lines(std::string_view text) {
 std::vector<std::string> read_json_lines(std::string_view text, const std::string& name) {
     std::vector<std::string> values;
     simdjson::dom::parser parser = track::bounded_json_parser();
-    if (text.starts_with("\xEF\xBB\xBF")) text.remove_prefix(3);
+    text = track::without_bom(text);
     std::size_t number = 0;
     for (std::size_t start = 0; start < text.size();) {
         std::size_t end = text.find('\n', start);
@@ -82,7 +65,7 @@ std::vector<std::string> read_json_lines(std::string_view text, const std::strin
 
 std::vector<std::string> read_csv(std::string_view text, const std::string& name, track::ProblemSink& problems) {
     std::vector<std::string> values;
-    TextSource source(text, name);
+    TextSource source(text, name);  // the manifest, already read into memory
     csv::Reader reader(source, problems);
     csv::Row row;
     if (!reader.next(row)) return values;

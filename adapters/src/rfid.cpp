@@ -17,6 +17,34 @@ Registry<FormatInfo>& format_registry() {
     return registry;
 }
 
+namespace {
+
+// Counts what it is told, says nothing.
+struct ProblemCounter final : track::ProblemSink {
+    std::uint64_t count = 0;
+    void skipped(const track::Location&, std::string_view, std::string_view) override { ++count; }
+};
+
+}  // namespace
+
+const FormatInfo* guess_format(std::string_view head) {
+    const FormatInfo* best = nullptr;
+    std::uint64_t best_reports = 0;
+    std::uint64_t best_problems = 0;
+    for (const FormatInfo* format : formats()) {
+        ProblemCounter problems;
+        std::uint64_t reports = 0;
+        TextSource source(head, "head");
+        format->make_decoder(problems, [&reports](TagReport&) { ++reports; })->run(source);
+        if (reports > best_reports || (reports > 0 && reports == best_reports && problems.count < best_problems)) {
+            best = format;
+            best_reports = reports;
+            best_problems = problems.count;
+        }
+    }
+    return best;
+}
+
 std::string_view normalize_epc(std::string_view text, std::string& out) {
     if (text.size() > 2 && text[0] == '0' && (text[1] == 'x' || text[1] == 'X')) text.remove_prefix(2);
     if (text.empty()) return "empty";

@@ -18,11 +18,10 @@ namespace {
 constexpr std::size_t max_line = 4096;
 
 // Calls `on_line` for each line of `source` that is not blank or a '#' comment, trimmed,
-// with a UTF-8 byte-order mark (Notepad's) skipped.
+// (FileSource has skipped a byte-order mark).
 template <typename OnLine>
 void for_each_record_line(ByteSource& source, track::ProblemSink& problems, OnLine on_line) {
     for_each_line(source, max_line, problems, [&](std::string_view text, const track::Location& where) {
-        if (where.line == 1 && text.starts_with("\xEF\xBB\xBF")) text.remove_prefix(3);
         text = trim_blanks(text);
         if (!text.empty() && text.front() != '#') on_line(text, where);
     });

@@ -34,23 +34,64 @@ const std::map<std::string, std::vector<std::string>, std::less<>>& role_names()
 
 bool is_role(std::string_view key) { return role_names().contains(key); }
 
-// A logger's time: RFC 3339 / ISO 8601 with a zone, the same without a zone (logger
-// local time, shifted by `utc_offset`), or seconds / milliseconds since the epoch.
-std::optional<track::Millis> parse_logger_time(std::string_view text, track::Millis utc_offset) {
-    if (const auto t = track::parse_iso8601(text)) return t;
+// A row's time, or why it has none: the reason and detail of the problem report.
+struct RowTime {
+    RowTime(track::Millis t) : time(t) {}  // NOLINT(google-explicit-constructor): a time is a RowTime
+    RowTime(std::string_view why, std::string text) : reason(why), detail(std::move(text)) {}
+    std::optional<track::Millis> time;
+    std::string_view reason;
+    std::string detail;
+};
+
+// "+01:00".
+std::string utc_offset_text(track::Millis offset) {
+    const track::Millis minutes = (offset < 0 ? -offset : offset) / 60'000;
+    return fmt::format("{}{:02}:{:02}", offset < 0 ? '-' : '+', minutes / 60, minutes % 60);
+}
+
+// A local time `text` (`local`: its wall-clock reading as if it were UTC) in `options.zone`.
+RowTime zone_time(track::Millis local, std::string_view text, const SensorCsvOptions& options) {
+    const track::TimeZone& zone = *options.zone;
+    const track::UtcOfLocal utc = zone.utc_of_local(local);
+    const auto change = [&] {
+        return fmt::format("{} to {}", utc_offset_text(utc.offset_before), utc_offset_text(utc.offset_after));
+    };
+    switch (utc.kind) {
+        case track::UtcOfLocal::Kind::unique: return {utc.earlier};
+        case track::UtcOfLocal::Kind::missing:
+            return {"local time that does not exist",
+                    fmt::format("{} is in the hour that {} skips (clocks go forward from {})", text, zone.name(),
+                                change())};
+        case track::UtcOfLocal::Kind::ambiguous: break;
+    }
+    if (options.ambiguous == track::AmbiguousTime::earlier) return {utc.earlier};
+    if (options.ambiguous == track::AmbiguousTime::later) return {utc.later};
+    return {"ambiguous local time",
+            fmt::format("{} happens twice in {} (clocks go back from {}): say which with --ambiguous earlier|later",
+                        text, zone.name(), change())};
+}
+
+// A logger's time: RFC 3339 / ISO 8601 with a zone, the same without a zone (logger local
+// time, in `options.zone` or shifted by `options.utc_offset`), or seconds / milliseconds
+// since the epoch.
+RowTime logger_time(std::string_view text, const SensorCsvOptions& options) {
+    if (text.empty()) return {"bad time", "missing"};
+    if (const auto t = track::parse_iso8601(text)) return {*t};
     if (text.size() >= 19 && text.size() <= 29) {
         std::string zoned(text);
         zoned += 'Z';
-        if (const auto t = track::parse_rfc3339(zoned); t && track::is_rfc3339_time(*t - utc_offset)) {
-            return *t - utc_offset;
+        if (const auto local = track::parse_rfc3339(zoned)) {
+            RowTime row = options.zone ? zone_time(*local, text, options) : RowTime(*local - options.utc_offset);
+            if (row.time && !track::is_rfc3339_time(*row.time)) return {"bad time", std::string(text)};
+            return row;
         }
     }
     if (const auto n = track::parse_uint64(text); n && *n < 10'000'000'000'000ULL) {
         const auto v = static_cast<track::Millis>(*n);
-        if (v >= 100'000'000'000) return v;     // milliseconds
-        if (v >= 100'000'000) return v * 1000;  // seconds
+        if (v >= 100'000'000'000) return {v};     // milliseconds
+        if (v >= 100'000'000) return {v * 1000};  // seconds
     }
-    return std::nullopt;
+    return {"bad time", std::string(text)};
 }
 
 }  // namespace
@@ -58,10 +99,11 @@ std::optional<track::Millis> parse_logger_time(std::string_view text, track::Mil
 SensorCsvReader::SensorCsvReader(SensorCsvOptions options, track::ProblemSink& problems, Sink sink)
     : options_(std::move(options)), problems_(problems), sink_(std::move(sink)) {}
 
-void SensorCsvReader::run(ByteSource& source) {
+SensorCsvRun SensorCsvReader::run(ByteSource& source) {
+    SensorCsvRun run;
     csv::Reader reader(source, problems_);
     csv::Row row;
-    if (!reader.next(row)) return;
+    if (!reader.next(row)) return run;
     const csv::Header header(row);
     std::map<std::string, std::size_t, std::less<>> role_at;          // role -> column index
     std::vector<std::pair<std::string, std::size_t>> metric_columns;  // wide format
@@ -87,6 +129,9 @@ void SensorCsvReader::run(ByteSource& source) {
     if (long_format && !metric_columns.empty()) {
         header.missing("both metric/value columns and per-metric columns; use one layout");
     }
+    run.device_from_source =
+        !role_at.contains("asset") && options_.asset.empty() && !role_at.contains("device") && options_.device.empty();
+    const std::string& default_device = run.device_from_source ? source.name() : options_.device;
 
     while (reader.next(row)) {
         const auto role = [&](std::string_view name) -> std::string_view {
@@ -94,14 +139,14 @@ void SensorCsvReader::run(ByteSource& source) {
             return it == role_at.end() ? std::string_view() : csv::cell(row, it->second);
         };
         track::Reading reading;
-        const auto time = parse_logger_time(role("time"), options_.utc_offset);
-        if (!time) {
-            problems_.skipped(row.where, "bad time", role("time").empty() ? "missing" : role("time"));
+        const RowTime time = logger_time(role("time"), options_);
+        if (!time.time) {
+            problems_.skipped(row.where, time.reason, time.detail);
             continue;
         }
-        reading.time = *time;
+        reading.time = *time.time;
         reading.asset = role_at.contains("asset") ? std::string(role("asset")) : options_.asset;
-        reading.device = role_at.contains("device") ? std::string(role("device")) : options_.device;
+        reading.device = role_at.contains("device") ? std::string(role("device")) : default_device;
         reading.src = track::to_string(row.where);
 
         // Emits one reading of `metric` from the text of its value; empty: no measurement.
@@ -124,6 +169,7 @@ void SensorCsvReader::run(ByteSource& source) {
                 reading.unit.clear();
             }
             sink_(reading);
+            ++run.readings;
         };
         if (metric_columns.empty()) {
             if (role("metric").empty()) {
@@ -135,6 +181,7 @@ void SensorCsvReader::run(ByteSource& source) {
             for (const auto& [metric, at] : metric_columns) emit(metric, csv::cell(row, at), {});
         }
     }
+    return run;
 }
 
 }  // namespace adapters

@@ -66,9 +66,11 @@ void check(NmeaOptions& o) {
     if (o.files.empty() && o.port.empty()) o.files.emplace_back("-");
 }
 
-// Decodes one source to fix records on `out`; returns the decoder's counts.
+// Decodes one source to fix records on `out`; returns the decoder's counts. A source of
+// which no line was a sentence goes to `nothing_read`.
 adapters::nmea::Decoder::Counts decode(adapters::ByteSource& source, const NmeaOptions& o, Diagnostics& diagnostics,
-                                       Output& out) {
+                                       Output& out, NothingRead& nothing_read) {
+    const std::uint64_t skipped = diagnostics.skipped_count();
     adapters::nmea::Decoder decoder({o.asset, source.name(), o.first_date, o.keep_invalid}, diagnostics,
                                     [&out](const track::Fix& fix) {
                                         track::append_json(out.buffer(), fix);
@@ -79,6 +81,8 @@ adapters::nmea::Decoder::Counts decode(adapters::ByteSource& source, const NmeaO
         [&decoder](std::string_view text, const track::Location& where) { decoder.line(text, where); },
         [&out] { out.flush(); });
     decoder.finish();
+    nothing_read.check(source.name(), decoder.counts().sentences, diagnostics.skipped_count() - skipped,
+                       [] { return std::string("no line was a valid NMEA sentence"); });
     return decoder.counts();
 }
 
@@ -86,6 +90,7 @@ int run_nmea(const NmeaOptions& o) {
     const std::atomic<bool>& stop = stop_on_signals();
     Diagnostics diagnostics("read nmea", o.strict);
     Output out;
+    NothingRead nothing_read;
     adapters::nmea::Decoder::Counts total;
     auto add = [&total](const adapters::nmea::Decoder::Counts& c) {
         total.sentences += c.sentences;
@@ -99,14 +104,14 @@ int run_nmea(const NmeaOptions& o) {
                                      .stop = &stop,
                                      .on_status = [&diagnostics](std::string_view m) { diagnostics.note(m); },
                                      .verbose = o.verbose});
-        add(decode(port, o, diagnostics, out));
+        add(decode(port, o, diagnostics, out, nothing_read));
     } else {
         // Open every file first: a missing one stops the run before any output.
         std::vector<std::unique_ptr<adapters::FileSource>> sources;
         for (const std::string& path : o.files) sources.push_back(std::make_unique<adapters::FileSource>(path, &stop));
         for (auto& source : sources) {
             if (stop.load()) break;
-            add(decode(*source, o, diagnostics, out));
+            add(decode(*source, o, diagnostics, out, nothing_read));
         }
     }
     out.flush();
@@ -115,6 +120,7 @@ int run_nmea(const NmeaOptions& o) {
         diagnostics.note(
             fmt::format("{} sentences, {} fixes, {} epochs without a fix", total.sentences, total.fixes, total.no_fix));
     }
+    nothing_read.throw_if_any();
     return 0;
 }
 

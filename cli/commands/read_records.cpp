@@ -26,6 +26,8 @@ struct CsvOptions {
     std::string asset;
     std::string device;
     std::string utc_offset;
+    std::string tz;
+    std::string ambiguous;
     bool strict = false;
     adapters::SensorCsvOptions parsed;  ///< filled by check()
 };
@@ -45,13 +47,12 @@ void check(CsvOptions& o) {
         o.parsed.units[metric] = unit;
     o.parsed.asset = o.asset;
     o.parsed.device = o.device;
-    if (!o.utc_offset.empty()) {
-        // "+01:00" is the offset of a time written "2026-11-24T15:00:00+01:00".
-        const auto probe = track::parse_rfc3339("1970-01-01T00:00:00" + o.utc_offset);
-        if (!probe || o.utc_offset == "Z") {
-            throw track::UsageError(fmt::format("--utc-offset: '{}' is not an offset like +01:00", o.utc_offset));
-        }
-        o.parsed.utc_offset = -*probe;
+    if (!o.utc_offset.empty()) o.parsed.utc_offset = parse_utc_offset("--utc-offset", o.utc_offset);
+    if (!o.tz.empty()) o.parsed.zone = parse_time_zone("--tz", o.tz);
+    if (!o.ambiguous.empty()) {
+        o.parsed.ambiguous = parse_choice("--ambiguous", o.ambiguous, "a choice", {"earlier", "later"}) == 0
+                                 ? track::AmbiguousTime::earlier
+                                 : track::AmbiguousTime::later;
     }
     if (o.files.empty()) o.files.emplace_back("-");
 }
@@ -59,22 +60,46 @@ void check(CsvOptions& o) {
 int run_csv(const CsvOptions& o) {
     Diagnostics diagnostics("read csv", o.strict);
     Output out;
+    NothingRead nothing_read;
     adapters::SensorCsvReader reader(o.parsed, diagnostics, [&out](const track::Reading& reading) {
         track::append_json(out.buffer(), reading);
         out.maybe_flush();
     });
-    for (const auto& source : open_inputs(o.files)) reader.run(*source);
+    for (const auto& source : open_inputs(o.files)) {
+        const std::uint64_t skipped = diagnostics.skipped_count();
+        const adapters::SensorCsvRun run = reader.run(*source);
+        if (run.device_from_source && run.readings > 0) {
+            diagnostics.note(
+                fmt::format("{0}: no --asset and no asset column: the readings name device \"{0}\" "
+                            "(trk asset link ASSET --device {0} gives them to an asset)",
+                            source->name()));
+        }
+        nothing_read.check(source->name(), run.readings, diagnostics.skipped_count() - skipped,
+                           [] { return std::string("no row gave a reading"); });
+    }
     out.flush();
     diagnostics.summary();
+    nothing_read.throw_if_any();
     return 0;
 }
 
 int run_jsonl(const JsonlOptions& o) {
     Diagnostics diagnostics("read jsonl", o.strict);
     Output out;
-    pass_records(open_inputs(o.files), diagnostics, out, [](track::Record&) { return true; });
+    std::uint64_t records = 0;
+    pass_records(open_inputs(o.files), diagnostics, out, [&records](track::Record&) {
+        ++records;
+        return true;
+    });
     out.flush();
     diagnostics.summary();
+    NothingRead nothing_read;
+    const std::string& only = o.files.front();
+    nothing_read.check(o.files.size() > 1 ? ""
+                       : only == "-"      ? "stdin"
+                                          : only,
+                       records, diagnostics.skipped_count(), [] { return std::string("no line was a record"); });
+    nothing_read.throw_if_any();
     return 0;
 }
 
@@ -95,8 +120,19 @@ void add_read_record_commands(CLI::App& read, Invocation& chosen) {
         ->allow_extra_args(false);
     csv->add_option("--asset", c.asset, "Asset of every reading, when no column names it")->type_name("ID");
     csv->add_option("--device", c.device, "Device of every reading, when no column names it")->type_name("ID");
-    csv->add_option("--utc-offset", c.utc_offset, "Offset of times written without a zone (default: they are UTC)")
-        ->type_name("+HH:MM");
+    auto* offset =
+        csv->add_option("--utc-offset", c.utc_offset, "Offset of times written without a zone (default: they are UTC)")
+            ->type_name("+HH:MM");
+    auto* tz = csv->add_option("--tz", c.tz,
+                               "Time zone of times written without a zone, across daylight-saving changes "
+                               "(IANA name: Europe/Berlin)")
+                   ->type_name("ZONE")
+                   ->excludes(offset);
+    csv->add_option("--ambiguous", c.ambiguous,
+                    "A local time of the hour that clocks repeat is the earlier or the later instant (default: the "
+                    "row is refused)")
+        ->type_name("earlier|later")
+        ->needs(tz);
     csv->add_flag("--strict", c.strict, "Stop at the first bad row with exit status 65");
     csv->callback([csv_options, &chosen] {
         check(*csv_options);

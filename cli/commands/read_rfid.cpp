@@ -1,4 +1,5 @@
 // `trk read rfid`: RFID reader output (captured files or a serial reader) to read records.
+#include <algorithm>
 #include <memory>
 #include <optional>
 #include <string>
@@ -105,44 +106,69 @@ void check(RfidOptions& o) {
 }
 
 // A source that runs `before` each time its reader asks for more bytes (i.e. when the
-// input may block): where a live run flushes its output.
-class FlushingSource final : public adapters::ByteSource {
+// input may block): where a live run flushes its output. It keeps the first bytes, to
+// guess the format of an input that the one given could not read.
+class WatchedSource final : public adapters::ByteSource {
 public:
-    FlushingSource(adapters::ByteSource& inner, std::function<void()> before)
+    WatchedSource(adapters::ByteSource& inner, std::function<void()> before)
         : inner_(inner), before_(std::move(before)) {}
     std::size_t read(char* buffer, std::size_t size) override {
         before_();
-        return inner_.read(buffer, size);
+        const std::size_t n = inner_.read(buffer, size);
+        head_.append(buffer, std::min(n, rfid::format_guess_bytes - head_.size()));
+        return n;
     }
     [[nodiscard]] const std::string& name() const override { return inner_.name(); }
     [[nodiscard]] std::uint64_t breaks() const override { return inner_.breaks(); }
+    /// The first rfid::format_guess_bytes bytes read.
+    [[nodiscard]] std::string_view head() const { return head_; }
 
 private:
     adapters::ByteSource& inner_;
     std::function<void()> before_;
+    std::string head_;
 };
+
+// Why nothing of an input could be read in `format`: the format it looks like, if any.
+std::string why_nothing_read(std::string_view head, const rfid::FormatInfo& format) {
+    const rfid::FormatInfo* guess = rfid::guess_format(head);
+    if (guess == nullptr || guess == &format) {
+        return fmt::format("no tag report in it, as {} or as any other reader format", format.name);
+    }
+    return fmt::format("the input looks like {} (try --format {})", guess->name, guess->name);
+}
 
 // One source's reports, deduplicated, to read records on `out`.
 class SourceDecoder {
 public:
-    SourceDecoder(const RfidOptions& o, const std::string& reader, Diagnostics& diagnostics, Output& out)
-        : o_(o), diagnostics_(diagnostics), out_(out), dedup_(o.window_ms, reader, [&out](const track::Read& read) {
+    SourceDecoder(const RfidOptions& o, const std::string& reader, Diagnostics& diagnostics, Output& out,
+                  NothingRead& nothing_read)
+        : o_(o),
+          diagnostics_(diagnostics),
+          out_(out),
+          nothing_read_(nothing_read),
+          dedup_(o.window_ms, reader, [&out](const track::Read& read) {
               track::append_json(out.buffer(), read);
               out.maybe_flush();
           }) {}
 
     /// Decodes `source` to its end. What is complete is written before each wait for input;
     /// a live source (a port, a pipe) also writes each sighting once its window has passed
-    /// by the clock, so that a tag read once and never again comes out.
+    /// by the clock, so that a tag read once and never again comes out. A source that gave
+    /// no tag report, only problems, goes to the NothingRead.
     void run(adapters::ByteSource& source, bool live) {
+        const std::uint64_t skipped = diagnostics_.skipped_count();
+        const std::uint64_t reports = dedup_.reports();
         auto decoder = o_.parsed_format->make_decoder(diagnostics_,
                                                       [this](rfid::TagReport& report) { dedup_.add(report, now()); });
-        FlushingSource flushing(source, [this, live] {
+        WatchedSource watched(source, [this, live] {
             if (live) dedup_.expire(now());
             out_.flush();
         });
-        decoder->run(flushing);
+        decoder->run(watched);
         dedup_.finish();
+        nothing_read_.check(source.name(), dedup_.reports() - reports, diagnostics_.skipped_count() - skipped,
+                            [&] { return why_nothing_read(watched.head(), *o_.parsed_format); });
     }
 
     /// Writes the sightings whose window has passed: for a live port, when it is quiet.
@@ -159,6 +185,7 @@ private:
     const RfidOptions& o_;
     Diagnostics& diagnostics_;
     Output& out_;
+    NothingRead& nothing_read_;
     rfid::Deduplicator dedup_;
 };
 
@@ -166,13 +193,14 @@ int run_rfid(const RfidOptions& o) {
     const std::atomic<bool>& stop = stop_on_signals();
     Diagnostics diagnostics("read rfid", o.strict);
     Output out;
+    NothingRead nothing_read;
     std::uint64_t reports = 0;
     std::uint64_t records = 0;
     const auto reader_of = [&o](const std::string& name) {
         return !o.reader.empty() ? o.reader : name == "-" ? std::string("stdin") : name;
     };
     if (!o.port.empty()) {
-        SourceDecoder decoder(o, reader_of(o.port), diagnostics, out);
+        SourceDecoder decoder(o, reader_of(o.port), diagnostics, out, nothing_read);
         adapters::SerialSource port({.path = o.port,
                                      .baud = o.baud_rate,
                                      .stop = &stop,
@@ -193,7 +221,7 @@ int run_rfid(const RfidOptions& o) {
         for (const std::string& path : o.files) sources.push_back(std::make_unique<adapters::FileSource>(path, &stop));
         for (auto& source : sources) {
             if (stop.load()) break;
-            SourceDecoder decoder(o, reader_of(source->name()), diagnostics, out);
+            SourceDecoder decoder(o, reader_of(source->name()), diagnostics, out, nothing_read);
             const bool live = !source->is_regular_file();
             if (live) source->set_on_idle([&decoder] { decoder.idle(); });
             decoder.run(*source, live);
@@ -204,6 +232,7 @@ int run_rfid(const RfidOptions& o) {
     out.flush();
     diagnostics.summary();
     if (o.verbose) diagnostics.note(fmt::format("{} tag reports, {} read records", reports, records));
+    nothing_read.throw_if_any();
     return 0;
 }
 

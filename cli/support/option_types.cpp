@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "track/error.hpp"
+#include "track/names.hpp"
 #include "track/number.hpp"
 
 namespace cli {
@@ -53,6 +54,25 @@ std::optional<track::Millis> parse_optional_time(std::string_view option, std::s
 }
 
 std::optional<track::Millis> parse_now(std::string_view text) { return parse_optional_time("--now", text, now_ms()); }
+
+track::Millis parse_utc_offset(std::string_view option, std::string_view text) {
+    // "+01:00" is the offset of a time written "1970-01-01T01:00:00+01:00", which is midnight UTC.
+    const auto midnight = track::parse_rfc3339(fmt::format("1970-01-01T00:00:00{}", text));
+    if (!midnight || text == "Z" || text == "z") {
+        refuse(option, text, "an offset from UTC", "examples: +01:00, -05:30; a zone name goes to --tz");
+    }
+    return -*midnight;
+}
+
+track::TimeZone parse_time_zone(std::string_view option, std::string_view text) {
+    if (auto zone = track::TimeZone::find(text)) return *zone;
+    const std::vector<std::string> known = track::TimeZone::names();
+    if (known.empty()) {
+        throw track::UsageError(
+            fmt::format("{}: no time zone database (/usr/share/zoneinfo; Debian: apt install tzdata)", option));
+    }
+    throw track::UsageError(fmt::format("{}: {}", option, track::not_found_message("time zone", text, known)));
+}
 
 track::CivilDate parse_date(std::string_view option, std::string_view text) {
     const auto date = track::parse_date(text);

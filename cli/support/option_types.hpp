@@ -16,6 +16,7 @@
 #include <CLI/CLI.hpp>
 
 #include "track/time.hpp"
+#include "track/time_zone.hpp"
 
 namespace cli {
 
@@ -40,6 +41,15 @@ std::optional<track::Millis> parse_now(std::string_view text);
 
 /// A calendar date alone, YYYY-MM-DD, a real day.
 track::CivilDate parse_date(std::string_view option, std::string_view text);
+
+/// An offset from UTC, "+01:00" or "-05:30" (as written after an RFC 3339 time): the ms
+/// to add to a UTC time to get the local one.
+track::Millis parse_utc_offset(std::string_view option, std::string_view text);
+
+/// An IANA time zone of the system's database ("Europe/Berlin"); an unknown name is
+/// refused with the closest known ones: "--tz: no time zone "Europe/Berln" (did you mean
+/// "Europe/Berlin"?)".
+track::TimeZone parse_time_zone(std::string_view option, std::string_view text);
 
 /// A distance in metres: a non-negative number with "m" or "km" ("25m", "1.5km"); a bare
 /// number is metres ("25"), as in the rules language.

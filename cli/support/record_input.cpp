@@ -13,6 +13,7 @@
 
 #include "signals.hpp"
 #include "track/error.hpp"
+#include "track/json_limits.hpp"
 #include "track/validate.hpp"
 
 namespace cli {
@@ -20,6 +21,15 @@ namespace cli {
 namespace {
 // A record line is longer than a sentence, but no record needs this much.
 constexpr std::size_t max_record_line = 1 << 20;
+
+// Whether the line ends opening an object or array that later lines would close: a record
+// that a pretty-printer (jq .) spread over lines, not one cut short (which ends anywhere).
+bool opens_a_record_it_does_not_close(std::string_view line) {
+    line = adapters::trim_blanks(line);
+    if (!line.ends_with('{') && !line.ends_with('[')) return false;
+    const auto error = track::find_json_syntax_error(line);
+    return error && error->ended;
+}
 }  // namespace
 
 std::vector<std::unique_ptr<adapters::FileSource>> open_inputs(const std::vector<std::string>& files) {
@@ -34,6 +44,7 @@ void read_records(adapters::FileSource& source, track::ProblemSink& problems,
                   const std::function<void(track::Record&, const track::Location&)>& on_record,
                   std::function<void()> before_wait) {
     track::RecordParser parser;
+    bool hinted = false;  // at pretty-printed JSON, once
     adapters::for_each_line(
         source, max_record_line, problems,
         [&](std::string_view text, const track::Location& where) {
@@ -47,7 +58,13 @@ void read_records(adapters::FileSource& source, track::ProblemSink& problems,
                     // uses only the reason (a "file:line" string per line showed in profiles).
                     return parser.parse(text, {});
                 } catch (const track::InputError& e) {
-                    problems.skipped(where, "bad record", e.reason());
+                    if (!hinted && opens_a_record_it_does_not_close(text)) {
+                        hinted = true;
+                        problems.skipped(where, "bad record",
+                                         "looks like pretty-printed JSON: trk reads one record per line (jq -c)");
+                    } else {
+                        problems.skipped(where, "bad record", e.reason());
+                    }
                     bad = true;
                     return track::OpaqueRecord{};
                 }

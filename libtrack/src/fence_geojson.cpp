@@ -19,6 +19,7 @@
 #include "track/error.hpp"
 #include "track/fence.hpp"
 #include "track/json_limits.hpp"
+#include "track/lines.hpp"
 
 namespace track {
 
@@ -306,7 +307,7 @@ std::vector<Fence> parse_fences(const simdjson::padded_string_view text, const s
     simdjson::dom::parser parser = bounded_json_parser();
     element doc;
     if (const auto error = parser.parse(text).get(doc); error != simdjson::SUCCESS) {
-        fail(where, json_error_reason(error));
+        fail(where, json_error_reason(error, std::string_view(text.data(), text.size())));
     }
     std::string_view type;
     array features;
@@ -385,7 +386,7 @@ std::vector<Fence> parse_fences(const simdjson::padded_string_view text, const s
 
 std::vector<Fence> parse_fences(std::string_view geojson, const std::string& where, const FenceNoteHandler& on_note,
                                 bool keep_features) {
-    const simdjson::padded_string text(geojson);
+    const simdjson::padded_string text(without_bom(geojson));
     return parse_fences(simdjson::padded_string_view(text), where, on_note, keep_features);
 }
 
@@ -413,10 +414,11 @@ std::vector<Fence> load_fences(const std::string& path, const FenceNoteHandler& 
         text.append(chunk, static_cast<std::size_t>(in.gcount()));
     }
     if (in.bad()) throw MissingInputError(fmt::format("{}: cannot read the fence file", path));
+    const std::size_t bom = text.size() - without_bom(text).size();
+    const std::size_t length = text.size() - bom;
     text.resize(text.size() + simdjson::SIMDJSON_PADDING);
-    return parse_fences(
-        simdjson::padded_string_view(text.data(), text.size() - simdjson::SIMDJSON_PADDING, text.size()), path, on_note,
-        keep_features);
+    return parse_fences(simdjson::padded_string_view(text.data() + bom, length, text.size() - bom), path, on_note,
+                        keep_features);
 }
 
 }  // namespace track

@@ -262,11 +262,6 @@ simdjson::dom::parser bounded_json_parser() {
     return parser;
 }
 
-std::string json_error_reason(simdjson::error_code error) {
-    if (error == simdjson::DEPTH_ERROR) return fmt::format("nested more than {} levels deep", max_json_depth);
-    return fmt::format("not valid JSON ({})", simdjson::error_message(error));
-}
-
 struct RecordParser::Impl {
     simdjson::dom::parser parser = bounded_json_parser();
 };
@@ -280,7 +275,7 @@ Record RecordParser::parse(std::string_view line, std::string_view where) {
     }
     element doc;
     if (const auto error = impl_->parser.parse(line.data(), line.size()).get(doc); error) {
-        throw InputError(std::string(where), json_error_reason(error));
+        throw InputError(std::string(where), json_error_reason(error, line));
     }
     simdjson::dom::object object;
     if (doc.get_object().get(object) != simdjson::SUCCESS) {

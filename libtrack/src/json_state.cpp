@@ -3,6 +3,7 @@
 
 #include "track/error.hpp"
 #include "track/json_limits.hpp"
+#include "track/lines.hpp"
 
 namespace track {
 
@@ -31,9 +32,10 @@ StateFileReader::StateFileReader(std::string_view kind, int version, std::string
 StateFileReader::~StateFileReader() = default;
 
 simdjson::dom::object StateFileReader::read(std::string_view text) {
+    text = without_bom(text);
     simdjson::dom::element doc;
     if (const auto error = parser_->parse(text.data(), text.size()).get(doc); error) {
-        fail(error == simdjson::DEPTH_ERROR ? json_error_reason(error) : "not JSON");
+        fail(error == simdjson::DEPTH_ERROR ? json_error_reason(error, text) : "not JSON");
     }
     std::int64_t version = 0;
     simdjson::dom::object object;

@@ -1,10 +1,11 @@
-// Splitting text into lines (see track/lines.hpp).
+// Byte-order marks and splitting text into lines (see track/lines.hpp).
 #include "track/lines.hpp"
 
 namespace track {
 
 std::vector<std::string_view> split_lines(std::string_view text) {
     std::vector<std::string_view> lines;
+    text = without_bom(text);
     while (!text.empty()) {
         const std::size_t newline = text.find('\n');
         std::string_view line = text.substr(0, newline);

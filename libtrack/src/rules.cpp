@@ -12,6 +12,7 @@
 #include <fmt/format.h>
 
 #include "track/error.hpp"
+#include "track/lines.hpp"
 #include "track/number.hpp"
 
 namespace track {
@@ -413,7 +414,7 @@ Rule parse_rule(std::string_view text, const std::string& where) {
 }
 
 std::vector<Rule> parse_rules(std::string_view file_text, const std::string& file) {
-    if (file_text.starts_with("\xEF\xBB\xBF")) file_text.remove_prefix(3);
+    file_text = without_bom(file_text);
     std::vector<Rule> rules;
     std::map<std::string, int, std::less<>> line_of_name;
     int line_number = 0;

@@ -2,8 +2,11 @@
 #include "adapters/byte_source.hpp"
 
 #include <algorithm>
+#include <cstdio>
 #include <cstring>
 #include <string>
+#include <thread>
+#include <unistd.h>
 #include <vector>
 
 #include <doctest/doctest.h>
@@ -125,4 +128,61 @@ TEST_CASE("for_each_line reports a cut fragment as 'line cut short' and does not
     CHECK(passed == List{"2:$GPRMC,x*00"});
     REQUIRE(problems.seen.size() == 1);
     CHECK(problems.seen[0] == "port:1: line cut short (11 bytes, then the input broke off: $GPGGA,1235)");
+}
+
+namespace {
+
+// All that a FileSource of `path` gives, read `size` bytes at a time.
+std::string read_all(const std::string& path, std::size_t size) {
+    adapters::FileSource source(path);
+    std::string text;
+    std::vector<char> buffer(size);
+    while (const std::size_t n = source.read(buffer.data(), buffer.size())) text.append(buffer.data(), n);
+    return text;
+}
+
+}  // namespace
+
+TEST_CASE("a file's byte-order mark is skipped, whatever the reads' sizes; other bytes are kept") {
+    const test::TempDir dir;
+    const auto write = [&dir](const std::string& name, const std::string& text) {
+        std::FILE* f = std::fopen(dir.file(name).c_str(), "wb");
+        REQUIRE(f != nullptr);
+        std::fwrite(text.data(), 1, text.size(), f);
+        std::fclose(f);
+        return dir.file(name);
+    };
+    struct Case {
+        std::string text, expected;
+    };
+    const Case cases[] = {
+        {"\xEF\xBB\xBF{\"a\":1}\n", "{\"a\":1}\n"},
+        {"\xEF\xBB\xBF", ""},
+        {"\xEF\xBB", "\xEF\xBB"},  // the start of a mark, then the end: kept
+        {"\xEF\xBBx", "\xEF\xBBx"},
+        {"abc\xEF\xBB\xBF", "abc\xEF\xBB\xBF"},  // a mark later in the file is text
+        {"", ""},
+    };
+    for (const Case& c : cases) {
+        for (const std::size_t size : {3UL, 4UL, 65536UL}) {
+            CAPTURE(c.text);
+            CAPTURE(size);
+            CHECK(read_all(write("f", c.text), size) == c.expected);
+        }
+    }
+}
+
+TEST_CASE("a byte-order mark that a pipe delivers a byte at a time is skipped") {
+    int fds[2];
+    REQUIRE(::pipe(fds) == 0);
+    std::thread writer([fd = fds[1]] {
+        for (const char c : std::string_view("\xEF\xBB\xBFok\n")) {
+            if (::write(fd, &c, 1) != 1) break;  // the reader sees the bytes missing
+        }
+        ::close(fd);
+    });
+    const std::string text = read_all(fmt::format("/dev/fd/{}", fds[0]), 4096);
+    writer.join();
+    ::close(fds[0]);
+    CHECK(text == "ok\n");
 }

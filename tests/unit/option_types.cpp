@@ -129,3 +129,14 @@ TEST_CASE("Registry: names, aliases and listing order") {
     for (const Piece* piece : registry.all()) order.push_back(piece->name);
     CHECK(order == std::vector<std::string_view>{"zeta", "alpha", "beta"});
 }
+
+TEST_CASE("offsets from UTC and time zones") {
+    CHECK(cli::parse_utc_offset("--utc-offset", "+01:00") == 3'600'000);
+    CHECK(cli::parse_utc_offset("--utc-offset", "-05:30") == -19'800'000);
+    CHECK(refusal([] { cli::parse_utc_offset("--utc-offset", "CET"); }) ==
+          "--utc-offset: 'CET' is not an offset from UTC (examples: +01:00, -05:30; a zone name goes to --tz)");
+    CHECK(refusal([] { cli::parse_utc_offset("--utc-offset", "Z"); }) != "");
+    CHECK(cli::parse_time_zone("--tz", "Europe/Berlin").name() == "Europe/Berlin");
+    CHECK(refusal([] { cli::parse_time_zone("--tz", "Europe/Berln"); }) ==
+          "--tz: no time zone \"Europe/Berln\" (did you mean \"Europe/Berlin\"?)");
+}

@@ -384,3 +384,17 @@ TEST_CASE("reader formats survive random bytes") {
         }
     }
 }
+
+TEST_CASE("guess_format: the format whose decoder reads the most of an input") {
+    const auto guess = [](std::string_view head) {
+        const rfid::FormatInfo* format = rfid::guess_format(head);
+        return format == nullptr ? std::string("none") : std::string(format->name);
+    };
+    CHECK(guess("3474257BF40000000000162E ant=1\n3474257BF40000000000162F\n") == "text");
+    CHECK(guess("{\"timestamp\":\"2026-11-23T07:20:01Z\",\"hostname\":\"r700\",\"eventType\":\"tagInventory\","
+                "\"tagInventoryEvent\":{\"epcHex\":\"3474257BF40000000000162E\",\"antennaPort\":1}}\n") == "impinj");
+    CHECK(guess("{\"data\":{\"idHex\":\"3474257BF40000000000162E\",\"antenna\":1},\"timestamp\":"
+                "\"2026-11-23T07:20:00Z\"}\n") == "zebra");
+    CHECK(guess("hello, world\n") == "none");
+    CHECK(guess("") == "none");
+}

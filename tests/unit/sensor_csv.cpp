@@ -108,3 +108,62 @@ TEST_CASE("sensor csv: an Excel export: byte-order mark, CRLF, semicolons, quote
                         });
     CHECK(r.problems.empty());
 }
+
+TEST_CASE("sensor csv: local times in a time zone, across both daylight-saving changes") {
+    adapters::SensorCsvOptions options;
+    options.columns = {{"temperature", "temperature"}};
+    options.asset = "RF-12";
+    options.zone = track::TimeZone::find("Europe/Berlin");
+    REQUIRE(options.zone.has_value());
+    const std::string csv =
+        "time,temperature\n"
+        "2026-03-29 01:30:00,4\n"
+        "2026-03-29 02:30:00,5\n"  // clocks skip 02:00-03:00
+        "2026-03-29 03:30:00,6\n"
+        "2026-10-25 02:30:00,7\n"         // clocks repeat 02:00-03:00
+        "2026-10-25T02:30:00+01:00,8\n";  // a time with its offset needs no zone
+    Result r = read_csv(csv, options);
+    CHECK(r.readings == std::vector<std::string>{
+                            "2026-03-29T00:30:00.000Z RF-12  temperature=4 Cel @log.csv:2",
+                            "2026-03-29T01:30:00.000Z RF-12  temperature=6 Cel @log.csv:4",
+                            "2026-10-25T01:30:00.000Z RF-12  temperature=8 Cel @log.csv:6",
+                        });
+    CHECK(r.problems ==
+          std::vector<std::string>{
+              "log.csv:3: local time that does not exist (2026-03-29 02:30:00 is in the hour that Europe/Berlin skips "
+              "(clocks go forward from +01:00 to +02:00))",
+              "log.csv:5: ambiguous local time (2026-10-25 02:30:00 happens twice in Europe/Berlin (clocks go back "
+              "from +02:00 to +01:00): say which with --ambiguous earlier|later)",
+          });
+    options.ambiguous = track::AmbiguousTime::earlier;
+    CHECK(read_csv(csv, options).readings.at(2) == "2026-10-25T00:30:00.000Z RF-12  temperature=7 Cel @log.csv:5");
+    options.ambiguous = track::AmbiguousTime::later;
+    CHECK(read_csv(csv, options).readings.at(2) == "2026-10-25T01:30:00.000Z RF-12  temperature=7 Cel @log.csv:5");
+}
+
+TEST_CASE("sensor csv: without asset or device, the readings name the source as their device") {
+    test::Problems problems;
+    std::vector<std::string> devices;
+    const auto run = [&](const std::string& csv, adapters::SensorCsvOptions options) {
+        devices.clear();
+        test::SlowSource source(csv, 5, "reefer.csv");
+        adapters::SensorCsvReader reader(std::move(options), problems,
+                                         [&devices](const track::Reading& r) { devices.push_back(r.device); });
+        return reader.run(source);
+    };
+    adapters::SensorCsvOptions options;
+    options.columns = {{"temperature", "temperature"}};
+    adapters::SensorCsvRun result = run("time,temperature\n2026-11-23T08:00:00Z,4\n2026-11-23T08:01:00Z,5\n", options);
+    CHECK(result.device_from_source);
+    CHECK(result.readings == 2);
+    CHECK(devices == std::vector<std::string>{"reefer.csv", "reefer.csv"});
+    result = run("time,device,temperature\n2026-11-23T08:00:00Z,L-7,4\n", options);  // a device column claims them
+    CHECK_FALSE(result.device_from_source);
+    CHECK(devices == std::vector<std::string>{"L-7"});
+    adapters::SensorCsvOptions with_asset = options;
+    with_asset.asset = "RF-12";
+    result = run("time,temperature\n2026-11-23T08:00:00Z,4\n", with_asset);
+    CHECK_FALSE(result.device_from_source);
+    CHECK(devices == std::vector<std::string>{""});
+    CHECK(problems.seen.empty());
+}

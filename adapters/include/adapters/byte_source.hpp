@@ -31,7 +31,8 @@ public:
     [[nodiscard]] virtual std::uint64_t breaks() const { return 0; }
 };
 
-/// A file or standard input ("-"), read with plain read(2).
+/// A file or standard input ("-"), read with plain read(2). A UTF-8 byte-order mark at
+/// its start (Excel's, Notepad's) is skipped: no reader of text sees it.
 class FileSource final : public ByteSource {
 public:
     /// Opens `path` ("-" is standard input). Throws track::MissingInputError when it cannot
@@ -55,6 +56,7 @@ public:
 
 private:
     std::size_t stopped();
+    std::size_t read_some(char* buffer, std::size_t size);  ///< read(), byte-order mark and all
 
     std::string name_;
     std::function<void()> on_idle_;
@@ -62,6 +64,20 @@ private:
     int fd_ = -1;
     bool owned_ = false;
     std::uint64_t breaks_ = 0;
+    bool at_start_ = true;  ///< nothing read yet: a byte-order mark may come
+};
+
+/// Bytes already in memory (a file read whole, the start of an input kept for a second look).
+class TextSource final : public ByteSource {
+public:
+    /// `text` must outlive the source.
+    TextSource(std::string_view text, std::string name) : text_(text), name_(std::move(name)) {}
+    std::size_t read(char* buffer, std::size_t size) override;
+    [[nodiscard]] const std::string& name() const override { return name_; }
+
+private:
+    std::string_view text_;
+    std::string name_;
 };
 
 /// One line of input, without its line ending ("\n" or "\r\n").

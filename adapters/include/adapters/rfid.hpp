@@ -75,6 +75,13 @@ inline std::vector<const FormatInfo*> formats() { return format_registry().all()
 /// Whether the format is a serial protocol, readable with --port.
 inline bool is_serial(const FormatInfo& format) noexcept { return format.default_baud > 0; }
 
+/// How many bytes of an input guess_format needs to see.
+inline constexpr std::size_t format_guess_bytes = 64 * 1024;
+/// The format whose decoder makes the most tag reports of `head` (the start of an input,
+/// perhaps cut mid-line or mid-frame), fewer problems breaking a tie; nullptr when none
+/// makes any: what to suggest when the format given read nothing.
+const FormatInfo* guess_format(std::string_view head);
+
 /// Merges raw tag reports into `read` records: within `window` of its first raw read, every
 /// report of the same epc at the same reader and antenna joins one sighting, which keeps
 /// the count, the peak rssi (with the frequency and phase of that read) and the first and

@@ -9,6 +9,7 @@
 #include "adapters/byte_source.hpp"
 #include "track/problems.hpp"
 #include "track/record.hpp"
+#include "track/time_zone.hpp"
 
 namespace adapters {
 
@@ -26,18 +27,33 @@ struct SensorCsvOptions {
     std::string device;  ///< device of every reading, when no column names it
     /// Offset of the logger's clock from UTC, for times written without a zone.
     track::Millis utc_offset = 0;
+    /// The logger clock's time zone, for times written without a zone (over utc_offset): a
+    /// local time in the hour its clocks skip is refused, one in the hour they repeat is
+    /// taken as `ambiguous` says.
+    std::optional<track::TimeZone> zone;
+    track::AmbiguousTime ambiguous = track::AmbiguousTime::reject;
+};
+
+/// What SensorCsvReader::run made of one source.
+struct SensorCsvRun {
+    std::uint64_t readings = 0;
+    /// No asset named the readings (no asset column, no SensorCsvOptions::asset) and no
+    /// device either: they carry the source's name as their device, so that `trk asset
+    /// link` can claim them.
+    bool device_from_source = false;
 };
 
 /// Reads one CSV with a header line, through csv::Reader (quoting, separator detected from
 /// the header, CRLF, byte-order mark, encodings). With a semicolon or tab separator, a
-/// decimal comma is accepted in values. Throws track::InputError when the header lacks
+/// decimal comma is accepted in values. Readings without asset or device take the
+/// source's name as their device (as `trk read nmea` names fixes). Throws track::InputError when the header lacks
 /// what the options ask for (listing the columns it has); rows that cannot be read are
 /// reported to `problems`, empty value cells are no measurement.
 class SensorCsvReader {
 public:
     using Sink = std::function<void(const track::Reading&)>;
     SensorCsvReader(SensorCsvOptions options, track::ProblemSink& problems, Sink sink);
-    void run(ByteSource& source);
+    SensorCsvRun run(ByteSource& source);
 
 private:
     SensorCsvOptions options_;

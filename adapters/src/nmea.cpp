@@ -299,6 +299,7 @@ void Decoder::close_epoch() {
     fix.time = day * track::ms_per_day + tod;
     if (!valid) {
         fix.mode = track::FixMode::none;
+        fix.quality = track::FixQuality::unknown;  // a GGA from too few satellites named one
     } else if (epoch_.gsa_mode && *epoch_.gsa_mode >= 2) {
         fix.mode = *epoch_.gsa_mode == 3 ? track::FixMode::three_d : track::FixMode::two_d;
     } else {

@@ -70,8 +70,8 @@ void check(NmeaOptions& o) {
 // Decodes one source to fix records on `out`; returns the decoder's counts.
 adapters::nmea::Decoder::Counts decode(adapters::ByteSource& source, const NmeaOptions& o, Diagnostics& diagnostics,
                                        Output& out) {
-    adapters::nmea::Decoder decoder({o.asset, source.name(), o.first_date, o.keep_invalid, !o.no_derived_speed}, diagnostics,
-                                    [&out](const track::Fix& fix) {
+    adapters::nmea::Decoder decoder({o.asset, source.name(), o.first_date, o.keep_invalid, !o.no_derived_speed},
+                                    diagnostics, [&out](const track::Fix& fix) {
                                         track::append_json(out.buffer(), fix);
                                         out.maybe_flush();
                                     });

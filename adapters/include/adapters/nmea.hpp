@@ -41,6 +41,9 @@ public:
     using FixHandler = std::function<void(const track::Fix&)>;
 
     Decoder(DecoderOptions options, track::ProblemSink& problems, FixHandler on_fix);
+    // Held sentences refer to this decoder: it stays where it was made.
+    Decoder(const Decoder&) = delete;
+    Decoder& operator=(const Decoder&) = delete;
 
     /// Feeds one line of input; `where` names it in problems and in each fix's `src`.
     void line(std::string_view text, const track::Location& where);

@@ -21,8 +21,6 @@ GPSD_NAME = {"lat": "lat", "lon": "lon", "speed": "speed", "course": "track", "a
 
 FIRST_EPOCH = ("gpsd reports the first epoch with a fix before the RMC that dates it arrives, so "
                "that epoch has no time in gpsd's output; trk emits an epoch when it is complete")
-SYNTHESIZED_SPEED = ("no sentence of this epoch carries a speed; gpsd's error model computes one from "
-                     "consecutive positions, trk reports only what the receiver measured")
 
 # capture -> [(kind, epochs, reason)]; kind is extra (trk only), missing (gpsd only), position
 # (lat/lon), speed, course or alt (value differs, or present in one only); epochs are times of
@@ -39,7 +37,6 @@ KNOWN = {
     "mtk-3301": [("extra", ["08:14:36.000"], FIRST_EPOCH)],
     "tr737A+": [
         ("extra", ["07:17:36.000"], FIRST_EPOCH),
-        ("speed", ["07:17:43.000"], SYNTHESIZED_SPEED + " (this epoch is a lone GGA)"),
     ],
     "isync": [
         ("extra", ["13:15:30.000"],
@@ -57,7 +54,6 @@ KNOWN = {
                    "22:53:34.000"],
          "the receiver writes RMC/GGA for the even second and GLL (+PGRMZ) for the next odd "
          "one; gpsd's cycle detection throws the even-second RMC/GGA epoch away, trk keeps both"),
-        ("speed", ["22:53:09.000..22:53:35.000"], SYNTHESIZED_SPEED + " (GLL + PGRMZ epochs)"),
     ],
     "humminbird-M37": [
         ("extra", ["19:41:03.000", "19:41:04.000"],
@@ -67,10 +63,6 @@ KNOWN = {
          "the epoch's VTG says 5.2 knots (2.675 m/s); gpsd ignores this VTG and computes 2.256 "
          "from positions"),
         ("course", ["19:41:02.000"], "the epoch's VTG says 77.5 degrees true; gpsd ignores it"),
-        ("speed", ["19:41:08.000..19:41:24.000"], SYNTHESIZED_SPEED + " (lone GGA epochs)"),
-    ],
-    "triton400": [
-        ("speed", ["03:01:30.000"], SYNTHESIZED_SPEED + " (its GGA is cut off, the GLL remains)"),
     ],
     "bundg_zeus_9": [
         ("extra", ["09:48:16.000"],
@@ -84,7 +76,6 @@ KNOWN = {
          "after the shift gpsd reports 0 or a computed speed; trk reports the RMC/VTG speed"),
         ("course", ["09:48:17.000..09:49:59.000"], "after the shift gpsd loses the RMC/VTG course"),
         ("alt", ["09:48:17.000..09:49:59.000"], "after the shift gpsd loses the GGA altitude"),
-        ("speed", ["09:50:04.000"], SYNTHESIZED_SPEED + " (the log ends with a lone GLL)"),
     ],
 }
 

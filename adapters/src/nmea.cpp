@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "track/clean.hpp"
 #include "track/number.hpp"
 
 namespace adapters::nmea {
@@ -17,6 +18,21 @@ constexpr double metres_per_foot = 0.3048;
 // Receivers write one instant as 200619.30 in GGA and 200619.295 in GLL (eXplorist210.log):
 // times closer than this are one epoch, as in gpsd.
 constexpr int same_epoch_ms = 10;
+// A speed is derived only between fixes this close in time: over a longer gap (a tunnel, a
+// receiver switched off) the straight line between them says little about either.
+constexpr track::Millis derived_speed_max_gap_ms = 60 * track::ms_per_second;
+// Untimed sentences kept for the next cycle: a cycle has a handful; a stream of nothing
+// else (a log cut to GSA lines) must not grow memory.
+constexpr std::size_t max_pending = 32;
+// Whether two times of day (ms) are one epoch's, across midnight too.
+bool same_epoch(int a, int b) {
+    const int gap = std::abs(a - b);
+    return gap < same_epoch_ms || gap > static_cast<int>(track::ms_per_day) - same_epoch_ms;
+}
+
+// GGA qualities that come from satellites: 6 (dead reckoning) and 7 (manual input) do not,
+// so their count of satellites used says nothing of them.
+constexpr bool from_satellites(int gga_quality) { return gga_quality >= 1 && gga_quality <= 5; }
 
 struct Coordinate {
     double degrees = 0;
@@ -135,33 +151,65 @@ void Decoder::line(std::string_view text, const track::Location& where) {
 
 void Decoder::sentence(const Sentence& s, const track::Location& where) {
     const std::string_view f = s.formatter();
+    using Handler = void (Decoder::*)(const Sentence&, const track::Location&);
+    Handler handler = nullptr;
     if (s.proprietary()) {
-        if (f == "PGRMZ") pgrmz(s, where);
-        return;
+        if (f == "PGRMZ") handler = &Decoder::pgrmz;
+    } else {
+        // Any talker: GNSS ones (GP, GL, GA, GB, BD, GQ, GN) and integrated navigation (IN,
+        // humminbird-M37.log) report positions the same way.
+        if (f == "GGA") handler = &Decoder::gga;
+        else if (f == "RMC") handler = &Decoder::rmc;
+        else if (f == "GLL") handler = &Decoder::gll;
+        else if (f == "GNS") handler = &Decoder::gns;
+        else if (f == "VTG") handler = &Decoder::vtg;
+        else if (f == "GSA") handler = &Decoder::gsa;
+        else if (f == "GST") handler = &Decoder::gst;
+        else if (f == "ZDA") handler = &Decoder::zda;
     }
-    // Any talker: GNSS ones (GP, GL, GA, GB, BD, GQ, GN) and integrated navigation (IN,
-    // humminbird-M37.log) report positions the same way.
-    if (f == "GGA") gga(s, where);
-    else if (f == "RMC") rmc(s, where);
-    else if (f == "GLL") gll(s, where);
-    else if (f == "GNS") gns(s, where);
-    else if (f == "VTG") vtg(s, where);
-    else if (f == "GSA") gsa(s, where);
-    else if (f == "GST") gst(s, where);
-    else if (f == "ZDA") zda(s, where);
-    // GSV, TXT, and every other formatter carry nothing a fix needs.
+    // GSV, TXT, and every other formatter carry nothing a fix needs, and do not count in the
+    // cycle: receivers send GSV every few cycles, TXT now and then.
+    if (handler == nullptr) return;
+    // The cycle's last kind of sentence ends the epoch when a sentence of another kind
+    // follows it: two GNGSA in a row both belong to the cycle that GNGSA ends.
+    if (epoch_.open && !cycle_.ender.empty() && cycle_.last == cycle_.ender && f != cycle_.ender) {
+        epoch_.complete = true;
+    }
+    (this->*handler)(s, where);
+    cycle_.last.assign(f);
+}
+
+void Decoder::learn_cycle_end() {
+    // Two changes of time in a row after the same kind: one lost sentence (a cycle that ends
+    // early once) does not unlearn the receiver's cycle.
+    if (cycle_.last == cycle_.candidate) cycle_.ender = cycle_.candidate;
+    else cycle_.candidate = cycle_.last;
+}
+
+template <typename Apply>
+void Decoder::untimed(Apply apply) {
+    if (!epoch_.complete) {
+        apply();
+    } else if (pending_.size() < max_pending) {
+        pending_.emplace_back(std::move(apply));
+    }
 }
 
 void Decoder::begin_epoch(int time_of_day, int rank, const track::Location& where) {
     if (epoch_.open) {
-        const int gap = std::abs(time_of_day - epoch_.time_of_day);
-        if (gap < same_epoch_ms || gap > static_cast<int>(track::ms_per_day) - same_epoch_ms) {
+        if (same_epoch(time_of_day, epoch_.time_of_day)) {
             if (rank > epoch_.time_rank) {
                 epoch_.time_of_day = time_of_day;
                 epoch_.time_rank = rank;
             }
+            if (epoch_.complete) {
+                // More of a cycle believed ended: the untimed sentences read since were its own.
+                epoch_.complete = false;
+                apply_pending();
+            }
             return;
         }
+        learn_cycle_end();
         close_epoch();
     }
     epoch_.open = true;
@@ -174,9 +222,11 @@ void Decoder::begin_epoch(int time_of_day, int rank, const track::Location& wher
     epoch_.gsa_mode.reset();
     epoch_.first_line = where.line;
     epoch_.unconfirmed_day.reset();
+    epoch_.complete = false;
     track::Fix& fix = epoch_.fix;
     fix.alt.reset();
     fix.speed.reset();
+    fix.speed_derived = false;
     fix.course.reset();
     fix.hdop.reset();
     fix.vdop.reset();
@@ -186,6 +236,12 @@ void Decoder::begin_epoch(int time_of_day, int rank, const track::Location& wher
     fix.lat_err.reset();
     fix.lon_err.reset();
     fix.alt_err.reset();
+    apply_pending();
+}
+
+void Decoder::apply_pending() {
+    for (const auto& apply : pending_) apply();
+    pending_.clear();
 }
 
 void Decoder::vote(bool valid) {
@@ -243,11 +299,13 @@ void Decoder::close_epoch() {
     fix.time = day * track::ms_per_day + tod;
     if (!valid) {
         fix.mode = track::FixMode::none;
+        fix.quality = track::FixQuality::unknown;  // a GGA from too few satellites named one
     } else if (epoch_.gsa_mode && *epoch_.gsa_mode >= 2) {
         fix.mode = *epoch_.gsa_mode == 3 ? track::FixMode::three_d : track::FixMode::two_d;
     } else {
         fix.mode = fix.alt ? track::FixMode::three_d : track::FixMode::two_d;
     }
+    if (valid) derive_speed(fix);
     const fmt::format_int line_text(line);
     fix.src.assign(source_);
     fix.src += ':';
@@ -256,7 +314,21 @@ void Decoder::close_epoch() {
     on_fix_(fix);
 }
 
-void Decoder::finish() { close_epoch(); }
+void Decoder::derive_speed(track::Fix& fix) {
+    const std::optional<LastFix> last = last_fix_;
+    last_fix_ = LastFix{fix.time, fix.lat, fix.lon};
+    if (fix.speed || !options_.derive_speed || !last) return;
+    const track::Millis apart = fix.time - last->time;
+    if (apart <= 0 || apart > derived_speed_max_gap_ms) return;
+    const double metres = track::geodesic_distance(last->lat, last->lon, fix.lat, fix.lon);
+    fix.speed = metres / (static_cast<double>(apart) / 1000.0);
+    fix.speed_derived = true;
+}
+
+void Decoder::finish() {
+    close_epoch();
+    pending_.clear();  // the untimed sentences of a cycle that never came
+}
 
 // --- sentences ------------------------------------------------------------------------
 // Each handler checks every field it uses before changing the epoch, so that a sentence
@@ -271,29 +343,37 @@ void Decoder::gga(const Sentence& s, const track::Location& where) {
     const auto quality = s.field(6).empty() ? std::optional<int>(0) : track::parse_uint(s.field(6));
     if (!quality || *quality > 9) return bad(where, "impossible fix quality", s.field(6));
     // 0 is no fix; 8 is a simulator (garmin-geko201.log in demo mode), never a real position.
-    const bool valid = *quality != 0 && *quality != 8;
+    const bool positional = *quality != 0 && *quality != 8;
+    int sats = -1;  // not given
+    if (!s.field(7).empty()) {
+        const auto given = track::parse_uint(s.field(7));
+        if (!given) return bad(where, "malformed number", s.field(7));
+        sats = *given;
+    }
+    // A position from fewer than 3 satellites is no fix, as in gpsd ("1,00,3.3": a receiver
+    // repeating its last position). A later statement of the cycle (a GSA mode 2 or 3, an
+    // RMC status A) may still vouch for the position, as in gpsd.
+    const bool valid = positional && !(from_satellites(*quality) && sats >= 0 && sats < 3);
     std::optional<Coordinate> lat, lon;
-    if (valid) {
+    if (positional) {
         lat = parse_coordinate(s.field(2), s.field(3), true);
         if (!lat) return bad(where, "impossible latitude", fmt::format("{},{}", s.field(2), s.field(3)));
         lon = parse_coordinate(s.field(4), s.field(5), false);
         if (!lon) return bad(where, "impossible longitude", fmt::format("{},{}", s.field(4), s.field(5)));
     }
-    const auto sats = s.field(7).empty() ? std::optional<int>() : track::parse_uint(s.field(7));
-    if (!s.field(7).empty() && !sats) return bad(where, "malformed number", s.field(7));
     const auto hdop = optional_number(s.field(8));
     const auto alt = s.field(9).empty() ? std::optional<double>() : track::parse_decimal(s.field(9));
     if (!hdop.ok || (!s.field(9).empty() && !alt)) return bad(where, number_problem(hdop), "GGA hdop or altitude");
 
     begin_epoch(*tod, 2, where);
     vote(valid);
-    if (!valid) return;
+    if (!positional) return;
     using Q = track::FixQuality;
     static constexpr Q by_code[] = {Q::unknown,   Q::gps,       Q::dgps,   Q::pps,       Q::rtk,
                                     Q::float_rtk, Q::estimated, Q::manual, Q::simulated, Q::unknown};
     epoch_.fix.quality = by_code[*quality];
     offer_position(lat->degrees, lon->degrees, std::min(lat->decimals, lon->decimals), where);
-    if (sats) epoch_.fix.sats = *sats;
+    if (sats >= 0) epoch_.fix.sats = sats;
     if (hdop.value) epoch_.fix.hdop = *hdop.value;
     if (alt) epoch_.fix.alt = *alt;
 }
@@ -426,9 +506,11 @@ void Decoder::vtg(const Sentence& s, const track::Location& where) {
     const auto kmh = optional_number(s.field(7));
     if (!course.ok || !knots.ok || !kmh.ok) return bad(where, number_problem(course, knots, kmh), "VTG");
     if (course.value && *course.value > 360.0) return bad(where, "impossible course", s.field(1));
-    if (course.value) epoch_.fix.course = normal_course(*course.value);
-    if (knots.value) epoch_.fix.speed = *knots.value * metres_per_second_per_knot;
-    else if (kmh.value) epoch_.fix.speed = *kmh.value / 3.6;
+    untimed([this, course = course.value, knots = knots.value, kmh = kmh.value] {
+        if (course) epoch_.fix.course = normal_course(*course);
+        if (knots) epoch_.fix.speed = *knots * metres_per_second_per_knot;
+        else if (kmh) epoch_.fix.speed = *kmh / 3.6;
+    });
 }
 
 void Decoder::gsa(const Sentence& s, const track::Location& where) {
@@ -447,10 +529,17 @@ void Decoder::gsa(const Sentence& s, const track::Location& where) {
                        fmt::format("GSA DOPs {},{},{}", s.field(15), s.field(16), s.field(17)));
         }
     }
-    if (const auto mode = track::parse_uint(s.field(2)); mode && *mode >= 1 && *mode <= 3) epoch_.gsa_mode = *mode;
-    if (pdop) epoch_.fix.pdop = *pdop;
-    if (hdop) epoch_.fix.hdop = *hdop;
-    if (vdop) epoch_.fix.vdop = *vdop;
+    std::optional<int> mode = track::parse_uint(s.field(2));
+    if (mode && (*mode < 1 || *mode > 3)) mode.reset();
+    untimed([this, mode, pdop, hdop, vdop] {
+        if (mode) epoch_.gsa_mode = *mode;
+        // A statement of validity, like gpsd's mode from GSA, once a sentence of the cycle
+        // could hold a position (a GSA alone, before any, is not a position).
+        if (mode && epoch_.positional) vote(*mode >= 2);
+        if (pdop) epoch_.fix.pdop = *pdop;
+        if (hdop) epoch_.fix.hdop = *hdop;
+        if (vdop) epoch_.fix.vdop = *vdop;
+    });
 }
 
 void Decoder::gst(const Sentence& s, const track::Location& where) {
@@ -461,9 +550,16 @@ void Decoder::gst(const Sentence& s, const track::Location& where) {
     const auto lon = optional_number(s.field(7));
     const auto alt = optional_number(s.field(8));
     if (!lat.ok || !lon.ok || !alt.ok) return bad(where, number_problem(lat, lon, alt), "GST");
-    epoch_.fix.lat_err = lat.value;
-    epoch_.fix.lon_err = lon.value;
-    epoch_.fix.alt_err = alt.value;
+    auto apply = [this, lat = lat.value, lon = lon.value, alt = alt.value] {
+        epoch_.fix.lat_err = lat;
+        epoch_.fix.lon_err = lon;
+        epoch_.fix.alt_err = alt;
+    };
+    // GST names its epoch (the time of its GGA): receivers send it every few cycles, after
+    // the sentence that ends the others, so its time, not its place, says where it belongs.
+    const auto tod = s.field(1).empty() ? std::nullopt : parse_time_of_day(s.field(1));
+    if (tod && same_epoch(*tod, epoch_.time_of_day)) apply();
+    else untimed(apply);
 }
 
 void Decoder::zda(const Sentence& s, const track::Location& where) {
@@ -492,7 +588,8 @@ void Decoder::pgrmz(const Sentence& s, const track::Location& where) {
     const auto value = track::parse_decimal(s.field(1));
     const std::string_view unit = s.field(2);
     if (!value || (unit != "f" && unit != "m")) return bad(where, "malformed number", "PGRMZ altitude");
-    epoch_.fix.alt = unit == "f" ? *value * metres_per_foot : *value;
+    const double metres = unit == "f" ? *value * metres_per_foot : *value;
+    untimed([this, metres] { epoch_.fix.alt = metres; });
 }
 
 }  // namespace adapters::nmea

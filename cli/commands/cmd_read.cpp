@@ -33,6 +33,7 @@ struct NmeaOptions {
     std::string asset;
     std::string date;
     bool keep_invalid = false;
+    bool no_derived_speed = false;
     bool strict = false;
     bool verbose = false;
     // Checked by setup:
@@ -71,8 +72,8 @@ void check(NmeaOptions& o) {
 adapters::nmea::Decoder::Counts decode(adapters::ByteSource& source, const NmeaOptions& o, Diagnostics& diagnostics,
                                        Output& out, NothingRead& nothing_read) {
     const std::uint64_t skipped = diagnostics.skipped_count();
-    adapters::nmea::Decoder decoder({o.asset, source.name(), o.first_date, o.keep_invalid}, diagnostics,
-                                    [&out](const track::Fix& fix) {
+    adapters::nmea::Decoder decoder({o.asset, source.name(), o.first_date, o.keep_invalid, !o.no_derived_speed},
+                                    diagnostics, [&out](const track::Fix& fix) {
                                         track::append_json(out.buffer(), fix);
                                         out.maybe_flush();
                                     });
@@ -165,6 +166,8 @@ void add_read_command(CLI::App& trk, Invocation& chosen) {
     nmea->add_option("--date", n.date, "Date of the first epoch, for logs without RMC or ZDA sentences")
         ->type_name("YYYY-MM-DD");
     nmea->add_flag("--keep-invalid", n.keep_invalid, "Also write epochs without a valid fix, as fix \"none\"");
+    nmea->add_flag("--no-derived-speed", n.no_derived_speed,
+                   "Write only the speeds the receiver measured: derive none from positions");
     nmea->add_flag("--strict", n.strict, "Stop at the first bad line with exit status 65");
     nmea->add_flag("-v,--verbose", n.verbose, "Say how the port was opened and count what was read");
     nmea->callback([nmea_options, &chosen] {

@@ -203,6 +203,11 @@ public:
         // Compiled: the same shortest form, without parsing "{}" for every record.
         p_ = fmt::format_to_n(p_, 32, FMT_COMPILE("{}"), value).out;
     }
+    /// A member whose value is written as given (`true`).
+    void literal_member(std::string_view name, std::string_view json) {
+        key(name);
+        literal(json);
+    }
     void integer(std::string_view name, const std::optional<int>& value) {
         if (!value) return;
         key(name);
@@ -245,6 +250,7 @@ void append_json(fmt::memory_buffer& out, const Fix& fix) {
     }
     w.rounded("alt", fix.alt, 3);
     w.rounded("speed", fix.speed, 3);
+    if (fix.speed_derived) w.literal_member("speed_derived", "true");
     w.rounded("course", fix.course, 2);
     w.rounded("hdop", fix.hdop, 2);
     w.rounded("vdop", fix.vdop, 2);

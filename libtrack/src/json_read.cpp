@@ -54,6 +54,11 @@ struct Member {
         }
         return out;
     }
+    bool boolean() const {
+        bool b = false;
+        if (value.get_bool().get(b) != simdjson::SUCCESS) fail("true or false");
+        return b;
+    }
     std::optional<double> optional_number() const {
         if (is_null()) return std::nullopt;
         return number();
@@ -119,6 +124,7 @@ bool assign(Fix& f, const Member& m, unsigned& seen) {
     } else if (key_is(k, "device")) f.device = m.string();
     else if (key_is(k, "alt")) f.alt = m.optional_number();
     else if (key_is(k, "speed")) f.speed = m.optional_number();
+    else if (key_is(k, "speed_derived")) f.speed_derived = m.boolean();
     else if (key_is(k, "course")) f.course = m.optional_number();
     else if (key_is(k, "hdop")) f.hdop = m.optional_number();
     else if (key_is(k, "vdop")) f.vdop = m.optional_number();

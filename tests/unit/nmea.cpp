@@ -6,6 +6,7 @@
 
 #include <doctest/doctest.h>
 
+#include "track/clean.hpp"
 #include "track/error.hpp"
 #include "track/json.hpp"
 #include "track/validate.hpp"
@@ -249,4 +250,178 @@ TEST_CASE("comment lines and ignorable sentences pass silently; asset and device
     CHECK(run.fixes[0].device == "/dev/ttyUSB0");
     CHECK(run.fixes[0].src == "test.nmea:5");
     CHECK(run.problems.empty());
+}
+
+// --- the end of a receiver's cycle, fixes from too few satellites, derived speeds -------
+
+namespace {
+
+// One cycle of a receiver whose cycle is GGA, GSA, RMC (tn200.log, nokia-ld-4w.log), at
+// 12:00:SS, 0.0001 minutes of latitude further north each second.
+std::vector<std::string> gga_gsa_rmc(int second) {
+    const std::string hhmmss = fmt::format("1200{:02}.00", second);
+    const std::string lat = fmt::format("4807.{:04}", 381 + second);
+    return {fmt::format("GPGGA,{},{},N,01131.0001,E,1,08,0.9,545.4,M,46.9,M,,", hhmmss, lat),
+            "GPGSA,A,3,02,05,12,15,24,29,,,,,,,1.7,0.9,1.4",
+            fmt::format("GPRMC,{},A,{},N,01131.0001,E,0.5,45.0,150326,,,A", hhmmss, lat)};
+}
+
+std::vector<std::string> cycles(int first, int last) {
+    std::vector<std::string> bodies;
+    for (int second = first; second <= last; ++second) {
+        for (auto& body : gga_gsa_rmc(second)) bodies.push_back(std::move(body));
+    }
+    return bodies;
+}
+
+}  // namespace
+
+TEST_CASE("a cycle that lost its GGA does not lend its GSA to the epoch before (learned cycle end)") {
+    std::vector<std::string> bodies = cycles(0, 2);
+    // 12:00:03 lost its GGA: its GSA comes while 12:00:02 is the open epoch.
+    bodies.push_back("GPGSA,A,2,02,05,,,,,,,,,,,50.0,50.0,50.0");
+    bodies.push_back("GPRMC,120003.00,A,4807.0384,N,01131.0001,E,0.5,45.0,150326,,,A");
+    const Run run = decode(bodies);
+    REQUIRE(run.fixes.size() == 4);
+    const track::Fix& before = run.fixes[2];
+    CHECK(time_of(before) == "2026-03-15T12:00:02.000Z");
+    CHECK(before.mode == track::FixMode::three_d);
+    CHECK(before.hdop == 0.9);
+    CHECK(before.pdop == 1.7);
+    // The GSA is the next cycle's: it stamps that epoch, which has no altitude anyway.
+    const track::Fix& lost_gga = run.fixes[3];
+    CHECK(time_of(lost_gga) == "2026-03-15T12:00:03.000Z");
+    CHECK(lost_gga.mode == track::FixMode::two_d);
+    CHECK(lost_gga.pdop == 50.0);
+    CHECK(run.problems.empty());
+}
+
+TEST_CASE("before the cycle's end is learned, and after one short cycle, untimed sentences stay where they were") {
+    // In the first cycle nothing is known yet: the GSA joins the epoch it follows, as before.
+    const Run first = decode({"GPRMC,120000.00,A,4807.0381,N,01131.0001,E,0.5,45.0,150326,,,A",
+                              "GPGSA,A,2,02,05,,,,,,,,,,,50.0,50.0,50.0",
+                              "GPRMC,120001.00,A,4807.0382,N,01131.0001,E,0.5,45.0,150326,,,A"});
+    REQUIRE(first.fixes.size() == 2);
+    CHECK(first.fixes[0].pdop == 50.0);
+    // One cycle that lost its RMC (ending with GSA) does not make GSA the cycle's end: the
+    // cycles after it keep their own GSA.
+    std::vector<std::string> bodies = cycles(0, 2);
+    for (auto& body : std::vector<std::string>{gga_gsa_rmc(3)[0], gga_gsa_rmc(3)[1]}) bodies.push_back(body);
+    for (auto& body : cycles(4, 5)) bodies.push_back(body);
+    const Run run = decode(bodies);
+    REQUIRE(run.fixes.size() == 6);
+    for (const track::Fix& f : run.fixes) {
+        CAPTURE(time_of(f));
+        CHECK(f.pdop == 1.7);
+        CHECK(f.mode == track::FixMode::three_d);
+    }
+}
+
+TEST_CASE("two GNGSA per cycle stay in their cycle, whether GSA ends the cycle or not") {
+    // ch-4711.log: GGA, RMC, then GNGSA for GPS and GNGSA for GLONASS end the cycle.
+    std::vector<std::string> bodies;
+    for (int second = 0; second < 4; ++second) {
+        const std::string hhmmss = fmt::format("1200{:02}.00", second);
+        bodies.push_back(fmt::format("GNGGA,{},4807.0381,N,01131.0001,E,1,12,0.9,545.4,M,46.9,M,,", hhmmss));
+        bodies.push_back(fmt::format("GNRMC,{},A,4807.0381,N,01131.0001,E,0.5,45.0,150326,,,A", hhmmss));
+        bodies.push_back(fmt::format("GNGSA,A,3,02,05,12,,,,,,,,,,1.{},0.9,1.4", second));
+        bodies.push_back(fmt::format("GNGSA,A,3,75,86,87,,,,,,,,,,1.{},0.9,1.6", second));
+    }
+    const Run run = decode(bodies);
+    REQUIRE(run.fixes.size() == 4);
+    for (int second = 0; second < 4; ++second) {
+        CAPTURE(second);
+        CHECK(*run.fixes[second].pdop == doctest::Approx(1.0 + second / 10.0));
+        CHECK(run.fixes[second].vdop == 1.6);  // the second GNGSA of its own cycle
+    }
+    // bu353-glonass.log: GGA, GNGSA, GNGSA, RMC; a lost GGA takes both GSAs to the next epoch.
+    std::vector<std::string> lost;
+    for (int second = 0; second < 4; ++second) {
+        const std::string hhmmss = fmt::format("1200{:02}.00", second);
+        if (second != 3) {
+            lost.push_back(fmt::format("GNGGA,{},4807.0381,N,01131.0001,E,1,12,0.9,545.4,M,46.9,M,,", hhmmss));
+        }
+        lost.push_back(second == 3 ? "GNGSA,A,2,02,05,,,,,,,,,,,9.0,9.0,9.0"
+                                   : "GNGSA,A,3,02,05,12,,,,,,,,,,1.7,0.9,1.4");
+        lost.push_back(second == 3 ? "GNGSA,A,2,75,,,,,,,,,,,,9.0,9.0,9.5" : "GNGSA,A,3,75,86,87,,,,,,,,,,1.7,0.9,1.6");
+        lost.push_back(fmt::format("GNRMC,{},A,4807.0381,N,01131.0001,E,0.5,45.0,150326,,,A", hhmmss));
+    }
+    const Run after_loss = decode(lost);
+    REQUIRE(after_loss.fixes.size() == 4);
+    CHECK(after_loss.fixes[2].vdop == 1.6);
+    CHECK(after_loss.fixes[2].mode == track::FixMode::three_d);
+    CHECK(after_loss.fixes[3].vdop == 9.5);
+    CHECK(after_loss.fixes[3].mode == track::FixMode::two_d);
+}
+
+TEST_CASE("a GST after the cycle's usual end joins the epoch its time names (yard-fl07.nmea)") {
+    std::vector<std::string> bodies = cycles(0, 2);
+    bodies.push_back("GPGST,120002.00,12,1.4,0.9,83.1,1.1,1.3,2.2");
+    for (auto& body : cycles(3, 3)) bodies.push_back(body);
+    const Run run = decode(bodies);
+    REQUIRE(run.fixes.size() == 4);
+    CHECK(run.fixes[2].lat_err == 1.1);
+    CHECK_FALSE(run.fixes[3].lat_err.has_value());
+}
+
+TEST_CASE("a GGA position from fewer than 3 satellites is no fix, as in gpsd") {
+    const std::string date = "GPZDA,120000.00,15,03,2026,00,00";
+    // The receiver repeats its last position with quality 1 and no satellites.
+    CHECK(decode({date, "GPGGA,120000.00,4807.0381,N,01131.0001,E,1,00,3.3,10.835,M,46.9,M,,"}).fixes.empty());
+    CHECK(decode({date, "GPGGA,120000.00,4807.0381,N,01131.0001,E,2,02,3.3,10.835,M,46.9,M,,"}).fixes.empty());
+    CHECK(decode({date, "GPGGA,120000.00,4807.0381,N,01131.0001,E,1,03,3.3,10.835,M,46.9,M,,"}).fixes.size() == 1);
+    // Dead reckoning and manual input do not come from satellites; an empty count is unknown.
+    CHECK(decode({date, "GPGGA,120000.00,4807.0381,N,01131.0001,E,6,00,,10.835,M,46.9,M,,"}).fixes.size() == 1);
+    CHECK(decode({date, "GPGGA,120000.00,4807.0381,N,01131.0001,E,1,,3.3,10.835,M,46.9,M,,"}).fixes.size() == 1);
+    // --keep-invalid writes it as an epoch without a fix.
+    const Run kept = decode({date, "GPGGA,120000.00,4807.0381,N,01131.0001,E,1,00,3.3,10.835,M,46.9,M,,"},
+                            {"", "", std::nullopt, true});
+    REQUIRE(kept.fixes.size() == 1);
+    CHECK(kept.fixes[0].mode == track::FixMode::none);
+    // A later statement of the cycle vouches for it: furuno_gl_ga.log writes "2,00" in GGA,
+    // then GSA mode 3 (gpsd counts these epochs); so does an RMC with status A.
+    const Run furuno = decode({"GNRMC,120213.000,A,5957.0062,N,01100.6429,E,0.0,0.0,150326,,,D",
+                               "GNGGA,120213.000,5957.0062,N,01100.6429,E,2,00,1.3,168.9,M,39.5,M,,",
+                               "GNGSA,A,3,68,69,70,78,84,85,,,,,,,1.5,1.3,1.0,2"});
+    REQUIRE(furuno.fixes.size() == 1);
+    CHECK(furuno.fixes[0].mode == track::FixMode::three_d);
+    // And GSA mode 1 after a valid GGA says no fix.
+    CHECK(decode({date, "GPGGA,120000.00,4807.0381,N,01131.0001,E,1,05,3.3,10.835,M,46.9,M,,",
+                  "GPGSA,A,1,,,,,,,,,,,,,99.99,99.99,99.99"})
+              .fixes.empty());
+}
+
+TEST_CASE("GGA-only fixes get a speed from the previous fix, marked speed_derived") {
+    const std::vector<std::string> bodies = {
+        "GPZDA,120000.00,15,03,2026,00,00",
+        "GPGGA,120000.00,4807.0000,N,01131.0000,E,1,08,0.9,545.4,M,46.9,M,,",
+        "GPGGA,120002.00,4807.0100,N,01131.0000,E,1,08,0.9,545.4,M,46.9,M,,",  // 0.01' north in 2 s
+        "GPGGA,120003.00,4807.0100,N,01131.0000,E,1,08,0.9,545.4,M,46.9,M,,",
+        "GPGGA,120203.00,4807.0200,N,01131.0000,E,1,08,0.9,545.4,M,46.9,M,,",  // 2 min later
+        "GPRMC,120204.00,A,4807.0300,N,01131.0000,E,1.0,0.0,150326,,,A",       // measured
+    };
+    const Run run = decode(bodies);
+    REQUIRE(run.fixes.size() == 5);
+    CHECK_FALSE(run.fixes[0].speed.has_value());  // nothing before it
+    const double metres = track::geodesic_distance(48 + 7.0 / 60, 11 + 31.0 / 60, 48 + 7.01 / 60, 11 + 31.0 / 60);
+    CHECK(metres == doctest::Approx(18.53).epsilon(0.001));
+    CHECK(*run.fixes[1].speed == doctest::Approx(metres / 2));
+    CHECK(run.fixes[1].speed_derived);
+    CHECK(run.fixes[2].speed == 0.0);
+    CHECK(run.fixes[2].speed_derived);
+    CHECK_FALSE(run.fixes[3].speed.has_value());  // over a 2-minute gap: none
+    CHECK(*run.fixes[4].speed == doctest::Approx(1852.0 / 3600));
+    CHECK_FALSE(run.fixes[4].speed_derived);
+
+    fmt::memory_buffer out;
+    track::append_json(out, run.fixes[1]);
+    const std::string json(out.data(), out.size());
+    CHECK(json.find(R"("speed":9.266,"speed_derived":true,)") != std::string::npos);
+    track::RecordParser parser;
+    const track::Record back = parser.parse(json, "");
+    CHECK(std::get<track::Fix>(back).speed_derived);
+
+    adapters::nmea::DecoderOptions measured_only;
+    measured_only.derive_speed = false;
+    for (const track::Fix& f : decode(bodies, measured_only).fixes) CHECK_FALSE(f.speed_derived);
 }

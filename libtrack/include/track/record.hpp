@@ -34,6 +34,7 @@ struct Fix : RecordBase {
     double lon = 0;                ///< WGS84 degrees, east positive
     std::optional<double> alt;     ///< metres above mean sea level
     std::optional<double> speed;   ///< metres per second over ground
+    bool speed_derived = false;    ///< speed computed from positions (trk read nmea), not measured
     std::optional<double> course;  ///< degrees true, [0, 360)
     std::optional<double> hdop;
     std::optional<double> vdop;

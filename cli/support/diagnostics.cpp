@@ -11,6 +11,16 @@
 
 namespace cli {
 
+namespace {
+
+bool quiet_run = false;
+
+}  // namespace
+
+void set_quiet(bool quiet) noexcept { quiet_run = quiet; }
+
+bool quiet() noexcept { return quiet_run; }
+
 Diagnostics::Diagnostics(std::string command, bool strict, int shown)
     : prefix_("trk " + std::move(command) + ": "), strict_(strict), shown_(shown) {}
 
@@ -39,6 +49,7 @@ void Diagnostics::skipped(const track::Location& where, std::string_view reason,
     auto it = by_reason_.find(reason);
     if (it == by_reason_.end()) it = by_reason_.emplace(std::string(reason), 0).first;
     ++it->second;
+    if (quiet_run) return;
     if (total_ <= static_cast<std::uint64_t>(shown_)) {
         fmt::print(stderr, "{}{}: {}\n", prefix_, track::to_string(where), message);
     } else if (total_ == static_cast<std::uint64_t>(shown_) + 1) {
@@ -47,12 +58,13 @@ void Diagnostics::skipped(const track::Location& where, std::string_view reason,
 }
 
 void Diagnostics::note(std::string_view message) const {
+    if (quiet_run) return;
     fmt::print(stderr, "{}{}\n", prefix_, message);
     (void)std::fflush(stderr);  // standard error is the last resort: nothing to report to
 }
 
 void Diagnostics::summary() const {
-    if (total_ == 0) return;
+    if (total_ == 0 || quiet_run) return;
     std::vector<std::pair<std::string, std::uint64_t>> reasons(by_reason_.begin(), by_reason_.end());
     std::stable_sort(reasons.begin(), reasons.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
     std::string parts;

@@ -1,5 +1,6 @@
 // What a command says on standard error about skipped input: the first few problems in
-// full, then a per-reason summary; with --strict the first problem ends the run.
+// full, then a per-reason summary; with --strict the first problem ends the run. Under
+// --quiet (set_quiet) none of it is printed.
 #pragma once
 
 #include <cstdint>
@@ -9,6 +10,10 @@
 #include "track/problems.hpp"
 
 namespace cli {
+
+/// --quiet: warnings, notes, summaries and progress stay off standard error; errors do not.
+void set_quiet(bool quiet) noexcept;
+[[nodiscard]] bool quiet() noexcept;
 
 class Diagnostics final : public track::ProblemSink {
 public:

@@ -37,7 +37,8 @@ std::string invoked_path(const CLI::App& app) {
 // The names a command answers to, for "did you mean".
 std::vector<std::string> command_names(const CLI::App& at) {
     std::vector<std::string> names;
-    for (const CLI::App* sub : at.get_subcommands([](const CLI::App*) { return true; })) names.push_back(sub->get_name());
+    for (const CLI::App* sub : at.get_subcommands([](const CLI::App*) { return true; }))
+        names.push_back(sub->get_name());
     return names;
 }
 
@@ -96,7 +97,8 @@ std::optional<std::string> unknown_option(const CLI::App& app) {
     for (const CLI::App* at : path_apps) {
         for (const std::string& word : at->remaining()) {
             // A negative number is a value, not an option.
-            if (word.size() < 2 || word.front() != '-' || word == "--" || std::isdigit(static_cast<unsigned char>(word[1])))
+            if (word.size() < 2 || word.front() != '-' || word == "--" ||
+                std::isdigit(static_cast<unsigned char>(word[1])))
                 continue;
             const std::string option = word.substr(0, word.find('='));
             std::vector<std::string> known;
@@ -148,8 +150,9 @@ int main(int argc, char** argv) try {
     // tried on the commands around it (fallthrough, which the commands inherit).
     app.fallthrough();
     bool quiet = false;
-    app.add_flag("-q,--quiet", quiet, "Say nothing on standard error but errors (for cron): no warnings, summaries "
-                                     "or progress");
+    app.add_flag("-q,--quiet", quiet,
+                 "Say nothing on standard error but errors (for cron): no warnings, summaries "
+                 "or progress");
     app.footer(
         "Exit status: 0 ok, 1 found something, 64 usage, 65 bad data, 66 no input, "
         "69 device unavailable, 70 internal error, 74 I/O error, 75 busy, retry, "

@@ -43,8 +43,9 @@ int run_init(const InitOptions& o) {
     const bool existed = ::access(o.ledger.path.c_str(), F_OK) == 0;
     const auto ledger = o.ledger.open(true, o.parsed_mode);
     const auto info = ledger->info();
-    fmt::print(stderr, "trk ledger init: {} {} (schema version {}, {} records)\n", o.ledger.path,
-               existed ? "exists already" : "created", info.at("schema_version"), info.at("records"));
+    Diagnostics("ledger init", false)
+        .note(fmt::format("{} {} (schema version {}, {} records)", o.ledger.path,
+                          existed ? "exists already" : "created", info.at("schema_version"), info.at("records")));
     return 0;
 }
 

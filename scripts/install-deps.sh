@@ -18,6 +18,8 @@ packages=(
   # Schema; xmllint for GPX and KML), signatures checked with a third party's tools
   # (openssl; jq and xxd take a checkpoint line apart)
   socat gpsd gpsd-clients python3 python3-jsonschema python3-shapely libxml2-utils openssl jq xxd
+  # tests only: the zsh and fish completion scripts are parsed and run by those shells
+  zsh fish
 )
 for option in "$@"; do
   case $option in

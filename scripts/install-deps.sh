@@ -14,6 +14,8 @@ packages=(
   libboost-dev doctest-dev libsimdjson-dev libsodium-dev
   # man pages (markdown -> roff)
   pandoc
+  # the Debian package (cpack): dpkg-shlibdeps works out its Depends
+  dpkg-dev
   # tests: pseudo-terminal pairs, a private gpsd fed by gpsfake, schema validation (JSON
   # Schema; xmllint for GPX and KML), signatures checked with a third party's tools
   # (openssl; jq and xxd take a checkpoint line apart)

@@ -93,10 +93,18 @@ int run(const ExportOptions& o) {
     if (!o.output.empty()) file.emplace(o.output, 0600);
     Output out(file ? file->fd() : 1, file ? o.output : std::string());
     const auto writer = adapters::make_export_writer(options, out.buffer(), [&out] { out.maybe_flush(); });
-    for (const auto& source : sources) {
-        read_records(
-            *source, diagnostics, [&](track::Record& record, const track::Location&) { writer->record(record); },
-            [&out] { out.flush(); });
+    std::uint64_t records = 0;
+    {
+        Progress progress("export");
+        for (const auto& source : sources) {
+            read_records(
+                *source, diagnostics,
+                [&](track::Record& record, const track::Location&) {
+                    writer->record(record);
+                    progress.update(++records, source->bytes_read(), source->size());
+                },
+                [&out] { out.flush(); });
+        }
     }
     writer->finish();
     out.flush();

@@ -76,6 +76,7 @@ private:
     void import(const std::vector<std::unique_ptr<adapters::FileSource>>& sources) {
         for (const auto& source : sources) {
             if (stop_on_signals().load()) break;
+            source_ = source.get();
             // A live pipe is committed whenever it goes quiet; a file only per batch, since
             // each commit waits for the disk.
             const bool live = !source->is_regular_file();
@@ -90,6 +91,7 @@ private:
     }
 
     void add(track::Record& record, const track::Location& where) {
+        progress_.update(++records_, source_->bytes_read(), source_->size());
         if (const std::string why = importer_->add(record); !why.empty()) {
             diagnostics_.skipped(where, "not stored", why);
             return;
@@ -112,6 +114,9 @@ private:
     std::unique_ptr<track::Importer> importer_;
     fmt::memory_buffer passed_;
     Output out_;
+    Progress progress_{"ledger import"};
+    const adapters::FileSource* source_ = nullptr;  ///< the one being read
+    std::uint64_t records_ = 0;                     ///< read so far, for progress
 };
 
 int run_info(const PlainOptions& o) {

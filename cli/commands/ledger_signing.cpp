@@ -90,7 +90,11 @@ int run_verify(const VerifyOptions& o) {
         }
     }
     const auto ledger = o.ledger.open();
-    const track::Verification v = ledger->verify();
+    const track::Verification v = [&ledger] {
+        Progress progress("ledger verify");
+        const auto head = ledger->head();
+        return ledger->verify([&](std::uint64_t checked) { progress.update_of(checked, head ? head->seq : 0); });
+    }();
     Output out;
     auto& b = out.buffer();
     fmt::format_to(std::back_inserter(b), "integrity: {}\n", v.integrity);

@@ -244,7 +244,7 @@ public:
                           std::int64_t generation, Millis saved) override;
 
     // ledger_sqlite_chain.cpp
-    Verification verify() override;
+    Verification verify(const std::function<void(std::uint64_t)>& on_record = {}) override;
     std::optional<ChainLink> head() override;
     std::optional<Digest> record_hash(std::int64_t seq) override;
     std::uint64_t records_after(std::int64_t seq) override;

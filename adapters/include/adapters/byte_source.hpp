@@ -52,6 +52,10 @@ public:
     [[nodiscard]] bool is_regular_file() const;
     /// A stop signal ending a read is a break.
     [[nodiscard]] std::uint64_t breaks() const override { return breaks_; }
+    /// Bytes read so far (for progress; any thread may ask).
+    [[nodiscard]] std::uint64_t bytes_read() const { return bytes_read_.load(std::memory_order_relaxed); }
+    /// The size of a regular file; 0 for a pipe, a socket or a terminal.
+    [[nodiscard]] std::uint64_t size() const;
 
 private:
     std::size_t stopped();
@@ -62,6 +66,7 @@ private:
     int fd_ = -1;
     bool owned_ = false;
     std::uint64_t breaks_ = 0;
+    std::atomic<std::uint64_t> bytes_read_{0};
 };
 
 /// One line of input, without its line ending ("\n" or "\r\n").

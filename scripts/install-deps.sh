@@ -15,10 +15,14 @@ packages=(
   libhowardhinnant-date-dev tzdata  # --tz: Howard Hinnant's date reads tzdata's /usr/share/zoneinfo
   # man pages (markdown -> roff)
   pandoc
+  # the Debian package (cpack): dpkg-shlibdeps works out its Depends
+  dpkg-dev
   # tests: pseudo-terminal pairs, a private gpsd fed by gpsfake, schema validation (JSON
   # Schema; xmllint for GPX and KML), signatures checked with a third party's tools
   # (openssl; jq and xxd take a checkpoint line apart)
   socat gpsd gpsd-clients python3 python3-jsonschema python3-shapely libxml2-utils openssl jq xxd
+  # tests only: the zsh and fish completion scripts are parsed and run by those shells
+  zsh fish
 )
 for option in "$@"; do
   case $option in

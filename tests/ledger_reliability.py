@@ -9,14 +9,19 @@
     no errors, no busy failure within the default timeout;
   * a truncated ledger, a file that is not SQLite, another program's SQLite database, a
     ledger from a newer trk, a read-only folder, a missing ledger: a clear message and the
-    documented exit status, and the file is left as it was.
+    documented exit status, and the file is left as it was;
+  * progress: an import that runs for more than a second shows one line on a terminal's
+    standard error, redrawn in place ("\\r... N records, X MB"), at most 4 times a second,
+    cleared before the summary; with standard error not a terminal, no progress at all.
 
 usage: ledger_reliability.py TRK
 """
 import calendar
 import json
 import os
+import pty
 import random
+import re
 import shutil
 import signal
 import sqlite3
@@ -194,6 +199,61 @@ def damaged_files_test(trk, folder):
         os.chmod(locked, 0o700)
 
 
+def progress_test(trk, folder):
+    """`trk ledger import` from a pipe fed until the import has run for 1.4 s (progress
+    starts after 1 s): stderr a pseudo-terminal, then a file."""
+    line = json.dumps({"type": "fix", "time": "2026-11-23T07:00:00Z", "device": "gps-01", "lat": 53.5,
+                       "lon": 9.93}) + "\n"
+    block = (line * 2000).encode()
+    db = os.path.join(folder, "progress.db")
+
+    def run(stderr_fd):
+        process = spawn([trk, "ledger", "import", "--ledger", db], stdin=subprocess.PIPE, stderr=stderr_fd,
+                        stdout=subprocess.DEVNULL)
+        ends = time.monotonic() + 1.4
+        while time.monotonic() < ends:
+            process.stdin.write(block)
+        process.stdin.close()
+        return process
+
+    trk_run(trk, "ledger", "init", "--ledger", db)
+    controller, terminal = pty.openpty()
+    process = run(terminal)
+    os.close(terminal)
+    said = b""
+    while True:
+        try:
+            chunk = os.read(controller, 65536)
+        except OSError:  # EIO: the terminal's last writer has gone
+            break
+        if not chunk:
+            break
+        said += chunk
+    os.close(controller)
+    if process.wait(timeout=60) != 0:
+        fail(f"import with a terminal on stderr: exit {process.returncode}: {said!r}")
+    text = said.decode().replace("\r\n", "\n")
+    lines = [part for part in text.split("\r") if part.startswith("trk ledger import: ") and " records" in part]
+    if not lines or not all(" records, " in part and part.endswith("MB\x1b[K") for part in lines):
+        fail(f"no progress line on a terminal: {said!r}")
+    if len(lines) > 4 * 1.4 + 1:
+        fail(f"{len(lines)} progress lines in 1.4 s: more than 4 a second: {said!r}")
+    if not re.search(r"\r\x1b\[Ktrk ledger import: \d+ new, \d+ duplicate, 0 rejected; \d+ stored without an asset\n$",
+                     text):
+        fail(f"the progress line is not cleared before the summary: {said!r}")
+    print(f"progress on a terminal: {len(lines)} lines, last {lines[-1][:-3]!r}")
+
+    log = os.path.join(folder, "progress.log")
+    with open(log, "wb") as f:
+        process = run(f)
+        process.wait(timeout=60)
+    with open(log, "rb") as f:
+        logged = f.read()
+    if b"\r" in logged or b"records, " in logged:
+        fail(f"progress written to a stderr that is not a terminal: {logged!r}")
+    print(f"progress with stderr to a file: none ({logged.decode().strip()})")
+
+
 def main():
     trk = sys.argv[1]
     with tempfile.TemporaryDirectory() as folder:
@@ -202,6 +262,7 @@ def main():
         crash_test(trk, folder, data)
         concurrency_test(trk, folder, data)
         damaged_files_test(trk, folder)
+        progress_test(trk, folder)
     return 0
 
 

@@ -43,6 +43,11 @@ bool FileSource::is_regular_file() const {
     return ::fstat(fd_, &st) == 0 && S_ISREG(st.st_mode);
 }
 
+std::uint64_t FileSource::size() const {
+    struct stat st {};
+    return ::fstat(fd_, &st) == 0 && S_ISREG(st.st_mode) ? static_cast<std::uint64_t>(st.st_size) : 0;
+}
+
 std::size_t FileSource::stopped() {
     ++breaks_;  // what was read of a line so far will not be finished
     return 0;
@@ -84,7 +89,10 @@ std::size_t FileSource::read_some(char* buffer, std::size_t size) {
             }
         }
         const ssize_t n = ::read(fd_, buffer, size);
-        if (n >= 0) return static_cast<std::size_t>(n);
+        if (n >= 0) {
+            bytes_read_.fetch_add(static_cast<std::uint64_t>(n), std::memory_order_relaxed);
+            return static_cast<std::size_t>(n);
+        }
         if (errno == EINTR) {
             if (stop_ != nullptr && stop_->load()) return stopped();
             continue;
@@ -103,7 +111,7 @@ std::size_t TextSource::read(char* buffer, std::size_t size) {
 namespace {
 constexpr std::size_t chunk_size = 1 << 18;
 constexpr std::size_t npos = static_cast<std::size_t>(-1);
-}
+}  // namespace
 
 LineReader::LineReader(ByteSource& source, std::size_t max_line, std::function<void()> before_wait)
     : source_(source), max_line_(max_line), before_wait_(std::move(before_wait)), buffer_(chunk_size + max_line + 1) {}

@@ -106,14 +106,19 @@ int run(const ExportOptions& o) {
     Output out(file ? file->fd() : 1, file ? o.output : std::string());
     const auto writer = adapters::make_export_writer(options, out.buffer(), [&out] { out.maybe_flush(); });
     std::uint64_t not_records = 0;  // objects without a record type: report rows, another program's JSON
-    for (const auto& source : sources) {
-        read_records(
-            *source, diagnostics,
-            [&](track::Record& record, const track::Location&) {
-                if (std::holds_alternative<track::OpaqueRecord>(record)) ++not_records;
-                writer->record(record);
-            },
-            [&out] { out.flush(); });
+    std::uint64_t records = 0;
+    {
+        Progress progress("export");
+        for (const auto& source : sources) {
+            read_records(
+                *source, diagnostics,
+                [&](track::Record& record, const track::Location&) {
+                    if (std::holds_alternative<track::OpaqueRecord>(record)) ++not_records;
+                    writer->record(record);
+                    progress.update(++records, source->bytes_read(), source->size());
+                },
+                [&out] { out.flush(); });
+        }
     }
     writer->finish();
     out.flush();

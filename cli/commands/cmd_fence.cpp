@@ -28,8 +28,13 @@ namespace {
 // The fences of the GeoJSON file `path`, or, when it is empty, those kept in the ledger.
 std::vector<track::Fence> fences_of(const std::string& path, const LedgerAccess& ledger,
                                     const Diagnostics& diagnostics) {
-    const auto note = [&diagnostics](std::string_view text) { diagnostics.note(text); };
-    if (!path.empty()) return track::load_fences(path, note);
+    if (!path.empty()) {
+        return track::load_fences(path, [&diagnostics](std::string_view text) { diagnostics.note(text); });
+    }
+    // 'trk fence add' keeps fences corrected; one kept by an older trk is noted on every load.
+    const auto note = [&diagnostics](std::string_view text) {
+        diagnostics.note(fmt::format("{}; 'trk fence add' the file again to keep them corrected", text));
+    };
     const auto stored = ledger.open()->fences();
     if (stored.empty()) {
         throw track::MissingInputError(fmt::format(
@@ -110,8 +115,10 @@ struct StoreOptions {
 
 int run_add(const StoreOptions& o) {
     Diagnostics diagnostics("fence add", false);
+    // The ledger keeps the corrected rings: the note is said here, once, not on every load.
     const auto fences = track::load_fences(
-        o.file, [&diagnostics](std::string_view note) { diagnostics.note(note); }, true);
+        o.file, [&diagnostics](std::string_view note) { diagnostics.note(fmt::format("{} (and kept so)", note)); },
+        true);
     std::vector<track::StoredFence> stored;
     stored.reserve(fences.size());
     const track::Millis now = now_ms();

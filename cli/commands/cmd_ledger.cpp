@@ -45,8 +45,9 @@ int run_init(const InitOptions& o) {
     const bool existed = ::access(o.ledger.path.c_str(), F_OK) == 0;
     const auto ledger = o.ledger.open(true, o.parsed_mode);
     const auto info = ledger->info();
-    fmt::print(stderr, "trk ledger init: {} {} (schema version {}, {} records)\n", o.ledger.path,
-               existed ? "exists already" : "created", info.at("schema_version"), info.at("records"));
+    Diagnostics("ledger init", false)
+        .note(fmt::format("{} {} (schema version {}, {} records)", o.ledger.path,
+                          existed ? "exists already" : "created", info.at("schema_version"), info.at("records")));
     return 0;
 }
 
@@ -77,6 +78,7 @@ private:
     void import(const std::vector<std::unique_ptr<adapters::FileSource>>& sources) {
         for (const auto& source : sources) {
             if (stop_on_signals().load()) break;
+            source_ = source.get();
             // A live pipe is committed whenever it goes quiet; a file only per batch, since
             // each commit waits for the disk.
             const bool live = !source->is_regular_file();
@@ -91,6 +93,7 @@ private:
     }
 
     void add(track::Record& record, const track::Location& where) {
+        progress_.update(++records_, source_->bytes_read(), source_->size());
         if (const std::string why = importer_->add(record); !why.empty()) {
             diagnostics_.skipped(where, "not stored", why);
             return;
@@ -113,6 +116,9 @@ private:
     std::unique_ptr<track::Importer> importer_;
     fmt::memory_buffer passed_;
     Output out_;
+    Progress progress_{"ledger import"};
+    const adapters::FileSource* source_ = nullptr;  ///< the one being read
+    std::uint64_t records_ = 0;                     ///< read so far, for progress
 };
 
 int run_info(const InfoOptions& o) {

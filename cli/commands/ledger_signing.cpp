@@ -9,6 +9,7 @@
 
 #include <fmt/format.h>
 
+#include "diagnostics.hpp"
 #include "files.hpp"
 #include "ledger_access.hpp"
 #include "option_types.hpp"
@@ -57,10 +58,10 @@ std::string records(std::uint64_t n) { return fmt::format("{} record{}", n, n ==
 
 int run_keygen(const KeygenOptions& o) {
     track::write_key_files(o.file, track::PrivateKey::generate());
-    fmt::print(stderr,
-               "trk ledger keygen: private key in {} (mode 0600), public key in {}.pub; keep the private key "
-               "readable by the signing user only, ideally not on the ledger's disk\n",
-               o.file, o.file);
+    Diagnostics("ledger keygen", false)
+        .note(fmt::format("private key in {} (mode 0600), public key in {}.pub; keep the private key "
+                          "readable by the signing user only, ideally not on the ledger's disk",
+                          o.file, o.file));
     return 0;
 }
 
@@ -74,10 +75,9 @@ int run_sign(const SignOptions& o) {
         return c.seq == head->seq && c.hash == head->hash && c.key == key.public_key();
     });
     if (signed_already != kept.end()) {
-        fmt::print(stderr,
-                   "trk ledger sign: record {}, the chain's head, is signed by this key already (at {}); "
-                   "nothing to do\n",
-                   head->seq, track::format_rfc3339(signed_already->time));
+        Diagnostics("ledger sign", false)
+            .note(fmt::format("record {}, the chain's head, is signed by this key already (at {}); nothing to do",
+                              head->seq, track::format_rfc3339(signed_already->time)));
         return 0;
     }
     const track::Checkpoint checkpoint = track::sign_checkpoint(key, *head, o.at);
@@ -85,8 +85,8 @@ int run_sign(const SignOptions& o) {
     Output out;
     track::append_json(out.buffer(), checkpoint);
     out.flush();
-    fmt::print(stderr, "trk ledger sign: signed record {}, the chain's head, at {}\n", head->seq,
-               track::format_rfc3339(o.at));
+    Diagnostics("ledger sign", false)
+        .note(fmt::format("signed record {}, the chain's head, at {}", head->seq, track::format_rfc3339(o.at)));
     return 0;
 }
 
@@ -155,7 +155,12 @@ int run_verify(const VerifyOptions& o) {
         }
     }
     const auto ledger = o.ledger.open();
-    VerifyReport report{ledger->verify(), ledger->checkpoints().size(), std::nullopt};
+    const track::Verification v = [&ledger] {
+        Progress progress("ledger verify");
+        const auto head = ledger->head();
+        return ledger->verify([&](std::uint64_t checked) { progress.update_of(checked, head ? head->seq : 0); });
+    }();
+    VerifyReport report{v, ledger->checkpoints().size(), std::nullopt};
     if (key) report.checked = track::check_checkpoints(*ledger, *key, copies);
     Output out;
     if (o.format == "json") {

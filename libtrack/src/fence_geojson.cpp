@@ -1,4 +1,5 @@
 // Reading fences from GeoJSON (simdjson DOM) and validating them: ids, positions, rings, winding, crossing edges.
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstdint>
@@ -10,6 +11,7 @@
 #include <thread>
 #include <tuple>
 #include <utility>
+#include <vector>
 
 #include <fmt/format.h>
 #include <simdjson.h>
@@ -19,6 +21,7 @@
 #include "track/error.hpp"
 #include "track/fence.hpp"
 #include "track/json_limits.hpp"
+#include "track/json_writer.hpp"
 #include "track/lines.hpp"
 
 namespace track {
@@ -298,6 +301,57 @@ std::shared_ptr<FenceShape> feature_shape(const FeatureHead& head, std::string& 
     return polygons(head.geometry, head.geometry_type, head.place, [&note](std::string_view text) { note = text; });
 }
 
+// The feature's text with every ring that is against the right-hand rule reversed (its
+// positions as written): what keep_features keeps when the winding was corrected, so that
+// loading the kept fence again has nothing to correct and nothing to say.
+std::string right_hand_feature(const FeatureHead& head) {
+    const auto write_polygon = [&head](JsonWriter& w, element polygon_value) {
+        bool outer = true;
+        w.begin_array();
+        for (element ring_value : polygon_value.get_array()) {
+            std::vector<element> positions;
+            Ring ring;
+            for (element p : ring_value.get_array()) {
+                positions.push_back(p);
+                ring.push_back(position(p, head.place));
+            }
+            const double area = signed_area2(ring);
+            if (outer ? area < 0 : area > 0) std::reverse(positions.begin(), positions.end());
+            w.begin_array();
+            for (element p : positions) w.raw(simdjson::minify(p));
+            w.end_array();
+            outer = false;
+        }
+        w.end_array();
+    };
+    fmt::memory_buffer out;
+    JsonWriter w(out);
+    w.begin_object();
+    for (const auto field : head.value.get_object()) {
+        w.key(field.key);
+        if (field.key != "geometry") {
+            w.raw(simdjson::minify(field.value));
+            continue;
+        }
+        w.begin_object();
+        for (const auto g : field.value.get_object()) {
+            w.key(g.key);
+            if (g.key != "coordinates") {
+                w.raw(simdjson::minify(g.value));
+            } else if (head.geometry_type == "Polygon") {
+                write_polygon(w, g.value);
+            } else {
+                w.begin_array();
+                for (element part : g.value.get_array()) write_polygon(w, part);
+                w.end_array();
+            }
+        }
+        w.end_object();
+    }
+    w.end_object();
+    return fmt::to_string(out);
+}
+
 // Features from which reading the geometries is shared with a second thread: validation
 // is most of a load, and thousands of fences are common.
 constexpr std::size_t features_for_two_threads = 64;
@@ -377,7 +431,9 @@ std::vector<Fence> parse_fences(const simdjson::padded_string_view text, const s
                                                                      : Fence::Kind::polygon;
         fences.emplace_back(h.id, kind, h.has_properties ? std::string(simdjson::minify(h.properties)) : "{}",
                             std::move(shapes[i]),
-                            keep_features ? std::string(simdjson::minify(h.value)) : std::string());
+                            !keep_features     ? std::string()
+                            : notes[i].empty() ? std::string(simdjson::minify(h.value))
+                                               : right_hand_feature(h));
     }
     return fences;
 }

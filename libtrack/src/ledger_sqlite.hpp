@@ -249,7 +249,7 @@ public:
     std::vector<std::string> stage_state_names(const std::string& stage) override;
 
     // ledger_sqlite_chain.cpp
-    Verification verify() override;
+    Verification verify(const std::function<void(std::uint64_t)>& on_record = {}) override;
     std::optional<ChainLink> head() override;
     std::optional<Digest> record_hash(std::int64_t seq) override;
     std::uint64_t records_after(std::int64_t seq) override;

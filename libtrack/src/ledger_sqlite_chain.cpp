@@ -7,7 +7,7 @@
 
 namespace track::sqlite {
 
-Verification SqliteLedger::verify() {
+Verification SqliteLedger::verify(const std::function<void(std::uint64_t)>& on_record) {
     Verification v;
     {
         Statement check(c_.db(), c_.path(), "PRAGMA integrity_check");
@@ -27,6 +27,7 @@ Verification SqliteLedger::verify() {
         const Digest expected = chain.finish();
         const std::string_view stored = s.blob(2);
         ++v.records;
+        if (on_record) on_record(v.records);
         if (stored.size() != expected.size() || std::memcmp(stored.data(), expected.data(), expected.size()) != 0) {
             v.first_broken = s.integer(0);
             v.broken_record = s.text(1);

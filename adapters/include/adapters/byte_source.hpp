@@ -53,6 +53,10 @@ public:
     [[nodiscard]] bool is_regular_file() const;
     /// A stop signal ending a read is a break.
     [[nodiscard]] std::uint64_t breaks() const override { return breaks_; }
+    /// Bytes read so far (for progress; any thread may ask).
+    [[nodiscard]] std::uint64_t bytes_read() const { return bytes_read_.load(std::memory_order_relaxed); }
+    /// The size of a regular file; 0 for a pipe, a socket or a terminal.
+    [[nodiscard]] std::uint64_t size() const;
 
 private:
     std::size_t stopped();
@@ -65,6 +69,7 @@ private:
     bool owned_ = false;
     std::uint64_t breaks_ = 0;
     bool at_start_ = true;  ///< nothing read yet: a byte-order mark may come
+    std::atomic<std::uint64_t> bytes_read_{0};
 };
 
 /// Bytes already in memory (a file read whole, the start of an input kept for a second look).

@@ -34,8 +34,10 @@ public:
     /// Whether the point (WGS84 degrees) is inside or on the boundary.
     [[nodiscard]] bool covers(double lat, double lon) const;
 
-    /// The whole GeoJSON Feature, minified, as it was read (what the ledger keeps); empty
-    /// unless the fences were read with keep_features (re-writing them costs a fifth of a load).
+    /// The whole GeoJSON Feature, minified, as it was read, except that rings wound against
+    /// the right-hand rule are reversed (what the ledger keeps: loading it again has nothing
+    /// to correct); empty unless the fences were read with keep_features (re-writing them
+    /// costs a fifth of a load).
     [[nodiscard]] const std::string& feature() const noexcept { return feature_; }
 
     /// Builds a fence from its parts; use parse_fences or load_fences.

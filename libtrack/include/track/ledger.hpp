@@ -283,8 +283,9 @@ public:
     virtual void history(const HistoryQuery& query, const std::function<void(std::string_view json)>& each) = 0;
     /// Tags read but linked to no asset.
     virtual std::vector<UnknownTag> unknown_tags() = 0;
-    /// integrity_check, then the hash chain from the first record.
-    virtual Verification verify() = 0;
+    /// integrity_check, then the hash chain from the first record; `on_record` (may be
+    /// empty) is told how many records were checked so far, after each one.
+    virtual Verification verify(const std::function<void(std::uint64_t)>& on_record = {}) = 0;
     /// The last record's place in the chain; nullopt when the ledger holds no record.
     virtual std::optional<ChainLink> head() = 0;
     /// The chain hash stored with record `seq`; nullopt when there is no such record.

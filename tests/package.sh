@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# The install target and the Debian package: `cmake --install` puts the binary, the man
+# pages and the three completion scripts where they belong; `cpack` packages the same
+# build directory into a .deb whose control fields are filled in (Depends from
+# dpkg-shlibdeps, Maintainer, Description), and the binary extracted from it runs.
+#   package.sh BUILD_DIR
+set -euo pipefail
+build=$1
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fail() { echo "package.sh: $*" >&2; exit 1; }
+
+# What every installed tree must hold (relative to its prefix); man pages only where
+# pandoc rendered them.
+expected=(bin/trk share/bash-completion/completions/trk share/fish/vendor_completions.d/trk.fish)
+zsh_dir=$(sed -n 's/^TRK_ZSH_COMPLETION_DIR:[A-Z]*=//p' "$build/CMakeCache.txt")
+expected+=("$zsh_dir/_trk")
+if [ -f "$build/man/trk.1" ]; then
+  for page in "$build"/man/*.1; do expected+=("share/man/man1/$(basename "$page")"); done
+fi
+check_tree() {  # check_tree PREFIX WHAT
+  local f
+  for f in "${expected[@]}"; do [ -s "$1/$f" ] || fail "$2: $f is missing"; done
+  "$1/bin/trk" --version | grep -Eq '^trk [0-9.]+ \(commit ([0-9a-f]+(-dirty)?|unknown)\)$' \
+    || fail "$2: bin/trk --version says: $("$1/bin/trk" --version)"
+  # The installed bash completion is the one trk generates.
+  cmp -s "$1/share/bash-completion/completions/trk" <("$1/bin/trk" completion bash) \
+    || fail "$2: the bash completion differs from 'trk completion bash'"
+}
+
+cmake --install "$build" --prefix "$tmp/install" >/dev/null
+check_tree "$tmp/install" "cmake --install"
+echo "cmake --install: ${#expected[@]} files, trk --version: $("$tmp/install/bin/trk" --version)"
+
+(cd "$build" && cpack -G DEB -B "$tmp/package" >"$tmp/cpack.log" 2>&1) || { cat "$tmp/cpack.log"; fail "cpack failed"; }
+deb=$(ls "$tmp"/package/*.deb)
+info=$(dpkg-deb --info "$deb")
+for field in Package Version Architecture Maintainer Depends Description Section; do
+  grep -q "^ $field: ." <<<"$info" || { echo "$info"; fail "the .deb has no $field"; }
+done
+grep -q '^ Depends:.*libsqlite3' <<<"$info" || { echo "$info"; fail "Depends does not name libsqlite3 (dpkg-shlibdeps)"; }
+contents=$(dpkg-deb --contents "$deb")
+grep -q ' \./usr/bin/trk$' <<<"$contents" || { echo "$contents"; fail "the .deb holds no /usr/bin/trk"; }
+dpkg-deb -x "$deb" "$tmp/root"
+check_tree "$tmp/root/usr" "the .deb"
+echo "$(basename "$deb"): $(grep -c . <<<"$contents") entries; $(grep '^ Depends:' <<<"$info")"

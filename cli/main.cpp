@@ -154,7 +154,7 @@ int main(int argc, char** argv) try {
                  "Say nothing on standard error but errors (for cron): no warnings, summaries "
                  "or progress");
     app.footer(
-        "Exit status: 0 ok, 1 found something, 64 usage, 65 bad data, 66 no input, "
+        "Exit status: 0 ok, 1 found something, 64 usage, 65 bad data, 66 no input, 67 unknown name, "
         "69 device unavailable, 70 internal error, 74 I/O error, 75 busy, retry, "
         "141 standard output closed (| head).");
 

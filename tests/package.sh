@@ -2,7 +2,8 @@
 # The install target and the Debian package: `cmake --install` puts the binary, the man
 # pages and the three completion scripts where they belong; `cpack` packages the same
 # build directory into a .deb whose control fields are filled in (Depends from
-# dpkg-shlibdeps, Maintainer, Description), and the binary extracted from it runs.
+# dpkg-shlibdeps, Maintainer, Description), apt would install it here, and dpkg installs
+# it into a private root where its binary runs.
 #   package.sh BUILD_DIR
 set -euo pipefail
 build=$1
@@ -41,6 +42,15 @@ done
 grep -q '^ Depends:.*libsqlite3' <<<"$info" || { echo "$info"; fail "Depends does not name libsqlite3 (dpkg-shlibdeps)"; }
 contents=$(dpkg-deb --contents "$deb")
 grep -q ' \./usr/bin/trk$' <<<"$contents" || { echo "$contents"; fail "the .deb holds no /usr/bin/trk"; }
-dpkg-deb -x "$deb" "$tmp/root"
-check_tree "$tmp/root/usr" "the .deb"
+# Installed: apt checks, installing nothing, that this system satisfies the Depends; then
+# dpkg itself installs the package into a private root (its own database there, so the
+# Depends are apt's question, not this root's), and lists it as installed.
+apt-get install --simulate "$deb" >"$tmp/apt.log" 2>&1 && grep -q '^Inst trk ' "$tmp/apt.log" \
+  || { cat "$tmp/apt.log"; fail "apt-get would not install the .deb here"; }
+admin=$tmp/root/var/lib/dpkg
+mkdir -p "$admin/info" "$admin/updates" && : >"$admin/status"
+dpkg --force-not-root --force-depends --root="$tmp/root" -i "$deb" >"$tmp/dpkg.log" 2>&1 \
+  || { cat "$tmp/dpkg.log"; fail "dpkg -i failed"; }
+dpkg --root="$tmp/root" -s trk | grep -q '^Status: install ok installed' || fail "dpkg does not list trk as installed"
+check_tree "$tmp/root/usr" "the .deb, installed by dpkg"
 echo "$(basename "$deb"): $(grep -c . <<<"$contents") entries; $(grep '^ Depends:' <<<"$info")"

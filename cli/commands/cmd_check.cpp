@@ -18,8 +18,8 @@
 #include "report.hpp"
 #include "stage_state.hpp"
 #include "track/check.hpp"
-#include "track/json_writer.hpp"
 #include "track/json.hpp"
+#include "track/json_writer.hpp"
 #include "track/names.hpp"
 
 namespace cli {

@@ -304,7 +304,8 @@ TEST_CASE("fence: the index agrees with each fence's own test, on vertices, edge
 #else
     const int random_probes = 20000;
 #endif
-    for (int p = 0; p < random_probes; ++p) probes.emplace_back(9.89 + 0.12 * unit(random), 53.49 + 0.08 * unit(random));
+    for (int p = 0; p < random_probes; ++p)
+        probes.emplace_back(9.89 + 0.12 * unit(random), 53.49 + 0.08 * unit(random));
     probes.emplace_back(9.96, 53.53);  // where the MultiPolygon's parts touch
     const track::FenceIndex index(track::parse_fences(collection(features), "stars.geojson"));
 

@@ -15,8 +15,9 @@ packages=(
   libhowardhinnant-date-dev tzdata  # --tz: Howard Hinnant's date reads tzdata's /usr/share/zoneinfo
   # man pages (markdown -> roff)
   pandoc
-  # the Debian package (cpack): dpkg-shlibdeps works out its Depends
-  dpkg-dev
+  # the Debian package (cpack): dpkg-shlibdeps works out its Depends, on the binaries
+  # that file(1) finds (CPack refuses shlibdeps without it; a fresh Debian lacks it)
+  dpkg-dev file
   # tests: pseudo-terminal pairs, a private gpsd fed by gpsfake, schema validation (JSON
   # Schema; xmllint for GPX and KML), signatures checked with a third party's tools
   # (openssl; jq and xxd take a checkpoint line apart)

@@ -12,6 +12,7 @@ packages=(
   cmake ninja-build g++ pkg-config
   libcli11-dev libfmt-dev libsqlite3-dev libgps-dev libserialport-dev
   libboost-dev doctest-dev libsimdjson-dev libsodium-dev
+  libmodbus-dev  # Modbus RTU/TCP: framing, CRC, timeouts, exceptions (trk read modbus, trk modbus)
   libhowardhinnant-date-dev tzdata  # --tz: Howard Hinnant's date reads tzdata's /usr/share/zoneinfo
   # man pages (markdown -> roff)
   pandoc
@@ -24,6 +25,9 @@ packages=(
   socat gpsd gpsd-clients python3 python3-jsonschema python3-shapely libxml2-utils openssl jq xxd
   # tests only: the zsh and fish completion scripts are parsed and run by those shells
   zsh fish
+  # tests only: real Modbus servers (pymodbus, TCP and RTU over a socat pty; its serial
+  # server needs serial-asyncio) and an established client to agree with (mbpoll)
+  python3-pymodbus python3-serial-asyncio mbpoll
 )
 for option in "$@"; do
   case $option in

@@ -56,9 +56,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         return 0;
     }
     const bool wide = type.kind == modbus::Kind::int64 || type.kind == modbus::Kind::uint64;
-    if (wide && std::abs(v) > 0x1p53) {
-        // Not exact as a double: the nearest double encodes (when it fits) to a value that
-        // decodes to itself.
+    if (wide && std::abs(v) >= 0x1p53) {
+        // Maybe not exact as a double (2^53 + 1 rounds to 2^53): the nearest double encodes (when it fits) to a value
+        // that decodes to itself.
         try {
             fuzz::expect(modbus::decode(type, order, modbus::encode(type, order, v)).number == v,
                          "a 64-bit value past 2^53 decodes to the double it encodes from", what);

@@ -168,7 +168,11 @@ void check(WriteOptions& o) {
         throw track::UsageError(fmt::format(
             "VALUE: '{}' is not a number (digits, an optional sign and point, at most 15 digits)", o.value));
     }
-    o.registers = mb::encode(o.value_type, o.value_order, value);  // UsageError when it does not fit
+    try {
+        o.registers = mb::encode(o.value_type, o.value_order, value);
+    } catch (const track::UsageError& e) {  // the value does not fit the type
+        throw track::UsageError(fmt::format("VALUE: {}", e.what()));
+    }
 }
 
 // The value read back, as the user wrote it: a float32 with float precision ("0.1", not
@@ -226,7 +230,7 @@ void add_modbus_write_command(CLI::App& modbus, Invocation& chosen) {
         ->type_name("ORDER")
         ->default_str("ABCD");
     write->add_option("VALUE", o.value, "The value: a number, or for a coil 0, 1, true, false, on, off")->required();
-    write->add_flag("-v,--verbose", o.verbose, "Show libmodbus's requests and answers on standard error");
+    write->add_flag("-v,--verbose", o.verbose, "Say how the bus was opened");
     write->callback([options, &chosen] {
         check(*options);
         chosen = {"modbus write", [options] { return run_write(*options); }};

@@ -86,7 +86,7 @@ void check(ScanOptions& o, const CLI::App& scan) {
 
 // --- unit ids ---
 
-int run_units(const ScanOptions& o, mb::Bus& bus, const std::atomic<bool>& stop, Diagnostics& diagnostics) {
+int run_units(const ScanOptions& o, mb::Bus& bus, const std::atomic<bool>& stop) {
     Progress progress("modbus scan", "unit ids");
     std::vector<Row> rows;
     const int total = o.last_unit - o.first_unit + 1;
@@ -111,7 +111,7 @@ int run_units(const ScanOptions& o, mb::Bus& bus, const std::atomic<bool>& stop,
                 row.push_back(Field::string("answer", "damaged"));
                 row.push_back(Field::string("detail", r.message));
                 break;
-            case mb::Outcome::bus_lost: diagnostics.note(fmt::format("unit {}: {}", unit, r.message)); continue;
+            case mb::Outcome::bus_lost:  // the bus said so on standard error
             case mb::Outcome::timeout: continue;
         }
         rows.push_back(std::move(row));
@@ -172,11 +172,43 @@ std::string order_suffix(mb::Order order) {
     return suffix;
 }
 
-// JSON Lines and CSV: one row per register with every interpretation in its own column.
-std::vector<std::string> wide_columns(bool bits) {
+// A table cell left blank (not even "-"): the stacked lines of one register. JSON Lines and
+// CSV never see it.
+Field blank(std::string name) { return Field::raw(std::move(name), " ", ""); }
+
+// The rows of one register that was read: one row, or on a terminal (`stacked`) one line
+// per order with the 16-bit columns on the first.
+void add_register_rows(std::vector<Row>& rows, Row row, const mb::Interpretations& in, bool stacked) {
+    add_sixteen(row, in);
+    if (!stacked) {
+        for (const auto& t : in.thirty_two) add_thirty_two(row, t, order_suffix(t.order));
+        rows.push_back(std::move(row));
+        return;
+    }
+    row.push_back(blank("error"));
+    for (std::size_t k = 0; k < in.thirty_two.size(); ++k) {
+        if (k > 0) {
+            row = {blank("address"), blank("reference"), blank("uint16"), blank("hex"),
+                   blank("int16"),   blank("ascii"),     blank("error")};
+        }
+        row.push_back(Field::string("order", mb::name(in.thirty_two[k].order)));
+        add_thirty_two(row, in.thirty_two[k], "");
+        rows.push_back(std::move(row));
+    }
+    if (in.thirty_two.empty()) rows.push_back(std::move(row));
+}
+
+// The columns of a register range: on a terminal the four orders of a register stacked on
+// four lines (the ORDER column), so that the table fits; in JSON Lines and CSV one row per
+// register with every interpretation in its own column. The error column comes last.
+std::vector<std::string> range_columns(bool bits, bool stacked) {
     std::vector<std::string> columns{"address", "reference"};
     if (bits) {
         columns.emplace_back("value");
+    } else if (stacked) {
+        for (const char* c : {"uint16", "hex", "int16", "ascii", "order", "int32", "uint32", "float32"}) {
+            columns.emplace_back(c);
+        }
     } else {
         for (const char* c : {"uint16", "hex", "int16", "ascii"}) columns.emplace_back(c);
         for (const mb::Order order : {mb::Order::abcd, mb::Order::cdab, mb::Order::badc, mb::Order::dcba}) {
@@ -196,13 +228,10 @@ int run_registers(const ScanOptions& o, mb::Bus& bus, const std::atomic<bool>& s
         read_span(bus, o, static_cast<std::uint16_t>(range.first + done), std::min(chunk, range.count() - done), cells,
                   stop);
     }
-    // The table stacks the four orders of a register on four lines (the ORDER column), so
-    // that it fits a terminal; JSON Lines and CSV have one row per register.
     const bool stacked = o.report == ReportFormat::table && !bits;
     std::vector<Row> rows;
     bool any_error = false;
     bool any_read = false;
-    const auto blank = [](std::string name) { return Field::raw(std::move(name), " ", ""); };
     for (unsigned i = 0; i < cells.size(); ++i) {
         const auto address = static_cast<std::uint16_t>(range.first + i);
         const Cell& cell = cells[i];
@@ -221,30 +250,10 @@ int run_registers(const ScanOptions& o, mb::Bus& bus, const std::atomic<bool>& s
         }
         std::vector<std::uint16_t> pair{cell.value};
         if (i + 1 < cells.size() && cells[i + 1].read) pair.push_back(cells[i + 1].value);
-        const mb::Interpretations in = mb::interpret(pair);
-        add_sixteen(row, in);
-        if (!stacked) {
-            for (const auto& t : in.thirty_two) add_thirty_two(row, t, order_suffix(t.order));
-            rows.push_back(std::move(row));
-            continue;
-        }
-        for (std::size_t k = 0; k < in.thirty_two.size(); ++k) {
-            const auto& t = in.thirty_two[k];
-            if (k > 0) {
-                row = {blank("address"), blank("reference"), blank("uint16"),
-                       blank("hex"),     blank("int16"),     blank("ascii")};
-            }
-            row.push_back(Field::string("order", mb::name(t.order)));
-            add_thirty_two(row, t, "");
-            rows.push_back(std::move(row));
-        }
-        if (in.thirty_two.empty()) rows.push_back(std::move(row));
+        add_register_rows(rows, std::move(row), mb::interpret(pair), stacked);
     }
-    std::vector<std::string> columns = wide_columns(bits);
-    if (stacked)
-        columns = {"address", "reference", "uint16", "hex", "int16", "ascii", "order", "int32", "uint32", "float32"};
-    if (!any_error) columns.pop_back();  // the error column only when there is one to show
-    if (stacked && any_error) columns.emplace_back("error");
+    std::vector<std::string> columns = range_columns(bits, stacked);
+    if (!any_error && o.report == ReportFormat::table) columns.pop_back();  // no column of dashes
     Output out;
     write_report(out, o.report, columns, rows, "no registers");
     if (!any_read && !cells.empty() && !stop.load()) {
@@ -262,7 +271,7 @@ int run_scan(const ScanOptions& o) {
     options.on_status = [&diagnostics](std::string_view m) { diagnostics.note(m); };
     options.verbose = o.verbose;
     mb::Bus bus(std::move(options));  // DeviceError (69) when it cannot be reached
-    return o.registers ? run_registers(o, bus, stop) : run_units(o, bus, stop, diagnostics);
+    return o.registers ? run_registers(o, bus, stop) : run_units(o, bus, stop);
 }
 
 }  // namespace
@@ -289,7 +298,7 @@ void add_modbus_scan_command(CLI::App& modbus, Invocation& chosen) {
                      "The registers to read: 0-based with --table (0-9), or reference notation (40001-40010)")
         ->type_name("FIRST[-LAST]");
     add_report_format_option(scan, o.format);
-    scan->add_flag("-v,--verbose", o.verbose, "Show libmodbus's requests and answers on standard error");
+    scan->add_flag("-v,--verbose", o.verbose, "Say how the bus was opened");
     scan->callback([options, scan, &chosen] {
         check(*options, *scan);
         chosen = {"modbus scan", [options] { return run_scan(*options); }};

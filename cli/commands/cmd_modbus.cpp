@@ -27,8 +27,8 @@ namespace {
 constexpr char reference_digits[] = {'0', '1', '3', '4'};
 
 mb::Table parse_table_name(std::string_view text) {
-    static constexpr mb::Table tables[] = {mb::Table::coil, mb::Table::discrete, mb::Table::input, mb::Table::holding};
-    return tables[parse_choice("--table", text, "a Modbus table", {"coil", "discrete", "input", "holding"})];
+    if (const auto table = mb::parse_table(text)) return *table;
+    throw track::UsageError(fmt::format("--table: '{}' is not a table; use coil, discrete, input or holding", text));
 }
 
 // One address of --address: 0-based with a table, else reference notation naming it.
@@ -38,6 +38,13 @@ std::pair<mb::Table, std::uint16_t> parse_address(std::string_view whole, std::s
     if (table) {
         if (!number || *number > 65535) {
             throw track::UsageError(fmt::format("--address: '{}' is not an address (0 to 65535)", whole));
+        }
+        // As in a map: "00017" is a reference copied from a manual, not address 17.
+        if (text.size() > 1 && text.front() == '0') {
+            throw track::UsageError(
+                fmt::format("--address: '{}' looks like a 1-based reference: give the 0-based address without leading "
+                            "zeros, or the reference without --table",
+                            whole));
         }
         return {*table, static_cast<std::uint16_t>(*number)};
     }
@@ -77,10 +84,12 @@ std::string reference(mb::Table table, std::uint16_t address) {
     return fmt::format("{}{:05}", digit, address + 1);
 }
 
-int parse_unit_id(std::string_view option, std::string_view text) {
+int parse_unit_id(std::string_view text, const mb::BusOptions& bus) {
     const auto unit = track::parse_uint(text);
-    if (!unit || *unit > 255)
-        throw track::UsageError(fmt::format("{}: '{}' is not a unit id (0 to 255)", option, text));
+    if (!unit || *unit > 255) throw track::UsageError(fmt::format("--unit: '{}' is not a unit id (0 to 255)", text));
+    if (*unit == 0 && !bus.device.empty()) {
+        throw track::UsageError("--unit: 0 is the broadcast address on a serial line, and no device answers it");
+    }
     return *unit;
 }
 
@@ -122,7 +131,7 @@ double parse_coil_state(std::string_view text) {
 // is opened.
 void check(WriteOptions& o) {
     o.bus_options = to_bus_options(o.bus);
-    o.unit_id = parse_unit_id("--unit", o.unit);
+    o.unit_id = parse_unit_id(o.unit, o.bus_options);
     const RegisterRange range = parse_register_range(o.address, o.table);
     if (range.count() != 1) throw track::UsageError(fmt::format("--address: '{}': write takes one address", o.address));
     o.target = range.table;
@@ -147,10 +156,8 @@ void check(WriteOptions& o) {
     o.value_type = *type;
     if (type->kind == mb::Kind::string)
         throw track::UsageError("--type: string registers are not written by trk modbus write");
-    if ((type->kind == mb::Kind::boolean) != (o.target == mb::Table::coil)) {
-        throw track::UsageError(o.target == mb::Table::coil ? fmt::format("--type: coils are bool, not {}", o.type)
-                                                            : "--type: bool is for coils; holding registers take "
-                                                              "int16, uint16, int32, ... float64");
+    if (o.target == mb::Table::coil && type->kind != mb::Kind::boolean) {
+        throw track::UsageError(fmt::format("--type: coils are bool, not {}", o.type));
     }
     const auto order = mb::parse_order(o.order);
     if (!order)

@@ -9,6 +9,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "adapters/modbus_bus.hpp"
 #include "adapters/modbus_map.hpp"
 #include "command.hpp"
 
@@ -31,9 +32,10 @@ RegisterRange parse_register_range(std::string_view text, std::string_view table
 /// The reference notation of a register: "40001" for holding 0, "410000" for holding 9999.
 std::string reference(adapters::modbus::Table table, std::uint16_t address);
 
-/// A unit id for --unit: 0 to 255 (0 is RTU broadcast, 248-255 for devices addressed
-/// directly over TCP). Throws track::UsageError.
-int parse_unit_id(std::string_view option, std::string_view text);
+/// --unit: 0 to 255 (248-255 reach some devices addressed directly over TCP); not 0 on a
+/// serial `bus`, where it is the broadcast address that no device answers. Throws
+/// track::UsageError.
+int parse_unit_id(std::string_view text, const adapters::modbus::BusOptions& bus);
 
 /// "holding 100" (or "coil 7"): how messages name a register.
 std::string register_name(adapters::modbus::Table table, std::uint16_t address);

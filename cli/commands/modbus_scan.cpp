@@ -80,7 +80,7 @@ void check(ScanOptions& o, const CLI::App& scan) {
     if (o.address.empty())
         throw track::UsageError("--address: give the registers to read (0-9 with --table, 40001-40010)");
     if (o.unit.empty()) throw track::UsageError("--unit: give the unit id whose registers to read");
-    o.unit_id = parse_unit_id("--unit", o.unit);
+    o.unit_id = parse_unit_id(o.unit, o.bus_options);
     o.registers = parse_register_range(o.address, o.table);
 }
 

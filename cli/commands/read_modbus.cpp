@@ -62,8 +62,8 @@ modbus::Map numeric_points(modbus::Map map, bool serial, const Diagnostics& diag
         const track::Location where{map.source, point.line};
         if (serial && point.unit_id == 0) {
             throw track::InputError(track::to_string(where),
-                                    "column unit_id (0): unit 0 is the broadcast address on a serial line, and no "
-                                    "device answers a read from it");
+                                    "unit 0 is the broadcast address on a serial line: no device answers a read "
+                                    "from it (give the device's own unit id)");
         }
         if (point.type.kind == modbus::Kind::string) {
             diagnostics.note(
@@ -155,9 +155,12 @@ public:
             if (response.outcome != modbus::Outcome::ok) {
                 ++counts_.failed_requests;
                 counts_.values_not_written += request.points.size();
-                request_complaints_.failed(i, where,
-                                           fmt::format("{}; not read: {}", response.message, carried(map_, request)));
-                if (response.outcome == modbus::Outcome::bus_lost) {
+                // A lost bus is one complaint until it is back (the bus's status lines say why).
+                const bool lost = response.outcome == modbus::Outcome::bus_lost;
+                request_complaints_.failed(
+                    i, where,
+                    fmt::format("{}; not read: {}", lost ? "bus lost" : response.message, carried(map_, request)));
+                if (lost) {
                     for (std::size_t rest = i + 1; rest < requests_.size(); ++rest)
                         counts_.values_not_written += requests_[rest].points.size();
                     break;
@@ -256,10 +259,10 @@ int run_modbus(const ModbusReadOptions& o) {
     out.flush();
 
     const Counts& counts = poller.counts();
-    if (o.verbose || counts.failed_requests > 0) {
-        diagnostics.note(fmt::format("{} poll{}, {} readings; {} requests failed, {} values not written", counts.polls,
+    if (o.verbose || counts.values_not_written > 0) {
+        diagnostics.note(fmt::format("{} poll{}, {} readings; {} failed request{}, {} values not written", counts.polls,
                                      counts.polls == 1 ? "" : "s", counts.readings, counts.failed_requests,
-                                     counts.values_not_written));
+                                     counts.failed_requests == 1 ? "" : "s", counts.values_not_written));
     }
     if (counts.readings == 0 && counts.failed_requests > 0) {
         throw track::DeviceError(fmt::format("{}: no value read: every request failed", bus.name()));

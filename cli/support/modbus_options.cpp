@@ -3,7 +3,6 @@
 
 #include <fmt/format.h>
 
-#include "adapters/serial.hpp"
 #include "option_types.hpp"
 #include "track/error.hpp"
 #include "track/number.hpp"
@@ -15,10 +14,10 @@ namespace {
 // More attempts than this only hide a broken bus behind minutes of waiting.
 constexpr int max_retries = 10;
 
-int parse_tcp_port(std::string_view text) {
+int parse_tcp_port(std::string_view host_text, std::string_view text) {
     const auto port = track::parse_uint(text);
     if (!port || *port < 1 || *port > 65535) {
-        throw track::UsageError(fmt::format("--host: '{}' is not a TCP port (1 to 65535)", text));
+        throw track::UsageError(fmt::format("--host: '{}': '{}' is not a TCP port (1 to 65535)", host_text, text));
     }
     return *port;
 }
@@ -46,7 +45,7 @@ void parse_host(std::string_view text, adapters::modbus::BusOptions& bus) {
     }
     if (host.empty()) throw track::UsageError(fmt::format("--host: '{}' names no host", text));
     bus.host = std::string(host);
-    if (!port.empty() || text.ends_with(':')) bus.tcp_port = parse_tcp_port(port);
+    if (!port.empty() || text.ends_with(':')) bus.tcp_port = parse_tcp_port(text, port);
 }
 
 }  // namespace
@@ -85,14 +84,7 @@ adapters::modbus::BusOptions to_bus_options(const BusArgs& args) {
         parse_host(args.host, bus);
     } else {
         bus.device = args.port;
-        const auto baud = track::parse_uint(args.baud);
-        if (!baud || !adapters::is_supported_baud(*baud)) {
-            throw track::UsageError(
-                fmt::format("--baud: '{}' is not a rate; use one of 1200, 2400, 4800, 9600, 19200, 38400, 57600, "
-                            "115200, 230400, 460800, 921600",
-                            args.baud));
-        }
-        bus.baud = *baud;
+        bus.baud = parse_baud("--baud", args.baud);
         constexpr char parities[] = {'N', 'E', 'O'};
         bus.parity = parities[parse_choice("--parity", args.parity, "a parity", {"none", "even", "odd"})];
         bus.stop_bits =

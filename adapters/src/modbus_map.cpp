@@ -294,34 +294,6 @@ struct MapColumns {
           unit(header.find("unit")) {}
 };
 
-// A 1-based reference (40001) as table and 0-based address; nullopt when `digits` is not one.
-struct Reference {
-    Table table;
-    std::uint16_t address;
-};
-std::optional<Reference> parse_reference(std::string_view digits) {
-    if (digits.size() != 5 && digits.size() != 6) return std::nullopt;
-    const auto number = track::parse_uint64(digits);
-    if (!number) return std::nullopt;
-    // Each table's references: the leading digit, then the 1-based address (1..9999 in the
-    // 5-digit form, 1..65536 in the 6-digit one).
-    const std::uint64_t base = digits.size() == 5 ? 10'000 : 100'000;
-    const std::uint64_t largest = digits.size() == 5 ? 9'999 : 65'536;
-    const std::uint64_t one_based = *number % base;
-    if (one_based < 1 || one_based > largest) return std::nullopt;
-    switch (*number / base) {
-        case 0: return Reference{Table::coil, static_cast<std::uint16_t>(one_based - 1)};
-        case 1: return Reference{Table::discrete, static_cast<std::uint16_t>(one_based - 1)};
-        case 3: return Reference{Table::input, static_cast<std::uint16_t>(one_based - 1)};
-        case 4: return Reference{Table::holding, static_cast<std::uint16_t>(one_based - 1)};
-        default: return std::nullopt;
-    }
-}
-
-constexpr std::string_view reference_help =
-    "00001-09999 coil, 10001-19999 discrete, 30001-39999 input, 40001-49999 holding (or the 6-digit "
-    "000001-065536, 100001-165536, 300001-365536, 400001-465536)";
-
 // Reads the table and address of a row: a 0-based address with a table, or a reference with
 // the table empty (see read_map).
 void read_table_and_address(const MapRow& row, const MapColumns& columns, Point& point) {
@@ -480,6 +452,33 @@ Map read_map(ByteSource& source, track::ProblemSink& problems) {
     if (map.points.empty()) throw track::InputError(map.source, "the map has no rows, only its header");
     check_overlaps(map, columns.address, header);
     return map;
+}
+
+std::optional<Reference> parse_reference(std::string_view digits) noexcept {
+    if (digits.size() != 5 && digits.size() != 6) return std::nullopt;
+    const auto number = track::parse_uint64(digits);
+    if (!number) return std::nullopt;
+    // Each table's references: the leading digit, then the 1-based address (1..9999 in the
+    // 5-digit form, 1..65536 in the 6-digit one).
+    const std::uint64_t base = digits.size() == 5 ? 10'000 : 100'000;
+    const std::uint64_t largest = digits.size() == 5 ? 9'999 : 65'536;
+    const std::uint64_t one_based = *number % base;
+    if (one_based < 1 || one_based > largest) return std::nullopt;
+    const auto address = static_cast<std::uint16_t>(one_based - 1);
+    switch (*number / base) {
+        case 0: return Reference{Table::coil, address};
+        case 1: return Reference{Table::discrete, address};
+        case 3: return Reference{Table::input, address};
+        case 4: return Reference{Table::holding, address};
+        default: return std::nullopt;
+    }
+}
+
+std::string to_reference(Table table, std::uint16_t address) {
+    constexpr char digits[] = {'0', '1', '3', '4'};  // by Table: coil, discrete, input, holding
+    const char digit = digits[static_cast<int>(table)];
+    if (address < 9999) return fmt::format("{}{:04}", digit, address + 1);
+    return fmt::format("{}{:05}", digit, address + 1);
 }
 
 std::vector<Request> plan(const Map& map, bool batch) {

@@ -23,9 +23,6 @@ namespace mb = adapters::modbus;
 
 namespace {
 
-// The first digit of each table's reference notation: 0xxxx coil, 1xxxx discrete, ...
-constexpr char reference_digits[] = {'0', '1', '3', '4'};
-
 mb::Table parse_table_name(std::string_view text) {
     if (const auto table = mb::parse_table(text)) return *table;
     throw track::UsageError(fmt::format("--table: '{}' is not a table; use coil, discrete, input or holding", text));
@@ -48,18 +45,13 @@ std::pair<mb::Table, std::uint16_t> parse_address(std::string_view whole, std::s
         }
         return {*table, static_cast<std::uint16_t>(*number)};
     }
-    // 5 digits: table digit and 0001-9999; 6 digits: table digit and 00001-65536.
-    const std::size_t digits = text.size();
-    const auto first = std::string_view(reference_digits, 4).find(text.empty() ? 'x' : text[0]);
-    const int limit = digits == 5 ? 9999 : 65536;
-    const int offset = number ? track::parse_uint(text.substr(1)).value_or(0) : 0;  // 0: not a reference
-    if ((digits != 5 && digits != 6) || first == std::string_view::npos || offset < 1 || offset > limit) {
+    const auto reference = mb::parse_reference(text);
+    if (!reference) {
         throw track::UsageError(
-            fmt::format("--address: '{}' is not a reference (40001 = holding 0, 30001 = input 0, 10001 = discrete 0, "
-                        "00001 = coil 0); with --table give the 0-based address",
-                        whole));
+            fmt::format("--address: '{}' is not a reference; give --table and the 0-based address, or a reference: {}",
+                        whole, mb::reference_help));
     }
-    return {static_cast<mb::Table>(first), static_cast<std::uint16_t>(offset - 1)};
+    return {reference->table, reference->address};
 }
 
 }  // namespace
@@ -76,12 +68,6 @@ RegisterRange parse_register_range(std::string_view text, std::string_view table
     }
     if (last < first) throw track::UsageError(fmt::format("--address: '{}' ends before it starts", text));
     return {first_table, first, last};
-}
-
-std::string reference(mb::Table table, std::uint16_t address) {
-    const char digit = reference_digits[static_cast<int>(table)];
-    if (address < 9999) return fmt::format("{}{:04}", digit, address + 1);
-    return fmt::format("{}{:05}", digit, address + 1);
 }
 
 int parse_unit_id(std::string_view text, const mb::BusOptions& bus) {

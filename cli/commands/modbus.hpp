@@ -29,9 +29,6 @@ struct RegisterRange {
 /// 6-digit 400001..465536 and so on). Throws track::UsageError naming --address or --table.
 RegisterRange parse_register_range(std::string_view text, std::string_view table);
 
-/// The reference notation of a register: "40001" for holding 0, "410000" for holding 9999.
-std::string reference(adapters::modbus::Table table, std::uint16_t address);
-
 /// --unit: 0 to 255 (248-255 reach some devices addressed directly over TCP); not 0 on a
 /// serial `bus`, where it is the broadcast address that no device answers. Throws
 /// track::UsageError.

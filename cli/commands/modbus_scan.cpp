@@ -235,7 +235,7 @@ int run_registers(const ScanOptions& o, mb::Bus& bus, const std::atomic<bool>& s
     for (unsigned i = 0; i < cells.size(); ++i) {
         const auto address = static_cast<std::uint16_t>(range.first + i);
         const Cell& cell = cells[i];
-        Row row{Field::integer("address", address), Field::string("reference", reference(range.table, address))};
+        Row row{Field::integer("address", address), Field::string("reference", mb::to_reference(range.table, address))};
         if (!cell.read) {
             any_error = true;
             row.push_back(Field::string("error", cell.error));

@@ -78,6 +78,23 @@ Value decode(const Type& type, Order order, std::span<const std::uint16_t> regis
 /// integer type), saying the type's range.
 std::vector<std::uint16_t> encode(const Type& type, Order order, double value);
 
+/// A register named in the manuals' 1-based reference notation (40001 = holding 0).
+struct Reference {
+    Table table = Table::holding;
+    std::uint16_t address = 0;  ///< 0-based
+};
+
+/// A 5- or 6-digit reference as table and 0-based address: 00001-09999 coil, 10001-19999
+/// discrete, 30001-39999 input, 40001-49999 holding, and the 6-digit 000001-065536,
+/// 100001-165536, 300001-365536, 400001-465536. Nullopt for anything else.
+std::optional<Reference> parse_reference(std::string_view digits) noexcept;
+/// The reference of a register: "40001" for holding 0, "410000" for holding 9999.
+std::string to_reference(Table table, std::uint16_t address);
+/// The references parse_reference knows, for messages.
+inline constexpr std::string_view reference_help =
+    "00001-09999 coil, 10001-19999 discrete, 30001-39999 input, 40001-49999 holding (or the 6-digit "
+    "000001-065536, 100001-165536, 300001-365536, 400001-465536)";
+
 /// One row of a register map.
 struct Point {
     std::string asset;

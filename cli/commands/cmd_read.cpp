@@ -138,7 +138,8 @@ int run_gpsd(const GpsdOptions& o) {
 void add_read_command(CLI::App& trk, Invocation& chosen) {
     auto* read = trk.add_subcommand(
         "read",
-        "Turn device output into records: GPS fixes (NMEA, gpsd), RFID reads, sensor readings (CSV, JSON Lines)");
+        "Turn device output into records: GPS fixes (NMEA, gpsd), RFID reads, sensor readings (CSV, JSON Lines, "
+        "Modbus)");
     read->require_subcommand(1);
 
     auto nmea_options = std::make_shared<NmeaOptions>();

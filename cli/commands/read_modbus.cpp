@@ -194,8 +194,6 @@ private:
             std::chrono::duration_cast<std::chrono::milliseconds>(response.arrived.time_since_epoch()).count();
         reading.asset = point.asset;
         reading.src = src;
-        // Without an asset, the unit is the reading's subject (trk asset link gives it one).
-        if (point.asset.empty()) reading.device = fmt::format("{}/{}", bus_.name(), point.unit_id);
         reading.metric = point.metric;
         reading.value = value.number;
         reading.unit = point.unit;

@@ -5,6 +5,7 @@
 #include <array>
 #include <bit>
 #include <cctype>
+#include <charconv>
 #include <cmath>
 #include <limits>
 #include <stdexcept>
@@ -511,13 +512,37 @@ std::vector<Request> plan(const Map& map, bool batch) {
     return requests;
 }
 
+namespace {
+
+// `number` written with `digits` significant digits (0: the shortest form that reads back as
+// the same float32) and read back as a double.
+double with_digits(double number, int digits) {
+    std::array<char, 64> text{};
+    const auto written =
+        digits == 0 ? std::to_chars(text.data(), text.data() + text.size(), static_cast<float>(number))
+                    : std::to_chars(text.data(), text.data() + text.size(), number, std::chars_format::general, digits);
+    double result = number;
+    std::from_chars(text.data(), written.ptr, result);
+    return result;
+}
+
+}  // namespace
+
 Value decode_point(const Point& point, std::uint16_t request_address, std::span<const std::uint16_t> data) {
     if (point.address < request_address || point.address - request_address + point.count() > data.size()) {
         throw std::invalid_argument(fmt::format("registers {}+{} are not in the response ({}+{})", point.address,
                                                 point.count(), request_address, data.size()));
     }
     Value value = decode(point.type, point.order, data.subspan(point.address - request_address, point.count()));
-    if (!value.text) value.number = value.number * point.scale + point.offset;
+    if (value.text || !std::isfinite(value.number)) return value;
+    // A float32 as the double nearest its shortest decimal form: 123.456f is
+    // 123.45600128173828 as a double, while the device (and its display, and mbpoll) means
+    // 123.456.
+    if (point.type.kind == Kind::float32) value.number = with_digits(value.number, 0);
+    // Scaling in binary adds digits no device meant (1245 x 0.01 is 12.450000000000001):
+    // the result is rounded to 15 significant digits, all that a double holds exactly.
+    if (point.scale != 1 || point.offset != 0)
+        value.number = with_digits(value.number * point.scale + point.offset, 15);
     return value;
 }
 

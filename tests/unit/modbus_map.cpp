@@ -452,6 +452,23 @@ TEST_CASE("modbus: decode_point applies scale and offset to the point's register
     CHECK_THROWS_AS(modbus::decode_point(map.points[1], 10, Registers{1, 2}), std::invalid_argument);
 }
 
+TEST_CASE("modbus: decode_point gives the decimal the device meant, not binary artefacts") {
+    const modbus::Map map = read_map(header +
+                                     "P,vibration,,input,0,uint16,,0.01,,mm/s\n"
+                                     "P,temperature,,input,1,float32,ABCD,,,Cel\n"
+                                     "P,pressure,,input,3,float32,CDAB,0.1,,bar\n"
+                                     "P,energy,,input,5,uint32,ABCD,0.001,-0.3,kW.h\n");
+    // 1245 x 0.01 is 12.450000000000001 in binary; 123.456f is 123.45600128173828 as a double.
+    const Registers data{1245, 0x42F6, 0xE979, 0xE979, 0x42F6, 0x0001, 0xE240};
+    CHECK(modbus::decode_point(map.points[0], 0, data).number == 12.45);
+    CHECK(modbus::decode_point(map.points[1], 0, data).number == 123.456);
+    CHECK(modbus::decode_point(map.points[2], 0, data).number == 12.3456);
+    CHECK(modbus::decode_point(map.points[3], 0, data).number == 123.156);  // 123456 x 0.001 - 0.3
+    // decode itself stays bit-exact: the float32's own value.
+    CHECK(modbus::decode(map.points[1].type, modbus::Order::abcd, Registers{0x42F6, 0xE979}).number ==
+          static_cast<double>(123.456F));
+}
+
 TEST_CASE("modbus: interpret shows every reading of a register and the next") {
     const modbus::Interpretations one = modbus::interpret(Registers{0x4142});
     CHECK(one.raw == 0x4142);

@@ -28,6 +28,7 @@ Modes:
                     over RTU a bad CRC
   --story pump      the bundled pump (sample/pump): unit 1, values that change one step per
                     poll (each read of the run-status coil is a poll); ignores --spec
+  --stats           on exit, print "requests: N" on standard error (the benchmark)
   --background      detach once ready (print the port, then return); the server ends after
                     --idle-exit seconds (default 60 in the background) without a request
 SIGTERM and SIGINT end it cleanly.
@@ -127,6 +128,7 @@ def main():
     parser.add_argument("--story", choices=["pump"])
     parser.add_argument("--background", action="store_true")
     parser.add_argument("--idle-exit", type=float, metavar="SECONDS")
+    parser.add_argument("--stats", action="store_true", help="on exit, say on stderr how many requests came")
     args = parser.parse_args()
     if args.background and args.idle_exit is None:
         args.idle_exit = 60.0
@@ -172,6 +174,7 @@ def serve(args, tables, story, ready_pipe):
     busy = {int(u) for u in args.busy.split(",") if u} if args.exceptions else set()
     bad_crc = {int(u) for u in args.bad_crc.split(",") if u}
     last_request = [time.monotonic()]
+    requests = [0]
 
     def block(cells):
         if args.exceptions:
@@ -203,6 +206,7 @@ def serve(args, tables, story, ready_pipe):
         class Handler(base):
             def execute(self, request, *addr):
                 last_request[0] = time.monotonic()
+                requests[0] += 1
                 if request.unit_id in busy:
                     response = request.doException(6)  # server device busy
                     response.transaction_id = request.transaction_id
@@ -283,6 +287,8 @@ def serve(args, tables, story, ready_pipe):
         if socat:
             socat.terminate()
             socat.wait()
+        if args.stats:
+            print(f"requests: {requests[0]}", file=sys.stderr, flush=True)
     return 0
 
 

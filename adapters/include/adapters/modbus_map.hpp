@@ -67,7 +67,7 @@ struct Value {
 /// The value `type` in `order` holds in `registers` (exactly type.registers() of them; for
 /// bool, register != 0). 64-bit orders apply the same rule over four words: ABCD is words
 /// W0..W3 most significant first, CDAB reverses the word order, BADC swaps the bytes of
-/// each word, DCBA does both. A string is the registers' bytes in order (BADC/DCBA swap the
+/// each word, DCBA does both; for 16-bit values BADC and DCBA swap the register's bytes. A string is the registers' bytes in order (BADC/DCBA swap the
 /// two bytes of each register), ending at the first NUL, with trailing blanks cut.
 /// NaN and infinities of float types are returned as they are: the caller decides.
 Value decode(const Type& type, Order order, std::span<const std::uint16_t> registers);
@@ -107,7 +107,10 @@ struct Map {
 /// `table` empty, 1-based reference notation names table and address together: 00001-09999
 /// coil, 10001-19999 discrete, 30001-39999 input, 40001-49999 holding (and the 6-digit
 /// 000001-065536, 100001-165536, 300001-365536, 400001-465536), address = reference - base
-/// - 1. A 5/6-digit reference that contradicts a given `table` is an error.
+/// - 1. With `table` given the address is always 0-based (0..65535: a device may well use
+/// address 40000, as SunSpec does), so a reference cannot contradict the table; an address
+/// with leading zeros ("00017") beside a table is refused as ambiguous (a coil reference
+/// copied from a manual, or a 0-based address?).
 /// Throws track::InputError "FILE:LINE: column NAME (N): why" for an unknown column value, a
 /// bad number, a value out of range, a type that does not fit the table (only bool in coil
 /// and discrete tables), an address whose registers run past 65535, a row that overlaps

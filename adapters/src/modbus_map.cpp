@@ -364,6 +364,7 @@ void read_table_and_address(const MapRow& row, const MapColumns& columns, Point&
 
 Type read_type(const MapRow& row, const MapColumns& columns, Table table) {
     const std::string_view text = row.cell(columns.type);
+    if (text.empty()) row.fail(columns.type, "empty; every row needs a type");
     const auto type = parse_type(text);
     if (!type) {
         std::vector<std::string> known;
@@ -442,9 +443,8 @@ void check_overlaps(const Map& map, std::size_t address_column, const csv::Heade
     // the farthest end is the only one a later row (at a higher address) can overlap.
     const Point* farthest = nullptr;
     for (const Point* p : sorted) {
-        const bool same_registers =
-            farthest != nullptr && farthest->unit_id == p->unit_id && farthest->table == p->table;
-        if (same_registers && p->address < farthest->address + farthest->count() && !same_reading(*farthest, *p)) {
+        const bool same_table = farthest != nullptr && farthest->unit_id == p->unit_id && farthest->table == p->table;
+        if (same_table && p->address < farthest->address + farthest->count() && !same_reading(*farthest, *p)) {
             const auto [earlier, later] = std::minmax(farthest, p, [](auto a, auto b) { return a->line < b->line; });
             throw track::InputError(
                 fmt::format("{}:{}", map.source, later->line),
@@ -454,7 +454,7 @@ void check_overlaps(const Map& map, std::size_t address_column, const csv::Heade
                             to_string(later->type), name(later->order), earlier->line, span_text(*earlier),
                             to_string(earlier->type), name(earlier->order)));
         }
-        if (!same_registers || p->address + p->count() > farthest->address + farthest->count()) farthest = p;
+        if (!same_table || p->address + p->count() > farthest->address + farthest->count()) farthest = p;
     }
 }
 

@@ -88,8 +88,9 @@ void Diagnostics::summary() const {
     fmt::print(stderr, "{}{} problem{} in the input, skipped: {}\n", prefix_, total_, total_ == 1 ? "" : "s", parts);
 }
 
-Progress::Progress(std::string command)
+Progress::Progress(std::string command, std::string what)
     : prefix_("trk " + std::move(command) + ": "),
+      what_(std::move(what)),
       active_(!quiet_run && ::isatty(STDERR_FILENO) != 0),
       started_(std::chrono::steady_clock::now()) {}
 
@@ -108,7 +109,7 @@ void Progress::draw(std::uint64_t records, std::uint64_t bytes, std::uint64_t to
     // Nothing for a run that ends within a second; then at most 4 lines a second.
     if (now - started_ < 1s || (progress_shown && now - drawn_ < 250ms)) return;
     drawn_ = now;
-    std::string line = fmt::format("\r{}{} records", prefix_, records);
+    std::string line = fmt::format("\r{}{} {}", prefix_, records, what_);
     if (total_records > 0) line += fmt::format(" of {}", total_records);
     if (bytes > 0) line += ", " + megabytes(bytes);
     if (total_bytes > 0) line += " of " + megabytes(total_bytes);

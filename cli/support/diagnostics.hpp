@@ -49,8 +49,8 @@ private:
 /// before they print.
 class Progress {
 public:
-    /// `command` prefixes the line ("ledger import").
-    explicit Progress(std::string command);
+    /// `command` prefixes the line ("ledger import"); `what` names what is counted.
+    explicit Progress(std::string command, std::string what = "records");
     ~Progress();  ///< clears the line
     Progress(const Progress&) = delete;
     Progress& operator=(const Progress&) = delete;
@@ -64,11 +64,16 @@ public:
     void update_of(std::uint64_t done, std::uint64_t total) {
         if (active_ && ++calls_ % 256 == 0) draw(done, 0, 0, total);
     }
+    /// `done` of `total` for slow steps (a network round trip each): every call may draw.
+    void step(std::uint64_t done, std::uint64_t total) {
+        if (active_) draw(done, 0, 0, total);
+    }
 
 private:
     void draw(std::uint64_t records, std::uint64_t bytes, std::uint64_t total_bytes, std::uint64_t total_records = 0);
 
     std::string prefix_;
+    std::string what_;
     bool active_;
     std::uint64_t calls_ = 0;
     std::chrono::steady_clock::time_point started_, drawn_;

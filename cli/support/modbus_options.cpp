@@ -15,10 +15,10 @@ namespace {
 // More attempts than this only hide a broken bus behind minutes of waiting.
 constexpr int max_retries = 10;
 
-int parse_tcp_port(std::string_view text) {
+int parse_tcp_port(std::string_view host_text, std::string_view text) {
     const auto port = track::parse_uint(text);
     if (!port || *port < 1 || *port > 65535) {
-        throw track::UsageError(fmt::format("--host: '{}' is not a TCP port (1 to 65535)", text));
+        throw track::UsageError(fmt::format("--host: '{}': '{}' is not a TCP port (1 to 65535)", host_text, text));
     }
     return *port;
 }
@@ -46,7 +46,7 @@ void parse_host(std::string_view text, adapters::modbus::BusOptions& bus) {
     }
     if (host.empty()) throw track::UsageError(fmt::format("--host: '{}' names no host", text));
     bus.host = std::string(host);
-    if (!port.empty() || text.ends_with(':')) bus.tcp_port = parse_tcp_port(port);
+    if (!port.empty() || text.ends_with(':')) bus.tcp_port = parse_tcp_port(text, port);
 }
 
 }  // namespace

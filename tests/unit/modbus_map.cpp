@@ -312,6 +312,7 @@ TEST_CASE("modbus map: errors name the file, line and column") {
     CHECK(map_error(header + "P,t,,holding,0,flaot32,,,,\n") ==
           "pump.csv:2: column type (6): 'flaot32' is not a type; use bool, int16, uint16, int32, uint32, int64, "
           "uint64, float32, float64 or stringN (N registers, 1 to 125) (did you mean \"float32\"?)");
+    CHECK(map_error(header + "P,t,,holding,0,,,,,\n") == "pump.csv:2: column type (6): empty; every row needs a type");
     CHECK(map_error(header + "P,t,,holding,0,decimal,,,,\n") ==
           "pump.csv:2: column type (6): 'decimal' is not a type; use bool, int16, uint16, int32, uint32, int64, "
           "uint64, float32, float64 or stringN (N registers, 1 to 125)");

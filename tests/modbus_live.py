@@ -16,6 +16,7 @@ Python's struct) and mbpoll as a second client reading the same registers.
 
 usage: modbus_live.py TRK   (exit 77, skipped, without pymodbus or mbpoll)
 """
+import datetime
 import json
 import os
 import re
@@ -55,38 +56,56 @@ def mbpoll(port, unit, kind, address, count, *flags):
     return shown
 
 
+def mbpoll_read(row):
+    """How mbpoll reads `row`, (its -t type, flags, registers a value takes), or None where
+    mbpoll has no such type."""
+    table, kind, order = row["table"], row.get("type", "bool"), row.get("order", "ABCD")
+    digit = {"coil": "0", "discrete": "1", "input": "3", "holding": "4"}[table]
+    if kind in ("bool", "int16", "uint16"):
+        return digit, (), 1
+    if kind in ("int32", "uint32", "float32") and order in ("ABCD", "CDAB"):
+        flags = ("-B",) if order == "ABCD" else ()  # mbpoll 1.4: CDAB unless -B
+        return digit + (":float" if kind == "float32" else ":int"), flags, 2
+    return None
+
+
 def agree_with_mbpoll(port, rows, trk_values):
-    """mbpoll shows each value trk read, where mbpoll has the type."""
-    checked, wrong = 0, []
+    """mbpoll shows each value trk read, where mbpoll has the type: one mbpoll run per unit,
+    table, type and order, over the addresses of its rows (as a user would script it)."""
+    groups = {}
     for row in rows:
-        table, kind, order = row["table"], row.get("type", "bool"), row.get("order", "ABCD")
-        digit = {"coil": "0", "discrete": "1", "input": "3", "holding": "4"}[table]
-        trk = trk_values[(row["unit"], table, row["address"])]
-        if kind in ("int16", "uint16"):
-            text, signed = mbpoll(port, row["unit"], digit, row["address"], 1)[row["address"]]
-            shown = int(text) if kind == "uint16" or signed is None else int(signed)
-            ok = shown == trk
-        elif kind in ("int32", "uint32", "float32") and order in ("ABCD", "CDAB"):
-            flags = ["-B"] if order == "ABCD" else []  # mbpoll 1.4: CDAB unless -B
-            text, _ = mbpoll(port, row["unit"], digit + (":float" if kind == "float32" else ":int"), row["address"], 1,
-                             *flags)[row["address"]]
+        how = mbpoll_read(row)
+        if how:
+            groups.setdefault((row["unit"], *how), []).append(row)
+    checked, wrong = 0, []
+    for (unit, kind_flag, flags, width), group in groups.items():
+        first = min(r["address"] for r in group)
+        if any((r["address"] - first) % width for r in group):
+            fail(f"spec rows of unit {unit} {kind_flag} are not {width} registers apart: mbpoll cannot read them at once")
+        count = (max(r["address"] for r in group) - first) // width + 1
+        shown = mbpoll(port, unit, kind_flag, first, count, *flags)
+        for row in group:
+            kind = row.get("type", "bool")
+            trk = trk_values[(unit, row["table"], row["address"])]
+            text, signed = shown[row["address"]]
             if kind == "float32":
-                ok, shown = text == format(trk, "g"), text
-            else:  # mbpoll prints 32-bit integers signed
-                shown = int(text)
-                ok = shown == (trk - (1 << 32) if kind == "uint32" and trk >= 1 << 31 else trk)
-        elif kind == "bool":
-            text, _ = mbpoll(port, row["unit"], digit, row["address"], 1)[row["address"]]
-            shown = int(text)
-            ok = shown == int(trk)
-        else:
-            continue
-        checked += 1
-        if not ok:
-            wrong.append(f"unit {row['unit']} {table} {row['address']} {kind} {order}: mbpoll {shown}, trk {trk}")
+                ok, got = text == format(trk, "g"), text
+            elif kind in ("int32", "uint32"):  # mbpoll prints 32-bit integers signed
+                got = int(text)
+                ok = got == (trk - (1 << 32) if kind == "uint32" and trk >= 1 << 31 else trk)
+            elif kind == "int16" and signed is not None:
+                got = int(signed)
+                ok = got == trk
+            else:
+                got = int(text)
+                ok = got == int(trk)
+            checked += 1
+            if not ok:
+                wrong.append(f"unit {unit} {row['table']} {row['address']} {kind} {row.get('order', '')}: "
+                             f"mbpoll {got}, trk {trk}")
     if wrong:
         fail("mbpoll and trk disagree:\n  " + "\n  ".join(wrong))
-    return checked
+    return checked, len(groups)
 
 
 def main():
@@ -128,8 +147,8 @@ def main():
         check_readings(result.stdout.splitlines(), single, f"modbus://{host}")
         print("ok: --no-batch reads the same values")
 
-        checked = agree_with_mbpoll(values.address, rows, trk_values)
-        print(f"ok: mbpoll shows the same {checked} values (the types and orders it has)")
+        checked, runs = agree_with_mbpoll(values.address, rows, trk_values)
+        print(f"ok: mbpoll shows the same {checked} values (the types and orders it has; {runs} mbpoll runs)")
 
         # Exceptions: an illegal address, a busy unit; the rest of the poll comes out.
         exception_rows = [{"unit": 1, "table": "holding", "address": 0, "type": "int16", "value": -12343},
@@ -168,24 +187,27 @@ def main():
         out, err = Reader(process.stdout), Reader(process.stderr)
         wait_for(lambda: len(out.lines) >= 3, lambda: f"3 readings before the restart; stderr {err.lines}")
         restarting.kill()
-        time.sleep(0.1)
-        while_gone = len(out.lines)
-        time.sleep(0.4)
-        if len(out.lines) != while_gone:
-            fail(f"values written while the server was gone: {out.lines[while_gone:]}")
+        gone_from = time.time()
+        time.sleep(0.2)  # four polls' worth: trk must write nothing for them
+        gone_until = time.time()
         restarting.options[1] = path("restart-2.json")
         restarting.start(port=int(port)).wait()
         wait_for(lambda: any(json.loads(line)["value"] == 222 for line in out.lines),
                  lambda: f"values from the restarted server; stderr {err.lines}", timeout=10)
         stop_cleanly(process, out, err)
-        got = [json.loads(line)["value"] for line in out.lines]
-        first_new = got.index(222)
-        if set(got[:first_new]) != {111} or set(got[first_new:]) != {222}:
-            fail(f"values around the restart: {got}")
-        if not err.lines:
-            fail("the lost server was not said on stderr")
+        got = [json.loads(line) for line in out.lines]
+        values_got = [r["value"] for r in got]
+        first_new = values_got.index(222)
+        if set(values_got[:first_new]) != {111} or set(values_got[first_new:]) != {222}:
+            fail(f"values around the restart: {values_got}")
+        stamped = [datetime.datetime.fromisoformat(r["time"].replace("Z", "+00:00")).timestamp() for r in got]
+        while_gone = [r for r, t in zip(got, stamped) if gone_from + 0.005 < t < gone_until]
+        if while_gone:
+            fail(f"values written while the server was gone ({gone_from:.3f} to {gone_until:.3f}): {while_gone}")
+        if len(err.lines) < 2:
+            fail(f"want a line when the server is lost and one when it is back; stderr {err.lines}")
         print(f"ok: server killed and restarted: {first_new} values before, {len(got) - first_new} after, "
-              f"none while gone; trk said {err.lines[0]!r}; SIGTERM ends it cleanly")
+              f"none while gone; trk said {err.lines!r}; SIGTERM ends it cleanly")
 
         scan_and_write(trk, values.address, faulty.address)
     took = time.monotonic() - started
@@ -195,20 +217,41 @@ def main():
 
 def scan_and_write(trk, port, faulty_port):
     host = f"127.0.0.1:{port}"
-    # Scan: the units that answer among 1-20 (1, 2, 17), and the interpretations of unit 1's
+    # Scan: the units that answer among 1-3 and 16-18 (1, 2, 17), and the interpretations of unit 1's
     # holding registers 18-19 (-271.15 as a float32 ABCD, the server's value).
-    result = run(trk, "modbus", "scan", "--host", host, "--units", "1-20", "--timeout", "0.1s")
-    if result.returncode != 0:
-        fail(f"scan of units: exit {result.returncode}: {result.stderr}")
-    found = set(int(u) for u in re.findall(r"^\s*(?:unit\s+)?(\d+)\b", result.stdout, re.M | re.I))
-    if not {1, 2, 17} <= found or found & (set(range(3, 17)) | {18, 19, 20}):
-        fail(f"scan found units {sorted(found)}, the server has 1, 2, 17:\n{result.stdout}")
-    print(f"ok: scan finds units {sorted(found)}")
-    result = run(trk, "modbus", "scan", "--host", host, "--units", "1", "--table", "holding", "--address", "18",
-                 "--count", "2")
-    if result.returncode != 0 or "-271.15" not in result.stdout or "ABCD" not in result.stdout:
-        fail(f"scan of holding 18-19: exit {result.returncode}, want -271.15 in ABCD:\n{result.stdout}{result.stderr}")
-    print("ok: scan prints the interpretations (-271.15 as float32 ABCD among them)")
+    answers = {}
+    for units in ("1-3", "16-18"):  # few silent ids: each costs the whole --timeout
+        result = run(trk, "modbus", "scan", "--host", host, "--units", units, "--timeout", "0.1s")
+        if result.returncode != 0:
+            fail(f"scan of units {units}: exit {result.returncode}: {result.stderr}")
+        answers.update((r["unit_id"], r) for r in readings(result))
+    if set(answers) != {1, 2, 17} or any(r["answer"] != "registers" for r in answers.values()) \
+            or answers[1]["holding_0"] != -12343 & 0xFFFF:
+        fail(f"scan found units {sorted(answers)}, the server has 1, 2, 17 (unit 1's holding 0 is -12343):\n"
+             f"{result.stdout}")
+    print(f"ok: scan finds units {sorted(answers)}")
+    result = run(trk, "modbus", "scan", "--host", host, "--unit", "1", "--table", "holding", "--address", "18-19")
+    rows = readings(result) if result.returncode == 0 else []
+    if [r["address"] for r in rows] != [18, 19] or rows[0]["float32_abcd"] != -271.15 \
+            or rows[0]["int16"] != rows[0]["uint16"] - 65536:
+        fail(f"scan of holding 18-19: exit {result.returncode}, want float32_abcd -271.15:\n{result.stdout}"
+             f"{result.stderr}")
+    print("ok: scan prints the interpretations (-271.15 as float32_abcd at holding 18)")
+    # Strings: trk read modbus leaves them out (a reading's value is a number), with a note
+    # naming the row; scan shows their text two characters per register.
+    strings = [r for r in spec_rows(units={1}, strings=True) if r.get("type", "").startswith("string")]
+    with tempfile.TemporaryDirectory() as folder:
+        result = read_modbus(trk, write_map(os.path.join(folder, "s.csv"), strings + spec_rows(units={1})[:1]), host,
+                             "--count", "1")
+    notes = [line for line in result.stderr.splitlines() if "string" in line and "not read" in line]
+    if result.returncode != 0 or len(notes) != len(strings) or len(result.stdout.splitlines()) != 1:
+        fail(f"string rows: want {len(strings)} notes and the one number read; exit {result.returncode}, "
+             f"stdout {result.stdout!r}, stderr {result.stderr!r}")
+    result = run(trk, "modbus", "scan", "--host", host, "--unit", "1", "--table", "holding", "--address", "74-81")
+    text = "".join(r["ascii"] for r in readings(result))
+    if text != "PUMP-0002".ljust(16, "."):
+        fail(f"scan of the string8 at holding 74-81 (PUMP-0002) shows {text!r}")
+    print(f"ok: string rows are left out with a note ({notes[0]!r}); scan shows the text {text!r}")
 
     # Write: a float32 CDAB into holding 18-19, read back by trk and by mbpoll; a refused
     # write (an address the device does not have) exits 69.

@@ -62,9 +62,12 @@ class Server:
         self.process.wait(timeout=10)
 
 
-def spec_rows(path=SPEC, units=None):
+def spec_rows(path=SPEC, units=None, strings=False):
+    """The spec's rows (of `units`); string rows only with `strings`: trk read modbus leaves
+    them out with a note (a reading's value is a number), trk modbus scan shows them."""
     rows = json.load(open(path, encoding="utf-8"))
-    return [r for r in rows if units is None or r["unit"] in units]
+    return [r for r in rows if (units is None or r["unit"] in units)
+            and (strings or not r.get("type", "").startswith("string"))]
 
 
 def metric(row):

@@ -93,10 +93,6 @@ int parse_unit_id(std::string_view text, const mb::BusOptions& bus) {
     return *unit;
 }
 
-std::string register_name(mb::Table table, std::uint16_t address) {
-    return fmt::format("{} {}", mb::name(table), address);
-}
-
 namespace {
 
 struct WriteOptions {
@@ -118,13 +114,36 @@ struct WriteOptions {
     std::vector<std::uint16_t> registers;  ///< what is written, and what must read back
 };
 
-// A coil state: 0/1, true/false, on/off.
-double parse_coil_state(std::string_view text) {
+// A bool: 0/1, true/false, on/off.
+double parse_bool(std::string_view text) {
     std::string lower(text);
     for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     if (lower == "1" || lower == "true" || lower == "on") return 1;
     if (lower == "0" || lower == "false" || lower == "off") return 0;
-    throw track::UsageError(fmt::format("VALUE: '{}' is not a coil state; use 0, 1, true, false, on or off", text));
+    throw track::UsageError(fmt::format("VALUE: '{}' is not a bool; use 0, 1, true, false, on or off", text));
+}
+
+// --type for a write to `table`: bool by default for a coil (its only type), required for
+// a holding register; no strings (a value here is a number).
+mb::Type write_type(std::string_view text, mb::Table table) {
+    if (text.empty()) {
+        if (table == mb::Table::coil) return {mb::Kind::boolean, 0};
+        throw track::UsageError("--type: give the register's type (uint16, int16, int32, float32, ...)");
+    }
+    const auto type = mb::parse_type(text);
+    if (!type) {
+        throw track::UsageError(
+            fmt::format("--type: '{}' is not a type; use bool, int16, uint16, int32, uint32, int64, "
+                        "uint64, float32 or float64",
+                        text));
+    }
+    if (type->kind == mb::Kind::string) {
+        throw track::UsageError("--type: string registers are not written by trk modbus write");
+    }
+    if (table == mb::Table::coil && type->kind != mb::Kind::boolean) {
+        throw track::UsageError(fmt::format("--type: coils are bool, not {}", text));
+    }
+    return *type;
 }
 
 // The setup step of write: everything is checked, and the value encoded, before any bus
@@ -137,46 +156,26 @@ void check(WriteOptions& o) {
     o.target = range.table;
     o.first = range.first;
     if (o.target == mb::Table::input || o.target == mb::Table::discrete) {
-        throw track::UsageError(fmt::format("{} is read-only: Modbus writes coils and holding registers",
-                                            o.target == mb::Table::input ? "the input table" : "the discrete table"));
-    }
-    if (o.type.empty()) {
-        if (o.target != mb::Table::coil) {
-            throw track::UsageError("--type: give the register's type (uint16, int16, int32, float32, ...)");
-        }
-        o.type = "bool";
-    }
-    const auto type = mb::parse_type(o.type);
-    if (!type) {
         throw track::UsageError(
-            fmt::format("--type: '{}' is not a type; use bool, int16, uint16, int32, uint32, "
-                        "int64, uint64, float32 or float64",
-                        o.type));
+            fmt::format("the {} table is read-only: Modbus writes coils and holding registers", mb::name(o.target)));
     }
-    o.value_type = *type;
-    if (type->kind == mb::Kind::string)
-        throw track::UsageError("--type: string registers are not written by trk modbus write");
-    if (o.target == mb::Table::coil && type->kind != mb::Kind::boolean) {
-        throw track::UsageError(fmt::format("--type: coils are bool, not {}", o.type));
-    }
+    o.value_type = write_type(o.type, o.target);
     const auto order = mb::parse_order(o.order);
-    if (!order)
+    if (!order) {
         throw track::UsageError(fmt::format("--order: '{}' is not an order; use ABCD, CDAB, BADC or DCBA", o.order));
-    o.value_order = *order;
-    if (o.first + type->registers() - 1 > 65535) {
-        throw track::UsageError(fmt::format("--address: a {} at {} runs past register 65535", o.type, o.first));
     }
-    double value = 0;
-    if (type->kind == mb::Kind::boolean) {
-        value = parse_coil_state(o.value);
-    } else if (const auto number = track::parse_decimal(o.value)) {
-        value = *number;
-    } else {
+    o.value_order = *order;
+    if (o.first + o.value_type.registers() - 1 > 65535) {
+        throw track::UsageError(
+            fmt::format("--address: a {} at {} runs past register 65535", mb::to_string(o.value_type), o.first));
+    }
+    const auto number = o.value_type.kind == mb::Kind::boolean ? parse_bool(o.value) : track::parse_decimal(o.value);
+    if (!number) {
         throw track::UsageError(fmt::format(
             "VALUE: '{}' is not a number (digits, an optional sign and point, at most 15 digits)", o.value));
     }
     try {
-        o.registers = mb::encode(o.value_type, o.value_order, value);
+        o.registers = mb::encode(o.value_type, o.value_order, *number);
     } catch (const track::UsageError& e) {  // the value does not fit the type
         throw track::UsageError(fmt::format("VALUE: {}", e.what()));
     }
@@ -196,7 +195,7 @@ int run_write(const WriteOptions& o) {
     options.on_status = [&diagnostics](std::string_view m) { diagnostics.note(m); };
     options.verbose = o.verbose;
     mb::Bus bus(std::move(options));  // DeviceError (69) when it cannot be reached
-    const std::string where = fmt::format("{} of unit {}", register_name(o.target, o.first), o.unit_id);
+    const std::string where = fmt::format("{} {} of unit {}", mb::name(o.target), o.first, o.unit_id);
     const mb::Response written = bus.write(o.unit_id, o.target, o.first, o.registers);
     if (written.outcome != mb::Outcome::ok) {
         throw track::DeviceError(fmt::format("{} was not written: {}", where, written.message));

@@ -37,9 +37,6 @@ std::string reference(adapters::modbus::Table table, std::uint16_t address);
 /// track::UsageError.
 int parse_unit_id(std::string_view text, const adapters::modbus::BusOptions& bus);
 
-/// "holding 100" (or "coil 7"): how messages name a register.
-std::string register_name(adapters::modbus::Table table, std::uint16_t address);
-
 /// Adds `trk modbus scan` to `modbus` (modbus_scan.cpp).
 void add_modbus_scan_command(CLI::App& modbus, Invocation& chosen);
 

@@ -68,7 +68,7 @@ void check(ScanOptions& o, const CLI::App& scan) {
         const auto last = dash == std::string::npos ? first : track::parse_uint(text.substr(dash + 1));
         if (!first || !last || *first < 1 || *last > 247 || *last < *first) {
             throw track::UsageError(
-                fmt::format("--units: '{}' is not a range of unit ids from 1 to 247 (1-247, 5)", o.units));
+                fmt::format("--units: '{}' is not a range of unit ids from 1 to 247 (examples: 1-247, 5)", o.units));
         }
         o.first_unit = *first;
         o.last_unit = *last;

@@ -81,7 +81,8 @@ def agree_with_mbpoll(port, rows, trk_values):
     for (unit, kind_flag, flags, width), group in groups.items():
         first = min(r["address"] for r in group)
         if any((r["address"] - first) % width for r in group):
-            fail(f"spec rows of unit {unit} {kind_flag} are not {width} registers apart: mbpoll cannot read them at once")
+            fail(f"spec rows of unit {unit} {kind_flag} are not {width} registers apart: one mbpoll run cannot read "
+                 "them")
         count = (max(r["address"] for r in group) - first) // width + 1
         shown = mbpoll(port, unit, kind_flag, first, count, *flags)
         for row in group:

@@ -225,8 +225,8 @@ Value decode(const Type& type, Order order, std::span<const std::uint16_t> regis
 std::vector<std::uint16_t> encode(const Type& type, Order order, double value) {
     const std::string type_name = to_string(type);
     if (type.kind == Kind::string) throw track::UsageError(fmt::format("{} holds text, not a number", type_name));
-    if (type.kind == Kind::float32 || type.kind == Kind::float64) {
-        if (type.kind == Kind::float64) return registers_of(order, std::bit_cast<std::uint64_t>(value), 4);
+    if (type.kind == Kind::float64) return registers_of(order, std::bit_cast<std::uint64_t>(value), 4);
+    if (type.kind == Kind::float32) {
         if (std::isfinite(value) && std::abs(value) > std::numeric_limits<float>::max()) {
             throw track::UsageError(fmt::format("{} does not fit {} (largest: {})", number_text(value), type_name,
                                                 std::numeric_limits<float>::max()));
@@ -248,7 +248,7 @@ std::vector<std::uint16_t> encode(const Type& type, Order order, double value) {
 
 namespace {
 
-// A map row being read: its cells by column role, and where it is, for messages.
+// A map row being read, and where it is, for messages.
 class MapRow {
 public:
     MapRow(const csv::Row& row, const csv::Header& header, const std::string& source)

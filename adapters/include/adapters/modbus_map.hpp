@@ -67,8 +67,9 @@ struct Value {
 /// The value `type` in `order` holds in `registers` (exactly type.registers() of them; for
 /// bool, register != 0). 64-bit orders apply the same rule over four words: ABCD is words
 /// W0..W3 most significant first, CDAB reverses the word order, BADC swaps the bytes of
-/// each word, DCBA does both; for 16-bit values BADC and DCBA swap the register's bytes. A string is the registers' bytes in order (BADC/DCBA swap the
-/// two bytes of each register), ending at the first NUL, with trailing blanks cut.
+/// each word, DCBA does both; for 16-bit values BADC and DCBA swap the register's bytes. A
+/// string is the registers' bytes in order (BADC/DCBA swap the two bytes of each register),
+/// ending at the first NUL, with trailing blanks cut.
 /// NaN and infinities of float types are returned as they are: the caller decides.
 Value decode(const Type& type, Order order, std::span<const std::uint16_t> registers);
 
@@ -88,7 +89,7 @@ struct Point {
     Order order = Order::abcd;
     double scale = 1;
     double offset = 0;
-    std::string unit;   ///< the reading's unit, may be empty
+    std::string unit;        ///< the reading's unit, may be empty
     std::uint64_t line = 0;  ///< the map file's line
     /// The registers (bits) the point spans, from `address`.
     [[nodiscard]] unsigned count() const noexcept { return type.registers(); }

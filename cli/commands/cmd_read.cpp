@@ -17,7 +17,6 @@
 #include "read.hpp"
 #include "signals.hpp"
 #include "track/json.hpp"
-#include "track/number.hpp"
 
 namespace cli {
 
@@ -53,16 +52,7 @@ void check(NmeaOptions& o) {
     if (!o.port.empty() && !o.files.empty()) {
         throw track::UsageError("give FILEs or --port, not both");
     }
-    if (o.baud != "auto") {
-        const auto rate = track::parse_uint(o.baud);
-        if (!rate || !adapters::is_supported_baud(*rate)) {
-            throw track::UsageError(
-                fmt::format("--baud: '{}' is not a rate; use auto or one of 1200, 2400, 4800, 9600, 19200, 38400, "
-                            "57600, 115200, 230400, 460800, 921600",
-                            o.baud));
-        }
-        o.baud_rate = *rate;
-    }
+    if (o.baud != "auto") o.baud_rate = parse_baud("--baud", o.baud, "auto");
     if (!o.date.empty()) o.first_date = parse_date("--date", o.date);
     if (o.files.empty() && o.port.empty()) o.files.emplace_back("-");
 }

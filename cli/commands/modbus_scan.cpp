@@ -86,7 +86,9 @@ void check(ScanOptions& o, const CLI::App& scan) {
 
 // --- unit ids ---
 
-int run_units(const ScanOptions& o, mb::Bus& bus, const std::atomic<bool>& stop) {
+// One row per unit id that answered. The progress line ends with the function, before the
+// table is written.
+std::vector<Row> probe_units(const ScanOptions& o, mb::Bus& bus, const std::atomic<bool>& stop) {
     Progress progress("modbus scan", "unit ids");
     std::vector<Row> rows;
     const int total = o.last_unit - o.first_unit + 1;
@@ -116,9 +118,7 @@ int run_units(const ScanOptions& o, mb::Bus& bus, const std::atomic<bool>& stop)
         }
         rows.push_back(std::move(row));
     }
-    Output out;
-    write_report(out, o.report, {"unit_id", "answer", "detail"}, rows, "no unit id answered");
-    return 0;
+    return rows;
 }
 
 // --- registers ---
@@ -271,7 +271,11 @@ int run_scan(const ScanOptions& o) {
     options.on_status = [&diagnostics](std::string_view m) { diagnostics.note(m); };
     options.verbose = o.verbose;
     mb::Bus bus(std::move(options));  // DeviceError (69) when it cannot be reached
-    return o.registers ? run_registers(o, bus, stop) : run_units(o, bus, stop);
+    if (o.registers) return run_registers(o, bus, stop);
+    const std::vector<Row> rows = probe_units(o, bus, stop);
+    Output out;
+    write_report(out, o.report, {"unit_id", "answer", "detail"}, rows, "no unit id answered");
+    return 0;
 }
 
 }  // namespace

@@ -3,7 +3,6 @@
 
 #include <fmt/format.h>
 
-#include "adapters/serial.hpp"
 #include "option_types.hpp"
 #include "track/error.hpp"
 #include "track/number.hpp"
@@ -85,14 +84,7 @@ adapters::modbus::BusOptions to_bus_options(const BusArgs& args) {
         parse_host(args.host, bus);
     } else {
         bus.device = args.port;
-        const auto baud = track::parse_uint(args.baud);
-        if (!baud || !adapters::is_supported_baud(*baud)) {
-            throw track::UsageError(
-                fmt::format("--baud: '{}' is not a rate; use one of 1200, 2400, 4800, 9600, 19200, 38400, 57600, "
-                            "115200, 230400, 460800, 921600",
-                            args.baud));
-        }
-        bus.baud = *baud;
+        bus.baud = parse_baud("--baud", args.baud);
         constexpr char parities[] = {'N', 'E', 'O'};
         bus.parity = parities[parse_choice("--parity", args.parity, "a parity", {"none", "even", "odd"})];
         bus.stop_bits =

@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "adapters/serial.hpp"
 #include "track/error.hpp"
 #include "track/names.hpp"
 #include "track/number.hpp"
@@ -40,6 +41,17 @@ track::Millis parse_duration(std::string_view option, std::string_view text) {
     const auto ms = track::parse_duration(text);
     if (!ms) refuse(option, text, "a duration", duration_examples);
     return *ms;
+}
+
+int parse_baud(std::string_view option, std::string_view text, std::string_view other) {
+    const auto rate = track::parse_uint(text);
+    if (!rate || !adapters::is_supported_baud(*rate)) {
+        throw track::UsageError(
+            fmt::format("{}: '{}' is not a rate; use {}{}one of 1200, 2400, 4800, 9600, 19200, "
+                        "38400, 57600, 115200, 230400, 460800, 921600",
+                        option, text, other, other.empty() ? "" : " or "));
+    }
+    return *rate;
 }
 
 track::Millis parse_time(std::string_view option, std::string_view text, track::Millis now) {

@@ -55,6 +55,11 @@ track::TimeZone parse_time_zone(std::string_view option, std::string_view text);
 /// number is metres ("25"), as in the rules language.
 double parse_distance(std::string_view option, std::string_view text);
 
+/// A serial rate the terminal layer supports, 1200 to 921600; refused as "--baud: '1234' is
+/// not a rate; use one of 1200, 2400, ..." (with `other` first, "auto", when the option also
+/// takes that).
+int parse_baud(std::string_view option, std::string_view text, std::string_view other = {});
+
 /// A plain non-negative decimal number (no exponent, no inf or nan).
 double parse_non_negative(std::string_view option, std::string_view text);
 

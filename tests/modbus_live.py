@@ -12,7 +12,7 @@ Python's struct) and mbpoll as a second client reading the same registers.
 - a server killed mid-run and started again on the same port: nothing is written while it
   is gone, values resume from the new server, SIGTERM ends trk cleanly;
 - scan finds the units that answer and prints the interpretations; write writes and reads
-  back, and exits 69 when the device refuses.
+  back, and exits 69 when the device refuses or does not keep the value.
 
 usage: modbus_live.py TRK   (exit 77, skipped, without pymodbus or mbpoll)
 """
@@ -117,7 +117,7 @@ def main():
         path = lambda name: os.path.join(folder, name)  # noqa: E731
         # The servers start together (each takes ~0.1 s): the values, exceptions, slow.
         values = Server(folder, "values").start()
-        faulty = Server(folder, "exceptions", "--exceptions", "--busy", "9").start()
+        faulty = Server(folder, "exceptions", "--exceptions", "--busy", "9", "--ignore-writes", "1").start()
         slow = Server(folder, "slow", "--slow", "0.5").start()
         with open(path("restart-1.json"), "w") as f:
             json.dump([{"unit": 1, "table": "holding", "address": 0, "type": "uint16", "value": 111}], f)
@@ -258,8 +258,8 @@ def scan_and_write(trk, port, faulty_port):
     # write (an address the device does not have) exits 69.
     result = run(trk, "modbus", "write", "--host", host, "--unit", "1", "--table", "holding", "--address", "18",
                  "--type", "float32", "--order", "CDAB", "21.5")
-    if result.returncode != 0:
-        fail(f"write: exit {result.returncode}: {result.stderr}")
+    if result.returncode != 0 or not result.stdout.startswith("took it: holding 18 of unit 1 now reads 21.5"):
+        fail(f"write: exit {result.returncode}, stdout {result.stdout!r}, stderr {result.stderr!r}")
     shown = mbpoll(port, 1, "4:float", 18, 1)  # CDAB without -B
     if shown[18][0] != "21.5":
         fail(f"after writing 21.5 as float32 CDAB, mbpoll shows {shown}")
@@ -270,7 +270,16 @@ def scan_and_write(trk, port, faulty_port):
                  "--address", "600", "--type", "uint16", "7")
     if result.returncode != 69:
         fail(f"a refused write: exit {result.returncode}, want 69; stderr {result.stderr!r}")
-    print(f"ok: write sets a float32 and a coil (mbpoll reads them back); refused: exit 69 ({result.stderr.strip()!r})")
+    refused = result.stderr.strip()
+    # A register that keeps its own value (the server ignores writes to holding 1 of the
+    # faulty server): the write is answered, the read-back differs: exit 69, nothing on stdout.
+    result = run(trk, "modbus", "write", "--host", f"127.0.0.1:{faulty_port}", "--unit", "1", "--table", "holding",
+                 "--address", "1", "--type", "uint16", "7")
+    if result.returncode != 69 or result.stdout or "reads back" not in result.stderr:
+        fail(f"a write the device answered but did not keep: exit {result.returncode}, want 69 and 'reads back'; "
+             f"stdout {result.stdout!r}, stderr {result.stderr!r}")
+    print(f"ok: write sets a float32 and a coil (mbpoll reads them back); refused: exit 69 ({refused!r}); "
+          f"not kept: exit 69 ({result.stderr.strip()!r})")
 
 
 if __name__ == "__main__":

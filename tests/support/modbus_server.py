@@ -28,6 +28,9 @@ Modes:
                     over RTU a bad CRC
   --story pump      the bundled pump (sample/pump): unit 1, values that change one step per
                     poll (each read of the run-status coil is a poll); ignores --spec
+  --ignore-writes ADDRESSES
+                    writes to these holding registers (comma list, every unit) are
+                    answered as done but not stored: a register the device sets itself
   --stats           on exit, print "requests: N" on standard error (the benchmark)
   --background      detach once ready (print the port, then return); the server ends after
                     --idle-exit seconds (default 60 in the background) without a request
@@ -128,6 +131,7 @@ def main():
     parser.add_argument("--story", choices=["pump"])
     parser.add_argument("--background", action="store_true")
     parser.add_argument("--idle-exit", type=float, metavar="SECONDS")
+    parser.add_argument("--ignore-writes", default="", metavar="ADDRESSES")
     parser.add_argument("--stats", action="store_true", help="on exit, say on stderr how many requests came")
     args = parser.parse_args()
     if args.background and args.idle_exit is None:
@@ -184,7 +188,17 @@ def serve(args, tables, story, ready_pipe):
             values[address] = word
         return ModbusSequentialDataBlock(0, values)
 
-    class StoryContext(ModbusSlaveContext):
+    ignored = {int(a) for a in args.ignore_writes.split(",") if a}
+
+    class Context(ModbusSlaveContext):
+        """A unit whose --ignore-writes holding registers keep their value."""
+
+        def setValues(self, fc_as_hex, address, values):
+            if fc_as_hex in (6, 16) and ignored & set(range(address, address + len(values))):
+                return
+            super().setValues(fc_as_hex, address, values)
+
+    class StoryContext(Context):
         """Unit 1 of a story: each read of coil 0 moves the story one step on."""
 
         def getValues(self, fc_as_hex, address, count=1):
@@ -199,7 +213,7 @@ def serve(args, tables, story, ready_pipe):
     for unit in sorted({u for u, _ in tables} | busy):
         blocks = {key: block(tables.get((unit, table), {}))
                   for key, table in (("co", "coil"), ("di", "discrete"), ("ir", "input"), ("hr", "holding"))}
-        units[unit] = (StoryContext if story else ModbusSlaveContext)(zero_mode=True, **blocks)
+        units[unit] = (StoryContext if story else Context)(zero_mode=True, **blocks)
     context = ModbusServerContext(slaves=units, single=False)
 
     def behaving(base):

@@ -64,7 +64,8 @@ def main():
     with tempfile.TemporaryDirectory() as folder:
         home = os.path.join(folder, "home")
         os.mkdir(home)
-        os.symlink(os.path.join(source, "tests"), os.path.join(folder, "tests"))
+        for name in ("tests", "sample"):
+            os.symlink(os.path.join(source, name), os.path.join(folder, name))
         env = dict(os.environ, HOME=home, PATH=os.path.dirname(os.path.abspath(trk)) + ":" + os.environ["PATH"])
         env.pop("TRK_LEDGER", None)
         env.pop("XDG_DATA_HOME", None)

@@ -21,17 +21,18 @@ namespace adapters::modbus {
 
 /// Where a bus is and how to talk to it.
 struct BusOptions {
-    std::string host;      ///< TCP: host name or address (empty: RTU)
-    int tcp_port = 502;    ///< TCP port
-    std::string device;    ///< RTU: serial device (/dev/ttyUSB0, a socat pty)
-    int baud = 19200;      ///< RTU
-    char parity = 'E';     ///< RTU: 'N', 'E' or 'O' (Modbus default: even)
-    int stop_bits = 1;     ///< RTU: 1 or 2
-    std::chrono::milliseconds timeout{1000};  ///< per request, for the whole response
-    int retries = 1;                          ///< further attempts after a timeout or damaged frame
-    const std::atomic<bool>* stop = nullptr;  ///< set by SIGINT/SIGTERM: waits end soon
+    std::string host;                                      ///< TCP: host name or address (empty: RTU)
+    int tcp_port = 502;                                    ///< TCP port
+    std::string device;                                    ///< RTU: serial device (/dev/ttyUSB0, a socat pty)
+    int baud = 19200;                                      ///< RTU
+    char parity = 'E';                                     ///< RTU: 'N', 'E' or 'O' (Modbus default: even)
+    int stop_bits = 1;                                     ///< RTU: 1 or 2
+    std::chrono::milliseconds timeout{1000};               ///< per request, for the whole response
+    int retries = 1;                                       ///< further attempts after a timeout or damaged frame
+    const std::atomic<bool>* stop = nullptr;               ///< set by SIGINT/SIGTERM: waits end soon
     std::function<void(std::string_view)> on_status = {};  ///< bus opened, lost, reopened
-    bool verbose = false;                                  ///< libmodbus debug output on stderr
+    bool verbose =
+        false;  ///< a status line when the bus is opened (libmodbus's own debug output goes to stdout: never on)
 };
 
 /// "modbus://HOST:PORT" or "modbus:/dev/ttyUSB0": the start of every `src` of the bus.
@@ -49,10 +50,10 @@ enum class Outcome {
 /// The answer to one request.
 struct Response {
     Outcome outcome = Outcome::ok;
-    int exception_code = 0;              ///< 1 illegal function, 2 illegal address, 3 illegal value, 4 device failure, 6 busy, ...
-    std::vector<std::uint16_t> data;     ///< registers, or bits as 0/1 (outcome ok only)
+    int exception_code = 0;  ///< 1 illegal function, 2 illegal address, 3 illegal value, 4 device failure, 6 busy, ...
+    std::vector<std::uint16_t> data;                ///< registers, or bits as 0/1 (outcome ok only)
     std::chrono::system_clock::time_point arrived;  ///< when the answer arrived
-    std::string message;                 ///< what went wrong, for a problem line: "exception 2 (illegal data address)"
+    std::string message;  ///< what went wrong, for a problem line: "exception 2 (illegal data address)"
 };
 
 /// A Modbus exception code's name: "illegal data address", "server device busy", ...

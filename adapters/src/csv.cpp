@@ -6,6 +6,7 @@
 
 #include "track/error.hpp"
 #include "track/lines.hpp"
+#include "track/names.hpp"
 #include "track/number.hpp"
 
 namespace adapters::csv {
@@ -13,13 +14,6 @@ namespace adapters::csv {
 namespace {
 
 bool is_blank(char c, char separator) { return (c == ' ' || c == '\t') && c != separator; }
-
-char lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
-
-bool equals_ignoring_case(std::string_view a, std::string_view b) {
-    return a.size() == b.size() &&
-           std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) { return lower(x) == lower(y); });
-}
 
 // The separator a header line uses: the most frequent of comma, semicolon and tab outside
 // quoted cells; a comma when it has none.
@@ -231,7 +225,7 @@ Header::Header(const Row& row) : names_(row.cells), where_(track::to_string(row.
 
 std::optional<std::size_t> Header::find(std::string_view name) const {
     for (std::size_t i = 0; i < names_.size(); ++i) {
-        if (equals_ignoring_case(names_[i], name)) return i;
+        if (track::same_name(names_[i], name)) return i;
     }
     return std::nullopt;
 }

@@ -4,7 +4,6 @@
 #include <algorithm>
 #include <array>
 #include <bit>
-#include <cctype>
 #include <charconv>
 #include <cmath>
 #include <limits>
@@ -21,12 +20,6 @@
 namespace adapters::modbus {
 
 namespace {
-
-bool same_text(std::string_view a, std::string_view b) noexcept {
-    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-               return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
-           });
-}
 
 constexpr std::array tables{Table::coil, Table::discrete, Table::input, Table::holding};
 constexpr std::array orders{Order::abcd, Order::cdab, Order::badc, Order::dcba};
@@ -134,10 +127,10 @@ std::optional<Table> parse_table(std::string_view text) noexcept {
          {"input_register", Table::input},
          {"holding_register", Table::holding}}};
     for (const Table table : tables) {
-        if (same_text(text, name(table))) return table;
+        if (track::same_name(text, name(table))) return table;
     }
     for (const auto& [other, table] : other_names) {
-        if (same_text(text, other)) return table;
+        if (track::same_name(text, other)) return table;
     }
     return std::nullopt;
 }
@@ -170,13 +163,14 @@ std::string to_string(const Type& type) {
 std::optional<Type> parse_type(std::string_view text) noexcept {
     for (const auto& [kind, kind_name] : kind_names) {
         if (kind == Kind::string) {
-            if (text.size() <= kind_name.size() || !same_text(text.substr(0, kind_name.size()), kind_name)) continue;
+            if (text.size() <= kind_name.size() || !track::same_name(text.substr(0, kind_name.size()), kind_name))
+                continue;
             const std::string_view digits = text.substr(kind_name.size());
             const auto n = track::parse_uint64(digits);
             if (!n || *n < 1 || *n > max_registers_per_request || digits.front() == '0') return std::nullopt;
             return Type{Kind::string, static_cast<unsigned>(*n)};
         }
-        if (same_text(text, kind_name)) return Type{kind, 0};
+        if (track::same_name(text, kind_name)) return Type{kind, 0};
     }
     return std::nullopt;
 }
@@ -193,7 +187,7 @@ std::string_view name(Order order) noexcept {
 
 std::optional<Order> parse_order(std::string_view text) noexcept {
     for (const Order order : orders) {
-        if (same_text(text, name(order))) return order;
+        if (track::same_name(text, name(order))) return order;
     }
     return std::nullopt;
 }

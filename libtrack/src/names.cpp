@@ -38,6 +38,12 @@ std::size_t edit_distance(std::string_view a, std::string_view b) {
 
 }  // namespace
 
+bool same_name(std::string_view a, std::string_view b) noexcept {
+    const auto ascii_lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
+    return a.size() == b.size() &&
+           std::equal(a.begin(), a.end(), b.begin(), [&](char x, char y) { return ascii_lower(x) == ascii_lower(y); });
+}
+
 std::vector<std::string> closest_names(std::string_view asked, std::span<const std::string> known, std::size_t limit) {
     std::string wanted = lowered(asked);
     // A typo is a few edits: one per three characters typed, at least one, at most four.

@@ -26,3 +26,12 @@ TEST_CASE("not_found_message names what was asked and what is close") {
     CHECK(track::not_found_message("asset", "zzzzzz", many) == R"(no asset "zzzzzz")");
     CHECK(track::not_found_message("asset", "a11", many) == R"(no asset "a11" (did you mean "a1"?))");
 }
+
+TEST_CASE("names: same_name ignores the case of ASCII letters only") {
+    CHECK(track::same_name("Holding", "holding"));
+    CHECK(track::same_name("FLOAT32", "float32"));
+    CHECK_FALSE(track::same_name("holding", "holdings"));
+    CHECK_FALSE(track::same_name("", "a"));
+    CHECK(track::same_name("", ""));
+    CHECK_FALSE(track::same_name("\xC3\x89t\xC3\xA9", "\xC3\xA9t\xC3\xA9"));  // É and é: not ASCII
+}

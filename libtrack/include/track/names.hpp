@@ -14,6 +14,10 @@ namespace track {
 std::vector<std::string> closest_names(std::string_view asked, std::span<const std::string> known,
                                        std::size_t limit = 3);
 
+/// Whether `a` and `b` are one name with ASCII letters' case ignored ("Holding" is
+/// "holding"): column names, table and type names, keywords.
+bool same_name(std::string_view a, std::string_view b) noexcept;
+
 /// "did you mean "a"?", "did you mean "a" or "b"?", "did you mean "a", "b" or "c"?".
 std::string did_you_mean(std::span<const std::string> close);
 

@@ -14,12 +14,51 @@ namespace track {
 /// How a metric is compared with a threshold.
 enum class CompareOp { less, less_equal, greater, greater_equal, equal, not_equal };
 
-/// METRIC OP NUMBER: a sensor value against a threshold ("temperature > 8").
+/// METRIC OP NUMBER [UNIT]: a sensor value against a threshold ("temperature > 8",
+/// "temperature > 90 °C"). With a unit, readings in another unit of the same dimension are
+/// converted to it before the comparison (track/units.hpp), and a reading whose unit does not
+/// convert (or that has none) neither meets nor clears the rule.
 struct Comparison {
     std::string metric = {};            ///< a NAME that is not a keyword
     CompareOp op = CompareOp::greater;  ///< metric OP value is the violation
     double value = 0;                   ///< the threshold, as strict decimal text gave it
+    std::string unit = {};              ///< as written ("°C", "km/h"); empty: the reading's value as it is
     friend bool operator==(const Comparison&, const Comparison&) = default;
+};
+
+/// The statistics of a metric's recent readings that a trend factor reads.
+enum class TrendFunction {
+    rate,    ///< least-squares slope of the window's readings, in the rule's unit per `per`
+    ewma,    ///< exponentially weighted moving average, time constant = the window
+    zscore,  ///< (latest − mean) / standard deviation of the window's readings before the latest
+};
+
+/// FUNCTION(METRIC over DURATION) OP NUMBER [UNIT] [per s|m|h|d]:
+///   rate(temperature over 10m) > 3 per h, rate(temperature over 10m) > 5 °F per h,
+///   ewma(current over 30m) > 12.5 A, zscore(vibration over 24h) > 4.
+/// `per` is required for rate and refused for the others; a unit is refused for zscore.
+struct Trend {
+    TrendFunction function = TrendFunction::rate;
+    std::string metric = {};  ///< a NAME that is not a keyword
+    Millis window = 0;        ///< 'over': > 0
+    CompareOp op = CompareOp::greater;
+    double value = 0;       ///< the threshold
+    std::string unit = {};  ///< the metric's unit (°F of "5 °F per h"); empty: readings as they are
+    Millis per = 0;         ///< rate: 1000, 60000, 3600000 or 86400000 (s, m, h, d); 0 otherwise
+    friend bool operator==(const Trend&, const Trend&) = default;
+};
+
+/// forecast METRIC OP NUMBER [UNIT] within DURATION [over DURATION]: the least-squares line
+/// of the `over` window reaches NUMBER within the next `within`. OP is <, <=, > or >=.
+/// "bearing: forecast temperature > 90 within 2h over 30m".
+struct Forecast {
+    std::string metric = {};  ///< a NAME that is not a keyword
+    CompareOp op = CompareOp::greater;
+    double value = 0;       ///< the level the line must reach
+    std::string unit = {};  ///< as Comparison::unit
+    Millis within = 0;      ///< > 0
+    Millis over = 0;        ///< the fitted window, > 0; the parser sets it to `within` when not written
+    friend bool operator==(const Forecast&, const Forecast&) = default;
 };
 
 /// stationary DURATION within DISTANCE: the asset stayed inside a circle for that long.
@@ -48,7 +87,8 @@ struct ZoneTest {
 struct Condition {
     enum class Kind { test, all, any };
     Kind kind = Kind::test;                                            ///< 'and' gives all, 'or' gives any
-    std::variant<Comparison, Stationary, Unseen, ZoneTest> test = {};  ///< meaningful when kind == test
+    /// meaningful when kind == test
+    std::variant<Comparison, Stationary, Unseen, ZoneTest, Trend, Forecast> test = {};
     std::vector<Condition> children = {};  ///< when all/any: >= 2, none of the parent's own kind
     friend bool operator==(const Condition&, const Condition&) = default;
 };
@@ -93,6 +133,9 @@ std::string_view to_string(CompareOp op);
 
 /// The level as written in rules: "info", "warning", "minor", "major", "critical".
 std::string_view to_string(Severity severity);
+
+/// The function as written in rules: "rate", "ewma", "zscore".
+std::string_view to_string(TrendFunction function);
 
 /// Whether `text` matches `pattern` as a whole: '*' matches any run of bytes (empty too), '?'
 /// one byte, any other byte itself (case matters, no escapes). For 'where id=' selectors.

@@ -1,0 +1,134 @@
+// The windows that `trk check`'s trend factors read: least-squares lines and z-scores over time buckets, and EWMAs.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+#include "track/time.hpp"
+
+namespace track::check {
+
+/// Guards shared by every trend statistic (trk-check(1) states them).
+inline constexpr std::size_t min_trend_readings = 5;  ///< a window needs this many readings...
+/// ...spanning at least its length divided by this (half the window).
+inline constexpr Millis min_trend_span_divisor = 2;
+
+/// The least-squares line through a window's readings.
+struct LineFit {
+    double slope_per_ms = 0;  ///< units per millisecond
+    double value_at_latest = 0;  ///< the line's value at the latest reading's time
+    Millis latest = 0;           ///< the latest reading's time
+    std::uint64_t count = 0;     ///< readings fitted
+};
+
+/// The mean and sample standard deviation (n − 1) of readings.
+struct Spread {
+    double mean = 0;
+    double deviation = 0;
+    std::uint64_t count = 0;
+};
+
+/// Sums of readings in one time bucket, times relative to the bucket's start (small numbers,
+/// so that the sums keep their precision whatever the epoch).
+struct TrendBucket {
+    Millis start = 0;  ///< a multiple of the bucket width
+    std::uint64_t count = 0;
+    double sum_t = 0;   ///< Σ (t − start), t in ms
+    double sum_v = 0;   ///< Σ v
+    double sum_tt = 0;  ///< Σ (t − start)²
+    double sum_tv = 0;  ///< Σ (t − start) v
+    double sum_vv = 0;  ///< Σ v²
+    Millis first = 0;   ///< the earliest reading's time in it
+    Millis last = 0;    ///< the latest reading's time in it
+    friend bool operator==(const TrendBucket&, const TrendBucket&) = default;
+};
+
+/// A metric's readings of the last `length` ms before its latest reading, kept as sums per time
+/// bucket: the memory of a window is bounded (at most `max_buckets` + 1 buckets) whatever the
+/// sampling rate. Buckets are `length / max_buckets` wide (at least 1 ms), aligned on multiples
+/// of that width since the epoch, so that split runs bucket alike. A bucket stays while any of
+/// its readings is in the window (latest − length <= t): a window may hold readings up to one
+/// bucket width older than its length (1/64 of it), never fewer than it should.
+///
+/// Statistics are of the window ending at the metric's latest reading, and have a value only
+/// when the guards pass at `now`: at least min_trend_readings readings spanning at least
+/// length / min_trend_span_divisor, and no silence longer than `length` (now − latest <=
+/// length): a silent sensor is stale, not flat. A reading older than the window's start is
+/// dropped; one older than the latest but within the window is summed in its bucket.
+class TrendWindow {
+public:
+    static constexpr std::size_t max_buckets = 64;
+
+    explicit TrendWindow(Millis length);
+
+    void add(Millis time, double value);
+
+    [[nodiscard]] Millis length() const { return length_; }
+    /// The latest reading's time; nullopt before the first.
+    [[nodiscard]] std::optional<Millis> latest() const;
+    /// The latest reading's value (the last added at the latest time).
+    [[nodiscard]] std::optional<double> latest_value() const;
+
+    /// The least-squares line of the window's readings; nullopt when the guards fail or the
+    /// readings all have one time.
+    [[nodiscard]] std::optional<LineFit> fit(Millis now) const;
+    /// How many standard deviations the latest reading is from the mean of the window's
+    /// readings before it (the latest one left out of the sums); nullopt when the guards
+    /// fail for those readings or their deviation is 0.
+    [[nodiscard]] std::optional<double> zscore(Millis now) const;
+
+    /// For state files: the buckets oldest first, and the latest reading.
+    [[nodiscard]] const std::vector<TrendBucket>& buckets() const { return buckets_; }
+    /// Restores what buckets() and latest()/latest_value() gave; false (nothing changed) when
+    /// they could not have come from a window of this length (unordered, misaligned, counts of 0,
+    /// non-finite sums, a latest time before a bucket's last).
+    bool restore(std::vector<TrendBucket> buckets, Millis latest, double latest_value);
+
+private:
+    Millis length_;
+    Millis width_;                      ///< bucket width
+    std::vector<TrendBucket> buckets_;  ///< oldest first (a ring would do; ≤ 65 entries)
+    std::optional<Millis> latest_ = {};
+    double latest_value_ = 0;
+};
+
+/// An exponentially weighted moving average with time constant `tau`, for irregular sampling:
+/// each reading weighs as much as the time since the one before it (w = exp(−Δt / tau);
+/// average ← w × average + (1 − w) × value), so that a gap weighs as much as its length. The
+/// first reading (and the first after a silence longer than tau) starts it over at its value.
+/// The guards are TrendWindow's, counted since it started over: min_trend_readings readings
+/// spanning tau / min_trend_span_divisor, and now − latest <= tau. A reading older than the
+/// latest is ignored.
+class Ewma {
+public:
+    explicit Ewma(Millis tau) : tau_(tau) {}
+
+    void add(Millis time, double value);
+    /// The average; nullopt when the guards fail at `now`.
+    [[nodiscard]] std::optional<double> value(Millis now) const;
+
+    /// For state files.
+    struct Saved {
+        double average = 0;
+        Millis first = 0;  ///< when it last started over
+        Millis latest = 0;
+        std::uint64_t count = 0;
+    };
+    [[nodiscard]] std::optional<Saved> saved() const;
+    /// false (nothing changed) when `saved` is not one this average could have had.
+    bool restore(const Saved& saved);
+
+private:
+    Millis tau_;
+    std::optional<Saved> state_ = {};
+};
+
+/// forecast: when the line `fit` reaches `level` going the way `op` watches (> and >= up, <
+/// and <= down): the time, not before `fit.latest`; nullopt when the line is flat or recedes
+/// from the level. When the latest fitted value is already past the level, the eta is
+/// `fit.latest`.
+std::optional<Millis> forecast_eta(const LineFit& fit, bool upward, double level);
+
+}  // namespace track::check

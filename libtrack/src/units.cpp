@@ -14,6 +14,7 @@
 #include <utility>
 
 #include <fmt/format.h>
+#include <simdjson.h>
 
 #include "track/error.hpp"
 
@@ -22,7 +23,7 @@ namespace track {
 namespace {
 
 // Spellings that devices and UCUM use and UDUNITS-2 reads otherwise or not at all: it reads
-// "g" as the gram and "mph" as a milli-something, and knows neither "Cel" nor "kn".
+// "g" as the gram and "mph" as the milliphot (of light), and knows neither "Cel" nor "kn".
 constexpr std::array<std::pair<std::string_view, std::string_view>, 7> aliases = {{
     {"Cel", "°C"},
     {"degC", "°C"},
@@ -116,18 +117,28 @@ private:
         system_ = ut_read_xml(nullptr);
         if (system_ == nullptr) {
             ut_status status = UT_SUCCESS;
-            const char* path = ut_get_path_xml(nullptr, &status);
+            const char* found = ut_get_path_xml(nullptr, &status);
+            const std::string path = found != nullptr ? found : "(no path)";
             throw Error(ExitCode::software,
-                        fmt::format("cannot load the UDUNITS-2 units database {}: install Debian's libudunits2-data "
-                                    "(or point UDUNITS2_XML_PATH at udunits2.xml)",
-                                    path != nullptr ? path : "(no path)"));
+                        status == UT_OPEN_ENV
+                            ? fmt::format("cannot load the UDUNITS-2 units database {} named by UDUNITS2_XML_PATH: set "
+                                          "it to the udunits2.xml of Debian's libudunits2-data, or unset it",
+                                          path)
+                            : fmt::format("cannot load the UDUNITS-2 units database {}: install Debian's "
+                                          "libudunits2-data",
+                                          path));
         }
         return system_;
     }
 
     // nullptr when UDUNITS-2 does not read the spelling. Empty is no unit, whatever UDUNITS-2 makes of it.
+    // UDUNITS-2 reads a C string and skips bytes that are not UTF-8 ("m/s\x86" is m/s): a spelling
+    // with a control byte or invalid UTF-8 is no unit, so that a unit always reads back as written.
     UnitPtr parse(std::string_view unit) {
-        if (unit.empty()) return nullptr;
+        const auto control = [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7F; };
+        if (unit.empty() || std::ranges::any_of(unit, control) || !simdjson::validate_utf8(unit.data(), unit.size())) {
+            return nullptr;
+        }
         const std::string spelling(udunits_spelling(unit));
         return UnitPtr(ut_parse(system(), spelling.c_str(), UT_UTF8));
     }

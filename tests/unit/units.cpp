@@ -93,7 +93,10 @@ TEST_CASE("units: different dimensions do not convert") {
 }
 
 TEST_CASE("units: unknown spellings") {
-    for (const std::string unit : {"", "furlongs_per_heartbeat", "kmh", "m/", "°", "[degC]"}) {
+    // UDUNITS-2 alone reads "m/s\x86" as m/s, and a C string ends at its NUL.
+    using namespace std::string_literals;
+    for (const std::string& unit :
+         {""s, "furlongs_per_heartbeat"s, "kmh"s, "m/"s, "°"s, "[degC]"s, "m/s\x86"s, "m/s\0x"s, "°C\x01"s, "\tK"s}) {
         CAPTURE(unit);
         if (unit == "°") {
             CHECK(track::known_unit(unit));  // the arc degree: known, and an angle, not a temperature

@@ -11,10 +11,11 @@ namespace {
 /// Beyond this a value's square (summed over a window) could overflow a double.
 constexpr double max_magnitude = 1e150;
 
-/// A sum of squares of deviations at most this fraction of the sum of squares is rounding noise
-/// (the sums keep about 52 bits): the deviation counts as 0. It stands for a deviation below a
-/// millionth of the values' magnitude.
-constexpr double zero_deviation_fraction = 0x1p-40;
+/// The sums of squares lose up to about count × 2⁻⁵² of themselves to rounding (readings of one
+/// value added one by one round alike), so that Σv² − (Σv)²/n of readings that never vary is
+/// rarely exactly 0: a sum of squared deviations within that bound counts as no deviation. It
+/// stands for a deviation below √(count × 2⁻⁵²) of the values' magnitude (3e-7 for 600 readings).
+constexpr double rounding_per_reading = 0x1p-52;
 
 bool usable(double value) { return std::isfinite(value) && std::abs(value) <= max_magnitude; }
 
@@ -166,7 +167,7 @@ std::optional<double> TrendWindow::zscore(Millis now) const {
     const double n = static_cast<double>(sums.count);
     const double mean = sums.sum_v / n;
     const double squares = sums.sum_vv - sums.sum_v * mean;
-    if (!(squares > zero_deviation_fraction * sums.sum_vv)) return std::nullopt;
+    if (!(squares > n * rounding_per_reading * sums.sum_vv)) return std::nullopt;
     const double deviation = std::sqrt(squares / (n - 1));
     return (latest_value_ - mean) / deviation;
 }

@@ -34,9 +34,7 @@ double as_double(Millis t) { return static_cast<double>(t); }
 // The width is rounded up so that a window never needs more than max_buckets + 1 of them.
 TrendWindow::TrendWindow(Millis length)
     : length_(length),
-      width_(std::max<Millis>(1, (length + static_cast<Millis>(max_buckets) - 1) / static_cast<Millis>(max_buckets))) {
-    buckets_.reserve(max_buckets + 2);
-}
+      width_(std::max<Millis>(1, (length + static_cast<Millis>(max_buckets) - 1) / static_cast<Millis>(max_buckets))) {}
 
 std::optional<Millis> TrendWindow::latest() const { return latest_; }
 
@@ -94,6 +92,9 @@ bool TrendWindow::sum_into_bucket(Millis time, double value) {
 
 // Nearly always the newest bucket; an out-of-order reading searches back (≤ 65 buckets).
 TrendBucket& TrendWindow::bucket_for(Millis start) {
+    // Room for all a window can hold (its readings are all within `length` of the latest), at
+    // the first bucket (a copied window has lost it): no allocation after that.
+    if (buckets_.capacity() < max_buckets + 1) buckets_.reserve(max_buckets + 1);
     if (buckets_.empty() || buckets_.back().start < start) {
         buckets_.push_back(TrendBucket{.start = start});
         return buckets_.back();
@@ -186,6 +187,7 @@ bool TrendWindow::restore(std::vector<TrendBucket> buckets, Millis latest, doubl
         if (!consistent) return false;
         previous = &bucket;
     }
+    buckets_.reserve(max_buckets + 1);
     buckets_.assign(buckets.begin(), buckets.end());
     latest_ = latest;
     latest_value_ = latest_value;

@@ -89,7 +89,8 @@ void Checker::Impl::evaluate(AssetState& asset, std::size_t rule, const std::str
     now.clears = !selected || (clear ? now.value && check::compare(*now.value, clear->op, clear->value) : !now.holds);
     const bool changed = timer.step(now, compiled.rule.hold, time);
     check::FamilyView& family = asset.families[compiled.family];
-    if (family.shown && now.value && compiled.direction != 0 && timer.phase == Phase::open) {
+    // The timer first: the family's view is another cache line, needed only while open.
+    if (timer.phase == Phase::open && now.value && compiled.direction != 0 && family.shown) {
         family.note_peak(*now.value, compiled.direction);
     }
     if (changed) check::settle_family(rules, compiled.family, asset, name, time, events);

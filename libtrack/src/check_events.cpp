@@ -14,14 +14,19 @@ std::string violation_id(std::string_view family_key, std::string_view asset, Mi
 
 namespace {
 
-/// A statistic of many readings to 9 significant digits: a slope of exactly 3 per hour reads
-/// 3, not 2.9999999999999996.
-double significant(double value) {
-    char text[32];
-    const auto written = fmt::format_to_n(text, sizeof text - 1, "{:.9g}", value);
+/// `value` to `digits` significant digits: a slope of exactly 3 per hour reads 3, not
+/// 2.9999999999999996, and 95 °F reads 35 °C, not 35.000000000000185.
+double significant(double value, int digits) {
+    char text[40];
+    const auto written = fmt::format_to_n(text, sizeof text - 1, "{:.{}g}", value, digits);
     *written.out = '\0';
     return std::strtod(text, nullptr);
 }
+
+/// A trend statistic (sums of many readings) keeps 9 significant digits, a value converted
+/// to the rule's unit 12: what is beyond is rounding noise.
+constexpr int statistic_digits = 9;
+constexpr int converted_digits = 12;
 
 constexpr double ms_per_hour = 3'600'000;
 
@@ -29,7 +34,12 @@ constexpr double ms_per_hour = 3'600'000;
 
 void EventWriter::write_value(JsonWriter& members, std::string_view key, const CompiledRule& rule,
                               const std::optional<double>& value) {
-    if (value) members.key(key).number(rule.trend ? significant(*value) : *value);
+    if (!value) return;
+    if (rule.trend) {
+        members.key(key).number(significant(*value, statistic_digits));
+    } else {
+        members.key(key).number(rule.unit.empty() ? *value : significant(*value, converted_digits));
+    }
 }
 
 void EventWriter::opened(const std::string& asset, const CompiledRule& rule, const std::string& id, Millis since,
@@ -38,7 +48,7 @@ void EventWriter::opened(const std::string& asset, const CompiledRule& rule, con
     write_value(members, "value", rule, value);
     if (forecast) {
         members.key("eta").time(forecast->eta);
-        members.key("slope").number(significant(forecast->slope_per_ms * ms_per_hour));
+        members.key("slope").number(significant(forecast->slope_per_ms * ms_per_hour, statistic_digits));
     }
     write("violation", asset, rule, since);
     ++counts_.violations;

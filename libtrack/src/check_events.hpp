@@ -24,7 +24,8 @@ std::string violation_id(std::string_view family_key, std::string_view asset, Mi
 /// carries the rule as written now (`rule`, its severity), the violation's id, and the
 /// metric of the rule's measure (its first comparison, trend or forecast factor) when it has
 /// one, with the unit the rule names for it. A trend's statistics are written to 9
-/// significant digits (their last digits are rounding noise).
+/// significant digits, values converted to a rule's unit to 12 (what is beyond is rounding
+/// noise).
 class EventWriter {
 public:
     explicit EventWriter(std::function<void(const Event&)> sink) : sink_(std::move(sink)) {}
@@ -44,7 +45,7 @@ public:
 
 private:
     JsonWriter begin(const CompiledRule& rule, const std::string& id, const std::optional<Severity>& previous);
-    /// "KEY":VALUE when there is a value; a trend's statistic to 9 significant digits.
+    /// "KEY":VALUE when there is a value, to the digits that mean something (see above).
     static void write_value(JsonWriter& members, std::string_view key, const CompiledRule& rule,
                             const std::optional<double>& value);
     void write(std::string_view kind, const std::string& asset, const CompiledRule& rule, Millis time);

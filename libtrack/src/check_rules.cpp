@@ -104,8 +104,8 @@ void read_tests(CompiledRule& compiled) {
 // and the where clause; any other rule (a trend or forecast rule too) is a family of its own.
 std::string family_key(const CompiledRule& compiled) {
     const Rule& rule = compiled.rule;
-    if (rule.condition.kind != Condition::Kind::test || compiled.metric.empty() || compiled.direction == 0 ||
-        compiled.trend) {
+    if (rule.condition.kind != Condition::Kind::test || !std::holds_alternative<Comparison>(rule.condition.test) ||
+        compiled.direction == 0) {
         return rule.name;
     }
     std::string key = fmt::format("{}\x1f{}\x1f{}", compiled.metric, compiled.unit, compiled.direction);

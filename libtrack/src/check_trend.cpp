@@ -11,10 +11,11 @@ namespace {
 /// Beyond this a value's square (summed over a window) could overflow a double.
 constexpr double max_magnitude = 1e150;
 
-/// A sum of squares of deviations at most this fraction of the sum of squares is rounding noise
-/// (the sums keep about 52 bits): the deviation counts as 0. It stands for a deviation below a
-/// millionth of the values' magnitude.
-constexpr double zero_deviation_fraction = 0x1p-40;
+/// The sums of squares lose up to about count × 2⁻⁵² of themselves to rounding (readings of one
+/// value added one by one round alike), so that Σv² − (Σv)²/n of readings that never vary is
+/// rarely exactly 0: a sum of squared deviations within that bound counts as no deviation. It
+/// stands for a deviation below √(count × 2⁻⁵²) of the values' magnitude (3e-7 for 600 readings).
+constexpr double rounding_per_reading = 0x1p-52;
 
 bool usable(double value) { return std::isfinite(value) && std::abs(value) <= max_magnitude; }
 
@@ -28,14 +29,30 @@ Millis bucket_start(Millis time, Millis width) {
 
 double as_double(Millis t) { return static_cast<double>(t); }
 
+/// Adds a reading to `bucket` (`time` within it).
+void sum_into(TrendBucket& bucket, Millis time, double value) {
+    const double dt = as_double(time - bucket.start);
+    if (bucket.count == 0) {
+        bucket.first = time;
+        bucket.last = time;
+    } else {
+        bucket.first = std::min(bucket.first, time);
+        bucket.last = std::max(bucket.last, time);
+    }
+    ++bucket.count;
+    bucket.sum_t += dt;
+    bucket.sum_v += value;
+    bucket.sum_tt += dt * dt;
+    bucket.sum_tv += dt * value;
+    bucket.sum_vv += value * value;
+}
+
 }  // namespace
 
 // The width is rounded up so that a window never needs more than max_buckets + 1 of them.
 TrendWindow::TrendWindow(Millis length)
     : length_(length),
-      width_(std::max<Millis>(1, (length + static_cast<Millis>(max_buckets) - 1) / static_cast<Millis>(max_buckets))) {
-    buckets_.reserve(max_buckets + 2);
-}
+      width_(std::max<Millis>(1, (length + static_cast<Millis>(max_buckets) - 1) / static_cast<Millis>(max_buckets))) {}
 
 std::optional<Millis> TrendWindow::latest() const { return latest_; }
 
@@ -53,59 +70,92 @@ void TrendWindow::add(Millis time, double value) {
     }
     if (time < *latest_ - length_) return;
     if (time < *latest_) {
-        if (sum_into_bucket(time, value)) recompute_older();
+        insert_for_late(time, value);
         return;
     }
     // The reading before becomes one of the buckets' readings (unless the window has left it
-    // behind); this one is the latest.
+    // behind); this one is the latest. Eviction comes first, so that the ring never holds more
+    // than max_buckets + 1.
     const Millis window_start = time - length_;
-    auto kept = std::find_if(buckets_.begin(), buckets_.end(),
-                             [&](const TrendBucket& bucket) { return bucket.last >= window_start; });
-    bool older_changed = kept != buckets_.begin();
-    buckets_.erase(buckets_.begin(), kept);
-    if (*latest_ >= window_start) older_changed |= sum_into_bucket(*latest_, latest_value_);
+    bool changed = false;
+    bool recompute = false;
+    while (size_ > 0 && at(0).last < window_start) {
+        if (older_group_ > 0) {
+            --older_group_;
+        } else {
+            recompute = true;  // the newer group's prefix starts later now
+        }
+        head_ = head_ + 1 == ring_.size() ? 0 : head_ + 1;
+        --size_;
+        changed = true;
+    }
+    if (*latest_ >= window_start) {
+        const Millis start = bucket_start(*latest_, width_);
+        if (size_ == 0 || at(size_ - 1).start != start) {
+            // A new newest bucket closes the one before, which joins the newer group's prefix
+            // unless the new one starts a group.
+            if (size_ > 0 && start - origin_ < width_ * static_cast<Millis>(max_buckets)) {
+                prefix_.include(at(size_ - 1), origin_);
+            } else {
+                recompute = true;
+            }
+            push_back(start);
+            changed = true;
+        }
+        sum_into(at(size_ - 1), *latest_, latest_value_);
+    }
     latest_ = time;
     latest_value_ = value;
-    if (older_changed) recompute_older();
+    if (recompute) {
+        rebuild();
+    } else if (changed) {
+        combine();
+    }
 }
 
-// Whether a bucket other than the newest changed (a new newest one closes the one before).
-bool TrendWindow::sum_into_bucket(Millis time, double value) {
+// Nearly always the newest bucket (the sums of the others do not change); otherwise an insertion
+// (≤ 65 buckets to search and shift) and a recomputation, as rare as late readings are.
+void TrendWindow::insert_for_late(Millis time, double value) {
     const Millis start = bucket_start(time, width_);
-    const bool newest = !buckets_.empty() && buckets_.back().start == start;
-    TrendBucket& bucket = bucket_for(start);
-    const double dt = as_double(time - start);
-    if (bucket.count == 0) {
-        bucket.first = time;
-        bucket.last = time;
-    } else {
-        bucket.first = std::min(bucket.first, time);
-        bucket.last = std::max(bucket.last, time);
+    if (size_ > 0 && at(size_ - 1).start == start) {
+        sum_into(at(size_ - 1), time, value);
+        return;
     }
-    ++bucket.count;
-    bucket.sum_t += dt;
-    bucket.sum_v += value;
-    bucket.sum_tt += dt * dt;
-    bucket.sum_tv += dt * value;
-    bucket.sum_vv += value * value;
-    return !newest;
+    std::size_t index = size_;
+    while (index > 0 && at(index - 1).start >= start) --index;
+    if (index == size_ || at(index).start != start) {
+        push_back(start);
+        for (std::size_t moved = size_ - 1; moved > index; --moved) at(moved) = at(moved - 1);
+        at(index) = TrendBucket{.start = start};
+    }
+    sum_into(at(index), time, value);
+    rebuild();
 }
 
-// Nearly always the newest bucket; an out-of-order reading searches back (≤ 65 buckets).
-TrendBucket& TrendWindow::bucket_for(Millis start) {
-    if (buckets_.empty() || buckets_.back().start < start) {
-        buckets_.push_back(TrendBucket{.start = start});
-        return buckets_.back();
-    }
-    auto at = std::lower_bound(buckets_.begin(), buckets_.end(), start,
-                               [](const TrendBucket& bucket, Millis s) { return bucket.start < s; });
-    if (at == buckets_.end() || at->start != start) at = buckets_.insert(at, TrendBucket{.start = start});
-    return *at;
+TrendBucket& TrendWindow::at(std::size_t index) { return ring_[slot(index)]; }
+
+const TrendBucket& TrendWindow::at(std::size_t index) const { return ring_[slot(index)]; }
+
+// Room for all a window can hold (its readings are all within `length` of the latest), taken
+// at the first bucket: no allocation after that.
+void TrendWindow::push_back(Millis start) {
+    if (ring_.empty()) ring_.resize(max_buckets + 1);
+    ++size_;
+    at(size_ - 1) = TrendBucket{.start = start};
+}
+
+Millis TrendWindow::group_of(Millis start) const {
+    return bucket_start(start, width_ * static_cast<Millis>(max_buckets));
+}
+
+std::size_t TrendWindow::slot(std::size_t index) const {
+    const std::size_t slot = head_ + index;
+    return slot < ring_.size() ? slot : slot - ring_.size();
 }
 
 // A bucket's sums shifted from its start b to the origin r (s = b − r):
 // Σ(t−r) = Σ(t−b) + n s, Σ(t−r)² = Σ(t−b)² + 2 s Σ(t−b) + n s², Σ(t−r)v = Σ(t−b)v + s Σv.
-void TrendWindow::Totals::include(const TrendBucket& bucket) {
+void TrendWindow::Sums::include(const TrendBucket& bucket, Millis origin) {
     const double shift = as_double(bucket.start - origin);
     const double n = static_cast<double>(bucket.count);
     count += bucket.count;
@@ -116,15 +166,46 @@ void TrendWindow::Totals::include(const TrendBucket& bucket) {
     sum_vv += bucket.sum_vv;
 }
 
-void TrendWindow::recompute_older() {
-    older_ = Totals{.origin = buckets_.empty() ? 0 : buckets_.front().start};
-    if (buckets_.empty()) return;
-    std::for_each(buckets_.begin(), buckets_.end() - 1, [&](const TrendBucket& bucket) { older_.include(bucket); });
+void TrendWindow::Sums::include(const Sums& other) {
+    count += other.count;
+    sum_t += other.sum_t;
+    sum_v += other.sum_v;
+    sum_tt += other.sum_tt;
+    sum_tv += other.sum_tv;
+    sum_vv += other.sum_vv;
 }
 
-TrendWindow::Totals TrendWindow::totals() const {
-    Totals all = older_;
-    if (!buckets_.empty()) all.include(buckets_.back());
+// From the buckets alone: the older group's sums from its newest bucket back, the newer group's
+// from its oldest on (the newest bucket left out).
+void TrendWindow::rebuild() {
+    older_group_ = 0;
+    prefix_ = Sums{};
+    if (size_ == 0) {
+        older_ = Sums{};
+        return;
+    }
+    origin_ = group_of(at(size_ - 1).start);
+    while (older_group_ < size_ && at(older_group_).start < origin_) ++older_group_;
+    if (older_group_ > 0) {
+        suffix_.resize(max_buckets + 1);
+        Sums sums;
+        for (std::size_t index = older_group_; index-- > 0;) {
+            sums.include(at(index), origin_);
+            suffix_[slot(index)] = sums;
+        }
+    }
+    for (std::size_t index = older_group_; index + 1 < size_; ++index) prefix_.include(at(index), origin_);
+    combine();
+}
+
+void TrendWindow::combine() {
+    older_ = older_group_ > 0 ? suffix_[head_] : Sums{};
+    older_.include(prefix_);
+}
+
+TrendWindow::Sums TrendWindow::totals() const {
+    Sums all = older_;
+    if (size_ > 0) all.include(at(size_ - 1), origin_);
     return all;
 }
 
@@ -134,15 +215,15 @@ bool TrendWindow::guards_pass(std::uint64_t count, Millis span, Millis now) cons
 }
 
 // The buckets' totals plus the latest reading, centred on their means before the products are
-// taken (Sxx = Σtt − (Σt)²/n, Sxy = Σtv − Σt Σv / n), times relative to the oldest bucket.
+// taken (Sxx = Σtt − (Σt)²/n, Sxy = Σtv − Σt Σv / n), times relative to origin_.
 std::optional<LineFit> TrendWindow::fit(Millis now) const {
-    if (!latest_ || buckets_.empty()) return std::nullopt;
-    const Millis span = *latest_ - buckets_.front().first;
-    const Totals sums = totals();
+    if (!latest_ || size_ == 0) return std::nullopt;
+    const Millis span = *latest_ - at(0).first;
+    const Sums sums = totals();
     const std::uint64_t count = sums.count + 1;
     if (!guards_pass(count, span, now) || span == 0) return std::nullopt;
 
-    const double d = as_double(*latest_ - sums.origin);
+    const double d = as_double(*latest_ - origin_);
     const double v = latest_value_;
     const double n = static_cast<double>(count);
     const double sum_t = sums.sum_t + d;
@@ -159,14 +240,14 @@ std::optional<LineFit> TrendWindow::fit(Millis now) const {
 
 // The buckets hold exactly the readings before the latest one.
 std::optional<double> TrendWindow::zscore(Millis now) const {
-    if (!latest_ || buckets_.empty()) return std::nullopt;
-    const Millis span = buckets_.back().last - buckets_.front().first;
-    const Totals sums = totals();
+    if (!latest_ || size_ == 0) return std::nullopt;
+    const Millis span = at(size_ - 1).last - at(0).first;
+    const Sums sums = totals();
     if (!guards_pass(sums.count, span, now)) return std::nullopt;
     const double n = static_cast<double>(sums.count);
     const double mean = sums.sum_v / n;
     const double squares = sums.sum_vv - sums.sum_v * mean;
-    if (!(squares > zero_deviation_fraction * sums.sum_vv)) return std::nullopt;
+    if (!(squares > n * rounding_per_reading * sums.sum_vv)) return std::nullopt;
     const double deviation = std::sqrt(squares / (n - 1));
     return (latest_value_ - mean) / deviation;
 }
@@ -185,10 +266,15 @@ bool TrendWindow::restore(std::vector<TrendBucket> buckets, Millis latest, doubl
         if (!consistent) return false;
         previous = &bucket;
     }
-    buckets_.assign(buckets.begin(), buckets.end());
+    head_ = 0;
+    size_ = 0;
+    for (const TrendBucket& bucket : buckets) {
+        push_back(bucket.start);
+        at(size_ - 1) = bucket;
+    }
     latest_ = latest;
     latest_value_ = latest_value;
-    recompute_older();
+    rebuild();
     return true;
 }
 

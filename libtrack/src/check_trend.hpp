@@ -1,8 +1,10 @@
 // The windows that `trk check`'s trend factors read: least-squares lines and z-scores over time buckets, and EWMAs.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <iterator>
 #include <optional>
 #include <vector>
 
@@ -45,6 +47,67 @@ struct TrendBucket {
     friend bool operator==(const TrendBucket&, const TrendBucket&) = default;
 };
 
+/// A TrendWindow's buckets oldest first, as buckets() gives them: a view of the window's ring of
+/// buckets, valid until the window next changes. It converts to a vector (what restore() takes).
+class TrendBuckets {
+public:
+    class iterator {
+    public:
+        using iterator_category = std::forward_iterator_tag;
+        using value_type = TrendBucket;
+        using difference_type = std::ptrdiff_t;
+        using pointer = const TrendBucket*;
+        using reference = const TrendBucket&;
+        iterator() = default;
+        iterator(const TrendBuckets* buckets, std::size_t index) : buckets_(buckets), index_(index) {}
+        reference operator*() const { return (*buckets_)[index_]; }
+        pointer operator->() const { return &(*buckets_)[index_]; }
+        iterator& operator++() {
+            ++index_;
+            return *this;
+        }
+        iterator operator++(int) {
+            iterator before = *this;
+            ++index_;
+            return before;
+        }
+        friend bool operator==(const iterator& a, const iterator& b) { return a.index_ == b.index_; }
+
+    private:
+        const TrendBuckets* buckets_ = nullptr;
+        std::size_t index_ = 0;
+    };
+
+    TrendBuckets(const TrendBucket* ring, std::size_t capacity, std::size_t head, std::size_t size)
+        : ring_(ring), capacity_(capacity), head_(head), size_(size) {}
+
+    [[nodiscard]] std::size_t size() const { return size_; }
+    [[nodiscard]] bool empty() const { return size_ == 0; }
+    /// The `index`th oldest bucket.
+    const TrendBucket& operator[](std::size_t index) const {
+        const std::size_t slot = head_ + index;
+        return ring_[slot < capacity_ ? slot : slot - capacity_];
+    }
+    [[nodiscard]] const TrendBucket& front() const { return (*this)[0]; }
+    [[nodiscard]] const TrendBucket& back() const { return (*this)[size_ - 1]; }
+    [[nodiscard]] iterator begin() const { return {this, 0}; }
+    [[nodiscard]] iterator end() const { return {this, size_}; }
+    operator std::vector<TrendBucket>() const { return {begin(), end()}; }  // NOLINT(google-explicit-constructor)
+
+    friend bool operator==(const TrendBuckets& a, const TrendBuckets& b) {
+        return std::equal(a.begin(), a.end(), b.begin(), b.end());
+    }
+    friend bool operator==(const TrendBuckets& a, const std::vector<TrendBucket>& b) {
+        return std::equal(a.begin(), a.end(), b.begin(), b.end());
+    }
+
+private:
+    const TrendBucket* ring_;
+    std::size_t capacity_;
+    std::size_t head_;
+    std::size_t size_;
+};
+
 /// A metric's readings of the last `length` ms before its latest reading, kept as sums per time
 /// bucket: the memory of a window is bounded (at most `max_buckets` + 1 buckets) whatever the
 /// sampling rate. Buckets are `length / max_buckets` wide (at least 1 ms), aligned on multiples
@@ -80,41 +143,62 @@ public:
     /// fail for those readings or their deviation is 0.
     [[nodiscard]] std::optional<double> zscore(Millis now) const;
 
-    /// For state files: the buckets oldest first, and the latest reading (kept apart: the buckets
-    /// hold the readings before it).
-    [[nodiscard]] const std::vector<TrendBucket>& buckets() const { return buckets_; }
+    /// For state files: the buckets oldest first (a view, valid until the window changes), and the
+    /// latest reading (kept apart: the buckets hold the readings before it).
+    [[nodiscard]] TrendBuckets buckets() const { return {ring_.data(), ring_.size(), head_, size_}; }
     /// Restores what buckets() and latest()/latest_value() gave; false (nothing changed) when
     /// they could not have come from a window of this length (unordered, misaligned, counts of 0,
     /// non-finite sums, a latest time before a bucket's last).
     bool restore(std::vector<TrendBucket> buckets, Millis latest, double latest_value);
 
 private:
-    /// Sums of buckets, times relative to `origin` (the oldest bucket's start).
-    struct Totals {
-        Millis origin = 0;
+    /// Sums of readings of buckets, times relative to an origin that the owner knows.
+    struct Sums {
         std::uint64_t count = 0;
         double sum_t = 0;
         double sum_v = 0;
         double sum_tt = 0;
         double sum_tv = 0;
         double sum_vv = 0;
-        void include(const TrendBucket& bucket);
+        void include(const TrendBucket& bucket, Millis origin);
+        void include(const Sums& other);  ///< sums relative to the same origin
     };
 
-    bool sum_into_bucket(Millis time, double value);
-    TrendBucket& bucket_for(Millis start);
-    void recompute_older();
-    [[nodiscard]] Totals totals() const;
+    [[nodiscard]] TrendBucket& at(std::size_t index);
+    [[nodiscard]] const TrendBucket& at(std::size_t index) const;
+    void push_back(Millis start);
+    void insert_for_late(Millis time, double value);
+    [[nodiscard]] Millis group_of(Millis start) const;
+    [[nodiscard]] std::size_t slot(std::size_t index) const;  ///< where in ring_ the index-th oldest is
+    void rebuild();
+    void combine();
+    [[nodiscard]] Sums totals() const;
     [[nodiscard]] bool guards_pass(std::uint64_t count, Millis span, Millis now) const;
 
     Millis length_;
-    Millis width_;                      ///< bucket width: length / max_buckets, rounded up
-    std::vector<TrendBucket> buckets_;  ///< oldest first (a ring would do; ≤ 65 entries)
-    /// The sums of all buckets but the newest: recomputed from them whenever they change (a
-    /// bucket closes, one is evicted, a late reading lands in one), never by subtraction, and so
-    /// a function of the buckets alone: a restored window computes exactly what the one it was
-    /// saved from would have. The newest bucket, where readings go, is added in at query time.
-    Totals older_;
+    Millis width_;  ///< bucket width: length / max_buckets, rounded up
+    /// The buckets oldest first, a ring of max_buckets + 1 (allocated at the first bucket: a
+    /// window never fed costs nothing) from head_ on.
+    std::vector<TrendBucket> ring_;
+    std::size_t head_ = 0;
+    std::size_t size_ = 0;
+
+    /// The sums of all buckets but the newest (where readings go, added in at query time), kept
+    /// in O(1) per reading however sparse the sampling, yet never by subtraction and in an order
+    /// that depends on the buckets alone: a restored window computes bit for bit what the one it
+    /// was saved from would have. Buckets fall in groups of max_buckets aligned on multiples of
+    /// max_buckets widths since the epoch; a window's buckets span at most max_buckets + 1 widths,
+    /// so at most two groups: the newest bucket's and the one before it. Times are relative to
+    /// the start of the newest bucket's group (origin_); the older group's buckets are summed from
+    /// its newest back (suffix_: one sum per bucket, so that evicting the oldest costs nothing),
+    /// the newer group's from its oldest on (prefix_: closing a bucket adds it). Recomputed from
+    /// the buckets (O(64)) when the newest bucket enters a new group, when a bucket of the newer
+    /// group is evicted (a gap of the readings), and when a late reading lands before the newest.
+    Millis origin_ = 0;
+    std::size_t older_group_ = 0;  ///< how many of the oldest buckets are in the older group
+    std::vector<Sums> suffix_;     ///< by slot of ring_, for the older group: its buckets from there on
+    Sums prefix_;                  ///< the newer group's buckets but the newest
+    Sums older_;                   ///< suffix_ at the oldest bucket (if in the older group) + prefix_
     /// The latest reading stays out of the buckets until another one comes: zscore() needs the
     /// sums without it, and taking it out again by subtraction would cost their precision after
     /// a large step. buckets() and restore() carry it as latest/latest_value.

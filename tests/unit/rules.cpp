@@ -1,6 +1,7 @@
 // Unit tests of track/rules.hpp: the spec's examples parsed in full, gluing, precedence, files, globs, every error.
 #include "track/rules.hpp"
 
+#include <span>
 #include <string>
 #include <vector>
 
@@ -44,6 +45,9 @@ struct Shape {
     std::string text;
     Condition condition;
 };
+
+// Checks that each text parses to its condition.
+void check_shapes(std::span<const Shape> shapes);
 
 // A condition in one line, so that a failed CHECK shows what was parsed.
 std::string describe(const Condition& condition) {
@@ -115,6 +119,17 @@ struct StringMaker<track::Condition> {
     static String convert(const track::Condition& condition) { return describe(condition).c_str(); }
 };
 }  // namespace doctest
+
+namespace {
+
+void check_shapes(std::span<const Shape> shapes) {
+    for (const auto& shape : shapes) {
+        CAPTURE(shape.text);
+        CHECK(track::parse_rule(shape.text, "--rule").condition == shape.condition);
+    }
+}
+
+}  // namespace
 
 TEST_CASE("rules: the spec's examples parse to their full structure") {
     struct Example {
@@ -259,10 +274,7 @@ TEST_CASE("rules: 'and' binds tighter than 'or'; groups of one kind merge") {
         {"a > 1 or b > 2 or c > 3", any({a, b, c})},
         {"a > 1 and b > 2 or c > 3 and d > 4", any({all({a, b}), all({c, d})})},
     };
-    for (const auto& shape : cases) {
-        CAPTURE(shape.text);
-        CHECK(track::parse_rule(shape.text, "--rule").condition == shape.condition);
-    }
+    check_shapes(cases);
 }
 
 TEST_CASE("rules: parentheses") {
@@ -278,10 +290,7 @@ TEST_CASE("rules: parentheses") {
         {"((a > 1 or (b > 2)) and (c > 3 or unseen 1h))",
          all({any({a, b}), any({c, Condition{.test = track::Unseen{.duration = hour}}})})},
     };
-    for (const auto& shape : cases) {
-        CAPTURE(shape.text);
-        CHECK(track::parse_rule(shape.text, "--rule").condition == shape.condition);
-    }
+    check_shapes(cases);
 }
 
 TEST_CASE("rules: a file skips blank and comment lines and counts lines for errors") {
@@ -598,10 +607,7 @@ TEST_CASE("rules: a unit after a threshold") {
         {"(current > 3 mA)or(x > 1)",
          any({compare("current", CompareOp::greater, 3, "mA"), compare("x", CompareOp::greater, 1)})},
     };
-    for (const auto& shape : cases) {
-        CAPTURE(shape.text);
-        CHECK(track::parse_rule(shape.text, "--rule").condition == shape.condition);
-    }
+    check_shapes(cases);
     SUBCASE("the clear level is in the trigger's unit, written again or not") {
         const Comparison clear{.metric = "temperature", .op = CompareOp::less, .value = 85, .unit = "°C"};
         CHECK(track::parse_rule("temperature > 90 °C clear < 85 °C for 5m", "--rule").clear == clear);
@@ -669,10 +675,7 @@ TEST_CASE("rules: trend factors") {
               all({{.test = Trend{.function = TrendFunction::zscore, .metric = "v", .window = hour, .value = 4}},
                    compare("x", CompareOp::greater, 1, "°C")})})},
     };
-    for (const auto& shape : cases) {
-        CAPTURE(shape.text);
-        CHECK(track::parse_rule(shape.text, "--rule").condition == shape.condition);
-    }
+    check_shapes(cases);
     CHECK(
         track::parse_rule("bearing: forecast temperature > 90 within 2h over 30m severity major", "--rule").severity ==
         Severity::major);
@@ -688,10 +691,7 @@ TEST_CASE("rules: a metric called rate, ewma, zscore, forecast, per or over is c
         {"per > 1 or over < 2", any({compare("per", CompareOp::greater, 1), compare("over", CompareOp::less, 2)})},
         {"rate(over over 1h) > 1 per h", {.test = Trend{.metric = "over", .window = hour, .value = 1, .per = hour}}},
     };
-    for (const auto& shape : cases) {
-        CAPTURE(shape.text);
-        CHECK(track::parse_rule(shape.text, "--rule").condition == shape.condition);
-    }
+    check_shapes(cases);
 }
 
 TEST_CASE("rules: trend functions as written") {

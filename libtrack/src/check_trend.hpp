@@ -196,9 +196,11 @@ private:
     /// group is evicted (a gap of the readings), and when a late reading lands before the newest.
     Millis origin_ = 0;
     std::size_t older_group_ = 0;  ///< how many of the oldest buckets are in the older group
-    std::vector<Sums> suffix_;     ///< by slot of ring_, for the older group: its buckets from there on
-    Sums prefix_;                  ///< the newer group's buckets but the newest
-    Sums older_;                   ///< suffix_ at the oldest bucket (if in the older group) + prefix_
+    /// By slot of ring_, for the older group: its buckets from there on (max_buckets + 1 of 48
+    /// bytes, taken when a window first has an older group).
+    std::vector<Sums> suffix_;
+    Sums prefix_;  ///< the newer group's buckets but the newest
+    Sums older_;   ///< suffix_ at the oldest bucket (if in the older group) + prefix_
     /// The latest reading stays out of the buckets until another one comes: zscore() needs the
     /// sums without it, and taking it out again by subtraction would cost their precision after
     /// a large step. buckets() and restore() carry it as latest/latest_value.

@@ -2,12 +2,14 @@
 #include "../../libtrack/src/check_trend.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <cstdint>
 #include <limits>
 #include <map>
 #include <optional>
 #include <random>
+#include <utility>
 #include <vector>
 
 #include <doctest/doctest.h>
@@ -372,6 +374,103 @@ TEST_CASE("TrendWindow: restore() round trips and continues exactly as the windo
         CHECK(back.buckets().empty());
         CHECK(*back.latest_value() == 4);
     }
+}
+
+bool same_bits(double a, double b) { return std::bit_cast<std::uint64_t>(a) == std::bit_cast<std::uint64_t>(b); }
+
+/// Feeds `points` (arrival order) to a window, and at every `restore_every`th reading starts
+/// another window restored from its buckets and latest reading, fed the next `follow` readings:
+/// after each, every restored window must compute bit for bit what the first one does, and the
+/// first one agree with the least-squares line of the readings it holds (`in_window` of those
+/// accepted, in time order).
+void check_restored_alike(Millis length, const std::vector<Point>& points, std::size_t restore_every,
+                          std::size_t follow) {
+    TrendWindow whole(length);
+    std::vector<std::pair<TrendWindow, std::size_t>> restored;  // and its readings to go
+    std::size_t restores = 0;
+    std::size_t differences = 0;  // (restored window, reading) pairs where it computed otherwise
+    std::vector<Point> accepted;
+    std::size_t fits = 0;
+    for (std::size_t i = 0; i < points.size(); ++i) {
+        const Point& p = points[i];
+        if (accepted.empty() || p.t >= *whole.latest() - length) accepted.push_back(p);
+        whole.add(p.t, p.v);
+        std::erase_if(accepted, [&](const Point& old) { return old.t < *whole.latest() - 2 * length; });
+        std::erase_if(restored, [](const auto& window) { return window.second == 0; });
+        for (auto& [window, to_go] : restored) {
+            window.add(p.t, p.v);
+            --to_go;
+        }
+        if (i % restore_every == restore_every - 1) {
+            restored.emplace_back(TrendWindow(length), follow);
+            REQUIRE(restored.back().first.restore(whole.buckets(), *whole.latest(), *whole.latest_value()));
+            ++restores;
+        }
+        const std::optional<LineFit> fit = whole.fit(p.t);
+        const std::optional<double> z = whole.zscore(p.t);
+        for (const auto& [window, to_go] : restored) {
+            const std::optional<LineFit> again = window.fit(p.t);
+            const std::optional<double> z_again = window.zscore(p.t);
+            const bool alike =
+                window.buckets() == whole.buckets() && again.has_value() == fit.has_value() &&
+                (!fit || (same_bits(again->slope_per_ms, fit->slope_per_ms) &&
+                          same_bits(again->value_at_latest, fit->value_at_latest) && again->count == fit->count)) &&
+                z_again.has_value() == z.has_value() && (!z || same_bits(*z_again, *z));
+            if (!alike) ++differences;
+        }
+        if (!fit) continue;
+        ++fits;
+        std::vector<Point> sorted = accepted;
+        std::stable_sort(sorted.begin(), sorted.end(), [](const Point& a, const Point& b) { return a.t < b.t; });
+        const std::vector<Point> kept = in_window(sorted, length);
+        const Reference exact = least_squares(kept);
+        CHECK(fit->count == kept.size());
+        CHECK(fit->slope_per_ms == doctest::Approx(static_cast<double>(exact.slope)).epsilon(1e-9));
+        CHECK(fit->value_at_latest == doctest::Approx(static_cast<double>(exact.value_at_latest)).epsilon(1e-12));
+    }
+    CHECK(fits > points.size() / 2);
+    CHECK(restores == points.size() / restore_every);
+    CHECK(differences == 0);
+}
+
+/// A noisy ramp read every 7 to 25 s (a bucket of a 10-minute window is 9.375 s: most readings
+/// open a bucket of their own), with a gap of 7 minutes (the window keeps a few of its buckets)
+/// and one of 25 (it keeps none).
+std::vector<Point> sparse_ramp(std::uint64_t seed) {
+    std::mt19937_64 random(seed);
+    std::uniform_int_distribution<Millis> step(7 * second, 25 * second);
+    std::normal_distribution<double> noise(0, 0.5);
+    std::vector<Point> points;
+    Millis t = t0 + 1234;
+    for (int i = 0; i < 700; ++i) {
+        if (i == 250) t += 7 * minute;
+        if (i == 450) t += 25 * minute;
+        t += step(random);
+        points.push_back({t, 40 + 2e-5 * static_cast<double>(t - t0) + noise(random)});
+    }
+    return points;
+}
+
+TEST_CASE("TrendWindow: sparse readings, and a window restored from its buckets at any point, compute alike") {
+    // Restored at every other reading (a group of 64 buckets is about 37 readings here), each
+    // followed across two or three groups.
+    check_restored_alike(10 * minute, sparse_ramp(11), 2, 100);
+}
+
+TEST_CASE("TrendWindow: late readings among sparse ones: restored windows compute alike, and the fit is right") {
+    const Millis length = 10 * minute;
+    std::mt19937_64 random(13);
+    std::uniform_int_distribution<Millis> back(1, length / 2);
+    std::vector<Point> points;
+    for (const Point& p : sparse_ramp(17)) {
+        points.push_back(p);
+        // Every 5th reading is followed by one up to half the window older (into a bucket of the
+        // older or the newer group, or one of its own), every 11th by one just before the latest
+        // (a bucket after the newest when the readings are more than a bucket apart).
+        if (points.size() % 5 == 0) points.push_back({p.t - back(random), 90});
+        if (points.size() % 11 == 0) points.push_back({p.t - 1, -20});
+    }
+    check_restored_alike(length, points, 3, 100);
 }
 
 TEST_CASE("TrendWindow: restore() rejects what no window of its length could have had") {

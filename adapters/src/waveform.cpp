@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <memory>
 
 #include <fmt/format.h>
 
@@ -189,7 +190,7 @@ constexpr std::string_view guid_tail{"\x00\x00\x00\x00\x10\x00\x80\x00\x00\xAA\x
 
 struct WaveformReader::Wav {
     ByteSource& source;
-    std::vector<char> buffer = std::vector<char>(read_size);
+    std::unique_ptr<char[]> buffer = std::make_unique_for_overwrite<char[]>(read_size);  // no zeros written
     std::size_t begin = 0;        ///< first byte not consumed
     std::size_t end = 0;          ///< end of the bytes read
     bool at_end = false;          ///< the source said it has no more
@@ -202,17 +203,17 @@ struct WaveformReader::Wav {
     explicit Wav(ByteSource& s) : source(s) {}
 
     [[nodiscard]] std::size_t buffered() const { return end - begin; }
-    [[nodiscard]] const char* data() const { return buffer.data() + begin; }
+    [[nodiscard]] const char* data() const { return buffer.get() + begin; }
 
     /// Reads more bytes after those buffered (moving them to the front first). False at the end.
     bool refill() {
         if (at_end) return false;
         if (begin > 0) {
-            std::memmove(buffer.data(), buffer.data() + begin, end - begin);
+            std::memmove(buffer.get(), buffer.get() + begin, end - begin);
             end -= begin;
             begin = 0;
         }
-        const std::size_t n = source.read(buffer.data() + end, buffer.size() - end);
+        const std::size_t n = source.read(buffer.get() + end, read_size - end);
         if (n == 0) {
             at_end = true;
             return false;

@@ -172,7 +172,7 @@ std::string error_of(const std::string& bytes, bool csv = false, adapters::Wavef
 
 }  // namespace
 
-TEST_CASE("waveform: WAV PCM 16-bit, two channels, scaled to [-1, 1)") {
+TEST_CASE("waveform: WAV PCM 16-bit, two channels, scaled to -1 up to 1") {
     const Result r = read_wav(wav({.channels = 2}, int16s({0, 16384, -32768, 32767, -1, 1})));
     CHECK(r.info.format == "WAV PCM 16-bit");
     CHECK(r.info.channels == 2);

@@ -190,7 +190,8 @@ constexpr std::string_view guid_tail{"\x00\x00\x00\x00\x10\x00\x80\x00\x00\xAA\x
 
 struct WaveformReader::Wav {
     ByteSource& source;
-    std::unique_ptr<char[]> buffer = std::make_unique_for_overwrite<char[]>(read_size);  // no zeros written
+    /// Bytes read (allocated without writing zeros: a reader is made per fuzz input).
+    std::unique_ptr<char[]> buffer = std::make_unique_for_overwrite<char[]>(read_size);
     std::size_t begin = 0;        ///< first byte not consumed
     std::size_t end = 0;          ///< end of the bytes read
     bool at_end = false;          ///< the source said it has no more
@@ -201,6 +202,15 @@ struct WaveformReader::Wav {
     Decoder decoder = nullptr;
 
     explicit Wav(ByteSource& s) : source(s) {}
+
+    /// Reads the RIFF header and the chunks up to the data chunk's header, and fills `info`.
+    void open(const WaveformOptions& options, WaveformInfo& info);
+    /// Decodes the data chunk (WaveformReader::run).
+    std::uint64_t run(const WaveformInfo& info, track::ProblemSink& problems, std::size_t block_frames,
+                      const Sink& sink);
+    /// Reports what is left once no whole frame is: nothing, the end of a data chunk that the
+    /// header says is longer, or a partial frame. No sample is made up for it.
+    void report_rest(const WaveformInfo& info, track::ProblemSink& problems) const;
 
     [[nodiscard]] std::size_t buffered() const { return end - begin; }
     [[nodiscard]] const char* data() const { return buffer.get() + begin; }
@@ -259,6 +269,7 @@ struct WaveformReader::Csv {
         }
     };
 
+    const std::string& name;  ///< the source's
     CountingSink counted;
     csv::Reader reader;
     csv::Row row;
@@ -266,7 +277,14 @@ struct WaveformReader::Csv {
     std::size_t cells = 0;             ///< cells a row must have: as many as the first row
     std::vector<std::size_t> columns;  ///< the cell of each axis
 
-    Csv(ByteSource& source, track::ProblemSink& problems) : counted(problems), reader(source, counted) {}
+    Csv(ByteSource& source, track::ProblemSink& problems)
+        : name(source.name()), counted(problems), reader(source, counted) {}
+
+    /// Reads the first row (a header or data) and chooses the columns; fills `info`.
+    void open(const WaveformOptions& options, WaveformInfo& info);
+    /// Reads the rows (WaveformReader::run).
+    std::uint64_t run(const WaveformInfo& info, track::ProblemSink& problems, std::size_t block_frames,
+                      const Sink& sink);
 };
 
 namespace {
@@ -295,104 +313,78 @@ std::optional<double> sample_of(std::string_view cell, char separator) {
 }  // namespace
 
 WaveformReader::WaveformReader(ByteSource& source, bool csv, WaveformOptions options, track::ProblemSink& problems)
-    : source_(source), problems_(problems) {
-    const std::string& name = source.name();
+    : problems_(problems) {
     if (options.rate && !(std::isfinite(*options.rate) && *options.rate > 0)) {
         throw track::UsageError(
-            fmt::format("{}: a sample rate must be a positive number, not {}", name, *options.rate));
+            fmt::format("{}: a sample rate must be a positive number, not {}", source.name(), *options.rate));
     }
     if (csv) {
-        if (!options.rate) throw track::UsageError(fmt::format("{}: a CSV recording needs its sample rate", name));
+        if (!options.rate) {
+            throw track::UsageError(fmt::format("{}: a CSV recording needs its sample rate", source.name()));
+        }
         csv_ = std::make_unique<Csv>(source, problems);
-        info_.format = "CSV";
-        info_.rate = *options.rate;
-        Csv& c = *csv_;
-        if (!c.reader.next(c.row)) throw track::InputError(name, "no rows: a CSV recording needs one column per axis");
-        c.cells = c.row.cells.size();
-        const char separator = c.reader.separator();
-        const bool header = std::any_of(c.row.cells.begin(), c.row.cells.end(),
-                                        [separator](const std::string& cell) { return !sample_of(cell, separator); });
-        const std::string where = track::to_string(c.row.where);
-        if (!options.column_names.empty()) {
-            if (!header) {
-                throw track::InputError(where,
-                                        "the first row is numbers, not a header: columns cannot be found by name");
-            }
-            const csv::Header names(c.row);
-            for (const auto& column : options.column_names) c.columns.push_back(names.require(column));
-        } else if (!options.columns.empty()) {
-            for (const unsigned column : options.columns) {
-                if (column >= c.cells) {
-                    throw track::InputError(
-                        where, fmt::format("no column {} (0-based): the first row has {} cells", column, c.cells));
-                }
-                c.columns.push_back(column);
-            }
-        } else {
-            if (c.cells > max_channels) {
-                throw track::InputError(
-                    where, fmt::format("{} columns: a recording has 1 to 3 axes; choose the axes' columns", c.cells));
-            }
-            for (std::size_t i = 0; i < c.cells; ++i) c.columns.push_back(i);
-        }
-        if (c.columns.empty() || c.columns.size() > max_channels) {
-            throw track::UsageError(fmt::format("{}: {} axes chosen: a recording has 1 to 3", name, c.columns.size()));
-        }
-        info_.channels = static_cast<unsigned>(c.columns.size());
-        c.row_pending = !header;
-        return;
+        csv_->open(options, info_);
+    } else {
+        wav_ = std::make_unique<Wav>(source);
+        wav_->open(options, info_);
     }
+}
 
-    wav_ = std::make_unique<Wav>(source);
-    Wav& w = *wav_;
-    const auto here = [&] { return track::to_string(track::Location::at_byte(name, w.offset)); };
-    if (!w.fill(12)) {
-        if (w.buffered() == 0) throw track::InputError(name, "empty: no WAV header");
-        throw track::InputError(name,
-                                fmt::format("not a WAV file: {} bytes, shorter than a RIFF header", w.buffered()));
+WaveformReader::~WaveformReader() = default;
+
+std::uint64_t WaveformReader::run(std::size_t block_frames, const Sink& sink) {
+    return csv_ ? csv_->run(info_, problems_, block_frames, sink) : wav_->run(info_, problems_, block_frames, sink);
+}
+
+void WaveformReader::Wav::open(const WaveformOptions& options, WaveformInfo& info) {
+    const std::string& name = source.name();
+    const auto here = [&] { return track::to_string(track::Location::at_byte(name, offset)); };
+    if (!fill(12)) {
+        if (buffered() == 0) throw track::InputError(name, "empty: no WAV header");
+        throw track::InputError(name, fmt::format("not a WAV file: {} bytes, shorter than a RIFF header", buffered()));
     }
-    const std::string_view magic(w.data(), 4);
+    const std::string_view magic(data(), 4);
     if (magic == "RF64" || magic == "BW64") {
         throw track::InputError(name, fmt::format("{} (a WAV over 4 GiB) is not supported: only RIFF WAV", magic));
     }
     if (magic == "RIFX") throw track::InputError(name, "big-endian WAV (RIFX) is not supported: only RIFF WAV");
-    if (magic != "RIFF" || std::string_view(w.data() + 8, 4) != "WAVE") {
+    if (magic != "RIFF" || std::string_view(data() + 8, 4) != "WAVE") {
         throw track::InputError(name, fmt::format("not a WAV file: it starts with {} rather than \"RIFF....WAVE\"",
-                                                  shown(std::string_view(w.data(), 12))));
+                                                  shown(std::string_view(data(), 12))));
     }
-    w.consume(12);
+    consume(12);
     bool have_format = false;
     unsigned bits = 0;
     unsigned tag = 0;
     for (;;) {
-        if (!w.fill(8)) {
-            if (w.buffered() == 0 && !have_format) throw track::InputError(name, "no fmt chunk and no data chunk");
-            if (w.buffered() == 0) throw track::InputError(name, "no data chunk");
+        if (!fill(8)) {
+            if (buffered() == 0 && !have_format) throw track::InputError(name, "no fmt chunk and no data chunk");
+            if (buffered() == 0) throw track::InputError(name, "no data chunk");
             throw track::InputError(here(),
-                                    fmt::format("the input ends inside a chunk header ({} of 8 bytes)", w.buffered()));
+                                    fmt::format("the input ends inside a chunk header ({} of 8 bytes)", buffered()));
         }
-        const std::string id(w.data(), 4);
-        const std::uint32_t size = u32(w.data() + 4);
+        const std::string id(data(), 4);
+        const std::uint32_t size = u32(data() + 4);
         const std::string chunk_at = here();
-        w.consume(8);
+        consume(8);
         if (id == "data") {
             if (!have_format) throw track::InputError(chunk_at, "a data chunk before the fmt chunk");
-            w.data_size = size == 0 || size == 0xFFFFFFFF ? to_the_end : size;
-            w.data_left = w.data_size;
+            data_size = size == 0 || size == 0xFFFFFFFF ? to_the_end : size;
+            data_left = data_size;
             break;
         }
         if (id == "fmt ") {
             if (have_format) throw track::InputError(chunk_at, "a second fmt chunk");
             if (size < 16) throw track::InputError(chunk_at, fmt::format("fmt chunk of {} bytes: 16 at least", size));
             const std::size_t kept = std::min<std::size_t>(size, 40);
-            if (!w.fill(kept)) {
+            if (!fill(kept)) {
                 throw track::InputError(chunk_at, fmt::format("the input ends inside the fmt chunk of {} bytes", size));
             }
-            const char* f = w.data();
+            const char* f = data();
             tag = u16(f);
-            info_.channels = u16(f + 2);
-            info_.rate = u32(f + 4);
-            w.frame_bytes = u16(f + 12);
+            info.channels = u16(f + 2);
+            info.rate = u32(f + 4);
+            frame_bytes = u16(f + 12);
             bits = u16(f + 14);
             if (tag == 0xFFFE) {
                 if (size < 40) {
@@ -407,149 +399,181 @@ WaveformReader::WaveformReader(ByteSource& source, bool csv, WaveformOptions opt
                 }
                 tag = u16(f + 24);
             }
-            if (!w.skip(std::uint64_t{size} + (size & 1))) {
+            if (!skip(std::uint64_t{size} + (size & 1))) {
                 throw track::InputError(chunk_at,
                                         fmt::format("the fmt chunk of {} bytes runs past the end of the input", size));
             }
             have_format = true;
             continue;
         }
-        if (!w.skip(std::uint64_t{size} + (size & 1))) {
+        if (!skip(std::uint64_t{size} + (size & 1))) {
             throw track::InputError(
                 chunk_at, fmt::format("chunk {} of {} bytes runs past the end of the input", shown(id), size));
         }
     }
 
     if (tag == 1) {
-        if (bits == 16) w.decoder = decoder_for<Pcm16>(info_.channels);
-        else if (bits == 24) w.decoder = decoder_for<Pcm24>(info_.channels);
-        else if (bits == 32) w.decoder = decoder_for<Pcm32>(info_.channels);
+        if (bits == 16) decoder = decoder_for<Pcm16>(info.channels);
+        else if (bits == 24) decoder = decoder_for<Pcm24>(info.channels);
+        else if (bits == 32) decoder = decoder_for<Pcm32>(info.channels);
         else throw track::InputError(name, fmt::format("WAV PCM {}-bit is not supported: 16, 24 or 32-bit", bits));
-        info_.format = fmt::format("WAV PCM {}-bit", bits);
-        info_.integer = true;
+        info.format = fmt::format("WAV PCM {}-bit", bits);
+        info.integer = true;
     } else if (tag == 3) {
         if (bits != 32) {
             throw track::InputError(name, fmt::format("WAV float {}-bit is not supported: 32-bit float only", bits));
         }
-        w.decoder = decoder_for<Float32>(info_.channels);
-        info_.format = "WAV float 32-bit";
+        decoder = decoder_for<Float32>(info.channels);
+        info.format = "WAV float 32-bit";
     } else {
         throw track::InputError(name, fmt::format("WAV format {} ({}) is not PCM or float", tag, format_name(tag)));
     }
-    if (info_.channels < 1 || info_.channels > max_channels) {
-        throw track::InputError(name, fmt::format("{} channels: a recording has 1 to 3 axes", info_.channels));
+    if (info.channels < 1 || info.channels > max_channels) {
+        throw track::InputError(name, fmt::format("{} channels: a recording has 1 to 3 axes", info.channels));
     }
-    if (w.frame_bytes != info_.channels * bits / 8) {
-        throw track::InputError(name, fmt::format("block align {} does not match {} channels of {} bits", w.frame_bytes,
-                                                  info_.channels, bits));
+    if (frame_bytes != info.channels * bits / 8) {
+        throw track::InputError(name, fmt::format("block align {} does not match {} channels of {} bits", frame_bytes,
+                                                  info.channels, bits));
     }
-    if (info_.rate <= 0) throw track::InputError(name, "sample rate 0 in the WAV header");
-    if (options.rate && *options.rate != info_.rate) {
+    if (info.rate <= 0) throw track::InputError(name, "sample rate 0 in the WAV header");
+    if (options.rate && *options.rate != info.rate) {
         throw track::InputError(
-            name, fmt::format("the WAV header's sample rate is {} Hz, not the {} Hz given", info_.rate, *options.rate));
+            name, fmt::format("the WAV header's sample rate is {} Hz, not the {} Hz given", info.rate, *options.rate));
     }
-    if (w.data_left != to_the_end) info_.frames = w.data_left / w.frame_bytes;
+    if (data_left != to_the_end) info.frames = data_left / frame_bytes;
 }
 
-WaveformReader::~WaveformReader() = default;
-
-std::uint64_t WaveformReader::run(std::size_t block_frames, const Sink& sink) {
-    return csv_ ? run_csv(block_frames, sink) : run_wav(block_frames, sink);
-}
-
-std::uint64_t WaveformReader::run_wav(std::size_t block_frames, const Sink& sink) {
-    Wav& w = *wav_;
-    BlockBuilder block(info_.channels, block_frames);
+std::uint64_t WaveformReader::Wav::run(const WaveformInfo& info, track::ProblemSink& problems, std::size_t block_frames,
+                                       const Sink& sink) {
+    BlockBuilder block(info.channels, block_frames);
     // A run of frames with NaN or infinite samples, reported as one problem when it ends.
     std::uint64_t bad_frames = 0;
     std::uint64_t bad_at = 0;
     const auto report_bad = [&] {
         if (bad_frames == 0) return;
-        problems_.skipped(
-            track::Location::at_byte(source_.name(), bad_at), "not a finite number",
+        problems.skipped(
+            track::Location::at_byte(source.name(), bad_at), "not a finite number",
             fmt::format("{} frame{} with NaN or infinite samples", bad_frames, bad_frames == 1 ? "" : "s"));
         bad_frames = 0;
     };
     for (;;) {
-        std::uint64_t usable = w.buffered();
-        if (w.data_left != to_the_end) usable = std::min(usable, w.data_left);
-        std::size_t frames = static_cast<std::size_t>(usable / w.frame_bytes);
+        std::uint64_t usable = buffered();
+        if (data_left != to_the_end) usable = std::min(usable, data_left);
+        std::size_t frames = static_cast<std::size_t>(usable / frame_bytes);
         if (frames == 0) {
-            const bool chunk_read = w.data_left != to_the_end && w.buffered() >= w.data_left;
-            if (!chunk_read && w.refill()) continue;
+            const bool chunk_read = data_left != to_the_end && buffered() >= data_left;
+            if (!chunk_read && refill()) continue;
             break;
         }
         while (frames > 0) {
             const std::size_t want = std::min({frames, block.room(), batch_frames});
             const auto out = block.grow(want);
-            const auto* in = reinterpret_cast<const unsigned char*>(w.data());
-            const std::size_t done = w.decoder(in, want, out);
+            const auto* in = reinterpret_cast<const unsigned char*>(data());
+            const std::size_t done = decoder(in, want, out);
             if (done > 0) report_bad();
             block.shrink(want - done);
             std::size_t used = done;
             if (done < want) {  // a NaN or an infinity at frame `done`
-                if (bad_frames == 0) bad_at = w.offset + done * w.frame_bytes;
+                if (bad_frames == 0) bad_at = offset + done * frame_bytes;
                 ++bad_frames;
                 ++used;
                 block.lose(sink, 1);
             }
-            w.consume(used * w.frame_bytes);
-            if (w.data_left != to_the_end) w.data_left -= used * w.frame_bytes;
+            consume(used * frame_bytes);
+            if (data_left != to_the_end) data_left -= used * frame_bytes;
             frames -= used;
             if (block.room() == 0) block.deliver(sink);
         }
     }
     report_bad();
     block.deliver(sink);
-    // What is left: nothing, the end of a data chunk that the header says is longer, or a
-    // partial frame. No sample is made up for it.
-    const std::uint64_t left = std::min<std::uint64_t>(w.buffered(), w.data_left);
-    const track::Location where = track::Location::at_byte(source_.name(), w.offset);
-    if (w.data_left != to_the_end && w.data_left > left) {
-        problems_.skipped(where, "truncated data",
-                          fmt::format("the data chunk announces {} frames; the input ends after {}{}", info_.frames,
-                                      (w.data_size - w.data_left) / w.frame_bytes,
-                                      left > 0 ? fmt::format(" and {} bytes of the next", left) : ""));
-    } else if (left > 0) {
-        problems_.skipped(where, "truncated data",
-                          fmt::format("the {} ends {} bytes into a frame of {}",
-                                      w.data_left == to_the_end ? "input" : "data chunk", left, w.frame_bytes));
-    }
+    report_rest(info, problems);
     return block.delivered();
 }
 
-std::uint64_t WaveformReader::run_csv(std::size_t block_frames, const Sink& sink) {
-    Csv& c = *csv_;
-    BlockBuilder block(info_.channels, block_frames);
-    const char separator = c.reader.separator();
-    // Records the reader skipped, each a frame lost (those before a header row were no frames).
-    std::uint64_t lost = c.row_pending ? 0 : c.counted.count;
-    for (;;) {
-        if (!c.row_pending && !c.reader.next(c.row)) break;
-        c.row_pending = false;
-        if (c.counted.count != lost) {  // records the reader skipped before this one
-            block.lose(sink, c.counted.count - lost);
-            lost = c.counted.count;
+void WaveformReader::Wav::report_rest(const WaveformInfo& info, track::ProblemSink& problems) const {
+    const std::uint64_t left = std::min<std::uint64_t>(buffered(), data_left);
+    const track::Location where = track::Location::at_byte(source.name(), offset);
+    if (data_left != to_the_end && data_left > left) {
+        problems.skipped(where, "truncated data",
+                         fmt::format("the data chunk announces {} frames; the input ends after {}{}", info.frames,
+                                     (data_size - data_left) / frame_bytes,
+                                     left > 0 ? fmt::format(" and {} bytes of the next", left) : ""));
+    } else if (left > 0) {
+        problems.skipped(where, "truncated data",
+                         fmt::format("the {} ends {} bytes into a frame of {}",
+                                     data_left == to_the_end ? "input" : "data chunk", left, frame_bytes));
+    }
+}
+
+void WaveformReader::Csv::open(const WaveformOptions& options, WaveformInfo& info) {
+    info.format = "CSV";
+    info.rate = *options.rate;
+    if (!reader.next(row)) throw track::InputError(name, "no rows: a CSV recording needs one column per axis");
+    cells = row.cells.size();
+    const char separator = reader.separator();
+    const bool header = std::any_of(row.cells.begin(), row.cells.end(),
+                                    [separator](const std::string& cell) { return !sample_of(cell, separator); });
+    const std::string where = track::to_string(row.where);
+    if (!options.column_names.empty()) {
+        if (!header) {
+            throw track::InputError(where, "the first row is numbers, not a header: columns cannot be found by name");
         }
-        std::string why;
-        if (c.row.cells.size() != c.cells) {
-            problems_.skipped(c.row.where, "wrong number of cells",
-                              fmt::format("{} cells, not {} as in the first row", c.row.cells.size(), c.cells));
+        const csv::Header names(row);
+        for (const auto& column : options.column_names) columns.push_back(names.require(column));
+    } else if (!options.columns.empty()) {
+        for (const unsigned column : options.columns) {
+            if (column >= cells) {
+                throw track::InputError(
+                    where, fmt::format("no column {} (0-based): the first row has {} cells", column, cells));
+            }
+            columns.push_back(column);
+        }
+    } else {
+        if (cells > max_channels) {
+            throw track::InputError(
+                where, fmt::format("{} columns: a recording has 1 to 3 axes; choose the axes' columns", cells));
+        }
+        for (std::size_t i = 0; i < cells; ++i) columns.push_back(i);
+    }
+    if (columns.empty() || columns.size() > max_channels) {
+        throw track::UsageError(fmt::format("{}: {} axes chosen: a recording has 1 to 3", name, columns.size()));
+    }
+    info.channels = static_cast<unsigned>(columns.size());
+    row_pending = !header;
+}
+
+std::uint64_t WaveformReader::Csv::run(const WaveformInfo& info, track::ProblemSink& problems, std::size_t block_frames,
+                                       const Sink& sink) {
+    BlockBuilder block(info.channels, block_frames);
+    const char separator = reader.separator();
+    // Records the reader skipped, each a frame lost (those before a header row were no frames).
+    std::uint64_t lost = row_pending ? 0 : counted.count;
+    for (;;) {
+        if (!row_pending && !reader.next(row)) break;
+        row_pending = false;
+        if (counted.count != lost) {  // records the reader skipped before this one
+            block.lose(sink, counted.count - lost);
+            lost = counted.count;
+        }
+        if (row.cells.size() != cells) {
+            problems.skipped(row.where, "wrong number of cells",
+                             fmt::format("{} cells, not {} as in the first row", row.cells.size(), cells));
             block.lose(sink, 1);
             continue;
         }
         const auto out = block.grow(1);
         bool good = true;
-        for (std::size_t axis = 0; axis < c.columns.size() && good; ++axis) {
-            const std::string& cell = c.row.cells[c.columns[axis]];
+        for (std::size_t axis = 0; axis < columns.size() && good; ++axis) {
+            const std::string& cell = row.cells[columns[axis]];
             if (const auto value = sample_of(cell, separator)) {
                 out[axis][0] = *value;
                 continue;
             }
             good = false;
-            problems_.skipped(c.row.where, "not a number",
-                              cell.empty() ? fmt::format("cell {} is empty", c.columns[axis] + 1)
-                                           : fmt::format("cell {}: {}", c.columns[axis] + 1, csv::cell_text(cell)));
+            problems.skipped(row.where, "not a number",
+                             cell.empty() ? fmt::format("cell {} is empty", columns[axis] + 1)
+                                          : fmt::format("cell {}: {}", columns[axis] + 1, csv::cell_text(cell)));
         }
         if (!good) {
             block.shrink(1);
@@ -558,7 +582,7 @@ std::uint64_t WaveformReader::run_csv(std::size_t block_frames, const Sink& sink
         }
         if (block.room() == 0) block.deliver(sink);
     }
-    if (c.counted.count != lost) block.lose(sink, c.counted.count - lost);
+    if (counted.count != lost) block.lose(sink, counted.count - lost);
     block.deliver(sink);
     return block.delivered();
 }

@@ -78,10 +78,6 @@ private:
     struct Wav;  ///< the WAV decoder's buffer and position
     struct Csv;  ///< the CSV reader and its columns
 
-    std::uint64_t run_wav(std::size_t block_frames, const Sink& sink);
-    std::uint64_t run_csv(std::size_t block_frames, const Sink& sink);
-
-    ByteSource& source_;
     track::ProblemSink& problems_;
     WaveformInfo info_;
     std::unique_ptr<Wav> wav_;  ///< set for a WAV

@@ -26,8 +26,10 @@ constexpr std::size_t read_size = std::size_t{1} << 20;  // bytes asked of the s
 constexpr std::size_t batch_frames = 4096;
 constexpr unsigned max_channels = 3;
 
-// The block being filled: its columns grow batch by batch and go to the sink when full, at a
-// cut (bad input) and at the end.
+// The block being filled, frames written in place: it goes to the sink when full, at a cut
+// (bad input) and at the end. Its columns keep their size from block to block, so that a
+// full block costs no zeros written before its samples; they grow, batch by batch, only up to
+// the first full block and after a cut.
 class BlockBuilder {
 public:
     BlockBuilder(unsigned channels, std::size_t block_frames) : capacity_(std::max<std::size_t>(block_frames, 1)) {
@@ -36,33 +38,32 @@ public:
     }
 
     /// Frames the block has room for.
-    [[nodiscard]] std::size_t room() const { return capacity_ - size(); }
-    [[nodiscard]] std::size_t size() const { return block_.channels.front().size(); }
+    [[nodiscard]] std::size_t room() const { return capacity_ - size_; }
 
-    /// Makes room for `frames` more frames and returns where each column's new part starts.
+    /// Makes room for `frames` more frames (at most room()) and returns where each column's
+    /// new part starts.
     std::array<double*, max_channels> grow(std::size_t frames) {
         std::array<double*, max_channels> at{};
-        const std::size_t old = size();
         for (std::size_t c = 0; c < block_.channels.size(); ++c) {
-            block_.channels[c].resize(old + frames);
-            at[c] = block_.channels[c].data() + old;
+            auto& column = block_.channels[c];
+            if (column.size() < size_ + frames) column.resize(size_ + frames);
+            at[c] = column.data() + size_;
         }
+        size_ += frames;
         return at;
     }
 
     /// Takes back the last `frames` frames that grow() made room for but that were not decoded.
-    void shrink(std::size_t frames) {
-        for (auto& column : block_.channels) column.resize(column.size() - frames);
-    }
+    void shrink(std::size_t frames) { size_ -= frames; }
 
     /// Hands the block to `sink` unless it is empty, and starts the next one after it.
     void deliver(const WaveformReader::Sink& sink) {
-        const std::size_t frames = size();
-        if (frames == 0) return;
+        if (size_ == 0) return;
+        for (auto& column : block_.channels) column.resize(size_);  // a no-op but for a cut block
         sink(block_);
-        delivered_ += frames;
-        block_.first += frames;
-        for (auto& column : block_.channels) column.clear();
+        delivered_ += size_;
+        block_.first += size_;
+        size_ = 0;
     }
 
     /// Ends the block (deliver) and skips `frames` lost frames: the next block starts after them.
@@ -77,6 +78,7 @@ public:
 private:
     WaveformBlock block_;
     std::size_t capacity_;
+    std::size_t size_ = 0;  ///< frames in the block (its columns may be longer: room written before)
     std::uint64_t delivered_ = 0;
 };
 
@@ -125,15 +127,21 @@ using Decoder = std::size_t (*)(const unsigned char* in, std::size_t frames,
 
 template <typename Sample, unsigned Channels>
 std::size_t decode(const unsigned char* in, std::size_t frames, const std::array<double*, max_channels>& out) {
-    for (std::size_t i = 0; i < frames; ++i) {
-        const unsigned char* frame = in + i * Channels * Sample::bytes;
-        for (unsigned c = 0; c < Channels; ++c) {
-            const double v = Sample::read(frame + c * Sample::bytes);
-            if constexpr (Sample::may_be_non_finite) {
-                if (!std::isfinite(v)) return i;
+    if constexpr (Sample::may_be_non_finite) {
+        for (std::size_t i = 0; i < frames; ++i) {
+            for (unsigned c = 0; c < Channels; ++c) {
+                if (!std::isfinite(Sample::read(in + (i * Channels + c) * Sample::bytes))) {
+                    frames = i;
+                    break;
+                }
             }
-            out[c][i] = v;
         }
+    }
+    // A channel at a time: a loop of one stride and one output that the compiler vectorizes.
+    for (unsigned c = 0; c < Channels; ++c) {
+        const unsigned char* __restrict sample = in + c * Sample::bytes;
+        double* __restrict column = out[c];
+        for (std::size_t i = 0; i < frames; ++i) column[i] = Sample::read(sample + i * Channels * Sample::bytes);
     }
     return frames;
 }

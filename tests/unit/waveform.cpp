@@ -267,6 +267,12 @@ TEST_CASE("waveform: NaN and infinite float samples cut the block and leave a ga
     // Frames of 8 bytes from 44: the run of two starts at the second frame.
     CHECK(r.problems ==
           std::vector<std::string>{"rec.wav@52: not a finite number (2 frames with NaN or infinite samples)"});
+    // Full blocks before and after a cut, and a last partial one.
+    const Result mono = read_wav(wav({.tag = 3, .bits = 32}, floats({1, 2, 3, nan, 4, 5, 6, 7, 8})), 3, 5);
+    CHECK(mono.firsts == std::vector<std::uint64_t>{0, 4, 7});
+    CHECK(mono.blocks == std::vector<Samples>{{{1, 2, 3}}, {{4, 5, 6}}, {{7, 8}}});
+    CHECK(mono.problems ==
+          std::vector<std::string>{"rec.wav@56: not a finite number (1 frame with NaN or infinite samples)"});
 }
 
 TEST_CASE("waveform: blocks hold at most the frames asked, whatever pieces the bytes come in") {

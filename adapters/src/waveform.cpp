@@ -20,7 +20,10 @@ namespace adapters {
 namespace {
 
 constexpr std::uint64_t to_the_end = std::numeric_limits<std::uint64_t>::max();
-constexpr std::size_t read_size = std::size_t{1} << 20;  // bytes asked of the source at a time
+/// The read buffer starts small (a short recording, a fuzz input, needs no more) and doubles
+/// up to this size while the source fills it whole (a file): 1 MiB reads.
+constexpr std::size_t first_buffer_size = std::size_t{1} << 14;
+constexpr std::size_t max_buffer_size = std::size_t{1} << 20;
 /// Frames decoded between two growths of a block's columns: small enough that the zeros
 /// std::vector::resize writes stay in the cache that the samples then overwrite.
 constexpr std::size_t batch_frames = 4096;
@@ -33,8 +36,7 @@ constexpr unsigned max_channels = 3;
 class BlockBuilder {
 public:
     BlockBuilder(unsigned channels, std::size_t block_frames) : capacity_(std::max<std::size_t>(block_frames, 1)) {
-        block_.channels.resize(channels);
-        for (auto& column : block_.channels) column.reserve(capacity_);
+        block_.channels.resize(channels);  // the columns grow as frames come: a short input needs little
     }
 
     /// Frames the block has room for.
@@ -198,13 +200,12 @@ constexpr std::string_view guid_tail{"\x00\x00\x00\x00\x10\x00\x80\x00\x00\xAA\x
 
 struct WaveformReader::Wav {
     ByteSource& source;
-    /// Bytes read (allocated without writing zeros: a reader is made per fuzz input).
-    std::unique_ptr<char[]> buffer = std::make_unique_for_overwrite<char[]>(read_size);
-    std::size_t begin = 0;        ///< first byte not consumed
-    std::size_t end = 0;          ///< end of the bytes read
-    bool at_end = false;          ///< the source said it has no more
-    std::uint64_t offset = 0;     ///< byte offset of buffer[begin] in the input
-    std::uint64_t data_size = 0;  ///< bytes of the data chunk (to_the_end: unknown)
+    std::vector<char> buffer = std::vector<char>(first_buffer_size);  ///< bytes read
+    std::size_t begin = 0;                                            ///< first byte not consumed
+    std::size_t end = 0;                                              ///< end of the bytes read
+    bool at_end = false;                                              ///< the source said it has no more
+    std::uint64_t offset = 0;                                         ///< byte offset of buffer[begin] in the input
+    std::uint64_t data_size = 0;                                      ///< bytes of the data chunk (to_the_end: unknown)
     std::uint64_t data_left = 0;  ///< bytes of the data chunk not consumed (to_the_end: unknown)
     std::size_t frame_bytes = 0;  ///< block align: bytes of one frame
     Decoder decoder = nullptr;
@@ -221,22 +222,24 @@ struct WaveformReader::Wav {
     void report_rest(const WaveformInfo& info, track::ProblemSink& problems) const;
 
     [[nodiscard]] std::size_t buffered() const { return end - begin; }
-    [[nodiscard]] const char* data() const { return buffer.get() + begin; }
+    [[nodiscard]] const char* data() const { return buffer.data() + begin; }
 
     /// Reads more bytes after those buffered (moving them to the front first). False at the end.
     bool refill() {
         if (at_end) return false;
         if (begin > 0) {
-            std::memmove(buffer.get(), buffer.get() + begin, end - begin);
+            std::memmove(buffer.data(), buffer.data() + begin, end - begin);
             end -= begin;
             begin = 0;
         }
-        const std::size_t n = source.read(buffer.get() + end, read_size - end);
+        const std::size_t room = buffer.size() - end;
+        const std::size_t n = source.read(buffer.data() + end, room);
         if (n == 0) {
             at_end = true;
             return false;
         }
         end += n;
+        if (n == room && buffer.size() < max_buffer_size) buffer.resize(buffer.size() * 2);
         return true;
     }
 

@@ -86,6 +86,11 @@ private:
 
 // ---- WAV ----------------------------------------------------------------------------------
 
+// The little-endian 32-bit word at `p`.
+std::uint32_t le32(const unsigned char* p) {
+    return std::uint32_t{p[0]} | (std::uint32_t{p[1]} << 8) | (std::uint32_t{p[2]} << 16) | (std::uint32_t{p[3]} << 24);
+}
+
 // Little-endian sample decoders: the value of one sample at `p`, scaled to [-1, 1) for PCM.
 struct Pcm16 {
     static constexpr std::size_t bytes = 2;
@@ -106,20 +111,12 @@ struct Pcm24 {
 struct Pcm32 {
     static constexpr std::size_t bytes = 4;
     static constexpr bool may_be_non_finite = false;
-    static double read(const unsigned char* p) {
-        const std::uint32_t u = std::uint32_t{p[0]} | (std::uint32_t{p[1]} << 8) | (std::uint32_t{p[2]} << 16) |
-                                (std::uint32_t{p[3]} << 24);
-        return static_cast<std::int32_t>(u) * (1.0 / 2147483648.0);
-    }
+    static double read(const unsigned char* p) { return static_cast<std::int32_t>(le32(p)) * (1.0 / 2147483648.0); }
 };
 struct Float32 {
     static constexpr std::size_t bytes = 4;
     static constexpr bool may_be_non_finite = true;
-    static double read(const unsigned char* p) {
-        const std::uint32_t u = std::uint32_t{p[0]} | (std::uint32_t{p[1]} << 8) | (std::uint32_t{p[2]} << 16) |
-                                (std::uint32_t{p[3]} << 24);
-        return std::bit_cast<float>(u);
-    }
+    static double read(const unsigned char* p) { return std::bit_cast<float>(le32(p)); }
 };
 
 /// Decodes up to `frames` interleaved frames at `in` into the columns `out`; stops before the
@@ -162,10 +159,7 @@ std::uint16_t u16(const char* p) {
     return static_cast<std::uint16_t>(b[0] | (b[1] << 8));
 }
 
-std::uint32_t u32(const char* p) {
-    const auto* b = reinterpret_cast<const unsigned char*>(p);
-    return std::uint32_t{b[0]} | (std::uint32_t{b[1]} << 8) | (std::uint32_t{b[2]} << 16) | (std::uint32_t{b[3]} << 24);
-}
+std::uint32_t u32(const char* p) { return le32(reinterpret_cast<const unsigned char*>(p)); }
 
 // A chunk id or magic as text for a message: printable ASCII as it is, other bytes as \xNN.
 std::string shown(std::string_view bytes) {

@@ -130,7 +130,7 @@ std::size_t decode(const unsigned char* in, std::size_t frames, const std::array
         for (std::size_t i = 0; i < frames; ++i) {
             for (unsigned c = 0; c < Channels; ++c) {
                 if (!std::isfinite(Sample::read(in + (i * Channels + c) * Sample::bytes))) {
-                    frames = i;
+                    frames = i;  // ends both loops: frame i and those after it are not decoded
                     break;
                 }
             }

@@ -7,7 +7,10 @@
 # and makes the script exit 1 once every harness has run.
 #   scripts/fuzz.sh                    every harness, 60 s each
 #   scripts/fuzz.sh --seconds 200 nmea rules    the harnesses named, 200 s each
-#   scripts/fuzz.sh --smoke            every harness for 3 s (CI: scripts/test.sh runs this)
+#   scripts/fuzz.sh --smoke            every harness for 3 s
+#   scripts/fuzz.sh --build DIR ...    the harnesses of build DIR instead of build-fuzz: a sanitizer
+#                                      build configured with clang and -DTRK_SANITIZE_LIBFUZZER=ON
+#                                      (CI: scripts/test.sh runs --smoke --build build-sanitize)
 # Before a release, run every harness for an hour (about 19 hours of one core, two harnesses
 # at a time on two cores (TRK_JOBS); resumable,
 # since the corpus is kept), and turn every finding into a regression input, a golden case
@@ -19,11 +22,14 @@ cd "$(dirname "$0")/.."
 
 seconds=60
 smoke=false
+build=build-fuzz
+own_build=true
 names=()
 while [ $# -gt 0 ]; do
   case $1 in
     --seconds) seconds=${2:?--seconds needs a number}; shift 2 ;;
     --smoke) smoke=true; seconds=3; shift ;;
+    --build) build=${2:?--build needs a build directory}; own_build=false; shift 2 ;;
     -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     -*) echo "fuzz.sh: unknown option $1 (see --help)" >&2; exit 64 ;;
     *) names+=("$1"); shift ;;
@@ -33,7 +39,6 @@ case $seconds in ''|*[!0-9]*) echo "fuzz.sh: --seconds: '$seconds' is not a numb
 
 scripts/install-deps.sh --fuzz
 
-build=build-fuzz
 shared=${TRK_SHARED_DIR:-../shared}
 list=tests/fuzz/harnesses.txt
 
@@ -52,10 +57,15 @@ for name in "${names[@]}"; do
   [ -n "${max_len[$name]:-}" ] || { echo "fuzz.sh: no harness '$name' in $list (${all[*]})" >&2; exit 64; }
 done
 
-echo "== $build: configure and build (clang, -DTRK_FUZZ=ON)" >&2
-cmake -S . -B "$build" -G Ninja -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTRK_FUZZ=ON \
-  "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O2 -gline-tables-only -DNDEBUG" \
-  -DTRK_WERROR=ON >/dev/null
+if $own_build; then
+  echo "== $build: configure and build (clang, -DTRK_FUZZ=ON)" >&2
+  cmake -S . -B "$build" -G Ninja -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTRK_FUZZ=ON \
+    "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O2 -gline-tables-only -DNDEBUG" \
+    -DTRK_WERROR=ON >/dev/null
+elif ! grep -q '^TRK_SANITIZE_LIBFUZZER:BOOL=ON' "$build/CMakeCache.txt" 2>/dev/null; then
+  echo "fuzz.sh: --build $build: not a build configured with -DTRK_SANITIZE_LIBFUZZER=ON" >&2
+  exit 64
+fi
 cmake --build "$build" -j "${TRK_JOBS:-2}" --target "${names[@]/#/fuzz_}"
 
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}

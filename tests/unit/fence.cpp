@@ -310,7 +310,9 @@ TEST_CASE("fence: the index agrees with each fence's own test, on vertices, edge
     const track::FenceIndex index(track::parse_fences(collection(features), "stars.geojson"));
 
     std::size_t inside = 0;
-    for (const auto& [lon, lat] : probes) {
+    for (const auto& probe : probes) {
+        const double lon = probe.first;  // not a structured binding: clang 14's CAPTURE cannot take one
+        const double lat = probe.second;
         std::vector<std::size_t> expected;
         for (std::size_t f = 0; f < index.fences().size(); ++f) {
             if (index.fences()[f].covers(lat, lon)) expected.push_back(f);

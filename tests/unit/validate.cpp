@@ -42,7 +42,8 @@ TEST_CASE("validate: values out of their range are named") {
         {R"({"type":"read","time":"2026-11-23T07:00:00Z","epc":"3F00","frequency":-1})", "frequency -1 is negative"},
         {R"({"type":"thing"})", ""},
     };
-    for (const auto& [line, expected] : cases) {
+    for (const auto& [line_binding, expected] : cases) {
+        const char* const line = line_binding;  // clang 14's CAPTURE cannot take a structured binding
         CAPTURE(line);
         CHECK(verdict(line) == expected);
     }

@@ -44,11 +44,20 @@ std::optional<double> Checker::Impl::converted(std::size_t slot, std::string_vie
     return cached.conversion ? std::optional<double>(cached.conversion->apply(value)) : std::nullopt;
 }
 
+/// Unit problems told at most, so that their memory (and standard error) stays bounded
+/// whatever units the input makes up.
+constexpr std::size_t unit_problems_told = 1000;
+
 void Checker::Impl::unit_problem(const std::string& name, std::size_t slot, std::string_view unit) {
+    if (told_unit_problems.size() > unit_problems_told) return;
     std::string told = fmt::format("{}\x1f{}\x1f{}", name, slot, unit);
     if (told_unit_problems.count(told) != 0) return;
     told_unit_problems.insert(std::move(told));
     if (!note) return;
+    if (told_unit_problems.size() > unit_problems_told) {
+        note(fmt::format("more than {} readings in units that do not convert: no more are told", unit_problems_told));
+        return;
+    }
     const std::string& metric = rules.metrics.metric_name(rules.metrics.metric_of(slot));
     const std::string& to = rules.metrics.unit(slot);
     const std::string what = unit.empty() ? fmt::format("{} without a unit", metric)
@@ -58,10 +67,10 @@ void Checker::Impl::unit_problem(const std::string& name, std::size_t slot, std:
 }
 
 template <typename Held>
-void Checker::Impl::hold(AssetState& asset, const std::string& name, const std::string& metric, std::string_view unit,
+bool Checker::Impl::hold(AssetState& asset, const std::string& name, const std::string& metric, std::string_view unit,
                          double value, Millis time, Held&& held) {
     const auto number = rules.metrics.find_metric(metric);
-    if (!number) return;
+    if (!number) return false;
     unmet.met_metric(*number);
     for (const std::size_t slot : rules.metrics.slots_of(*number)) {
         if (const std::optional<double> in_unit = converted(slot, unit, value)) {
@@ -71,6 +80,7 @@ void Checker::Impl::hold(AssetState& asset, const std::string& name, const std::
             unit_problem(name, slot, unit);
         }
     }
+    return true;
 }
 
 void Checker::Impl::evaluate(AssetState& asset, std::size_t rule, const std::string& name, Millis time) {
@@ -166,17 +176,15 @@ void Checker::Impl::record(const Record& record) {
     if (name == nullptr || name->empty()) return;
     AssetState& state = asset(*name);
     if (const auto* reading = std::get_if<Reading>(&record)) {
-        if (rules.metrics.find_metric(reading->metric)) {
-            // A rule reading two slots of the metric is evaluated twice at the same time: the
-            // second changes nothing.
+        // A rule reading two slots of the metric is evaluated twice at the same time: the
+        // second changes nothing.
+        const bool read =
             hold(state, *name, reading->metric, reading->unit, reading->value, time, [&](std::size_t slot) {
                 for (const std::uint32_t rule : selection.rules_reading(state.selection, slot, *name)) {
                     evaluate(state, rule, *name, time);
                 }
             });
-        } else {
-            unmet.other_metric(reading->metric);
-        }
+        if (!read) unmet.other_metric(reading->metric);
     } else if (const auto* fix = std::get_if<Fix>(&record); fix != nullptr && fix->mode != FixMode::none) {
         const auto nothing_more = [](std::size_t) {};
         if (fix->speed) hold(state, *name, "speed", fix_speed_unit, *fix->speed, time, nothing_more);

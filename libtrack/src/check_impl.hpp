@@ -49,8 +49,9 @@ struct Checker::Impl {
     /// Holds a value of `metric` in `unit`, read at `time`, in each of the metric's slots that
     /// it converts to (none when no rule reads the metric), and calls `held(slot)` for each. A
     /// slot it does not convert to is left as it was, and the problem told once per asset.
+    /// False when no rule reads the metric.
     template <typename Held>
-    void hold(check::AssetState& asset, const std::string& name, const std::string& metric, std::string_view unit,
+    bool hold(check::AssetState& asset, const std::string& name, const std::string& metric, std::string_view unit,
               double value, Millis time, Held&& held);
     /// `value` in `unit` converted to the unit of `slot`; nullopt when it does not convert
     /// (or has no unit, and the slot has one). A slot without a unit takes it as it is.

@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -14,11 +15,11 @@ namespace adapters {
 
 /// What a recording says about itself.
 struct WaveformInfo {
-    std::string format;         ///< "WAV PCM 16-bit", "WAV PCM 24-bit", "WAV PCM 32-bit", "WAV float 32-bit", "CSV"
-    unsigned channels = 0;      ///< 1..3
-    double rate = 0;            ///< samples per second per channel (WAV: the header's; CSV: the option)
-    bool integer = false;       ///< PCM: samples are integers scaled to [-1, 1) (divided by 2^(bits-1))
-    std::uint64_t frames = 0;   ///< WAV: frames the header announces (0 when unknown: a stream); CSV: 0
+    std::string format;        ///< "WAV PCM 16-bit", "WAV PCM 24-bit", "WAV PCM 32-bit", "WAV float 32-bit", "CSV"
+    unsigned channels = 0;     ///< 1..3
+    double rate = 0;           ///< samples per second per channel (WAV: the header's; CSV: the option)
+    bool integer = false;      ///< PCM: samples are integers scaled to [-1, 1) (divided by 2^(bits-1))
+    std::uint64_t frames = 0;  ///< WAV: frames the header announces (0 when unknown: a stream); CSV: 0
 };
 
 /// How to read a recording.
@@ -64,6 +65,9 @@ public:
     /// (the command decides from the file name or an option). Throws InputError as above, or
     /// UsageError when a CSV has no rate.
     WaveformReader(ByteSource& source, bool csv, WaveformOptions options, track::ProblemSink& problems);
+    ~WaveformReader();
+    WaveformReader(const WaveformReader&) = delete;
+    WaveformReader& operator=(const WaveformReader&) = delete;
 
     [[nodiscard]] const WaveformInfo& info() const { return info_; }
 
@@ -71,15 +75,13 @@ public:
     std::uint64_t run(std::size_t block_frames, const Sink& sink);
 
 private:
-    struct State;
-    ByteSource& source_;
-    bool csv_;
-    WaveformOptions options_;
+    struct Wav;  ///< the WAV decoder's buffer and position
+    struct Csv;  ///< the CSV reader and its columns
+
     track::ProblemSink& problems_;
     WaveformInfo info_;
-    std::vector<char> pending_;  ///< bytes read past the header, not yet decoded
-    std::uint64_t data_left_ = 0;  ///< WAV: bytes of the data chunk left (UINT64_MAX: to the end)
-    std::uint64_t offset_ = 0;     ///< WAV: byte offset of pending_'s first byte; CSV: line number
+    std::unique_ptr<Wav> wav_;  ///< set for a WAV
+    std::unique_ptr<Csv> csv_;  ///< set for a CSV
 };
 
 }  // namespace adapters

@@ -35,8 +35,8 @@ struct CheckOptions {
     std::string rules_file, now, fail_on, format;
     StateOptions state;
     bool list_open = false, strict = false, ledger_named = false;
-    std::vector<track::Rule> rules;     ///< checked by setup
-    std::optional<track::Millis> at;   ///< --now, checked by setup
+    std::vector<track::Rule> rules;   ///< checked by setup
+    std::optional<track::Millis> at;  ///< --now, checked by setup
 };
 
 void check_options(CheckOptions& o) {
@@ -143,7 +143,8 @@ int run_check(const CheckOptions& o) {
             const auto it = profiles.find(asset);
             return it == profiles.end() ? nullptr : &it->second;
         },
-        [&out](const track::Event& e) { track::append_json(out.buffer(), e); });
+        [&out](const track::Event& e) { track::append_json(out.buffer(), e); },
+        [&diagnostics](std::string_view problem) { diagnostics.note(problem); });
     StageStateStore state("check", o.state, o.ledger);
     const auto note = [&diagnostics](std::string_view text) { diagnostics.note(text); };
     if (const auto saved = state.load(o.list_open, note)) checker.load_state(*saved, state.where());

@@ -3,6 +3,8 @@
 
 #include <utility>
 
+#include <fmt/format.h>
+
 #include "check_impl.hpp"
 
 namespace track {
@@ -12,12 +14,17 @@ using check::CompiledRule;
 using check::Phase;
 using check::RuleTimer;
 
-Checker::Impl::Impl(std::vector<Rule> given, ProfileLookup profiles, Sink sink)
+/// The unit of a fix's speed (DESIGN.md: units are SI); hdop has none.
+constexpr std::string_view fix_speed_unit = "m/s";
+
+Checker::Impl::Impl(std::vector<Rule> given, ProfileLookup profiles, Sink sink, Note notes)
     : rules(std::move(given)),
       selection(rules, std::move(profiles)),
       events(std::move(sink)),
       deadlines(rules.unseen_rules.size()),
-      unmet(rules) {}
+      unmet(rules),
+      note(std::move(notes)),
+      conversions(rules.metrics.size()) {}
 
 AssetState& Checker::Impl::asset(const std::string& name) {
     auto found = assets.find(name);
@@ -25,10 +32,44 @@ AssetState& Checker::Impl::asset(const std::string& name) {
     return found->second;
 }
 
-void Checker::Impl::hold(AssetState& asset, const std::string& metric, double value) {
-    if (const auto slot = rules.metrics.find(metric)) {
-        asset.values.hold(*slot, value);
-        unmet.met_metric(*slot);
+std::optional<double> Checker::Impl::converted(std::size_t slot, std::string_view unit, double value) {
+    const std::string& to = rules.metrics.unit(slot);
+    if (to.empty()) return value;
+    if (unit.empty()) return std::nullopt;
+    SlotConversion& cached = conversions[slot];
+    if (!cached.from || *cached.from != unit) {
+        cached.conversion = unit_conversion(unit, to);
+        cached.from.emplace(unit);
+    }
+    return cached.conversion ? std::optional<double>(cached.conversion->apply(value)) : std::nullopt;
+}
+
+void Checker::Impl::unit_problem(const std::string& name, std::size_t slot, std::string_view unit) {
+    std::string told = fmt::format("{}\x1f{}\x1f{}", name, slot, unit);
+    if (told_unit_problems.count(told) != 0) return;
+    told_unit_problems.insert(std::move(told));
+    if (!note) return;
+    const std::string& metric = rules.metrics.metric_name(rules.metrics.metric_of(slot));
+    const std::string& to = rules.metrics.unit(slot);
+    const std::string what = unit.empty() ? fmt::format("{} without a unit", metric)
+                                          : fmt::format("{} in \"{}\" does not convert to \"{}\"", metric, unit, to);
+    note(fmt::format("asset {}: {}: {} not checked against it", name, what,
+                     check::rule_names(rules, rules.rules_of_metric[slot])));
+}
+
+template <typename Held>
+void Checker::Impl::hold(AssetState& asset, const std::string& name, const std::string& metric, std::string_view unit,
+                         double value, Millis time, Held&& held) {
+    const auto number = rules.metrics.find_metric(metric);
+    if (!number) return;
+    unmet.met_metric(*number);
+    for (const std::size_t slot : rules.metrics.slots_of(*number)) {
+        if (const std::optional<double> in_unit = converted(slot, unit, value)) {
+            asset.values.hold(slot, time, *in_unit);
+            held(slot);
+        } else {
+            unit_problem(name, slot, unit);
+        }
     }
 }
 
@@ -36,8 +77,12 @@ void Checker::Impl::evaluate(AssetState& asset, std::size_t rule, const std::str
     const CompiledRule& compiled = rules.rules[rule];
     RuleTimer& timer = asset.timers[rule];
     const bool selected = selection.selects(asset.selection, asset.values, rule, name);
-    check::Evaluation now{.holds = selected && check::holds(compiled.condition, asset.values, timer, time),
-                          .value = asset.values.latest(compiled.slot)};
+    check::Evaluation now{.holds = selected && check::holds(compiled.condition, asset.values, timer, time)};
+    if (!compiled.trend) {
+        now.value = asset.values.latest(compiled.slot);
+    } else if (now.holds || timer.phase == Phase::open) {  // what the violation carries, or its peak
+        now.value = check::measure(*compiled.trend, asset.values, time);
+    }
     // A stationary test alone began to hold when the asset had stood still long enough.
     now.began = compiled.stationary_alone && timer.anchor ? timer.anchor->time + compiled.stationary->duration : time;
     const std::optional<Comparison>& clear = compiled.rule.clear;
@@ -120,18 +165,21 @@ void Checker::Impl::record(const Record& record) {
     if (name == nullptr || name->empty()) return;
     AssetState& state = asset(*name);
     if (const auto* reading = std::get_if<Reading>(&record)) {
-        if (const auto slot = rules.metrics.find(reading->metric)) {
-            state.values.hold(*slot, reading->value);
-            unmet.met_metric(*slot);
-            for (const std::uint32_t rule : selection.rules_reading(state.selection, *slot, *name)) {
-                evaluate(state, rule, *name, time);
-            }
+        if (rules.metrics.find_metric(reading->metric)) {
+            // A rule reading two slots of the metric is evaluated twice at the same time: the
+            // second changes nothing.
+            hold(state, *name, reading->metric, reading->unit, reading->value, time, [&](std::size_t slot) {
+                for (const std::uint32_t rule : selection.rules_reading(state.selection, slot, *name)) {
+                    evaluate(state, rule, *name, time);
+                }
+            });
         } else {
             unmet.other_metric(reading->metric);
         }
     } else if (const auto* fix = std::get_if<Fix>(&record); fix != nullptr && fix->mode != FixMode::none) {
-        if (fix->speed) hold(state, "speed", *fix->speed);
-        if (fix->hdop) hold(state, "hdop", *fix->hdop);
+        const auto nothing_more = [](std::size_t) {};
+        if (fix->speed) hold(state, *name, "speed", fix_speed_unit, *fix->speed, time, nothing_more);
+        if (fix->hdop) hold(state, *name, "hdop", "", *fix->hdop, time, nothing_more);
         if (fix->zones) {
             state.values.hold_zones(*fix->zones);
             unmet.zones(*fix->zones);
@@ -158,8 +206,8 @@ void Checker::Impl::advance_to(Millis now) {
     }
 }
 
-Checker::Checker(std::vector<Rule> rules, ProfileLookup profiles, Sink sink)
-    : impl_(std::make_unique<Impl>(std::move(rules), std::move(profiles), std::move(sink))) {}
+Checker::Checker(std::vector<Rule> rules, ProfileLookup profiles, Sink sink, Note note)
+    : impl_(std::make_unique<Impl>(std::move(rules), std::move(profiles), std::move(sink), std::move(note))) {}
 Checker::~Checker() = default;
 
 void Checker::record(const Record& record) { impl_->record(record); }

@@ -14,18 +14,18 @@
 namespace track::check {
 
 /// One asset's state: what its conditions read, each rule's timer, each family's violation,
-/// which rules select it, and when it was last seen. New kinds of input to conditions (the
-/// trend windows of issue 17) belong in HeldValues, not here.
+/// which rules select it, and when it was last seen. Inputs to conditions (held values,
+/// trend windows, zones) belong in HeldValues, not here.
 struct AssetState {
     explicit AssetState(const CompiledRules& rules)
-        : values(rules.metrics.size()),
+        : values(rules.metrics.size(), &rules.trends),
           timers(rules.rules.size()),
           families(rules.families.size()),
           selection{.statically = std::vector<std::int8_t>(rules.rules.size(), -1),
                     .metric_rules = decltype(AssetSelection::metric_rules)(rules.metrics.size()),
                     .fix_rules = std::nullopt} {}
 
-    HeldValues values;                 ///< held metric values and zones
+    HeldValues values;                 ///< held metric values, trend windows and zones
     std::vector<RuleTimer> timers;     ///< by rule
     std::vector<FamilyView> families;  ///< by family
     AssetSelection selection;          ///< which rules select it

@@ -39,7 +39,11 @@ void settle_family(const CompiledRules& rules, std::size_t family, AssetState& a
         view.value = opened.value;
         if (now.direction != 0) view.peak = opened.value;
         view.shown = worst;
-        events.opened(name, now, violation_id(members.key, name, view.since), view.since, view.value);
+        // A forecast rule is a family of its own: it opened at this evaluation, on the same window.
+        const std::optional<Forecasted> forecast = now.trend && now.trend->test == ConditionNode::Test::forecast
+                                                       ? forecasted(*now.trend, asset.values, time)
+                                                       : std::nullopt;
+        events.opened(name, now, violation_id(members.key, name, view.since), view.since, view.value, forecast);
         return;
     }
     const Severity before = rules.rules[*view.shown].rule.severity;

@@ -3,6 +3,8 @@
 
 #include <cstddef>
 #include <map>
+#include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -15,6 +17,7 @@
 #include "check_selection.hpp"
 #include "check_timers.hpp"
 #include "track/check.hpp"
+#include "track/units.hpp"
 
 namespace track {
 
@@ -34,7 +37,7 @@ auto by_name(Assets& assets) {
 /// The compiled rules, the assets' states, record time; and the steps of evaluation that
 /// join the parts: a record's held values, then its rules' timers, then their families.
 struct Checker::Impl {
-    Impl(std::vector<Rule> given, ProfileLookup profiles, Sink sink);
+    Impl(std::vector<Rule> given, ProfileLookup profiles, Sink sink, Note note);
 
     /// The asset's state, made when it is first named.
     check::AssetState& asset(const std::string& name);
@@ -43,8 +46,17 @@ struct Checker::Impl {
     void advance_to(Millis now);
     /// Evaluates a rule for an asset at `time`, and settles its family when its timer opened or closed.
     void evaluate(check::AssetState& asset, std::size_t rule, const std::string& name, Millis time);
-    /// Holds a metric's value when a rule compares it (other metrics are not kept).
-    void hold(check::AssetState& asset, const std::string& metric, double value);
+    /// Holds a value of `metric` in `unit`, read at `time`, in each of the metric's slots that
+    /// it converts to (none when no rule reads the metric), and calls `held(slot)` for each. A
+    /// slot it does not convert to is left as it was, and the problem told once per asset.
+    template <typename Held>
+    void hold(check::AssetState& asset, const std::string& name, const std::string& metric, std::string_view unit,
+              double value, Millis time, Held&& held);
+    /// `value` in `unit` converted to the unit of `slot`; nullopt when it does not convert
+    /// (or has no unit, and the slot has one). A slot without a unit takes it as it is.
+    std::optional<double> converted(std::size_t slot, std::string_view unit, double value);
+    /// Tells (once per asset, slot and unit) that the asset's value in `unit` does not convert to the slot's.
+    void unit_problem(const std::string& name, std::size_t slot, std::string_view unit);
     /// Opens the unseen violations whose deadline record time has passed.
     void pass_deadlines(Millis now);
     /// The asset was seen at `time`: its unseen violations clear, its deadlines move.
@@ -58,6 +70,14 @@ struct Checker::Impl {
     check::EventWriter events;
     check::UnseenDeadlines deadlines;  ///< by unseen rule (rules.unseen_rules)
     check::UnmetNames unmet;           ///< reads `rules`
+    Note note;                         ///< where problems with units are told
+    /// By slot: the last unit converted from, and its conversion to the slot's (nullopt: none).
+    struct SlotConversion {
+        std::optional<std::string> from = {};
+        std::optional<UnitConversion> conversion = {};
+    };
+    std::vector<SlotConversion> conversions;
+    std::set<std::string, std::less<>> told_unit_problems;  ///< asset, slot and unit, as told
     std::unordered_map<std::string, check::AssetState> assets;
     Millis record_time = 0;  ///< the latest record time seen
     bool any_record = false;

@@ -19,16 +19,16 @@ void zones_of(const ConditionNode& node, std::vector<std::string>& out) {
     for (const ConditionNode& child : node.children) zones_of(child, out);
 }
 
+}  // namespace
+
 std::string rule_names(const CompiledRules& rules, const std::vector<std::size_t>& which) {
     std::vector<std::string> names;
     for (const std::size_t rule : which) names.push_back(rules.rules[rule].rule.name);
     return fmt::format("{} {}", names.size() == 1 ? "rule" : "rules", fmt::join(names, ", "));
 }
 
-}  // namespace
-
 UnmetNames::UnmetNames(const CompiledRules& rules)
-    : metric_met_(rules.metrics.size(), 0), metrics_unmet_(rules.metrics.size()) {
+    : metric_met_(rules.metrics.metric_count(), 0), metrics_unmet_(rules.metrics.metric_count()) {
     for (std::size_t rule = 0; rule < rules.rules.size(); ++rule) {
         std::vector<std::string> named;
         zones_of(rules.rules[rule].condition, named);
@@ -68,13 +68,19 @@ void UnmetNames::remember(std::vector<std::string>& names, const std::string& na
 
 std::vector<std::string> UnmetNames::likely_typos(const CompiledRules& rules) const {
     std::vector<std::string> lines;
-    for (std::size_t slot = 0; slot < metric_met_.size(); ++slot) {
-        if (metric_met_[slot] != 0) continue;
-        const std::string& metric = rules.metrics.name(slot);
+    for (std::size_t number = 0; number < metric_met_.size(); ++number) {
+        if (metric_met_[number] != 0) continue;
+        const std::string& metric = rules.metrics.metric_name(number);
         const std::vector<std::string> close = closest_names(metric, other_metrics_);
         if (close.empty()) continue;
-        lines.push_back(fmt::format("{}: no record had the metric \"{}\" ({})",
-                                    rule_names(rules, rules.rules_of_metric[slot]), metric, did_you_mean(close)));
+        std::vector<std::size_t> naming;  // the rules reading any of the metric's slots, in order
+        for (const std::size_t slot : rules.metrics.slots_of(number)) {
+            naming.insert(naming.end(), rules.rules_of_metric[slot].begin(), rules.rules_of_metric[slot].end());
+        }
+        std::sort(naming.begin(), naming.end());
+        naming.erase(std::unique(naming.begin(), naming.end()), naming.end());
+        lines.push_back(fmt::format("{}: no record had the metric \"{}\" ({})", rule_names(rules, naming), metric,
+                                    did_you_mean(close)));
     }
     for (const WantedZone& wanted : zones_) {
         if (wanted.met) continue;

@@ -11,14 +11,18 @@
 
 namespace track::check {
 
+/// "rule NAME", or "rules NAME, NAME, ...": the rules numbered `which`.
+std::string rule_names(const CompiledRules& rules, const std::vector<std::size_t>& which);
+
 class UnmetNames {
 public:
     explicit UnmetNames(const CompiledRules& rules);
 
-    /// A record carried the metric of `slot`.
-    void met_metric(std::size_t slot) {
-        if (metric_met_[slot] == 0) {
-            metric_met_[slot] = 1;
+    /// A record carried the metric numbered `metric` (MetricSlots::find_metric): rules'
+    /// comparisons, trend and forecast factors name it.
+    void met_metric(std::size_t metric) {
+        if (metric_met_[metric] == 0) {
+            metric_met_[metric] = 1;
             --metrics_unmet_;
         }
     }
@@ -38,7 +42,7 @@ private:
     /// Adds `name` to `names` unless there already, or there are enough to choose from.
     static void remember(std::vector<std::string>& names, const std::string& name);
 
-    std::vector<char> metric_met_;  ///< by metric slot
+    std::vector<char> metric_met_;  ///< by metric number
     std::size_t metrics_unmet_ = 0;
     std::vector<std::string> other_metrics_;
     struct WantedZone {

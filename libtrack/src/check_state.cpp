@@ -1,4 +1,6 @@
-// `trk check` state files (Checker::save_state): each asset's held values, zones, rule timers and open violations.
+// `trk check` state files (Checker::save_state): each asset's held values, trend windows, zones, rule timers and open
+// violations.
+#include <algorithm>
 #include <string>
 #include <string_view>
 
@@ -33,13 +35,44 @@ void write_optional(JsonWriter& json, std::string_view key, const std::optional<
     if (value) json.key(key).number(*value);
 }
 
-// "values":{...},"seen":T,"zones":[...]: what is held of the asset.
+// "windows":[...],"ewmas":[...]: the trend windows and averages that have readings, each
+// with its slot's key and length; a window's buckets as arrays of their sums and times.
+void write_trends(JsonWriter& json, const check::CompiledRules& rules, const AssetState& asset) {
+    json.key("windows").begin_array();
+    for (std::size_t index = 0; index < asset.values.windows(); ++index) {
+        const check::TrendWindow& window = asset.values.window(index);
+        const std::optional<Millis> latest = window.latest();
+        if (!latest) continue;
+        json.begin_object().key("slot").string(rules.metrics.key(rules.trends.windows[index].first));
+        json.key("over").integer(window.length()).key("latest").integer(*latest);
+        json.key("value").number(*window.latest_value()).key("buckets").begin_array();
+        for (const check::TrendBucket& b : window.buckets()) {
+            json.begin_array().integer(b.start).integer(b.count).number(b.sum_t).number(b.sum_v).number(b.sum_tt);
+            json.number(b.sum_tv).number(b.sum_vv).integer(b.first).integer(b.last).end_array();
+        }
+        json.end_array().end_object();
+    }
+    json.end_array().key("ewmas").begin_array();
+    for (std::size_t index = 0; index < asset.values.ewmas(); ++index) {
+        const std::optional<check::Ewma::Saved> saved = asset.values.ewma(index).saved();
+        if (!saved) continue;
+        const auto& [slot, tau] = rules.trends.ewmas[index];
+        json.begin_object().key("slot").string(rules.metrics.key(slot)).key("tau").integer(tau);
+        json.key("average").number(saved->average).key("first").integer(saved->first);
+        json.key("latest").integer(saved->latest).key("count").integer(saved->count).end_object();
+    }
+    json.end_array();
+}
+
+// "values":{...},"windows":[...],"ewmas":[...],"seen":T,"zones":[...]: what is held of the
+// asset. A slot's key is its metric, or "METRIC in UNIT" when rules name a unit.
 void write_held(JsonWriter& json, const check::CompiledRules& rules, const AssetState& asset) {
     json.key("values").begin_object();
     for (std::size_t slot = 0; slot < asset.values.slots(); ++slot) {
-        write_optional(json, rules.metrics.name(slot), asset.values.latest(slot));
+        write_optional(json, rules.metrics.key(slot), asset.values.latest(slot));
     }
     json.end_object();
+    if (asset.values.windows() + asset.values.ewmas() > 0) write_trends(json, rules, asset);
     if (asset.seen) json.key("seen").integer(*asset.seen);
     if (const auto& zones = asset.values.zones()) {
         json.key("zones").begin_array();
@@ -115,10 +148,20 @@ private:
             saved["violations"].get_object().get(violations)) {
             file_.fail(fmt::format("asset {} is incomplete", name));
         }
-        for (const auto [metric, held] : values) {
+        for (const auto [key, held] : values) {
             double value = 0;
             if (held.get_double().get(value)) file_.fail(fmt::format("a value of asset {} is not a number", name));
-            checker_.hold(asset, std::string(metric), value);
+            if (const auto slot = checker_.rules.metrics.find(key)) {  // else no rule reads it now
+                asset.values.restore_latest(*slot, value);
+                checker_.unmet.met_metric(checker_.rules.metrics.metric_of(*slot));
+            }
+        }
+        simdjson::dom::array trends;
+        if (saved["windows"].get_array().get(trends) == simdjson::SUCCESS) {
+            for (const auto window : trends) read_window(asset, name, window);
+        }
+        if (saved["ewmas"].get_array().get(trends) == simdjson::SUCCESS) {
+            for (const auto ewma : trends) read_ewma(asset, name, ewma);
         }
         simdjson::dom::array zones;
         if (saved["zones"].get_array().get(zones) == simdjson::SUCCESS) {
@@ -136,6 +179,67 @@ private:
         if (saved["seen"].get_int64().get(seen) == simdjson::SUCCESS) {
             file_.check_time(seen, "seen", name);
             checker_.restore_seen(asset, name, seen);
+        }
+    }
+
+    // The number of the window or EWMA of `numbered` (the layout's) of the slot keyed
+    // `slot` and of `length`; nullopt when no rule reads it now.
+    std::optional<std::size_t> numbered(const std::vector<std::pair<std::size_t, Millis>>& numbered,
+                                        std::string_view slot, std::int64_t length) const {
+        const auto found_slot = checker_.rules.metrics.find(slot);
+        if (!found_slot) return std::nullopt;
+        const auto found = std::find(numbered.begin(), numbered.end(), std::pair{*found_slot, Millis{length}});
+        if (found == numbered.end()) return std::nullopt;
+        return static_cast<std::size_t>(found - numbered.begin());
+    }
+
+    void read_window(AssetState& asset, const std::string& name, simdjson::dom::element saved) {
+        std::string_view slot;
+        std::int64_t over = 0, latest = 0;
+        double value = 0;
+        simdjson::dom::array buckets;
+        if (saved["slot"].get_string().get(slot) || saved["over"].get_int64().get(over) ||
+            saved["latest"].get_int64().get(latest) || saved["value"].get_double().get(value) ||
+            saved["buckets"].get_array().get(buckets)) {
+            file_.fail(fmt::format("a trend window of asset {} is incomplete", name));
+        }
+        file_.check_time(latest, "window time", name);
+        const std::optional<std::size_t> window = numbered(checker_.rules.trends.windows, slot, over);
+        std::vector<check::TrendBucket> restored;
+        for (const auto bucket : buckets) {
+            check::TrendBucket b;
+            simdjson::dom::array sums;
+            if (bucket.get_array().get(sums) || sums.size() != 9 || sums.at(0).get_int64().get(b.start) ||
+                sums.at(1).get_uint64().get(b.count) || sums.at(2).get_double().get(b.sum_t) ||
+                sums.at(3).get_double().get(b.sum_v) || sums.at(4).get_double().get(b.sum_tt) ||
+                sums.at(5).get_double().get(b.sum_tv) || sums.at(6).get_double().get(b.sum_vv) ||
+                sums.at(7).get_int64().get(b.first) || sums.at(8).get_int64().get(b.last)) {
+                file_.fail(fmt::format("a trend window of asset {} has a bad bucket", name));
+            }
+            restored.push_back(b);
+        }
+        if (!window) return;  // no rule reads it now
+        if (!asset.values.window(*window).restore(std::move(restored), latest, value)) {
+            file_.fail(fmt::format("the window of {} over {} ms of asset {} could not have been saved by trk check",
+                                   slot, over, name));
+        }
+    }
+
+    void read_ewma(AssetState& asset, const std::string& name, simdjson::dom::element saved) {
+        std::string_view slot;
+        std::int64_t tau = 0;
+        check::Ewma::Saved restored;
+        if (saved["slot"].get_string().get(slot) || saved["tau"].get_int64().get(tau) ||
+            saved["average"].get_double().get(restored.average) || saved["first"].get_int64().get(restored.first) ||
+            saved["latest"].get_int64().get(restored.latest) || saved["count"].get_uint64().get(restored.count)) {
+            file_.fail(fmt::format("an average of asset {} is incomplete", name));
+        }
+        file_.check_time(restored.first, "average start", name);
+        file_.check_time(restored.latest, "average time", name);
+        const std::optional<std::size_t> ewma = numbered(checker_.rules.trends.ewmas, slot, tau);
+        if (ewma && !asset.values.ewma(*ewma).restore(restored)) {
+            file_.fail(fmt::format("the average of {} over {} ms of asset {} could not have been saved by trk check",
+                                   slot, tau, name));
         }
     }
 

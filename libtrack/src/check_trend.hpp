@@ -17,7 +17,7 @@ inline constexpr Millis min_trend_span_divisor = 2;
 
 /// The least-squares line through a window's readings.
 struct LineFit {
-    double slope_per_ms = 0;  ///< units per millisecond
+    double slope_per_ms = 0;     ///< units per millisecond
     double value_at_latest = 0;  ///< the line's value at the latest reading's time
     Millis latest = 0;           ///< the latest reading's time
     std::uint64_t count = 0;     ///< readings fitted
@@ -56,7 +56,8 @@ struct TrendBucket {
 /// when the guards pass at `now`: at least min_trend_readings readings spanning at least
 /// length / min_trend_span_divisor, and no silence longer than `length` (now − latest <=
 /// length): a silent sensor is stale, not flat. A reading older than the window's start is
-/// dropped; one older than the latest but within the window is summed in its bucket.
+/// dropped; one older than the latest but within the window is summed in its bucket. A value
+/// that is not finite, or beyond ±1e150 (its square would overflow the sums), is ignored.
 class TrendWindow {
 public:
     static constexpr std::size_t max_buckets = 64;
@@ -79,7 +80,8 @@ public:
     /// fail for those readings or their deviation is 0.
     [[nodiscard]] std::optional<double> zscore(Millis now) const;
 
-    /// For state files: the buckets oldest first, and the latest reading.
+    /// For state files: the buckets oldest first, and the latest reading (kept apart: the buckets
+    /// hold the readings before it).
     [[nodiscard]] const std::vector<TrendBucket>& buckets() const { return buckets_; }
     /// Restores what buckets() and latest()/latest_value() gave; false (nothing changed) when
     /// they could not have come from a window of this length (unordered, misaligned, counts of 0,
@@ -87,9 +89,35 @@ public:
     bool restore(std::vector<TrendBucket> buckets, Millis latest, double latest_value);
 
 private:
+    /// Sums of buckets, times relative to `origin` (the oldest bucket's start).
+    struct Totals {
+        Millis origin = 0;
+        std::uint64_t count = 0;
+        double sum_t = 0;
+        double sum_v = 0;
+        double sum_tt = 0;
+        double sum_tv = 0;
+        double sum_vv = 0;
+        void include(const TrendBucket& bucket);
+    };
+
+    bool sum_into_bucket(Millis time, double value);
+    TrendBucket& bucket_for(Millis start);
+    void recompute_older();
+    [[nodiscard]] Totals totals() const;
+    [[nodiscard]] bool guards_pass(std::uint64_t count, Millis span, Millis now) const;
+
     Millis length_;
-    Millis width_;                      ///< bucket width
+    Millis width_;                      ///< bucket width: length / max_buckets, rounded up
     std::vector<TrendBucket> buckets_;  ///< oldest first (a ring would do; ≤ 65 entries)
+    /// The sums of all buckets but the newest: recomputed from them whenever they change (a
+    /// bucket closes, one is evicted, a late reading lands in one), never by subtraction, and so
+    /// a function of the buckets alone: a restored window computes exactly what the one it was
+    /// saved from would have. The newest bucket, where readings go, is added in at query time.
+    Totals older_;
+    /// The latest reading stays out of the buckets until another one comes: zscore() needs the
+    /// sums without it, and taking it out again by subtraction would cost their precision after
+    /// a large step. buckets() and restore() carry it as latest/latest_value.
     std::optional<Millis> latest_ = {};
     double latest_value_ = 0;
 };

@@ -14,6 +14,7 @@
 #include "track/error.hpp"
 #include "track/lines.hpp"
 #include "track/number.hpp"
+#include "track/units.hpp"
 
 namespace track {
 
@@ -23,6 +24,25 @@ constexpr std::array<std::string_view, 6> op_names = {"<", "<=", ">", ">=", "=="
 constexpr std::array<std::string_view, 5> severity_names = {"info", "warning", "minor", "major", "critical"};
 constexpr std::string_view severity_list = "info, warning, minor, major or critical";
 constexpr std::string_view op_list = "<, <=, >, >=, ==, !=";
+constexpr std::array<std::string_view, 3> trend_names = {"rate", "ewma", "zscore"};
+constexpr std::string_view unit_examples =
+    "°C, °F, K, m/s, km/h, mph, kn, g, m/s2, mm/s, in/s, bar, kPa, psi, V, mV, A, mA or %";
+
+// 'per' after a rate: the time unit the slope is counted in.
+struct PerUnit {
+    std::string_view name;
+    Millis length;
+};
+constexpr std::array<PerUnit, 4> per_units = {{{"s", 1000}, {"m", 60'000}, {"h", 3'600'000}, {"d", 86'400'000}}};
+
+// How each factor is written, for the hints of its errors.
+constexpr std::string_view rate_syntax = "write rate(METRIC over DURATION) > NUMBER per h";
+constexpr std::string_view forecast_syntax = "write forecast METRIC > NUMBER within DURATION [over DURATION]";
+std::string trend_syntax(TrendFunction function) {
+    return function == TrendFunction::rate
+               ? std::string(rate_syntax)
+               : fmt::format("write {}(METRIC over DURATION) > NUMBER", to_string(function));
+}
 
 // Words that structure a rule, so they cannot name a metric, zone or selector key.
 constexpr std::array<std::string_view, 11> keywords = {"for",        "clear",  "severity", "where",   "and",   "or",
@@ -256,6 +276,18 @@ private:
             return Condition{.test = stationary};
         }
         if (accept("unseen")) return Condition{.test = Unseen{.duration = duration()}};
+        if (token.kind == Token::Kind::word && is_symbol(peek(1), "(")) {
+            if (const auto function = std::ranges::find(trend_names, token.text); function != trend_names.end()) {
+                next();
+                return Condition{.test = trend(static_cast<TrendFunction>(function - trend_names.begin()))};
+            }
+        }
+        // "forecast > 3" compares a metric called forecast; "forecast NAME" is the factor.
+        if (is_word(token, "forecast") && peek(1).kind == Token::Kind::word && is_name(peek(1).text) &&
+            !is_keyword(peek(1).text)) {
+            next();
+            return Condition{.test = forecast()};
+        }
         if (is_word(token, "inside") || is_word(token, "outside")) {
             next();
             return Condition{.test = ZoneTest{.inside = token.text == "inside", .zone = name("a zone name")}};
@@ -267,7 +299,96 @@ private:
         Comparison comparison{.metric = std::string(token.text)};
         comparison.op = comparison_op();
         comparison.value = number();
+        comparison.unit = unit();
+        refuse_per();
         return Condition{.test = comparison};
+    }
+
+    // FUNCTION(METRIC over DURATION) OP NUMBER [UNIT] [per s|m|h|d], after FUNCTION.
+    Trend trend(TrendFunction function) {
+        const std::string syntax = trend_syntax(function);
+        Trend trend{.function = function};
+        next();  // '(', seen by factor()
+        trend.metric = name("a metric name", syntax);
+        if (!accept("over")) expected("'over'", syntax);
+        trend.window = window("over");
+        if (!is_symbol(peek(), ")")) expected("')'", syntax);
+        next();
+        trend.op = comparison_op();
+        trend.value = number();
+        if (function == TrendFunction::zscore) {
+            if (is_unit(peek())) {
+                fail(peek(), fmt::format("a z-score has no unit: it counts standard deviations from the window's "
+                                         "mean; {}",
+                                         syntax));
+            }
+        } else {
+            trend.unit = unit();
+        }
+        if (function != TrendFunction::rate) {
+            refuse_per();
+            return trend;
+        }
+        if (!accept("per")) expected("'per'", syntax);
+        const Token& per = peek();
+        const auto unit = std::ranges::find(per_units, per.text, &PerUnit::name);
+        if (per.kind != Token::Kind::word || unit == per_units.end()) {
+            expected("a time unit (s, m, h or d)", syntax);
+        }
+        next();
+        trend.per = unit->length;
+        return trend;
+    }
+
+    // forecast METRIC OP NUMBER [UNIT] within DURATION [over DURATION], after 'forecast'.
+    Forecast forecast() {
+        Forecast forecast{.metric = std::string(next().text)};
+        const Token& op = peek();
+        forecast.op = comparison_op();
+        if (!is_upper_bound(forecast.op) && !is_lower_bound(forecast.op)) {
+            fail(op, fmt::format("forecast predicts when a level is crossed: use <, <=, > or >=, not '{}'",
+                                 to_string(forecast.op)));
+        }
+        forecast.value = number();
+        forecast.unit = unit();
+        refuse_per();
+        if (!accept("within")) expected("'within'", forecast_syntax);
+        forecast.within = window("within");
+        forecast.over = accept("over") ? window("over") : forecast.within;
+        return forecast;
+    }
+
+    // Whether the token after a threshold is its unit: a word that is neither a keyword nor a
+    // word of the factors ('per', 'over') nor a number.
+    static bool is_unit(const Token& token) {
+        if (token.kind != Token::Kind::word || is_keyword(token.text) || token.text == "per" || token.text == "over") {
+            return false;
+        }
+        return std::string_view("0123456789+-.").find(token.text.front()) == std::string_view::npos;
+    }
+
+    // The unit after a threshold, or empty when none is written; it must be one trk knows.
+    std::string unit() {
+        const Token& token = peek();
+        if (!is_unit(token)) return {};
+        if (!known_unit(token.text)) {
+            fail(token, fmt::format("'{}' is not a unit trk knows: write one like {}", token.text, unit_examples));
+        }
+        next();
+        return std::string(token.text);
+    }
+
+    // 'per' counts a rate's slope; after any other threshold it is a mistake.
+    void refuse_per() {
+        if (is_word(peek(), "per")) fail(peek(), fmt::format("'per' goes only with a rate: {}", rate_syntax));
+    }
+
+    // The duration of a trend window or forecast horizon after `keyword`: longer than 0.
+    Millis window(std::string_view keyword) {
+        const Token& token = peek();
+        const Millis length = duration();
+        if (length == 0) fail(token, fmt::format("'{}' needs a duration longer than 0", keyword));
+        return length;
     }
 
     // The clauses after the condition, each at most once, in any order.
@@ -322,6 +443,17 @@ private:
         }
         const Token& value_token = peek();
         level.value = number();
+        // The clear level is in the trigger's unit, written again or not.
+        level.unit = trigger->unit;
+        if (is_unit(peek())) {
+            if (peek().text != trigger->unit) {
+                fail(peek(), trigger->unit.empty()
+                                 ? std::string("the trigger has no unit, so the clear level cannot have one")
+                                 : fmt::format("the clear level is in the trigger's unit: write '{}' or no unit",
+                                               trigger->unit));
+            }
+            next();
+        }
         if (over ? level.value > trigger->value : level.value < trigger->value) {
             fail(value_token, fmt::format("the clear level {} is {} the trigger {}: a '{}' rule must clear at or {} {}",
                                           level.value, over ? "above" : "below", trigger->value, to_string(trigger->op),
@@ -360,10 +492,10 @@ private:
         return list;
     }
 
-    // A NAME that is not a keyword: a zone or selector key. `what` says which, for the message.
-    std::string name(std::string_view what) {
+    // A NAME that is not a keyword: a zone, selector key or metric. `what` says which, for the message.
+    std::string name(std::string_view what, std::string_view hint = {}) {
         const Token& token = peek();
-        if (token.kind != Token::Kind::word || !is_name(token.text) || is_keyword(token.text)) expected(what);
+        if (token.kind != Token::Kind::word || !is_name(token.text) || is_keyword(token.text)) expected(what, hint);
         next();
         return std::string(token.text);
     }
@@ -442,6 +574,8 @@ std::vector<Rule> parse_rules(std::string_view file_text, const std::string& fil
 std::string_view to_string(CompareOp op) { return op_names.at(static_cast<std::size_t>(op)); }
 
 std::string_view to_string(Severity severity) { return severity_names.at(static_cast<std::size_t>(severity)); }
+
+std::string_view to_string(TrendFunction function) { return trend_names.at(static_cast<std::size_t>(function)); }
 
 bool glob_match(std::string_view pattern, std::string_view text) {
     // Greedy with one backtrack point (the last '*'): linear for typical ids, never exponential.

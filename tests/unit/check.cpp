@@ -25,21 +25,27 @@ track::Reading reading(const char* time, const char* asset, const char* metric, 
     return r;
 }
 
-// A checker over `rules` whose events are kept as "event rule severity asset time" lines.
+// A checker over `rules` whose events are kept as "event rule severity asset time" lines
+// (with their other members in `members`), and its notes in `notes`.
 struct Run {
-    std::vector<std::string> events;
+    std::vector<std::string> events, members, notes;
     std::map<std::string, track::AssetProfile> profiles;
     track::Checker checker;
 
-    explicit Run(const std::vector<std::string>& rules)
-        : checker(parse(rules),
-                  [this](const std::string& asset) -> const track::AssetProfile* {
-                      const auto it = profiles.find(asset);
-                      return it == profiles.end() ? nullptr : &it->second;
-                  },
-                  [this](const track::Event& e) {
-                      events.push_back(e.event + " " + e.rule + " " + e.asset + " " + track::format_rfc3339(e.time));
-                  }) {}
+    struct Built {};  ///< rules built without the parser
+    explicit Run(const std::vector<std::string>& rules) : Run(Built{}, parse(rules)) {}
+    Run(Built, std::vector<track::Rule> rules)
+        : checker(
+              std::move(rules),
+              [this](const std::string& asset) -> const track::AssetProfile* {
+                  const auto it = profiles.find(asset);
+                  return it == profiles.end() ? nullptr : &it->second;
+              },
+              [this](const track::Event& e) {
+                  events.push_back(e.event + " " + e.rule + " " + e.asset + " " + track::format_rfc3339(e.time));
+                  members.push_back(e.extra);
+              },
+              [this](std::string_view note) { notes.emplace_back(note); }) {}
 
     static std::vector<track::Rule> parse(const std::vector<std::string>& texts) {
         std::vector<track::Rule> rules;
@@ -48,13 +54,137 @@ struct Run {
     }
 };
 
+// A rule of one test, built without the rule parser.
+track::Rule rule_of(const char* name, decltype(track::Condition::test) test, track::Millis hold = 0) {
+    track::Rule rule;
+    rule.name = name;
+    rule.text = name;
+    rule.condition.test = std::move(test);
+    rule.hold = hold;
+    return rule;
+}
+
+track::Reading reading_in(track::Millis time, const char* asset, const char* metric, double value, const char* unit) {
+    track::Reading r;
+    r.time = time;
+    r.asset = asset;
+    r.metric = metric;
+    r.value = value;
+    r.unit = unit;
+    return r;
+}
+
+constexpr track::Millis minute = 60'000;
+
 }  // namespace
+
+TEST_CASE("check: rate of a ramp opens once the window's guards pass, and clears when it flattens") {
+    const track::Millis t0 = at("2026-11-23T07:00:00Z");
+    Run run(Run::Built{},
+            std::vector<track::Rule>{rule_of("heating", track::Trend{.function = track::TrendFunction::rate,
+                                                                     .metric = "t",
+                                                                     .window = 10 * minute,
+                                                                     .value = 2.5,
+                                                                     .per = 3'600'000}),
+                                     rule_of("heating-m", track::Trend{.function = track::TrendFunction::rate,
+                                                                       .metric = "t",
+                                                                       .window = 10 * minute,
+                                                                       .value = 0.04,
+                                                                       .per = minute})});
+    for (int m = 0; m <= 30; ++m)
+        run.checker.record(reading_in(t0 + m * minute, "M", "t", 20 + 0.05 * std::min(m, 20), "Cel"));
+    // 6 readings spanning 5 minutes at 07:05; flat readings pull the slope under 2.5 per hour at 07:25.
+    CAPTURE(fmt::format("{}", fmt::join(run.events, " | ")));
+    REQUIRE(run.events.size() == 4);
+    CHECK(run.events[0] == "violation heating M 2026-11-23T07:05:00.000Z");
+    CHECK(run.members[0] ==
+          R"(,"severity":"warning","violation":"heating/M/2026-11-23T07:05:00.000Z","metric":"t","value":3)");
+    CHECK(run.members[1].find(R"("value":0.05)") != std::string::npos);
+    CHECK(run.events[2].starts_with("clear heating M 2026-11-23T07:2"));
+}
+
+TEST_CASE("check: forecast of a ramp carries the exact eta and the slope per hour") {
+    const track::Millis t0 = at("2026-11-23T07:00:00Z");
+    Run run(Run::Built{},
+            std::vector<track::Rule>{rule_of(
+                "bearing", track::Forecast{.metric = "t", .value = 90, .within = 120 * minute, .over = 30 * minute})});
+    for (int m = 0; m <= 20; ++m) run.checker.record(reading_in(t0 + m * minute, "B", "t", 60 + 0.5 * m, ""));
+    REQUIRE(run.events.size() == 1);
+    CHECK(run.events[0] == "violation bearing B 2026-11-23T07:15:00.000Z");
+    CHECK(run.members[0] == R"(,"severity":"warning","violation":"bearing/B/2026-11-23T07:15:00.000Z","metric":"t",)"
+                            R"("value":67.5,"eta":"2026-11-23T08:00:00.000Z","slope":30)");
+}
+
+TEST_CASE("check: readings are converted to a rule's unit; one that does not convert is told once, and skipped") {
+    const track::Millis t0 = at("2026-11-23T07:00:00Z");
+    Run run(Run::Built{},
+            std::vector<track::Rule>{rule_of("hot", track::Comparison{.metric = "t", .value = 30, .unit = "Cel"})});
+    run.checker.record(reading_in(t0, "A", "t", 90, "[degF]"));          // 32.2 °C
+    run.checker.record(reading_in(t0 + minute, "A", "t", 10, "kg"));     // neither meets nor clears
+    run.checker.record(reading_in(t0 + 2 * minute, "A", "t", 5, "kg"));  // told already
+    run.checker.record(reading_in(t0 + 3 * minute, "A", "t", 5, ""));
+    run.checker.record(reading_in(t0 + 4 * minute, "A", "t", 80, "[degF]"));  // 26.7 °C
+    CHECK(run.events ==
+          std::vector<std::string>{"violation hot A 2026-11-23T07:00:00.000Z", "clear hot A 2026-11-23T07:04:00.000Z"});
+    CHECK(run.members[0].find(R"("metric":"t","unit":"Cel","value":32.2)") != std::string::npos);
+    CHECK(run.notes ==
+          std::vector<std::string>{R"(asset A: t in "kg" does not convert to "Cel": rule hot not checked against it)",
+                                   R"(asset A: t without a unit: rule hot not checked against it)"});
+}
+
+TEST_CASE("check: split runs of trend rules give the events of one run") {
+    const track::Millis t0 = at("2026-11-23T07:00:00Z");
+    const auto rules = [] {
+        return std::vector<track::Rule>{
+            rule_of("rising", track::Trend{.function = track::TrendFunction::rate,
+                                           .metric = "t",
+                                           .window = 20 * minute,
+                                           .value = 1,
+                                           .per = 3'600'000}),
+            rule_of("smooth", track::Trend{.function = track::TrendFunction::ewma,
+                                           .metric = "t",
+                                           .window = 15 * minute,
+                                           .value = 21,
+                                           .unit = "Cel"}),
+            rule_of("odd",
+                    track::Trend{
+                        .function = track::TrendFunction::zscore, .metric = "t", .window = 30 * minute, .value = 3}),
+            rule_of("soon",
+                    track::Forecast{
+                        .metric = "t", .value = 25, .unit = "Cel", .within = 60 * minute, .over = 20 * minute})};
+    };
+    std::vector<track::Record> records;
+    for (int m = 0; m < 120; m += 1 + m % 3) {
+        const double value = m < 60 ? 20 + 0.05 * m + 0.1 * (m % 2) : m < 70 ? 30 : 22 - 0.01 * m;
+        records.emplace_back(reading_in(t0 + m * minute + m % 7 * 1000, "S", "t", value, "Cel"));
+    }
+    Run one(Run::Built{}, rules());
+    for (const auto& r : records) one.checker.record(r);
+    CAPTURE(fmt::format("{}", fmt::join(one.events, " | ")));
+    CAPTURE(fmt::format("{}", fmt::join(one.members, " | ")));
+    CHECK(one.events.size() >= 6);
+    for (std::size_t cut = 1; cut < records.size(); cut += 3) {
+        Run first(Run::Built{}, rules());
+        for (std::size_t i = 0; i < cut; ++i) first.checker.record(records[i]);
+        Run second(Run::Built{}, rules());
+        second.checker.load_state(first.checker.save_state(), "state");
+        for (std::size_t i = cut; i < records.size(); ++i) second.checker.record(records[i]);
+        std::vector<std::string> events = first.events, members = first.members;
+        events.insert(events.end(), second.events.begin(), second.events.end());
+        members.insert(members.end(), second.members.begin(), second.members.end());
+        CAPTURE(cut);
+        CHECK(events == one.events);
+        CHECK(members == one.members);
+        CHECK(second.checker.save_state() == one.checker.save_state());
+    }
+}
 
 TEST_CASE("check: a family escalates, eases and clears as one violation") {
     Run run({"hot: t > 8 severity critical", "warm: t > 6"});
-    for (const auto& [time, value] : std::vector<std::pair<const char*, double>>{
-             {"2026-11-23T07:00:00Z", 7}, {"2026-11-23T07:01:00Z", 9}, {"2026-11-23T07:02:00Z", 7},
-             {"2026-11-23T07:03:00Z", 5}}) {
+    for (const auto& [time, value] : std::vector<std::pair<const char*, double>>{{"2026-11-23T07:00:00Z", 7},
+                                                                                 {"2026-11-23T07:01:00Z", 9},
+                                                                                 {"2026-11-23T07:02:00Z", 7},
+                                                                                 {"2026-11-23T07:03:00Z", 5}}) {
         run.checker.record(reading(time, "R", "t", value));
     }
     CHECK(run.events == std::vector<std::string>{

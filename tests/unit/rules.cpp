@@ -14,9 +14,12 @@ namespace {
 using track::CompareOp;
 using track::Comparison;
 using track::Condition;
+using track::Forecast;
 using track::Rule;
 using track::Selector;
 using track::Severity;
+using track::Trend;
+using track::TrendFunction;
 
 constexpr track::Millis second = 1000;
 constexpr track::Millis minute = 60 * second;
@@ -24,6 +27,10 @@ constexpr track::Millis hour = 60 * minute;
 
 Condition compare(std::string metric, CompareOp op, double value) {
     return Condition{.test = Comparison{.metric = std::move(metric), .op = op, .value = value}};
+}
+Condition compare(std::string metric, CompareOp op, double value, std::string unit) {
+    return Condition{.test =
+                         Comparison{.metric = std::move(metric), .op = op, .value = value, .unit = std::move(unit)}};
 }
 Condition all(std::vector<Condition> children) {
     return Condition{.kind = Condition::Kind::all, .children = std::move(children)};
@@ -46,7 +53,15 @@ std::string describe(const Condition& condition) {
         return fmt::format("{}[{}]", condition.kind == Condition::Kind::all ? "all" : "any", fmt::join(parts, ", "));
     }
     if (const auto* c = std::get_if<Comparison>(&condition.test)) {
-        return fmt::format("{} {} {}", c->metric, track::to_string(c->op), c->value);
+        return fmt::format("{} {} {} [{}]", c->metric, track::to_string(c->op), c->value, c->unit);
+    }
+    if (const auto* t = std::get_if<track::Trend>(&condition.test)) {
+        return fmt::format("{}({} over {}ms) {} {} [{}] per {}ms", track::to_string(t->function), t->metric, t->window,
+                           track::to_string(t->op), t->value, t->unit, t->per);
+    }
+    if (const auto* f = std::get_if<track::Forecast>(&condition.test)) {
+        return fmt::format("forecast {} {} {} [{}] within {}ms over {}ms", f->metric, track::to_string(f->op), f->value,
+                           f->unit, f->within, f->over);
     }
     if (const auto* s = std::get_if<track::Stationary>(&condition.test)) {
         return fmt::format("stationary {}ms within {}m", s->duration, s->within_m);
@@ -60,8 +75,8 @@ std::string describe(const Rule& rule) {
     std::string text =
         fmt::format("name={{{}}} condition={{{}}} hold={}ms", rule.name, describe(rule.condition), rule.hold);
     if (rule.clear) {
-        text +=
-            fmt::format(" clear={{{} {} {}}}", rule.clear->metric, track::to_string(rule.clear->op), rule.clear->value);
+        text += fmt::format(" clear={{{} {} {} [{}]}}", rule.clear->metric, track::to_string(rule.clear->op),
+                            rule.clear->value, rule.clear->unit);
     }
     text += fmt::format(" severity={}", track::to_string(rule.severity));
     for (const auto& selector : rule.where) text += fmt::format(" where={{{}={}}}", selector.key, selector.value);
@@ -562,4 +577,254 @@ TEST_CASE("rules: nesting is bounded") {
     const std::string deeper = std::string(65, '(') + "a > 1" + std::string(65, ')');
     CHECK(error_of(deeper) ==
           "--rule: parentheses nest deeper than 64 levels\n  " + deeper + "\n  " + std::string(64, ' ') + "^");
+}
+
+TEST_CASE("rules: a unit after a threshold") {
+    const Shape cases[] = {
+        {"temperature > 90 °C", compare("temperature", CompareOp::greater, 90, "°C")},
+        {"speed > 15 km/h for 5m", compare("speed", CompareOp::greater, 15, "km/h")},
+        {"velocity_rms > 2.8 mm/s", compare("velocity_rms", CompareOp::greater, 2.8, "mm/s")},
+        {"shock > 4 g or temperature < -20 Cel",
+         any({compare("shock", CompareOp::greater, 4, "g"), compare("temperature", CompareOp::less, -20, "Cel")})},
+        {"pressure >= 2.5 bar and (level <= 10 % or supply != 24 V)",
+         all({compare("pressure", CompareOp::greater_equal, 2.5, "bar"),
+              any({compare("level", CompareOp::less_equal, 10, "%"),
+                   compare("supply", CompareOp::not_equal, 24, "V")})})},
+        {"a > 1 m/s2 and b > 2 m/s^2 and c > 3 m/s² and d > 4 [degF] and e > 5 kn and f > 6 mph",
+         all({compare("a", CompareOp::greater, 1, "m/s2"), compare("b", CompareOp::greater, 2, "m/s^2"),
+              compare("c", CompareOp::greater, 3, "m/s²"), compare("d", CompareOp::greater, 4, "[degF]"),
+              compare("e", CompareOp::greater, 5, "kn"), compare("f", CompareOp::greater, 6, "mph")})},
+        // A unit glued to the ')' or the next '(' is still one token.
+        {"(current > 3 mA)or(x > 1)",
+         any({compare("current", CompareOp::greater, 3, "mA"), compare("x", CompareOp::greater, 1)})},
+    };
+    for (const auto& shape : cases) {
+        CAPTURE(shape.text);
+        CHECK(track::parse_rule(shape.text, "--rule").condition == shape.condition);
+    }
+    SUBCASE("the clear level is in the trigger's unit, written again or not") {
+        const Comparison clear{.metric = "temperature", .op = CompareOp::less, .value = 85, .unit = "°C"};
+        CHECK(track::parse_rule("temperature > 90 °C clear < 85 °C for 5m", "--rule").clear == clear);
+        CHECK(track::parse_rule("temperature > 90 °C clear < 85 for 5m", "--rule").clear == clear);
+    }
+}
+
+TEST_CASE("rules: trend factors") {
+    const Shape cases[] = {
+        {"heating: rate(temperature over 10m) > 3 per h",
+         {.test = Trend{.function = TrendFunction::rate,
+                        .metric = "temperature",
+                        .window = 10 * minute,
+                        .op = CompareOp::greater,
+                        .value = 3,
+                        .per = hour}}},
+        {"rate(temperature over 10m) > 5 °F per h",
+         {.test = Trend{.metric = "temperature", .window = 10 * minute, .value = 5, .unit = "°F", .per = hour}}},
+        {"rate(level over 30s) <= -0.5 per s",
+         {.test = Trend{.metric = "level",
+                        .window = 30 * second,
+                        .op = CompareOp::less_equal,
+                        .value = -0.5,
+                        .per = second}}},
+        {"rate(wear over 7d) >= 1 mm/s per d",
+         {.test = Trend{.metric = "wear",
+                        .window = 7 * 24 * hour,
+                        .op = CompareOp::greater_equal,
+                        .value = 1,
+                        .unit = "mm/s",
+                        .per = 24 * hour}}},
+        {"rate(x over 90s)>2 per m", {.test = Trend{.metric = "x", .window = 90 * second, .value = 2, .per = minute}}},
+        {"drift: ewma(current over 30m) > 12.5",
+         {.test = Trend{.function = TrendFunction::ewma, .metric = "current", .window = 30 * minute, .value = 12.5}}},
+        {"ewma(current over 30m) < 12.5 A",
+         {.test = Trend{.function = TrendFunction::ewma,
+                        .metric = "current",
+                        .window = 30 * minute,
+                        .op = CompareOp::less,
+                        .value = 12.5,
+                        .unit = "A"}}},
+        {"odd: zscore(vibration over 24h) > 4",
+         {.test = Trend{.function = TrendFunction::zscore, .metric = "vibration", .window = 24 * hour, .value = 4}}},
+        {"bearing: forecast temperature > 90 within 2h over 30m severity major",
+         {.test = Forecast{.metric = "temperature", .value = 90, .within = 2 * hour, .over = 30 * minute}}},
+        {"forecast temperature >= 90 within 2h",
+         {.test = Forecast{.metric = "temperature",
+                           .op = CompareOp::greater_equal,
+                           .value = 90,
+                           .within = 2 * hour,
+                           .over = 2 * hour}}},
+        {"forecast velocity_rms > 4.5 mm/s within 24h over 6h",
+         {.test =
+              Forecast{.metric = "velocity_rms", .value = 4.5, .unit = "mm/s", .within = 24 * hour, .over = 6 * hour}}},
+        {"forecast battery < 10 % within 1d",
+         {.test = Forecast{.metric = "battery",
+                           .op = CompareOp::less,
+                           .value = 10,
+                           .unit = "%",
+                           .within = 24 * hour,
+                           .over = 24 * hour}}},
+        {"rate(t over 10m) > 3 per h and forecast t > 90 within 2h or zscore(v over 1h) > 4 and x > 1 °C",
+         any({all({{.test = Trend{.metric = "t", .window = 10 * minute, .value = 3, .per = hour}},
+                   {.test = Forecast{.metric = "t", .value = 90, .within = 2 * hour, .over = 2 * hour}}}),
+              all({{.test = Trend{.function = TrendFunction::zscore, .metric = "v", .window = hour, .value = 4}},
+                   compare("x", CompareOp::greater, 1, "°C")})})},
+    };
+    for (const auto& shape : cases) {
+        CAPTURE(shape.text);
+        CHECK(track::parse_rule(shape.text, "--rule").condition == shape.condition);
+    }
+    CHECK(
+        track::parse_rule("bearing: forecast temperature > 90 within 2h over 30m severity major", "--rule").severity ==
+        Severity::major);
+}
+
+TEST_CASE("rules: a metric called rate, ewma, zscore, forecast, per or over is compared as before") {
+    const Shape cases[] = {
+        {"rate > 3", compare("rate", CompareOp::greater, 3)},
+        {"ewma <= 1", compare("ewma", CompareOp::less_equal, 1)},
+        {"(zscore == 2)", compare("zscore", CompareOp::equal, 2)},
+        {"forecast > 3 and rate < 2 km/h",
+         all({compare("forecast", CompareOp::greater, 3), compare("rate", CompareOp::less, 2, "km/h")})},
+        {"per > 1 or over < 2", any({compare("per", CompareOp::greater, 1), compare("over", CompareOp::less, 2)})},
+        {"rate(over over 1h) > 1 per h", {.test = Trend{.metric = "over", .window = hour, .value = 1, .per = hour}}},
+    };
+    for (const auto& shape : cases) {
+        CAPTURE(shape.text);
+        CHECK(track::parse_rule(shape.text, "--rule").condition == shape.condition);
+    }
+}
+
+TEST_CASE("rules: trend functions as written") {
+    CHECK(track::to_string(TrendFunction::rate) == "rate");
+    CHECK(track::to_string(TrendFunction::ewma) == "ewma");
+    CHECK(track::to_string(TrendFunction::zscore) == "zscore");
+}
+
+TEST_CASE("rules: every error of units and trend factors, exactly") {
+    struct Case {
+        std::string text;
+        std::string error;
+    };
+    const Case cases[] = {
+        // Units.
+        {"temperature > 90 celcius",
+         "--rule: 'celcius' is not a unit trk knows: write one like °C, °F, K, m/s, km/h, mph, kn, g, m/s2, mm/s, "
+         "in/s, bar, kPa, psi, V, mV, A, mA or %\n"
+         "  temperature > 90 celcius\n"
+         "                   ^^^^^^^"},
+        {"temperature > 90 °C for 5m clear < 85 K",
+         "--rule: the clear level is in the trigger's unit: write '°C' or no unit\n"
+         "  temperature > 90 °C for 5m clear < 85 K\n"
+         "                                        ^"},
+        {"temperature > 90 clear < 85 °C",
+         "--rule: the trigger has no unit, so the clear level cannot have one\n"
+         "  temperature > 90 clear < 85 °C\n"
+         "                              ^^"},
+        {"temperature > 90 °C clear < 85 furlong",
+         "--rule: the clear level is in the trigger's unit: write '°C' or no unit\n"
+         "  temperature > 90 °C clear < 85 furlong\n"
+         "                                 ^^^^^^^"},
+        {"speed > 4 per h",
+         "--rule: 'per' goes only with a rate: write rate(METRIC over DURATION) > NUMBER per h\n"
+         "  speed > 4 per h\n"
+         "            ^^^"},
+        // rate.
+        {"rate(temperature over 10m) > 3",
+         "--rule: expected 'per' after '3', found the end of the rule: write rate(METRIC over DURATION) > NUMBER per "
+         "h\n"
+         "  rate(temperature over 10m) > 3\n"
+         "                                ^"},
+        {"rate(temperature over 10m) > 3 per hour",
+         "--rule: expected a time unit (s, m, h or d) after 'per', found 'hour': write rate(METRIC over DURATION) > "
+         "NUMBER per h\n"
+         "  rate(temperature over 10m) > 3 per hour\n"
+         "                                     ^^^^"},
+        {"rate(temperature 10m) > 3 per h",
+         "--rule: expected 'over' after 'temperature', found '10m': write rate(METRIC over DURATION) > NUMBER per h\n"
+         "  rate(temperature 10m) > 3 per h\n"
+         "                   ^^^"},
+        {"rate(temperature over 0m) > 3 per h",
+         "--rule: 'over' needs a duration longer than 0\n"
+         "  rate(temperature over 0m) > 3 per h\n"
+         "                        ^^"},
+        {"rate(temperature over ten) > 3 per h",
+         "--rule: expected a duration like 15m, 30s or 4h after 'over', found 'ten'\n"
+         "  rate(temperature over ten) > 3 per h\n"
+         "                        ^^^"},
+        {"rate(temperature over 10m > 3 per h",
+         "--rule: expected ')' after '10m', found '>': write rate(METRIC over DURATION) > NUMBER per h\n"
+         "  rate(temperature over 10m > 3 per h\n"
+         "                            ^"},
+        {"rate(for over 10m) > 3 per h",
+         "--rule: expected a metric name after '(', found 'for': write rate(METRIC over DURATION) > NUMBER per h\n"
+         "  rate(for over 10m) > 3 per h\n"
+         "       ^^^"},
+        {"rate(temperature over 10m) > 3 °C",
+         "--rule: expected 'per' after '°C', found the end of the rule: write rate(METRIC over DURATION) > NUMBER per "
+         "h\n"
+         "  rate(temperature over 10m) > 3 °C\n"
+         "                                   ^"},
+        {"rate(temperature over 10m) per h",
+         "--rule: expected a comparison operator (<, <=, >, >=, ==, !=) after ')', found 'per'\n"
+         "  rate(temperature over 10m) per h\n"
+         "                             ^^^"},
+        // ewma and zscore.
+        {"ewma(current over 30m) > 12.5 A per h",
+         "--rule: 'per' goes only with a rate: write rate(METRIC over DURATION) > NUMBER per h\n"
+         "  ewma(current over 30m) > 12.5 A per h\n"
+         "                                  ^^^"},
+        {"ewma(current) > 12.5",
+         "--rule: expected 'over' after 'current', found ')': write ewma(METRIC over DURATION) > NUMBER\n"
+         "  ewma(current) > 12.5\n"
+         "              ^"},
+        {"zscore(vibration over 24h) > 4 mm/s",
+         "--rule: a z-score has no unit: it counts standard deviations from the window's mean; write "
+         "zscore(METRIC over DURATION) > NUMBER\n"
+         "  zscore(vibration over 24h) > 4 mm/s\n"
+         "                                 ^^^^"},
+        {"zscore(vibration over 24h) > 4 per h",
+         "--rule: 'per' goes only with a rate: write rate(METRIC over DURATION) > NUMBER per h\n"
+         "  zscore(vibration over 24h) > 4 per h\n"
+         "                                 ^^^"},
+        // forecast.
+        {"forecast temperature > 90",
+         "--rule: expected 'within' after '90', found the end of the rule: write forecast METRIC > NUMBER within "
+         "DURATION [over DURATION]\n"
+         "  forecast temperature > 90\n"
+         "                           ^"},
+        {"forecast temperature > 90 °C over 30m",
+         "--rule: expected 'within' after '°C', found 'over': write forecast METRIC > NUMBER within DURATION [over "
+         "DURATION]\n"
+         "  forecast temperature > 90 °C over 30m\n"
+         "                               ^^^^"},
+        {"forecast temperature != 90 within 2h",
+         "--rule: forecast predicts when a level is crossed: use <, <=, > or >=, not '!='\n"
+         "  forecast temperature != 90 within 2h\n"
+         "                       ^^"},
+        {"forecast temperature > 90 within 0s",
+         "--rule: 'within' needs a duration longer than 0\n"
+         "  forecast temperature > 90 within 0s\n"
+         "                                   ^^"},
+        {"forecast temperature > 90 within 2h over 0",
+         "--rule: 'over' needs a duration longer than 0\n"
+         "  forecast temperature > 90 within 2h over 0\n"
+         "                                           ^"},
+        {"forecast temperature > 90 per h within 2h",
+         "--rule: 'per' goes only with a rate: write rate(METRIC over DURATION) > NUMBER per h\n"
+         "  forecast temperature > 90 per h within 2h\n"
+         "                            ^^^"},
+        {"forecast temperature 90 within 2h",
+         "--rule: expected a comparison operator (<, <=, >, >=, ==, !=) after 'temperature', found '90'\n"
+         "  forecast temperature 90 within 2h\n"
+         "                       ^^"},
+        // Trend factors do not take 'clear'.
+        {"rate(temperature over 10m) > 3 per h clear < 1",
+         "--rule: 'clear' needs a condition that is one comparison, like 'temperature > 8 clear < 7'\n"
+         "  rate(temperature over 10m) > 3 per h clear < 1\n"
+         "                                       ^^^^^"},
+    };
+    for (const auto& c : cases) {
+        CAPTURE(c.text);
+        CHECK(error_of(c.text) == c.error);
+    }
 }

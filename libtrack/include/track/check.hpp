@@ -51,8 +51,10 @@ struct CheckCounts {
 /// for `for` (the violation's time is when it began to hold); it clears when the `clear`
 /// comparison holds, or without one when the condition stops holding. Values are sampled
 /// and held: a comparison uses the asset's latest value of its metric (readings' metrics,
-/// and speed and hdop of fixes); an asset without one does not meet it. Rules whose
-/// condition is one comparison on the same metric in the same direction (above, below)
+/// and speed (m/s) and hdop of fixes), converted to the unit the rule names if it names
+/// one; an asset without one does not meet it. Trend factors read windows of the asset's
+/// recent values of their metric (rate, zscore, forecast) or an EWMA. Rules whose
+/// condition is one comparison on the same metric and unit in the same direction (above, below)
 /// with the same `where` form a family: one violation per family and asset, written again
 /// when the most severe open rule changes, and cleared when none is open.
 ///
@@ -62,10 +64,13 @@ struct CheckCounts {
 class Checker {
 public:
     using Sink = std::function<void(const Event&)>;
+    /// Where problems with the input that skip no record are told, a line each (a reading
+    /// whose unit does not convert to a rule's): standard error, for the command.
+    using Note = std::function<void(std::string_view)>;
 
     /// Throws InputError naming the rule when one cannot be evaluated (unseen combined
     /// with other tests, or two rules with one name).
-    Checker(std::vector<Rule> rules, ProfileLookup profiles, Sink sink);
+    Checker(std::vector<Rule> rules, ProfileLookup profiles, Sink sink, Note note = {});
     ~Checker();
     Checker(const Checker&) = delete;
     Checker& operator=(const Checker&) = delete;

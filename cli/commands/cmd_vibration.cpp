@@ -3,6 +3,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <sys/stat.h>
 #include <vector>
 
@@ -16,9 +17,7 @@
 #include "output.hpp"
 #include "read.hpp"
 #include "record_input.hpp"
-#include "signals.hpp"
 #include "track/error.hpp"
-#include "track/number.hpp"
 #include "vibration_windows.hpp"
 
 namespace cli {
@@ -48,15 +47,22 @@ double parse_positive(std::string_view option, std::string_view text) {
     return value;
 }
 
-// "A/B,B/C,C/D" boundaries: three increasing velocities in mm/s.
-track::ZoneLimits parse_zones(std::string_view text) {
-    std::vector<double> limits;
+// The items of a comma-separated list, empty ones included ("a,,b" has three).
+std::vector<std::string_view> split_commas(std::string_view text) {
+    std::vector<std::string_view> items;
     std::size_t begin = 0;
     while (begin <= text.size()) {
         const std::size_t comma = std::min(text.find(',', begin), text.size());
-        limits.push_back(parse_positive("--zones", text.substr(begin, comma - begin)));
+        items.push_back(text.substr(begin, comma - begin));
         begin = comma + 1;
     }
+    return items;
+}
+
+// "A/B,B/C,C/D" boundaries: three increasing velocities in mm/s.
+track::ZoneLimits parse_zones(std::string_view text) {
+    std::vector<double> limits;
+    for (const std::string_view limit : split_commas(text)) limits.push_back(parse_positive("--zones", limit));
     if (limits.size() != 3 || !(limits[0] < limits[1] && limits[1] < limits[2])) {
         throw track::UsageError(fmt::format(
             "--zones: '{}' is not three increasing velocities in mm/s, the A/B, B/C and C/D boundaries (1.4,2.8,4.5)",
@@ -95,12 +101,7 @@ void check(VibrationOptions& o) {
     }
 
     if (!o.axes.empty()) {
-        std::size_t begin = 0;
-        while (begin <= o.axes.size()) {
-            const std::size_t comma = std::min(o.axes.find(',', begin), o.axes.size());
-            s.axes.push_back(o.axes.substr(begin, comma - begin));
-            begin = comma + 1;
-        }
+        for (const std::string_view axis : split_commas(o.axes)) s.axes.emplace_back(axis);
         for (const std::string& axis : s.axes) {
             const bool word = !axis.empty() && std::all_of(axis.begin(), axis.end(), [](char c) {
                 return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';

@@ -14,6 +14,7 @@ packages=(
   libboost-dev doctest-dev libsimdjson-dev libsodium-dev
   libmodbus-dev  # Modbus RTU/TCP: framing, CRC, timeouts, exceptions (trk read modbus, trk modbus)
   libudunits2-dev  # units in rules: UDUNITS-2 and its units database (libudunits2-data)
+  libkissfft-dev  # FFT of trk vibration's spectra (float)
   libhowardhinnant-date-dev tzdata  # --tz: Howard Hinnant's date reads tzdata's /usr/share/zoneinfo
   # man pages (markdown -> roff)
   pandoc

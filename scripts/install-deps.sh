@@ -30,6 +30,9 @@ packages=(
   # tests only: real Modbus servers (pymodbus, TCP and RTU over a socat pty; its serial
   # server needs serial-asyncio) and an established client to agree with (mbpoll)
   python3-pymodbus python3-serial-asyncio mbpoll
+  # tests only: independent computations to agree with (trend slopes and etas, vibration
+  # figures: tests/check_trends.py, tests/vibration_numpy.py)
+  python3-numpy
 )
 for option in "$@"; do
   case $option in

@@ -1,4 +1,5 @@
-// Vibration condition figures of accelerometer windows (RMS, peak, crest factor, kurtosis, velocity RMS) and ISO 20816-3 zones.
+// Vibration condition figures of accelerometer windows (RMS, peak, crest factor, kurtosis, velocity RMS) and ISO
+// 20816-3 zones.
 #pragma once
 
 #include <cstddef>

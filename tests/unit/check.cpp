@@ -239,14 +239,14 @@ TEST_CASE("check: the saved state carries everything a split run needs") {
     const std::vector<std::string> rules = {"warm: t > 8 for 10m clear < 7", "gone: unseen 1h",
                                             "still: stationary 1h within 20m"};
     std::vector<track::Record> records;
-    for (int minute = 0; minute < 180; minute += 5) {
-        const std::string time = fmt::format("2026-11-23T{:02}:{:02}:00Z", 6 + minute / 60, minute % 60);
-        records.emplace_back(reading(time.c_str(), "R", "t", minute < 60 ? 6.0 + minute / 10.0 : 12.0 - minute / 10.0));
-        if (minute % 30 == 0 && minute <= 90) {  // F settles at 30, stands still, then falls silent
+    for (int elapsed = 0; elapsed < 180; elapsed += 5) {
+        const std::string time = fmt::format("2026-11-23T{:02}:{:02}:00Z", 6 + elapsed / 60, elapsed % 60);
+        records.emplace_back(reading(time.c_str(), "R", "t", elapsed < 60 ? 6.0 + elapsed / 10.0 : 12.0 - elapsed / 10.0));
+        if (elapsed % 30 == 0 && elapsed <= 90) {  // F settles at 30, stands still, then falls silent
             track::Fix fix;
             fix.time = at(time.c_str());
             fix.asset = "F";
-            fix.lat = 53.5 + (minute == 0 ? 0.01 : 0.0);
+            fix.lat = 53.5 + (elapsed == 0 ? 0.01 : 0.0);
             fix.lon = 9.93;
             records.emplace_back(fix);
         }

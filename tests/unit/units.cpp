@@ -54,7 +54,11 @@ TEST_CASE("units: every unit the rule language lists converts by its exact facto
         {"mA", "A", 0.001, 0},
         {"%", "1", 0.01, 0},
     };
-    for (const auto& [from, to, scale, offset] : table) {
+    for (const auto& row : table) {
+        // Named copies rather than a structured binding: clang before 16 cannot capture a binding in CAPTURE.
+        const auto& [from_unit, to_unit, scale, offset] = row;
+        const std::string_view from = from_unit;
+        const std::string_view to = to_unit;
         CAPTURE(from);
         CAPTURE(to);
         CHECK(track::known_unit(from));

@@ -176,15 +176,18 @@ void Checker::Impl::record(const Record& record) {
     if (name == nullptr || name->empty()) return;
     AssetState& state = asset(*name);
     if (const auto* reading = std::get_if<Reading>(&record)) {
-        // A rule reading two slots of the metric is evaluated twice at the same time: the
-        // second changes nothing.
-        const bool read =
-            hold(state, *name, reading->metric, reading->unit, reading->value, time, [&](std::size_t slot) {
-                for (const std::uint32_t rule : selection.rules_reading(state.selection, slot, *name)) {
-                    evaluate(state, rule, *name, time);
-                }
-            });
+        // Every slot of the metric is held before any rule is evaluated, so that a rule reading
+        // two of them (°C and °F) never sees one updated and the other not. Such a rule is
+        // evaluated twice at the same time: the second changes nothing.
+        held_slots.clear();
+        const bool read = hold(state, *name, reading->metric, reading->unit, reading->value, time,
+                               [&](std::size_t slot) { held_slots.push_back(slot); });
         if (!read) unmet.other_metric(reading->metric);
+        for (const std::size_t slot : held_slots) {
+            for (const std::uint32_t rule : selection.rules_reading(state.selection, slot, *name)) {
+                evaluate(state, rule, *name, time);
+            }
+        }
     } else if (const auto* fix = std::get_if<Fix>(&record); fix != nullptr && fix->mode != FixMode::none) {
         const auto nothing_more = [](std::size_t) {};
         if (fix->speed) hold(state, *name, "speed", fix_speed_unit, *fix->speed, time, nothing_more);

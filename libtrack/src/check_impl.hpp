@@ -79,6 +79,8 @@ struct Checker::Impl {
     };
     std::vector<SlotConversion> conversions;
     std::set<std::string, std::less<>> told_unit_problems;  ///< asset, slot and unit, as told
+    /// The slots a reading was held in (reused: no allocation per reading once grown).
+    std::vector<std::size_t> held_slots;
     std::unordered_map<std::string, check::AssetState> assets;
     Millis record_time = 0;  ///< the latest record time seen
     bool any_record = false;

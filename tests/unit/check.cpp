@@ -241,7 +241,8 @@ TEST_CASE("check: the saved state carries everything a split run needs") {
     std::vector<track::Record> records;
     for (int elapsed = 0; elapsed < 180; elapsed += 5) {
         const std::string time = fmt::format("2026-11-23T{:02}:{:02}:00Z", 6 + elapsed / 60, elapsed % 60);
-        records.emplace_back(reading(time.c_str(), "R", "t", elapsed < 60 ? 6.0 + elapsed / 10.0 : 12.0 - elapsed / 10.0));
+        records.emplace_back(
+            reading(time.c_str(), "R", "t", elapsed < 60 ? 6.0 + elapsed / 10.0 : 12.0 - elapsed / 10.0));
         if (elapsed % 30 == 0 && elapsed <= 90) {  // F settles at 30, stands still, then falls silent
             track::Fix fix;
             fix.time = at(time.c_str());

@@ -511,10 +511,9 @@ namespace {
 // `number` written with `digits` significant digits (0: the shortest form that reads back as
 // the same float32) and read back as a double.
 double with_digits(double number, int digits) {
+    if (digits != 0) return track::round_significant(number, digits);
     std::array<char, 64> text{};
-    const auto written =
-        digits == 0 ? std::to_chars(text.data(), text.data() + text.size(), static_cast<float>(number))
-                    : std::to_chars(text.data(), text.data() + text.size(), number, std::chars_format::general, digits);
+    const auto written = std::to_chars(text.data(), text.data() + text.size(), static_cast<float>(number));
     double result = number;
     std::from_chars(text.data(), written.ptr, result);
     return result;

@@ -2,12 +2,12 @@
 #include "vibration_windows.hpp"
 
 #include <algorithm>
-#include <charconv>
 #include <cmath>
 
 #include <fmt/format.h>
 
 #include "track/json.hpp"
+#include "track/number.hpp"
 
 namespace cli {
 
@@ -15,14 +15,7 @@ namespace {
 
 // Figures are written to 5 significant digits: a float FFT holds about 6, and a value that
 // does not change in its last bits between machines keeps golden outputs and zones stable.
-double significant(double value) {
-    if (value == 0 || !std::isfinite(value)) return value;
-    char text[32];
-    const auto written = std::to_chars(text, text + sizeof text, value, std::chars_format::general, 5);
-    double rounded = value;
-    std::from_chars(text, written.ptr, rounded);
-    return rounded;
-}
+double significant(double value) { return track::round_significant(value, 5); }
 
 }  // namespace
 

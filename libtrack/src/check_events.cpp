@@ -2,9 +2,9 @@
 #include "check_events.hpp"
 
 #include <algorithm>
-#include <cstdlib>
 
 #include "track/json_writer.hpp"
+#include "track/number.hpp"
 
 namespace track::check {
 
@@ -16,12 +16,7 @@ namespace {
 
 /// `value` to `digits` significant digits: a slope of exactly 3 per hour reads 3, not
 /// 2.9999999999999996, and 95 °F reads 35 °C, not 35.000000000000185.
-double significant(double value, int digits) {
-    char text[40];
-    const auto written = fmt::format_to_n(text, sizeof text - 1, "{:.{}g}", value, digits);
-    *written.out = '\0';
-    return std::strtod(text, nullptr);
-}
+double significant(double value, int digits) { return round_significant(value, digits); }
 
 /// A trend statistic (sums of many readings) keeps 9 significant digits, a value converted
 /// to the rule's unit 12: what is beyond is rounding noise.

@@ -1,6 +1,8 @@
 // Integer-based fixed-point formatting for hot output paths; fmt for what does not fit.
 #include "track/number.hpp"
 
+#include <array>
+#include <charconv>
 #include <cmath>
 #include <cstring>
 
@@ -102,6 +104,16 @@ char* write_rounded(char* out, double value, int decimals) { return write_decima
 void append_rounded(fmt::memory_buffer& out, double value, int decimals) {
     char text[32];
     out.append(text, write_rounded(text, value, decimals));
+}
+
+double round_significant(double value, int digits) noexcept {
+    if (value == 0 || !std::isfinite(value)) return value;
+    std::array<char, 40> text{};
+    const auto written =
+        std::to_chars(text.data(), text.data() + text.size(), value, std::chars_format::general, digits);
+    double rounded = value;
+    std::from_chars(text.data(), written.ptr, rounded);
+    return rounded;
 }
 
 }  // namespace track

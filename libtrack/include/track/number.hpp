@@ -105,4 +105,9 @@ char* write_rounded(char* out, double value, int decimals);
 /// Appends like write_rounded.
 void append_rounded(fmt::memory_buffer& out, double value, int decimals);
 
+/// `value` to `digits` (1..17) significant digits, as a double: what writing it with that
+/// many digits and reading it back gives (1245 × 0.01 reads 12.45, not 12.450000000000001).
+/// Zero and non-finite values come back as they are.
+double round_significant(double value, int digits) noexcept;
+
 }  // namespace track

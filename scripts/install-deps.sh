@@ -12,6 +12,7 @@ packages=(
   cmake ninja-build g++ pkg-config
   libcli11-dev libfmt-dev libsqlite3-dev libgps-dev libserialport-dev
   libboost-dev doctest-dev libsimdjson-dev libsodium-dev
+  libpq-dev  # the central ledger's client (PostgreSQL's libpq): --ledger postgresql://, trk ledger push/pull
   libmodbus-dev  # Modbus RTU/TCP: framing, CRC, timeouts, exceptions (trk read modbus, trk modbus)
   libudunits2-dev  # units in rules: UDUNITS-2 and its units database (libudunits2-data)
   libkissfft-dev  # FFT of trk vibration's spectra (float)
@@ -30,6 +31,9 @@ packages=(
   # tests only: real Modbus servers (pymodbus, TCP and RTU over a socat pty; its serial
   # server needs serial-asyncio) and an established client to agree with (mbpoll)
   python3-pymodbus python3-serial-asyncio mbpoll
+  # tests only: a real central ledger, PostgreSQL 15 with PostGIS 3, started by the tests in a
+  # temporary directory (tests/support/pg_server.py); psql is their independent client
+  postgresql-15 postgresql-15-postgis-3 postgresql-client-15
   # tests only: independent computations to agree with (trend slopes and etas, vibration
   # figures: tests/check_trends.py, tests/vibration_numpy.py)
   python3-numpy

@@ -117,7 +117,7 @@ int run_audit(const AuditOptions& o) {
     const std::vector<track::AuditLine> lines = audit.finish(previous);
     const track::AuditCounts counts = track::count(lines);
     if (!o.no_store) {
-        track::StoredAudit kept{o.zone, o.at, o.window_from, o.window_to, {}};
+        track::StoredAudit kept{o.zone, o.at, o.window_from, o.window_to, {}, {}};
         for (const track::AuditLine& l : lines) kept.statuses.emplace(l.key, std::string(track::to_string(l.status)));
         ledger->add_audit(kept);
     }

@@ -13,7 +13,7 @@ void LedgerAccess::check() {
 }
 
 std::unique_ptr<track::Ledger> LedgerAccess::open(bool create, int mode) const {
-    return track::open_ledger({path, timeout, create, mode});
+    return track::open_ledger({path, timeout, create, mode, site});
 }
 
 void add_ledger_options(CLI::App* command, LedgerAccess& access) {

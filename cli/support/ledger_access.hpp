@@ -17,6 +17,7 @@ namespace cli {
 struct LedgerAccess {
     std::string path;                         ///< --ledger; empty: $TRK_LEDGER or the default
     std::string busy = "5s";                  ///< --busy-timeout
+    std::string site;                         ///< --site: a central ledger narrowed to one site
     std::chrono::milliseconds timeout{5000};  ///< checked by check()
 
     /// Parses --busy-timeout and settles the path. Throws UsageError.

@@ -13,7 +13,7 @@ std::optional<StoredAudit> SqliteLedger::last_audit(const std::string& zone) {
                 "ORDER BY time DESC, id DESC LIMIT 1");
     s.bind(1, zone);
     if (!s.step()) return std::nullopt;
-    StoredAudit a{zone, s.integer(0), s.integer(1), s.integer(2), {}};
+    StoredAudit a{zone, s.integer(0), s.integer(1), s.integer(2), {}, {}};
     const std::string result = s.text(3);
     simdjson::dom::object statuses;
     if (json_parser_.parse(result).get_object().get(statuses) == simdjson::SUCCESS) {

@@ -41,7 +41,7 @@ TEST_CASE("audit: every status, discrepancies first, and what changed") {
     audit.sighting(sighting("read", 16, {"yard-a"}, "ABCD1234"), "");
     audit.sighting(sighting("fix", 17, {"yard-a"}), "NEW-1");  // not registered
     audit.last_seen("P5", 1, "dock");
-    const track::StoredAudit previous{"yard-a", 5, 0, 5, {{"P1", "missing"}, {"P2", "present"}, {"P5", "missing"}}};
+    const track::StoredAudit previous{"yard-a", 5, 0, 5, {{"P1", "missing"}, {"P2", "present"}, {"P5", "missing"}}, {}};
     CHECK(summary(audit.finish(previous)) == std::vector<std::string>{
                                                  "P4 missing  newly missing",
                                                  "P5 missing dock ",

@@ -42,7 +42,7 @@ std::string parse_error(const std::string& text) {
 
 // A ledger holding `n` fixes.
 std::unique_ptr<track::Ledger> ledger_of(const std::string& path, int n) {
-    auto ledger = track::open_ledger({path, std::chrono::milliseconds(200), true, 0600});
+    auto ledger = track::open_ledger({path, std::chrono::milliseconds(200), true, 0600, {}});
     auto importer = ledger->importer();
     track::RecordParser parser;
     for (int i = 0; i < n; ++i) {

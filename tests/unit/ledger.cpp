@@ -23,11 +23,11 @@ namespace fs = std::filesystem;
 using test::TempDir;
 
 std::unique_ptr<track::Ledger> create(const std::string& path) {
-    return track::open_ledger({path, std::chrono::milliseconds(200), true, 0600});
+    return track::open_ledger({path, std::chrono::milliseconds(200), true, 0600, {}});
 }
 
 std::unique_ptr<track::Ledger> open(const std::string& path) {
-    return track::open_ledger({path, std::chrono::milliseconds(200), false, 0600});
+    return track::open_ledger({path, std::chrono::milliseconds(200), false, 0600, {}});
 }
 
 std::string contents(const std::string& path) {
@@ -127,7 +127,7 @@ TEST_CASE("ledger files: an older ledger is brought up to date, its records kept
 TEST_CASE("ledger: a stage's state, saved only over the generation it loaded") {
     TempDir dir;
     const std::string path = dir.file("ledger.db");
-    auto ledger = track::open_ledger({path, std::chrono::milliseconds(200), true, 0600});
+    auto ledger = track::open_ledger({path, std::chrono::milliseconds(200), true, 0600, {}});
     CHECK(!ledger->stage_state("fence", "yard"));
     CHECK(ledger->save_stage_state("fence", "yard", "{\"a\":1}", 0, 10));
     CHECK_FALSE(ledger->save_stage_state("fence", "yard", "{\"b\":1}", 0, 11));  // another first save
@@ -311,7 +311,7 @@ TEST_CASE("ledger names: what is known of each kind, and the errors of names not
     ledger->add_asset({"PAL-1", "", "pallet", "yard-a", {}, 1, std::nullopt});
     ledger->put_reader({"dock-1", "dock", std::nullopt, std::nullopt, {{2, "yard-b"}}});
     ledger->put_fences({{"bay-1", R"({"type":"Feature"})", 5}});
-    ledger->add_audit({"yard-c", 10, 0, 10, {}});
+    ledger->add_audit({"yard-c", 10, 0, 10, {}, {}});
     {
         auto importer = ledger->importer();
         for (const char* line :

@@ -1,7 +1,9 @@
-// The asset ledger: assets, their tags and devices, fixed readers, and every record, kept in
-// SQLite behind a narrow interface (a central PostgreSQL ledger can implement it later).
+// The asset ledger: assets, their tags and devices, fixed readers, and every record, behind a
+// narrow interface with two backends: a site's SQLite file (ledger_sqlite*.cpp) and a central
+// PostgreSQL/PostGIS database that many sites push to (ledger_pg*.cpp, track/central.hpp).
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -27,6 +29,10 @@ struct Migration {
 
 /// Every migration this trk knows, in order (generated from schemas/ledger/).
 const std::vector<Migration>& ledger_migrations();
+
+/// Every migration of the central ledger, in order (generated from schemas/central/;
+/// recorded in trk.migrations).
+const std::vector<Migration>& central_migrations();
 
 /// An asset of the registry.
 struct Asset {
@@ -110,6 +116,7 @@ struct StoredAudit {
     Millis time = 0;
     Millis from = 0, to = 0;
     std::map<std::string, std::string> statuses;
+    std::string site;  ///< central ledger: the site that ran it; empty in a site's file
 };
 
 /// Where an asset was last seen.
@@ -123,6 +130,7 @@ struct Position {
     std::string reader;  ///< for reads
     std::optional<int> antenna;
     std::string src;  ///< the record's src
+    std::string site;  ///< central ledger: the site whose record this is; empty in a site's file
 };
 
 /// A tag read but linked to no asset.
@@ -148,6 +156,9 @@ struct Verification {
     std::uint64_t records = 0;                 ///< records whose chain was checked
     std::optional<std::int64_t> first_broken;  ///< seq of the first record whose hash does not follow
     std::string broken_record;                 ///< its JSON
+    std::string broken_site;                   ///< central ledger: the site whose chain broke there
+    /// Central ledger: each site's chain checked, in site order (records checked, complete).
+    std::vector<std::pair<std::string, std::uint64_t>> sites;
 };
 
 /// A record's place in the hash chain.
@@ -169,10 +180,28 @@ struct Checkpoint {
 
 /// How to open a ledger.
 struct LedgerOptions {
+    /// A file path (the SQLite ledger), or a PostgreSQL connection URI (postgresql://... or
+    /// postgres://...: the central ledger, see is_central_url).
     std::string path;
     std::chrono::milliseconds busy_timeout{5000};
     bool create = false;  ///< create the file (trk ledger init); otherwise it must exist
     int mode = 0600;      ///< permissions of a created file
+    /// Central ledger: answer for this site only (--site); empty: every site. A site's file
+    /// ignores it, except that `create` keeps it as the site's name (see Ledger::setting).
+    std::string site;
+};
+
+/// A record as stored, for shipping it elsewhere (trk ledger push): every column of the
+/// site ledger's `records` table. Views into the ledger's memory, valid during the callback.
+struct StoredRecord {
+    std::int64_t seq = 0;
+    std::array<std::uint8_t, 16> key{};  ///< the natural key as stored (time, then 8 bytes of digest)
+    std::string_view type;
+    Millis time = 0;
+    std::string_view asset;    ///< empty when none
+    std::string_view subject;  ///< empty when none
+    std::string_view json;     ///< the canonical JSON, as hashed
+    Digest hash{};
 };
 
 /// A session storing records: records are added one by one and committed in batches;
@@ -298,6 +327,29 @@ public:
     virtual std::vector<Checkpoint> checkpoints() = 0;
     /// Schema version and record count, for `trk ledger info`.
     virtual std::map<std::string, std::string> info() = 0;
+
+    // Sites and the central ledger. The defaults are a site's file's answers.
+
+    /// Whether answers may hold records of more than one site (a central ledger not narrowed
+    /// by LedgerOptions::site): reports then show a site column.
+    [[nodiscard]] virtual bool multi_site() const { return false; }
+    /// The sites whose records the ledger holds, sorted (a site's file: none).
+    virtual std::vector<std::string> sites() { return {}; }
+
+    // What trk ledger push reads from a site's file, and keeps in it. A central ledger
+    // throws UsageError: it is pushed to, never pushed from.
+
+    /// Calls `each` for every record with seq > `after`, in seq order, until it returns false.
+    virtual void records_since(std::int64_t after, const std::function<bool(const StoredRecord&)>& each);
+    /// The audits kept with id > `after`, in id order, with their ids.
+    virtual std::vector<std::pair<std::int64_t, StoredAudit>> audits_since(std::int64_t after);
+    /// The checkpoints kept with id > `after`, in id order, with their ids.
+    virtual std::vector<std::pair<std::int64_t, Checkpoint>> checkpoints_since(std::int64_t after);
+    /// A value the site's file keeps about itself ("site": its name; "push:ID": the last seq
+    /// the central ledger ID confirmed); nullopt when not set.
+    virtual std::optional<std::string> setting(const std::string& key);
+    /// Keeps a setting (replacing it), durably.
+    virtual void put_setting(const std::string& key, const std::string& value);
 };
 
 /// Throws NotFoundError (67) with not_found_message (track/names.hpp) unless `ledger` knows
@@ -307,7 +359,8 @@ void require_known(Ledger& ledger, NameKind kind, const std::string& name);
 /// PRAGMA application_id of every trk ledger: 0x74726B31, "trk1" in ASCII.
 constexpr std::int32_t ledger_application_id = 0x74726B31;
 
-/// Opens (or, with options.create, creates) the SQLite ledger at options.path, applying
+/// Opens (or, with options.create, creates) the ledger at options.path: a central ledger when
+/// is_central_url(path) (track/central.hpp), else the SQLite ledger file, applying
 /// pending migrations. Throws MissingInputError (66) when it does not exist and create is
 /// off, InputError (65) when the file is empty (0 bytes: never made into a ledger, even by
 /// create, since a truncated ledger must not be silently replaced), is not a trk
@@ -317,8 +370,17 @@ constexpr std::int32_t ledger_application_id = 0x74726B31;
 /// with trk's application_id when it is opened for writing.
 std::unique_ptr<Ledger> open_ledger(const LedgerOptions& options);
 
+/// Whether `path` names a central ledger: a PostgreSQL connection URI, postgresql:// or
+/// postgres:// (libpq's own; its environment, PGHOST, PGPASSFILE, ~/.pgpass, apply).
+bool is_central_url(std::string_view path) noexcept;
+
+/// Why a central ledger's URI must not be used as given: "holds a password" (a password
+/// in a command line is seen by every user of the machine, in ps and in shell history);
+/// empty when it may. Hint for the message: ~/.pgpass or PGPASSFILE.
+std::string central_url_problem(std::string_view url);
+
 /// The ledger path trk uses: `flag` when given, else $TRK_LEDGER, else
-/// ${XDG_DATA_HOME:-$HOME/.local/share}/trk/ledger.db.
+/// ${XDG_DATA_HOME:-$HOME/.local/share}/trk/ledger.db. A URL is returned as is.
 std::string default_ledger_path(const std::string& flag);
 
 }  // namespace track

@@ -94,8 +94,9 @@ void write_verify_text(fmt::memory_buffer& b, const VerifyReport& r) {
     const track::Verification& v = r.chain;
     fmt::format_to(std::back_inserter(b), "integrity: {}\n", v.integrity);
     if (v.first_broken) {
-        fmt::format_to(std::back_inserter(b), "chain: broken at record {} (after {} good records): {}\n",
-                       *v.first_broken, v.records - 1, v.broken_record);
+        const std::string site = v.broken_site.empty() ? "" : fmt::format(" of site {}", v.broken_site);
+        fmt::format_to(std::back_inserter(b), "chain: broken at record {}{} (after {} good records): {}\n",
+                       *v.first_broken, site, v.records - 1, v.broken_record);
     } else {
         fmt::format_to(std::back_inserter(b), "chain: {} records, unbroken\n", v.records);
     }
@@ -132,6 +133,7 @@ void write_verify_json(fmt::memory_buffer& b, const VerifyReport& r) {
     w.begin_object().key("ok").boolean(r.ok()).key("integrity").string(v.integrity);
     w.key("records").integer(v.records);
     if (v.first_broken) w.key("first_broken").integer(*v.first_broken).key("broken_record").string(v.broken_record);
+    if (!v.broken_site.empty()) w.key("broken_site").string(v.broken_site);
     w.key("checkpoints_kept").integer(r.kept);
     if (r.checked && r.checked->failure) {
         w.key("checkpoint_failure").string(*r.checked->failure);
@@ -157,7 +159,8 @@ int run_verify(const VerifyOptions& o) {
     const auto ledger = o.ledger.open();
     const track::Verification v = [&ledger] {
         Progress progress("ledger verify");
-        const auto head = ledger->head();
+        // Every site's chain has a head of its own: no total to show progress against.
+        const auto head = ledger->multi_site() ? std::nullopt : ledger->head();
         return ledger->verify([&](std::uint64_t checked) { progress.update_of(checked, head ? head->seq : 0); });
     }();
     VerifyReport report{v, ledger->checkpoints().size(), std::nullopt};

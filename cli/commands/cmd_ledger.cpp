@@ -9,6 +9,7 @@
 #include "command.hpp"
 #include "diagnostics.hpp"
 #include "ledger_access.hpp"
+#include "ledger_pull.hpp"
 #include "ledger_signing.hpp"
 #include "output.hpp"
 #include "record_input.hpp"
@@ -188,6 +189,7 @@ void add_ledger_command(CLI::App& trk, Invocation& chosen) {
 });
 
 add_ledger_signing_commands(ledger, chosen);
+add_ledger_pull_command(ledger, chosen);
 
 auto info_options = std::make_shared<InfoOptions>();
 auto* info = ledger->add_subcommand("info", "Where the ledger is, its schema version, and what it holds");

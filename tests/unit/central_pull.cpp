@@ -174,11 +174,12 @@ TEST_CASE("retirement: central's is brought in; one made here is not undone") {
 
     SUBCASE("alone, a local retirement is reported kept") {
         const track::PullResult r = track::pull(*l.site, *l.central, false);
-        CHECK(changes(r) == std::vector<std::string>{
-                                "asset FL-07 kept: retired 1970-01-01T00:00:06Z, in service centrally (a retirement "
-                                "is not undone)",
-                                "asset TR-01 replaced: in service",
-                            });
+        CHECK(changes(r) ==
+              std::vector<std::string>{
+                  "asset FL-07 kept: retired 1970-01-01T00:00:06.000Z, in service centrally (a retirement "
+                  "is not undone)",
+                  "asset TR-01 replaced: in service",
+              });
         CHECK(r.unchanged == 6);
         CHECK(l.site->asset("TR-01")->retired == 5000);
         CHECK(l.site->asset("FL-07")->retired == 6000);
@@ -187,7 +188,8 @@ TEST_CASE("retirement: central's is brought in; one made here is not undone") {
     SUBCASE("with other differences, they are replaced and the retirement is said to stay") {
         l.site->upsert_assets({{"FL-07", "Forklift 7", "forklift", "shed", {{"colour", "yellow"}}, 1000, 6000}});
         const track::PullResult r = track::pull(*l.site, *l.central, false);
-        CHECK(changes(r).front() == "asset FL-07 replaced: home shed, retired 1970-01-01T00:00:06Z (stays retired)");
+        CHECK(changes(r).front() ==
+              "asset FL-07 replaced: home shed, retired 1970-01-01T00:00:06.000Z (stays retired)");
         CHECK(l.site->asset("FL-07")->home == "yard");
         CHECK(l.site->asset("FL-07")->retired == 6000);
     }

@@ -15,6 +15,7 @@
 #include "diagnostics.hpp"
 #include "ledger_access.hpp"
 #include "ledger_push.hpp"
+#include "ledger_pull.hpp"
 #include "ledger_signing.hpp"
 #include "output.hpp"
 #include "record_input.hpp"
@@ -299,6 +300,7 @@ void add_ledger_command(CLI::App& trk, Invocation& chosen) {
 
 add_ledger_signing_commands(ledger, chosen);
 add_ledger_push_command(ledger, chosen);
+add_ledger_pull_command(ledger, chosen);
 
 auto info_options = std::make_shared<InfoOptions>();
 auto* info = ledger->add_subcommand("info", "Where the ledger is, its schema version, and what it holds");

@@ -159,8 +159,8 @@ def main():
 
     # trk history of an asset of each site.
     for site, asset in ((north, "FL-07"), (gate, "PAL-6789")):
-        local = run([trk, "history", asset, "--format", "jsonl", "--ledger", site.ledger]).stdout
-        central = run([trk, "history", asset, "--format", "jsonl", "--ledger", url, "--site", site.name]).stdout
+        local = run([trk, "history", asset, "--ledger", site.ledger]).stdout
+        central = run([trk, "history", asset, "--ledger", url, "--site", site.name]).stdout
         if not lines(local):
             fail(f"site {site.name} has no history of {asset}")
         if local != central:

@@ -124,10 +124,10 @@ asset=$(sql -c "SELECT asset FROM trk.positions ORDER BY asset LIMIT 1")
 sql -c "VACUUM ANALYZE trk.records" -c "VACUUM ANALYZE trk.positions"
 where_ms=$(median_ms "$trk" where --ledger "$url" --format jsonl)
 positions=$("$trk" where --ledger "$url" --format jsonl | wc -l)
-history_ms=$(median_ms "$trk" history "$asset" --ledger "$url" --format jsonl)
-history_rows=$("$trk" history "$asset" --ledger "$url" --format jsonl | wc -l)
+history_ms=$(median_ms "$trk" history "$asset" --ledger "$url")
+history_rows=$("$trk" history "$asset" --ledger "$url" | wc -l)
 local_where_ms=$(median_ms "$trk" where --ledger "$site_db" --format jsonl)
-local_history_ms=$(median_ms "$trk" history "$asset" --ledger "$site_db" --format jsonl)
+local_history_ms=$(median_ms "$trk" history "$asset" --ledger "$site_db")
 
 # Bytes per record of the central records table: heap (with TOAST) and indexes.
 read -r heap_b index_b total_b < <(sql -F ' ' -c "SELECT pg_table_size('trk.records'),

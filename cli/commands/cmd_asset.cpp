@@ -1,4 +1,5 @@
 // `trk asset add|link|unlink|list|show|retire|import`: the registry of assets and what identifies them.
+#include <algorithm>
 #include <memory>
 #include <set>
 #include <string>
@@ -175,7 +176,11 @@ int run_show(const OneOptions& o) {
     row.push_back(Field::raw("links", links_text, links_text.empty() ? std::string() : fmt::to_string(links_json)));
     const auto positions = ledger->where({{o.id}, {}, {}});
     if (!positions.empty()) {
-        const track::Position& p = positions.front();
+        // A central ledger may know a position at each site: the latest is where it was last seen.
+        const track::Position& p =
+            *std::max_element(positions.begin(), positions.end(),
+                              [](const track::Position& a, const track::Position& b) { return a.time < b.time; });
+        if (ledger->multi_site()) row.push_back(Field::string("site", p.site));
         row.push_back(Field::time("seen", p.time));
         row.push_back(Field::string("seen_by", p.type == "read" ? "read at " + p.reader : "fix"));
         row.push_back(Field::string("zone", p.zone));

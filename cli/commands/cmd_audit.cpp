@@ -1,6 +1,7 @@
 // `trk audit`: is everything that should be in a zone there? Expected versus seen, for cron.
 #include <algorithm>
 #include <cctype>
+#include <map>
 #include <memory>
 #include <set>
 #include <string>
@@ -112,7 +113,19 @@ int run_audit(const AuditOptions& o) {
         const bool unresolved_read = s.asset.empty() && s.type == "read";
         audit.sighting(s, unresolved_read ? resolver.tag_asset(s.epc, s.uri) : s.asset);
     });
-    for (const track::Position& p : ledger->where({})) audit.last_seen(p.asset, p.time, p.zone);
+    // A central ledger answering for every site: the site of each asset's last position, named
+    // where a line's sighting is that position (a sighting carries no site).
+    std::map<std::string, const track::Position*> last;
+    const std::vector<track::Position> positions = ledger->where({});
+    for (const track::Position& p : positions) {
+        audit.last_seen(p.asset, p.time, p.zone);
+        const track::Position*& kept = last[p.asset];
+        if (kept == nullptr || kept->time < p.time) kept = &p;
+    }
+    const auto seen_site = [&](const track::AuditLine& l) {
+        const auto it = ledger->multi_site() ? last.find(l.asset) : last.end();
+        return it != last.end() && l.seen == it->second->time ? it->second->site : std::string();
+    };
     const std::optional<track::StoredAudit> previous = ledger->last_audit(o.zone);
     const std::vector<track::AuditLine> lines = audit.finish(previous);
     const track::AuditCounts counts = track::count(lines);
@@ -123,11 +136,11 @@ int run_audit(const AuditOptions& o) {
     }
 
     const std::string id = fmt::format("{}/{}", o.zone, track::format_rfc3339(o.at));
-    const std::string summary = fmt::format(
-        "{}: {} present, {} missing, {} misplaced, {} unexpected, {} unknown (seen {} to {}{})", o.zone,
-        counts.present, counts.missing, counts.misplaced, counts.unexpected, counts.unknown,
-        track::format_rfc3339(o.window_from), track::format_rfc3339(o.window_to),
-        previous ? fmt::format("; last audit {}", track::format_rfc3339(previous->time)) : std::string());
+    const std::string summary =
+        fmt::format("{}: {} present, {} missing, {} misplaced, {} unexpected, {} unknown (seen {} to {}{})", o.zone,
+                    counts.present, counts.missing, counts.misplaced, counts.unexpected, counts.unknown,
+                    track::format_rfc3339(o.window_from), track::format_rfc3339(o.window_to),
+                    previous ? fmt::format("; last audit {}", track::format_rfc3339(previous->time)) : std::string());
     Output out;
     const bool epcis = o.format == "epcis";
     const ReportFormat format = epcis ? ReportFormat::jsonl : report_format(o.format);
@@ -157,6 +170,7 @@ int run_audit(const AuditOptions& o) {
             member("uri", l.uri);
             if (l.seen) members.key("seen").time(*l.seen);
             member("seen_zone", l.seen_zone);
+            member("seen_site", seen_site(l));
             member("change", l.change);
             e.extra.assign(m.data(), m.size());
             if (document) {
@@ -172,11 +186,13 @@ int run_audit(const AuditOptions& o) {
         rows.reserve(lines.size());
         for (const track::AuditLine& l : lines) {
             rows.push_back({Field::string("asset", l.asset), Field::string("status", track::to_string(l.status)),
-                            Field::time("seen", l.seen), Field::string("where", l.seen_zone),
-                            Field::string("epc", l.epc), Field::string("change", l.change)});
+                            Field::time("seen", l.seen), Field::string("site", seen_site(l)),
+                            Field::string("where", l.seen_zone), Field::string("epc", l.epc),
+                            Field::string("change", l.change)});
         }
-        write_report(out, format, {"asset", "status", "seen", "where", "epc", "change"}, rows,
-                     "nothing expected and nothing seen");
+        std::vector<std::string> columns{"asset", "status", "seen", "where", "epc", "change"};
+        if (ledger->multi_site()) columns.insert(columns.begin() + 3, "site");
+        write_report(out, format, columns, rows, "nothing expected and nothing seen");
         if (format == ReportFormat::table) {
             fmt::format_to(std::back_inserter(out.buffer()), "\n{}\n", summary);
         } else {

@@ -1,7 +1,12 @@
-// `trk ledger init|import|info`: the ledger file and storing records in it (keygen|sign|verify: ledger_signing.cpp).
+// `trk ledger init|import|info`: the ledger (a file, or a central ledger) and storing records in it
+// (keygen|sign|verify: ledger_signing.cpp).
+#include <map>
 #include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <unistd.h>
+#include <utility>
 #include <vector>
 
 #include <fmt/format.h>
@@ -9,6 +14,7 @@
 #include "command.hpp"
 #include "diagnostics.hpp"
 #include "ledger_access.hpp"
+#include "ledger_push.hpp"
 #include "ledger_signing.hpp"
 #include "output.hpp"
 #include "record_input.hpp"
@@ -26,6 +32,7 @@ struct InitOptions {
     LedgerAccess ledger;
     std::string mode = "0600";
     int parsed_mode = 0600;
+    bool central = false;  ///< --central: create the central ledger's schema at the URL
 };
 
 struct ImportOptions {
@@ -41,13 +48,94 @@ struct InfoOptions {
     std::string format;  ///< text (default) or json
 };
 
+// A value of info(), or "?" when the ledger does not give it.
+std::string info_value(const std::map<std::string, std::string>& info, const std::string& key) {
+    const auto it = info.find(key);
+    return it != info.end() ? it->second : "?";
+}
+
+// Percent-decoding of a URL's part ("%2Ftmp" gives "/tmp").
+std::string url_decoded(std::string_view text) {
+    const auto hex = [](char c) {
+        return c >= '0' && c <= '9'   ? c - '0'
+               : c >= 'a' && c <= 'f' ? c - 'a' + 10
+               : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                      : -1;
+    };
+    std::string out;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        if (text[i] == '%' && i + 2 < text.size() && hex(text[i + 1]) >= 0 && hex(text[i + 2]) >= 0) {
+            out.push_back(static_cast<char>(hex(text[i + 1]) * 16 + hex(text[i + 2])));
+            i += 2;
+        } else {
+            out.push_back(text[i]);
+        }
+    }
+    return out;
+}
+
+// The host and database a postgresql:// URL names ("" when it leaves them to libpq's
+// defaults), for the steps init prints: postgresql://[user@]host[:port][/database][?...],
+// where host= and dbname= among the parameters win.
+std::pair<std::string, std::string> url_host_database(std::string_view url) {
+    url.remove_prefix(url.find("://") + 3);
+    const std::size_t end = url.find_first_of("/?");
+    std::string_view authority = url.substr(0, end);
+    if (const std::size_t at = authority.rfind('@'); at != std::string_view::npos) authority.remove_prefix(at + 1);
+    std::string host = url_decoded(authority), database;
+    std::string_view rest = end == std::string_view::npos ? std::string_view() : url.substr(end);
+    const std::size_t query = rest.find('?');
+    if (rest.starts_with("/"))
+        database = url_decoded(rest.substr(1, query == std::string_view::npos ? query : query - 1));
+    for (std::string_view params = query == std::string_view::npos ? std::string_view() : rest.substr(query + 1);
+         !params.empty();) {
+        const std::size_t amp = params.find('&');
+        const std::string_view param = params.substr(0, amp);
+        if (param.starts_with("host=")) host = url_decoded(param.substr(5));
+        if (param.starts_with("dbname=")) database = url_decoded(param.substr(7));
+        params = amp == std::string_view::npos ? std::string_view() : params.substr(amp + 1);
+    }
+    return {host, database};
+}
+
+// What an administrator does after `trk ledger init --central`: the site roles, the
+// reporting role, the password files and the sites' side (trk-ledger(1), CENTRAL LEDGER).
+std::string central_steps(const std::string& url) {
+    const auto [host, given_database] = url_host_database(url);
+    const std::string database = given_database.empty() ? "DATABASE" : given_database;
+    const std::string server = host.empty() || host.starts_with("/") ? "HOST" : host;
+    return fmt::format(
+        "next, as a superuser of the database (psql -d {0}), step by step:\n"
+        "  1. a login role per site, which may only insert its own site's records, and the site it pushes for:\n"
+        "       CREATE ROLE site_yard LOGIN PASSWORD 'a long random password' IN ROLE trk_site;\n"
+        "       INSERT INTO trk.sites (name, role) VALUES ('yard', 'site_yard');\n"
+        "  2. a read-only login role for reports (trk where, history, ledger verify --ledger URL):\n"
+        "       CREATE ROLE report LOGIN PASSWORD 'another long random password' IN ROLE trk_report;\n"
+        "  3. at each site, the password in ~/.pgpass (mode 0600) of the user that runs trk, never in the URL:\n"
+        "       *:*:{0}:site_yard:a long random password\n"
+        "  4. at each site, its name in its ledger, then a cron line that pushes:\n"
+        "       trk ledger init --site yard\n"
+        "       */5 * * * * trk ledger push --to 'postgresql://site_yard@{1}/{0}?sslmode=verify-full'",
+        database, server);
+}
+
 int run_init(const InitOptions& o) {
+    Diagnostics diagnostics("ledger init", false);
+    if (o.central) {
+        const auto ledger = o.ledger.open(true);
+        const auto info = ledger->info();
+        diagnostics.note(fmt::format("{}: central ledger ready (schema version {}, {} sites)", o.ledger.path,
+                                     info_value(info, "schema_version"), ledger->sites().size()));
+        diagnostics.note(central_steps(o.ledger.path));
+        return 0;
+    }
     const bool existed = ::access(o.ledger.path.c_str(), F_OK) == 0;
     const auto ledger = o.ledger.open(true, o.parsed_mode);
     const auto info = ledger->info();
-    Diagnostics("ledger init", false)
-        .note(fmt::format("{} {} (schema version {}, {} records)", o.ledger.path,
-                          existed ? "exists already" : "created", info.at("schema_version"), info.at("records")));
+    const std::optional<std::string> site = ledger->setting("site");
+    diagnostics.note(fmt::format("{} {} (schema version {}, {} records{})", o.ledger.path,
+                                 existed ? "exists already" : "created", info.at("schema_version"), info.at("records"),
+                                 site ? ", site " + *site : std::string()));
     return 0;
 }
 
@@ -121,22 +209,28 @@ private:
     std::uint64_t records_ = 0;                     ///< read so far, for progress
 };
 
+// Whether an info() value is a count or a version (a JSON number), not a path or a URL.
+bool is_count(const std::string& value) {
+    return !value.empty() && value.find_first_not_of("0123456789") == std::string::npos;
+}
+
 int run_info(const InfoOptions& o) {
     const auto ledger = o.ledger.open();
+    std::map<std::string, std::string> info = ledger->info();
+    if (o.ledger.central() && !info.contains("sites")) info.emplace("sites", std::to_string(ledger->sites().size()));
     Output out;
     if (o.format == "json") {
-        // Every member but the path is a count or a version: a JSON number.
+        // Counts and versions are JSON numbers; the path (a central ledger's URL) a string.
         track::JsonWriter w(out.buffer());
         w.begin_object();
-        for (const auto& [key, value] : ledger->info()) {
+        for (const auto& [key, value] : info) {
             w.key(key);
-            if (key == "path") w.string(value);
-            else w.raw(value);
+            if (is_count(value)) w.raw(value);
+            else w.string(value);
         }
         w.end_object().newline();
     } else {
-        for (const auto& [key, value] : ledger->info())
-            fmt::format_to(std::back_inserter(out.buffer()), "{}: {}\n", key, value);
+        for (const auto& [key, value] : info) fmt::format_to(std::back_inserter(out.buffer()), "{}: {}\n", key, value);
     }
     out.flush();
     return 0;
@@ -153,9 +247,25 @@ void add_ledger_command(CLI::App& trk, Invocation& chosen) {
     auto* init = ledger->add_subcommand("init", "Create the ledger file (or upgrade an older one)");
     add_ledger_options(init, init_options->ledger);
     init->add_option("--mode", init_options->mode, "Permissions of a new ledger file, octal")->default_str("0600");
+    init->add_flag("--central", init_options->central,
+                   "Create a central ledger's schema at the postgresql:// URL of --ledger, and print how to add "
+                   "its site roles");
     init->callback([init_options, &chosen] {
         InitOptions& o = *init_options;
-        o.ledger.check();
+        o.ledger.check(true);
+        if (o.ledger.central() && !o.central) {
+            throw track::UsageError(
+                "--ledger: a postgresql:// URL is a central ledger; to create its schema say so with --central");
+        }
+        if (o.central && !o.ledger.central()) {
+            throw track::UsageError(
+                "--central: creates a central ledger on PostgreSQL; --ledger must be its postgresql:// URL, not a "
+                "file");
+        }
+        if (o.central && !o.ledger.site.empty()) {
+            throw track::UsageError(
+                "--site: a central ledger holds every site's records; give --site to each site's `trk ledger init`");
+        }
         const auto mode =
             o.mode.find_first_not_of("01234567") == std::string::npos && !o.mode.empty() && o.mode.size() <= 4
                 ? std::optional<int>(std::stoi(o.mode, nullptr, 8))
@@ -188,6 +298,7 @@ void add_ledger_command(CLI::App& trk, Invocation& chosen) {
 });
 
 add_ledger_signing_commands(ledger, chosen);
+add_ledger_push_command(ledger, chosen);
 
 auto info_options = std::make_shared<InfoOptions>();
 auto* info = ledger->add_subcommand("info", "Where the ledger is, its schema version, and what it holds");

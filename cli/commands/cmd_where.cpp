@@ -37,13 +37,16 @@ std::string age_text(track::Millis ms) {
 }
 
 // The report's row of a position. Its age is seconds for machines (age_s, an integer) and
-// text for people (age, the table's only).
-Row position_row(const track::Position& p, track::Millis now) {
+// text for people (age, the table's only). The site, first, only from a central ledger
+// answering for every site (`sites`).
+Row position_row(const track::Position& p, track::Millis now, bool sites) {
     const track::Millis age = now - p.time;
-    return {Field::string("asset", p.asset),      Field::time("time", p.time),     Field::raw("age", age_text(age), {}),
+    Row row{Field::string("asset", p.asset),      Field::time("time", p.time),     Field::raw("age", age_text(age), {}),
             Field::integer("age_s", age / 1000),  Field::string("source", p.type), Field::string("zone", p.zone),
             Field::number("lat", p.lat, 7),       Field::number("lon", p.lon, 7),  Field::string("reader", p.reader),
             Field::integer("antenna", p.antenna), Field::string("src", p.src)};
+    if (sites) row.insert(row.begin(), Field::string("site", p.site));
+    return row;
 }
 
 // The row of an asset in the registry that no record has placed yet.
@@ -101,7 +104,7 @@ int run_where(const WhereOptions& o) {
     if (!o.zone.empty()) track::require_known(*ledger, track::NameKind::zone, o.zone);
     std::vector<Place> places;
     for (const track::Position& p : ledger->where(q)) {
-        rows.push_back(position_row(p, o.now_ms));
+        rows.push_back(position_row(p, o.now_ms, ledger->multi_site()));
         places.push_back({p.lat, p.lon});
     }
     for (const std::string& asset : never_seen(*ledger, o)) {
@@ -114,13 +117,13 @@ int run_where(const WhereOptions& o) {
         write_geojson(out, rows, places);
         return 0;
     }
-    write_report(
-        out, format,
+    std::vector<std::string> columns =
         format == ReportFormat::table
             ? std::vector<std::string>{"asset", "time", "age", "source", "zone", "lat", "lon", "reader", "antenna"}
-            : std::vector<std::string>{"asset", "time", "age_s", "source", "zone", "lat", "lon", "reader", "antenna",
-                                       "never_seen"},
-        rows, "no positions known");
+            : std::vector<std::string>{"asset", "time", "age_s",  "source",  "zone",
+                                       "lat",   "lon",  "reader", "antenna", "never_seen"};
+    if (ledger->multi_site()) columns.insert(columns.begin(), "site");
+    write_report(out, format, columns, rows, "no positions known");
     return 0;
 }
 

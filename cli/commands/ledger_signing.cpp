@@ -94,10 +94,19 @@ void write_verify_text(fmt::memory_buffer& b, const VerifyReport& r) {
     const track::Verification& v = r.chain;
     fmt::format_to(std::back_inserter(b), "integrity: {}\n", v.integrity);
     if (v.first_broken) {
-        fmt::format_to(std::back_inserter(b), "chain: broken at record {} (after {} good records): {}\n",
-                       *v.first_broken, v.records - 1, v.broken_record);
+        fmt::format_to(std::back_inserter(b), "chain: broken at record {}{} (after {} good records): {}\n",
+                       *v.first_broken, v.broken_site.empty() ? "" : " of site " + v.broken_site, v.records - 1,
+                       v.broken_record);
     } else {
         fmt::format_to(std::back_inserter(b), "chain: {} records, unbroken\n", v.records);
+    }
+    // A central ledger: each site's chain (a site's file has one chain and lists none).
+    for (const auto& [site, checked] : v.sites) {
+        if (v.first_broken && site == v.broken_site) {
+            fmt::format_to(std::back_inserter(b), "site {}: chain broken at record {}\n", site, *v.first_broken);
+        } else {
+            fmt::format_to(std::back_inserter(b), "site {}: {}, chain intact\n", site, records(checked));
+        }
     }
     if (!r.checked) {
         if (r.kept > 0) {
@@ -124,14 +133,23 @@ void write_verify_text(fmt::memory_buffer& b, const VerifyReport& r) {
 }
 
 // The fields of trk-ledger(1): ok, integrity, records, first_broken and broken_record (when
-// broken), checkpoints_kept, and with --pubkey checkpoints_checked, unsigned_records and
-// last_signed, or checkpoint_failure.
+// broken; broken_site on a central ledger), sites (a central ledger's chains), checkpoints_kept, and with --pubkey
+// checkpoints_checked, unsigned_records and last_signed, or checkpoint_failure.
 void write_verify_json(fmt::memory_buffer& b, const VerifyReport& r) {
     track::JsonWriter w(b);
     const track::Verification& v = r.chain;
     w.begin_object().key("ok").boolean(r.ok()).key("integrity").string(v.integrity);
     w.key("records").integer(v.records);
     if (v.first_broken) w.key("first_broken").integer(*v.first_broken).key("broken_record").string(v.broken_record);
+    if (v.first_broken && !v.broken_site.empty()) w.key("broken_site").string(v.broken_site);
+    if (!v.sites.empty()) {
+        w.key("sites").begin_array();
+        for (const auto& [site, checked] : v.sites) {
+            w.begin_object().key("site").string(site).key("records").integer(checked);
+            w.key("intact").boolean(!(v.first_broken && site == v.broken_site)).end_object();
+        }
+        w.end_array();
+    }
     w.key("checkpoints_kept").integer(r.kept);
     if (r.checked && r.checked->failure) {
         w.key("checkpoint_failure").string(*r.checked->failure);
@@ -157,7 +175,8 @@ int run_verify(const VerifyOptions& o) {
     const auto ledger = o.ledger.open();
     const track::Verification v = [&ledger] {
         Progress progress("ledger verify");
-        const auto head = ledger->head();
+        // Every site's chain has a head of its own (head() wants --site): no total to show.
+        const auto head = ledger->multi_site() ? std::nullopt : ledger->head();
         return ledger->verify([&](std::uint64_t checked) { progress.update_of(checked, head ? head->seq : 0); });
     }();
     VerifyReport report{v, ledger->checkpoints().size(), std::nullopt};
@@ -231,6 +250,12 @@ void add_ledger_signing_commands(CLI::App* ledger, Invocation& chosen) {
         check_ledger_format(o.format);
         if (!o.checkpoints.empty() && o.pubkey.empty()) {
             throw track::UsageError("--checkpoint: needs --pubkey, the key to check the checkpoints against");
+        }
+        // Each site signs its own chain with its own key: checkpoints are checked one site at a time.
+        if (!o.pubkey.empty() && o.ledger.central() && o.ledger.site.empty()) {
+            throw track::UsageError(
+                "--pubkey: a central ledger holds one chain per site, each signed by its site's key: say which "
+                "site with --site");
         }
         chosen = {"ledger verify", [verify_options] { return run_verify(*verify_options); }};
     });

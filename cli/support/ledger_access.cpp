@@ -1,4 +1,4 @@
-// --ledger and --busy-timeout for the ledger commands (see ledger_access.hpp).
+// --ledger, --site and --busy-timeout for the ledger commands (see ledger_access.hpp).
 #include "ledger_access.hpp"
 
 #include <fmt/format.h>
@@ -7,9 +7,27 @@
 
 namespace cli {
 
-void LedgerAccess::check() {
+void LedgerAccess::check(bool site_names_file) {
     timeout = std::chrono::milliseconds(parse_duration("--busy-timeout", busy));
+    const std::string given = path.empty() ? "TRK_LEDGER" : "--ledger";
     path = track::default_ledger_path(path);
+    if (!site.empty()) {
+        if (const std::string why = track::id_problem(site); !why.empty()) {
+            throw track::UsageError(fmt::format("--site: the name {}", why));
+        }
+    }
+    if (track::is_central_url(path)) {
+        const std::string problem = track::central_url_problem(path);
+        if (problem.empty()) return;
+        // A password typed in a command line (or an environment) is seen by every user of
+        // the machine; libpq reads it from the password file instead.
+        const bool password = problem.starts_with("holds a password");
+        throw track::UsageError(fmt::format("{}: the URL {}{}", given, problem,
+                                            password ? "; put it in ~/.pgpass (or the file PGPASSFILE names)" : ""));
+    }
+    if (!site.empty() && !site_names_file) {
+        throw track::UsageError("--site narrows a central ledger; this is a site's file");
+    }
 }
 
 std::unique_ptr<track::Ledger> LedgerAccess::open(bool create, int mode) const {
@@ -19,8 +37,13 @@ std::unique_ptr<track::Ledger> LedgerAccess::open(bool create, int mode) const {
 void add_ledger_options(CLI::App* command, LedgerAccess& access) {
     command
         ->add_option("--ledger", access.path,
-                     "The ledger file (default: $TRK_LEDGER, else ${XDG_DATA_HOME:-~/.local/share}/trk/ledger.db)")
-        ->type_name("PATH");
+                     "The ledger file (default: $TRK_LEDGER, else ${XDG_DATA_HOME:-~/.local/share}/trk/ledger.db), "
+                     "or a central ledger's postgresql:// URL")
+        ->type_name("PATH|URL");
+    command
+        ->add_option("--site", access.site,
+                     "Central ledger: only this site's records; a site's file: its name at `ledger init`")
+        ->type_name("NAME");
     command->add_option("--busy-timeout", access.busy, "How long to wait for another trk writing to the ledger")
         ->type_name("DURATION")
         ->default_str("5s");

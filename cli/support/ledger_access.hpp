@@ -1,4 +1,4 @@
-// What every command that uses the ledger shares: --ledger, --busy-timeout, opening it.
+// What every command that uses the ledger shares: --ledger, --site, --busy-timeout, opening it.
 #pragma once
 
 #include <chrono>
@@ -20,13 +20,17 @@ struct LedgerAccess {
     std::string site;                         ///< --site: a central ledger narrowed to one site
     std::chrono::milliseconds timeout{5000};  ///< checked by check()
 
-    /// Parses --busy-timeout and settles the path. Throws UsageError.
-    void check();
+    /// Parses --busy-timeout and settles the path: a central ledger's URL must hold no
+    /// password, and --site on a site's file is refused unless `site_names_file` (ledger
+    /// init, which keeps it as the site's name). Throws UsageError.
+    void check(bool site_names_file = false);
+    /// Whether the path (once checked) names a central ledger.
+    [[nodiscard]] bool central() const { return track::is_central_url(path); }
     /// Opens the ledger (creating it with `mode` when `create`).
     [[nodiscard]] std::unique_ptr<track::Ledger> open(bool create = false, int mode = 0600) const;
 };
 
-/// Adds --ledger PATH and --busy-timeout DURATION to `command`.
+/// Adds --ledger PATH|URL, --site NAME and --busy-timeout DURATION to `command`.
 void add_ledger_options(CLI::App* command, LedgerAccess& access);
 
 }  // namespace cli

@@ -7,6 +7,8 @@
 //   ledger_sqlite_queries.cpp  what reports read: where, history, unknown tags, sightings
 //   ledger_sqlite_kept.cpp     what commands keep between runs: audits and stage states
 //   ledger_sqlite_chain.cpp    verification of the hash chain, and signed checkpoints
+//   ledger_sqlite_shipping.cpp what trk ledger push reads (records, audits, checkpoints since
+//                              a mark) and the settings the file keeps about itself
 #pragma once
 
 #include <algorithm>
@@ -208,6 +210,11 @@ std::unique_ptr<Importer> make_importer(Connection& c);
 
 /// A JSON object of string members, as the attrs and audit result columns keep them.
 std::string strings_json(const std::map<std::string, std::string>& members);
+/// Such an object read back; members that are not strings (changed behind trk's back) are left out.
+std::map<std::string, std::string> parse_attrs(std::string_view json);
+/// Throws UsageError when `id` cannot be an id (see id_problem): the commands check first,
+/// this keeps any other caller from storing one. `what`: "an asset".
+void require_id(std::string_view what, const std::string& id);
 
 /// The ledger in one SQLite file; its methods are defined in the files listed above.
 class SqliteLedger final : public Ledger {
@@ -256,11 +263,24 @@ public:
     void add_checkpoint(const Checkpoint& k) override;
     std::vector<Checkpoint> checkpoints() override;
 
+    // ledger_sqlite_shipping.cpp
+    void records_since(std::int64_t after, const std::function<bool(const StoredRecord&)>& each) override;
+    std::vector<std::pair<std::int64_t, StoredAudit>> audits_since(std::int64_t after) override;
+    std::vector<std::pair<std::int64_t, Checkpoint>> checkpoints_since(std::int64_t after) override;
+    std::optional<std::string> setting(const std::string& key) override;
+    void put_setting(const std::string& key, const std::string& value) override;
+
     // ledger_sqlite_open.cpp
     std::unique_ptr<Importer> importer() override;
     std::map<std::string, std::string> info() override;
 
 private:
+    // Keeps `site` as the setting "site" (trk ledger init --site); UsageError when the file
+    // has another name already.
+    void keep_site_name(const std::string& site);
+    // The statuses of an audit's result column (a JSON object of strings).
+    std::map<std::string, std::string> audit_statuses(const std::string& result);
+
     Connection c_;
     simdjson::dom::parser json_parser_;  ///< for JSON kept in columns (zones, audit results)
 };

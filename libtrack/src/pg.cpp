@@ -1,8 +1,10 @@
 // libpq under trk's errors (see pg.hpp).
 #include "pg.hpp"
 
+#include <atomic>
 #include <charconv>
 #include <cstdlib>
+#include <optional>
 
 #include <fmt/format.h>
 
@@ -171,6 +173,27 @@ void Connection::copy_end() {
 
 Transaction::~Transaction() {
     if (open_ && PQstatus(c_.get()) == CONNECTION_OK) PQclear(PQexec(c_.get(), "ROLLBACK"));
+}
+
+void for_each_row(Connection& c, const std::string& sql, const Params& params, std::string_view doing,
+                  const std::function<bool(const Result& rows, int row)>& each, int batch) {
+    std::optional<Transaction> own;
+    if (PQtransactionStatus(c.get()) == PQTRANS_IDLE) {
+        own.emplace(c);
+        c.exec("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ", doing);
+    }
+    // A name of its own, so that `each` may stream another query meanwhile.
+    static std::atomic<std::uint64_t> cursors = 0;
+    const std::string cursor = fmt::format("trk_rows_{}", ++cursors);
+    c.query(fmt::format("DECLARE {} NO SCROLL CURSOR FOR {}", cursor, sql), params, doing);
+    const std::string fetch = fmt::format("FETCH FORWARD {} FROM {}", batch, cursor);
+    for (bool more = true; more;) {
+        const Result rows = c.query(fetch, doing);
+        for (int row = 0; row < rows.rows() && more; ++row) more = each(rows, row);
+        more = more && rows.rows() == batch;
+    }
+    c.exec(fmt::format("CLOSE {}", cursor), doing);
+    if (own) own->commit();
 }
 
 void append_copy_text(std::string& out, std::string_view text) {

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <libpq-fe.h>
 #include <memory>
 #include <optional>
@@ -127,6 +128,14 @@ private:
     Connection& c_;
     bool open_ = true;
 };
+
+/// Streams the rows of a query through a server-side cursor, `batch` rows a round trip, so
+/// that a table of any size is read in bounded memory: calls `each` with the batch and the
+/// row's index in it, row by row, until the rows end or `each` returns false. Runs in the
+/// connection's transaction when one is open, else in a REPEATABLE READ one of its own (one
+/// snapshot throughout). `each` may run other queries on `c` (not COMMIT or ROLLBACK).
+void for_each_row(Connection& c, const std::string& sql, const Params& params, std::string_view doing,
+                  const std::function<bool(const Result& rows, int row)>& each, int batch = 5000);
 
 /// Text quoted for COPY's text format (backslash, tab, newline, carriage return escaped),
 /// appended to `out`.

@@ -110,10 +110,10 @@ TEST_CASE("ledger files: an older ledger is brought up to date, its records kept
         importer->add(r);
         importer->commit();
     }
-    // As a trk of schema version 1 left it: no fences, stage_state, audits or checkpoints tables.
+    // As a trk of schema version 1 left it: no fences, stage_state, audits, checkpoints or settings tables.
     sql(path,
-        "DROP TABLE fences; DROP TABLE stage_state; DROP TABLE audits; DROP TABLE checkpoints; PRAGMA user_version = "
-        "1");
+        "DROP TABLE fences; DROP TABLE stage_state; DROP TABLE audits; DROP TABLE checkpoints; DROP TABLE settings; "
+        "PRAGMA user_version = 1");
     auto ledger = open(path);
     CHECK(ledger->info().at("schema_version") == std::to_string(track::ledger_migrations().back().version));
     CHECK(ledger->info().at("records") == "1");

@@ -104,7 +104,7 @@ def agreement(server, url, tmp):
     trk("ledger", "init", "--ledger", site)
     records = yard_fixes() + grid_fixes()
     trk("ledger", "import", "--ledger", site, input=records)
-    trk("ledger", "init", "--ledger", url)
+    trk("ledger", "init", "--central", "--ledger", url)
     trk("fence", "add", FENCES, "--ledger", url)
     trk("ledger", "push", "--to", url, "--site", "yard", "--ledger", site)
 

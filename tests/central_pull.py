@@ -94,7 +94,7 @@ def main():
     epc = "3074257BF7194E4000001A85"  # PAL-6789's tag in assets.csv
 
     # The central registry, managed centrally.
-    trk("ledger", "init", "--ledger", url)
+    trk("ledger", "init", "--central", "--ledger", url)
     trk("asset", "import", os.path.join(YARD, "assets.csv"), "--ledger", url)
     trk("asset", "link", "FL-07", "--device", "gps-fl07", "--ledger", url)
     trk("reader", "add", "gate-2", "--zone", "yard-a", "--lat", "53.4998", "--lon", "9.9301", "--antenna", "2:gate",

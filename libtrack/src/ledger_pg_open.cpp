@@ -56,7 +56,11 @@ int migrate(Connection& c) {
     {
         Transaction t(c);
         c.exec(migration_lock, "waiting for another trk migrating the central ledger");
+        // PostGIS in public, where QGIS, ogr2ogr and psql find its functions (trk's
+        // connections look in trk, then public): 001's CREATE EXTENSION would otherwise put
+        // it in trk, the first schema of trk's search_path.
         c.exec(
+            "CREATE EXTENSION IF NOT EXISTS postgis SCHEMA public;"
             "CREATE SCHEMA IF NOT EXISTS trk;"
             "CREATE TABLE IF NOT EXISTS trk.migrations (version integer PRIMARY KEY, name text NOT NULL, "
             "applied timestamptz NOT NULL DEFAULT now());"
@@ -65,7 +69,7 @@ int migrate(Connection& c) {
             "END IF; "
             "IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'trk_report') THEN CREATE ROLE trk_report NOLOGIN; "
             "END IF; END $$",
-            "creating the schema trk and the roles trk_site and trk_report");
+            "creating PostGIS, the schema trk and the roles trk_site and trk_report");
         t.commit();
     }
     int reached = 0;

@@ -45,17 +45,14 @@ def run(args, *, env=None, input=None, expect=0):
 class Site:
     """A site: its ledger file and how its records arrive (pipelines of scripts/demo.sh)."""
 
-    def __init__(self, trk, source, folder, name):
+    def __init__(self, trk, source, folder, name, url):
         self.trk, self.source, self.name = trk, source, name
         self.ledger = os.path.join(folder, f"{name}.db")
         self.env = dict(os.environ, TRK_LEDGER=self.ledger)
         self.pushes = []
-        yard = os.path.join(source, "sample", "yard")
         self.trk_run("ledger", "init", "--site", name)
-        self.trk_run("asset", "import", os.path.join(yard, "assets.csv"))
-        self.trk_run("reader", "add", "gate-2", "--zone", "yard-a", "--lat", "53.4998", "--lon", "9.9301")
-        self.trk_run("reader", "add", "dock-3", "--zone", "dock-3")
-        self.trk_run("fence", "add", os.path.join(yard, "fences.geojson"))
+        # The fleet's registry is managed centrally and handed out (trk ledger pull).
+        self.trk_run("ledger", "pull", "--from", url)
 
     def trk_run(self, *args, input=None, expect=0):
         return run([self.trk, *args], env=self.env, input=input, expect=expect)
@@ -91,9 +88,15 @@ def main():
     server = PgServer(tmp="/tmp")  # nobody enters it, whatever TMPDIR is
     url = server.url()
     run([trk, "ledger", "init", "--central", "--ledger", url])
+    yard = os.path.join(source, "sample", "yard")
+    central = dict(os.environ, TRK_LEDGER=url)
+    run([trk, "asset", "import", os.path.join(yard, "assets.csv")], env=central)
+    run([trk, "reader", "add", "gate-2", "--zone", "yard-a", "--lat", "53.4998", "--lon", "9.9301"], env=central)
+    run([trk, "reader", "add", "dock-3", "--zone", "dock-3"], env=central)
+    run([trk, "fence", "add", os.path.join(yard, "fences.geojson")], env=central)
 
-    north = Site(trk, source, folder, "north")
-    gate = Site(trk, source, folder, "gate")
+    north = Site(trk, source, folder, "north", url)
+    gate = Site(trk, source, folder, "gate", url)
     rules = '--rules "$YARD/rules" --ledger-state yard'
 
     # FL-07's night in three parts as the receiver produced it; the reefer's log; the gate's

@@ -23,7 +23,7 @@ void LedgerAccess::check(bool site_names_file) {
         // the machine; libpq reads it from the password file instead.
         const bool password = problem.starts_with("holds a password");
         throw track::UsageError(fmt::format("{}: the URL {}{}", given, problem,
-                                            password ? "; put it in ~/.pgpass (or the file PGPASSFILE names)" : ""));
+                                            password ? "; put it in ~/.pgpass or PGPASSFILE" : ""));
     }
     if (!site.empty() && !site_names_file) {
         throw track::UsageError("--site narrows a central ledger; this is a site's file");

@@ -137,7 +137,7 @@ def main():
 
     server = PgServer(tmp=tmp)
     url = server.url()
-    trk("ledger", "init", ledger=url)
+    trk("ledger", "init", "--central", ledger=url)
     load_site(server, "yard", yard, registry=True)
     load_site(server, "depot", depot, registry=False)
 

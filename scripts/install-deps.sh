@@ -68,5 +68,13 @@ echo "install-deps: installing ${missing[*]}" >&2
 export DEBIAN_FRONTEND=noninteractive
 # A fresh machine may never have fetched the package lists.
 "${as_root[@]}" apt-get update -qq
+# The tests start PostgreSQL servers of their own; installing the server package must not
+# also create and start a system cluster on port 5432 (Debian's default). Only when the
+# PostgreSQL packages are not there yet, so that an existing setup is left as it is.
+if [[ " ${missing[*]} " == *" postgresql-15 "* ]] && ! dpkg-query -W postgresql-common >/dev/null 2>&1; then
+  "${as_root[@]}" mkdir -p /etc/postgresql-common/createcluster.d
+  echo "create_main_cluster = false  # trk's scripts/install-deps.sh: its tests start their own servers" |
+    "${as_root[@]}" tee /etc/postgresql-common/createcluster.d/trk.conf >/dev/null
+fi
 "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive \
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

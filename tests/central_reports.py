@@ -130,12 +130,13 @@ def same(args, file_ledger, url, stdin=None, expect=(0,)):
 
 
 def main():
-    tmp = tempfile.mkdtemp(prefix="trk-central-reports-")
+    holder = tempfile.TemporaryDirectory(prefix="trk-central-reports-")  # removed when main ends
+    tmp = holder.name
     yard, depot = os.path.join(tmp, "yard.db"), os.path.join(tmp, "depot.db")
     make_site(yard, YARD_JOB)
     make_site(depot, [DOCK])
 
-    server = PgServer(tmp=tmp)
+    server = PgServer()
     url = server.url()
     trk("ledger", "init", "--central", ledger=url)
     load_site(server, "yard", yard, registry=True)

@@ -14,6 +14,7 @@
 #include "command.hpp"
 #include "diagnostics.hpp"
 #include "ledger_access.hpp"
+#include "ledger_push.hpp"
 #include "ledger_signing.hpp"
 #include "output.hpp"
 #include "record_input.hpp"
@@ -297,6 +298,7 @@ void add_ledger_command(CLI::App& trk, Invocation& chosen) {
 });
 
 add_ledger_signing_commands(ledger, chosen);
+add_ledger_push_command(ledger, chosen);
 
 auto info_options = std::make_shared<InfoOptions>();
 auto* info = ledger->add_subcommand("info", "Where the ledger is, its schema version, and what it holds");

@@ -176,7 +176,7 @@ int run_verify(const VerifyOptions& o) {
     const auto ledger = o.ledger.open();
     const track::Verification v = [&ledger] {
         Progress progress("ledger verify");
-        // A central ledger of every site has one head per site: the total is left unknown.
+        // Every site's chain has a head of its own (head() wants --site): no total to show.
         const auto head = ledger->multi_site() ? std::nullopt : ledger->head();
         return ledger->verify([&](std::uint64_t checked) { progress.update_of(checked, head ? head->seq : 0); });
     }();

@@ -110,7 +110,16 @@ void Progress::draw(std::uint64_t records, std::uint64_t bytes, std::uint64_t to
     if (now - started_ < 1s || (progress_shown && now - drawn_ < 250ms)) return;
     drawn_ = now;
     std::string line = fmt::format("\r{}{} {}", prefix_, records, what_);
-    if (total_records > 0) line += fmt::format(" of {}", total_records);
+    if (total_records > 0) {
+        line += fmt::format(" of {}", total_records);
+        // Steps of a known total (push, verify): the rate so far, and the time left at it.
+        const double seconds = std::chrono::duration<double>(now - started_).count();
+        const double rate = static_cast<double>(records) / seconds;
+        if (rate > 0 && records <= total_records) {
+            const auto left = static_cast<std::uint64_t>(static_cast<double>(total_records - records) / rate);
+            line += fmt::format(", {:.0f}/s, {}:{:02} left", rate, left / 60, left % 60);
+        }
+    }
     if (bytes > 0) line += ", " + megabytes(bytes);
     if (total_bytes > 0) line += " of " + megabytes(total_bytes);
     line += "\033[K";

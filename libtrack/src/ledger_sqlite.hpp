@@ -7,6 +7,8 @@
 //   ledger_sqlite_queries.cpp  what reports read: where, history, unknown tags, sightings
 //   ledger_sqlite_kept.cpp     what commands keep between runs: audits and stage states
 //   ledger_sqlite_chain.cpp    verification of the hash chain, and signed checkpoints
+//   ledger_sqlite_shipping.cpp what trk ledger push reads (records, audits, checkpoints since
+//                              a mark) and the settings the file keeps about itself
 #pragma once
 
 #include <algorithm>
@@ -261,11 +263,24 @@ public:
     void add_checkpoint(const Checkpoint& k) override;
     std::vector<Checkpoint> checkpoints() override;
 
+    // ledger_sqlite_shipping.cpp
+    void records_since(std::int64_t after, const std::function<bool(const StoredRecord&)>& each) override;
+    std::vector<std::pair<std::int64_t, StoredAudit>> audits_since(std::int64_t after) override;
+    std::vector<std::pair<std::int64_t, Checkpoint>> checkpoints_since(std::int64_t after) override;
+    std::optional<std::string> setting(const std::string& key) override;
+    void put_setting(const std::string& key, const std::string& value) override;
+
     // ledger_sqlite_open.cpp
     std::unique_ptr<Importer> importer() override;
     std::map<std::string, std::string> info() override;
 
 private:
+    // Keeps `site` as the setting "site" (trk ledger init --site); UsageError when the file
+    // has another name already.
+    void keep_site_name(const std::string& site);
+    // The statuses of an audit's result column (a JSON object of strings).
+    std::map<std::string, std::string> audit_statuses(const std::string& result);
+
     Connection c_;
     simdjson::dom::parser json_parser_;  ///< for JSON kept in columns (zones, audit results)
 };

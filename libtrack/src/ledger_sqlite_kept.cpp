@@ -13,16 +13,19 @@ std::optional<StoredAudit> SqliteLedger::last_audit(const std::string& zone) {
                 "ORDER BY time DESC, id DESC LIMIT 1");
     s.bind(1, zone);
     if (!s.step()) return std::nullopt;
-    StoredAudit a{zone, s.integer(0), s.integer(1), s.integer(2), {}, {}};
-    const std::string result = s.text(3);
+    return StoredAudit{zone, s.integer(0), s.integer(1), s.integer(2), audit_statuses(s.text(3)), {}};
+}
+
+std::map<std::string, std::string> SqliteLedger::audit_statuses(const std::string& result) {
+    std::map<std::string, std::string> out;
     simdjson::dom::object statuses;
     if (json_parser_.parse(result).get_object().get(statuses) == simdjson::SUCCESS) {
         for (const auto [key, value] : statuses) {
             std::string_view status;
-            if (value.get_string().get(status) == simdjson::SUCCESS) a.statuses.emplace(key, status);
+            if (value.get_string().get(status) == simdjson::SUCCESS) out.emplace(key, status);
         }
     }
-    return a;
+    return out;
 }
 
 void SqliteLedger::add_audit(const StoredAudit& audit) {

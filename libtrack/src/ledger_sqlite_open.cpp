@@ -129,6 +129,23 @@ SqliteLedger::SqliteLedger(const LedgerOptions& options) : c_(prepare_file(optio
         c_.exec(fmt::format("PRAGMA application_id = {}", application_id), "marking the ledger");
         t.commit();
     }
+    // trk ledger init --site NAME: the name the file's records are pushed under, kept once.
+    if (options.create && !options.site.empty()) keep_site_name(options.site);
+}
+
+void SqliteLedger::keep_site_name(const std::string& site) {
+    if (const std::string problem = id_problem(site); !problem.empty()) {
+        throw UsageError(fmt::format("--site: the site name {}", problem));
+    }
+    const std::optional<std::string> kept = setting("site");
+    if (kept == site) return;
+    if (kept) {
+        throw UsageError(
+            fmt::format("{}: this ledger is site '{}' already, not '{}' (a site's name does not change: "
+                        "its records are kept centrally under it)",
+                        c_.path(), *kept, site));
+    }
+    put_setting("site", site);
 }
 
 std::unique_ptr<Importer> SqliteLedger::importer() { return make_importer(c_); }

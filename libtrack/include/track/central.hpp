@@ -45,6 +45,7 @@ struct PushOptions {
 struct PushResult {
     std::string site;
     std::string central_id;         ///< the central ledger's id (trk.ledger.id, a UUID)
+    std::string central;            ///< where it is, for messages: "host:port/database"
     std::int64_t central_head = 0;  ///< the site's last seq centrally before the push
     std::int64_t head = 0;          ///< ... after it
     std::uint64_t records = 0;      ///< records sent and committed

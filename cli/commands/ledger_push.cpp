@@ -18,8 +18,7 @@ namespace {
 
 struct PushCommandOptions {
     LedgerAccess ledger;
-    std::string to;    ///< --to: the central ledger's URL
-    std::string site;  ///< --site: the site's name; empty: the one the file keeps
+    std::string to;  ///< --to: the central ledger's URL
     std::uint64_t batch = 100000;
 };
 
@@ -31,7 +30,7 @@ int run_push(const PushCommandOptions& o) {
     const auto ledger = o.ledger.open();
     track::PushOptions options;
     options.url = o.to;
-    options.site = o.site;
+    options.site = o.ledger.site;  // --site (add_ledger_options): the site's name; empty: the one the file keeps
     options.busy_timeout = o.ledger.timeout;
     options.batch = o.batch;
     options.stop = &stop_on_signals();
@@ -61,15 +60,13 @@ void add_ledger_push_command(CLI::App* ledger, Invocation& chosen) {
     push->add_option("--to", options->to, "The central ledger: postgresql://USER@HOST/DB (no password: ~/.pgpass)")
         ->type_name("URL")
         ->required();
-    push->add_option("--site", options->site, "This site's name (default: the one kept by trk ledger init --site)")
-        ->type_name("NAME");
     push->add_option("--batch", options->batch, "Records per central transaction")
         ->default_str("100000")
         ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{10'000'000}));
     add_ledger_options(push, options->ledger);
     push->callback([options, &chosen] {
         PushCommandOptions& o = *options;
-        o.ledger.check();
+        o.ledger.check(true);  // --site names this site (default: the name kept by trk ledger init --site)
         if (!track::is_central_url(o.to)) {
             throw track::UsageError(fmt::format("--to: '{}' is not a central ledger's URL (postgresql://...)", o.to));
         }

@@ -96,14 +96,8 @@ def central_count(pg, table, site="yard"):
 
 
 def create_central(pg):
-    """The central schema, by hand as an administrator would before trk ledger init --central."""
-    with open(os.path.join(SOURCE, "schemas", "central", "001_initial.sql")) as f:
-        schema = f.read()
-    pg.psql("CREATE SCHEMA trk; CREATE ROLE trk_site NOLOGIN; CREATE ROLE trk_report NOLOGIN; "
-            "CREATE TABLE trk.migrations (version integer PRIMARY KEY, name text NOT NULL, "
-            "applied timestamptz NOT NULL DEFAULT now())")
-    pg.psql(schema)
-    pg.psql("INSERT INTO trk.migrations (version, name) VALUES (1, '001_initial')")
+    """The central schema, as its administrator makes it: trk ledger init --central."""
+    trk("ledger", "init", "--central", "--ledger", pg.url())
 
 
 def push(ledger, url, *args, expect=0):

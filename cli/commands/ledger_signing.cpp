@@ -49,6 +49,7 @@ struct VerifyReport {
     track::Verification chain;
     std::size_t kept = 0;                           ///< checkpoints kept in the ledger
     std::optional<track::CheckpointCheck> checked;  ///< with --pubkey
+    bool sites = false;                             ///< a central ledger of every site: each site's chain listed
     [[nodiscard]] bool ok() const {
         return chain.integrity == "ok" && !chain.first_broken && !(checked && checked->failure);
     }
@@ -95,13 +96,13 @@ void write_verify_text(fmt::memory_buffer& b, const VerifyReport& r) {
     fmt::format_to(std::back_inserter(b), "integrity: {}\n", v.integrity);
     if (v.first_broken) {
         fmt::format_to(std::back_inserter(b), "chain: broken at record {}{} (after {} good records): {}\n",
-                       *v.first_broken, v.broken_site.empty() ? "" : " of site " + v.broken_site, v.records - 1,
-                       v.broken_record);
+                       *v.first_broken, r.sites ? " of site " + v.broken_site : "", v.records - 1, v.broken_record);
     } else {
         fmt::format_to(std::back_inserter(b), "chain: {} records, unbroken\n", v.records);
     }
-    // A central ledger: each site's chain (a site's file has one chain and lists none).
-    for (const auto& [site, checked] : v.sites) {
+    // A central ledger of every site: each site's chain (narrowed by --site, it answers as the
+    // site's file does).
+    for (const auto& [site, checked] : r.sites ? v.sites : decltype(v.sites)()) {
         if (v.first_broken && site == v.broken_site) {
             fmt::format_to(std::back_inserter(b), "site {}: chain broken at record {}\n", site, *v.first_broken);
         } else {
@@ -141,8 +142,8 @@ void write_verify_json(fmt::memory_buffer& b, const VerifyReport& r) {
     w.begin_object().key("ok").boolean(r.ok()).key("integrity").string(v.integrity);
     w.key("records").integer(v.records);
     if (v.first_broken) w.key("first_broken").integer(*v.first_broken).key("broken_record").string(v.broken_record);
-    if (v.first_broken && !v.broken_site.empty()) w.key("broken_site").string(v.broken_site);
-    if (!v.sites.empty()) {
+    if (r.sites && v.first_broken) w.key("broken_site").string(v.broken_site);
+    if (r.sites) {
         w.key("sites").begin_array();
         for (const auto& [site, checked] : v.sites) {
             w.begin_object().key("site").string(site).key("records").integer(checked);
@@ -179,7 +180,7 @@ int run_verify(const VerifyOptions& o) {
         const auto head = ledger->multi_site() ? std::nullopt : ledger->head();
         return ledger->verify([&](std::uint64_t checked) { progress.update_of(checked, head ? head->seq : 0); });
     }();
-    VerifyReport report{v, ledger->checkpoints().size(), std::nullopt};
+    VerifyReport report{v, ledger->checkpoints().size(), std::nullopt, ledger->multi_site()};
     if (key) report.checked = track::check_checkpoints(*ledger, *key, copies);
     Output out;
     if (o.format == "json") {

@@ -42,7 +42,7 @@ void add_ledger_options(CLI::App* command, LedgerAccess& access) {
         ->type_name("PATH|URL");
     command
         ->add_option("--site", access.site,
-                     "Central ledger: only this site's records; a site's file: its name at `ledger init`")
+                     "Central ledger: only this site's records; a site's file (ledger init, push): the site's name")
         ->type_name("NAME");
     command->add_option("--busy-timeout", access.busy, "How long to wait for another trk writing to the ledger")
         ->type_name("DURATION")

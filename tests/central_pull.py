@@ -157,14 +157,17 @@ def main():
     site_registry = registry(site_b)
     fl99 = [line for line in site_registry if '"FL-99"' in line]
     check(len(fl99) == 1, f"FL-99 after the pull: {fl99}")
-    check([line for line in site_registry if line not in fl99 and line != "[]"] ==
-          [line for line in central if line != "[]"], "site B's registry differs from central's after the pull")
+    # (An asset without links lists its links as null: FL-99's goes with it.)
+    check([line for line in site_registry if line not in fl99 and line not in ("[]", "null")] ==
+          [line for line in central if line not in ("[]", "null")],
+          "site B's registry differs from central's after the pull: "
+          f"{[x for x in site_registry if x not in central]} vs {[x for x in central if x not in site_registry]}")
     check(changes(trk("ledger", "pull", "--from", url, "--ledger", site_b).stdout) == ["asset FL-99 kept"],
           "a pull after the pull")
 
     # A table on a terminal.
     status, table = on_terminal("ledger", "pull", "--from", url, "--ledger", site_b, "--dry-run")
-    check(status == 0 and table.splitlines()[0].split() == ["kind", "id", "action", "detail"]
+    check(status == 0 and table.splitlines()[0].lower().split() == ["kind", "id", "action", "detail"]
           and "FL-99" in table, f"the table on a terminal: {table!r}")
 
     # A password in the URL: refused before connecting (there is no such host).

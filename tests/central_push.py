@@ -73,6 +73,10 @@ def make_site(ledger, part):
                  ["clean", "--drop-invalid", "--max-speed", "15"], ["fence", "--margin", "1", "--min-dwell", "2s"])
         pipeline(ledger, ["read", "rfid", "--format", "uhf-bb", "--reader", "gate-2", "--now",
                           "2026-11-24T06:40:00Z", f"{FIXTURES}/gate-uhf-bb.bin"])
+        # A record whose JSON holds escapes (a backslash, a tab), which COPY's text format escapes again.
+        trk("ledger", "import", ledger=ledger,
+            stdin='{"type":"reading","time":"2026-11-24T06:45:00Z","asset":"RF-12","device":"probe \\"A\\"\\tB\\\\",'
+                  '"metric":"temperature","value":3.5,"unit":"Cel"}\n')
         trk("audit", "--zone", "yard-a", "--now", NOW, ledger=ledger, expect=None)
         key = os.path.join(os.path.dirname(ledger), "site.key")
         if not os.path.exists(key):
@@ -130,6 +134,11 @@ def check_complete(pg, ledger, what):
                      "ORDER BY seq").split()
     if [f"{s},{h}" for s, h in ours] != theirs:
         fail(f"{what}: the central chain differs from the file's")
+    with sqlite3.connect(ledger) as db:
+        ours = db.execute("SELECT json FROM records ORDER BY seq").fetchall()
+    theirs = pg.psql("SELECT json FROM trk.records WHERE site = 'yard' ORDER BY seq").splitlines()
+    if [j for (j,) in ours] != theirs:
+        fail(f"{what}: the central records' JSON differs from the file's")
 
 
 def check_positions(pg, ledger):

@@ -9,7 +9,8 @@ sample yard's site ledger (scripts/demo.sh's main job, in part):
   * records imported later go in the next push, and only they;
   * a restored older copy of the file sends nothing; once it takes records of its own, its
     chain no longer joins the central one: refused with 65, nothing sent;
-  * a URL with a password: 64, before connecting; no server there: 69.
+  * a URL with a password: 64, before connecting; no server there: 69; a database without
+    the central schema: 65.
 
 usage: central_push.py TRK SOURCE_DIR
 """
@@ -100,14 +101,10 @@ def central_count(pg, table, site="yard"):
 
 
 def create_central(pg):
-    """The central schema, by hand as an administrator would before trk ledger init --central."""
-    with open(os.path.join(SOURCE, "schemas", "central", "001_initial.sql")) as f:
-        schema = f.read()
-    pg.psql("CREATE SCHEMA trk; CREATE ROLE trk_site NOLOGIN; CREATE ROLE trk_report NOLOGIN; "
-            "CREATE TABLE trk.migrations (version integer PRIMARY KEY, name text NOT NULL, "
-            "applied timestamptz NOT NULL DEFAULT now())")
-    pg.psql(schema)
-    pg.psql("INSERT INTO trk.migrations (version, name) VALUES (1, '001_initial')")
+    """The central schema, as its administrator makes it: trk ledger init on the URL (with
+    --central where this trk has it)."""
+    central = ["--central"] if "--central" in trk("ledger", "init", "--help").stdout else []
+    trk("ledger", "init", *central, "--ledger", pg.url())
 
 
 def push(ledger, url, *args, expect=0):
@@ -229,6 +226,11 @@ def main():
             fail(f"a password in the URL: {r.stderr}")
         nowhere = url.replace(f"port={pg.port}", f"port={pg.port + 1}")
         push(ledger, nowhere, expect=69)
+        # A database without the central schema: 65, naming the command that makes one.
+        pg.psql("CREATE DATABASE empty", db="postgres")
+        r = push(ledger, pg.url(db="empty"), expect=65)
+        if "trk ledger init --central" not in r.stderr:
+            fail(f"a database without the schema: {r.stderr}")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     print(f"ok ({time.time() - start:.1f} s)")

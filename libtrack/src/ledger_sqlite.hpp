@@ -210,6 +210,11 @@ std::unique_ptr<Importer> make_importer(Connection& c);
 
 /// A JSON object of string members, as the attrs and audit result columns keep them.
 std::string strings_json(const std::map<std::string, std::string>& members);
+/// Such an object read back; members that are not strings (changed behind trk's back) are left out.
+std::map<std::string, std::string> parse_attrs(std::string_view json);
+/// Throws UsageError when `id` cannot be an id (see id_problem): the commands check first,
+/// this keeps any other caller from storing one. `what`: "an asset".
+void require_id(std::string_view what, const std::string& id);
 
 /// The ledger in one SQLite file; its methods are defined in the files listed above.
 class SqliteLedger final : public Ledger {

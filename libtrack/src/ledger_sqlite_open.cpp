@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include "ledger_pg.hpp"
 #include "ledger_sqlite.hpp"
 #include "track/error.hpp"
 
@@ -161,6 +162,7 @@ std::map<std::string, std::string> SqliteLedger::info() {
 }  // namespace sqlite
 
 std::unique_ptr<Ledger> open_ledger(const LedgerOptions& options) {
+    if (is_central_url(options.path)) return pg::open_central(options);
     return std::make_unique<sqlite::SqliteLedger>(options);
 }
 

@@ -18,9 +18,6 @@ std::string strings_json(const std::map<std::string, std::string>& members) {
     return fmt::to_string(out);
 }
 
-namespace {
-
-// The attrs column read back; members that are not strings (changed behind trk's back) are left out.
 std::map<std::string, std::string> parse_attrs(std::string_view json) {
     std::map<std::string, std::string> attrs;
     simdjson::dom::parser parser;
@@ -32,6 +29,8 @@ std::map<std::string, std::string> parse_attrs(std::string_view json) {
     }
     return attrs;
 }
+
+namespace {
 
 // The asset a row of (id, name, kind, home, attrs, created, retired) holds.
 Asset asset_of(const Statement& s) {
@@ -46,13 +45,11 @@ Asset asset_of(const Statement& s) {
     return a;
 }
 
-// Throws UsageError when `id` cannot be an id (see id_problem): the commands check first,
-// this keeps any other caller from storing one.
+}  // namespace
+
 void require_id(std::string_view what, const std::string& id) {
     if (const std::string why = id_problem(id); !why.empty()) throw UsageError(fmt::format("{} id {}", what, why));
 }
-
-}  // namespace
 
 void SqliteLedger::add_asset(const Asset& a) {
     require_id("an asset", a.id);

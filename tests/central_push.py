@@ -9,6 +9,7 @@ sample yard's site ledger (scripts/demo.sh's main job, in part):
   * records imported later go in the next push, and only they;
   * a restored older copy of the file sends nothing; once it takes records of its own, its
     chain no longer joins the central one: refused with 65, nothing sent;
+  * the site's own role (a trk_site member) pushes; another site's role is refused: 69;
   * a URL with a password: 64, before connecting; no server there: 69; a database without
     the central schema: 65.
 
@@ -218,6 +219,23 @@ def main():
             fail(f"a diverged chain: {r.stderr}")
         if central_count(pg, "records") != total:
             fail("a diverged chain sent records")
+
+        # A site's own role (a trk_site member) pushes its records, positions and all; another
+        # site's role is refused before anything is sent (69).
+        pg.psql("CREATE ROLE yard_role LOGIN IN ROLE trk_site; CREATE ROLE north_role LOGIN IN ROLE trk_site")
+        pg.psql("UPDATE trk.sites SET role = 'yard_role' WHERE name = 'yard'; "
+                "INSERT INTO trk.sites (name, role) VALUES ('north', 'north_role')")
+        trk("ledger", "import", ledger=ledger,
+            stdin='{"type":"fix","time":"2026-11-24T06:59:00Z","asset":"FL-07","device":"gps-fl07",'
+                  '"lat":53.5001,"lon":9.9302,"fix":"3d"}\n')
+        r = push(ledger, pg.url(user="north_role"), expect=69)
+        if "north" not in r.stderr or central_count(pg, "records") != total:
+            fail(f"another site's role: {r.stderr}")
+        r = push(ledger, pg.url(user="yard_role"))
+        if "1 record, 0 audits, 0 checkpoints pushed" not in r.stderr:
+            fail(f"the site's own role: {r.stderr}")
+        check_complete(pg, ledger, "push by the site's role")
+        check_positions(pg, ledger)
 
         # Refused before connecting: a password in the URL; no server: 69.
         secret = url.replace("postgresql:///", "postgresql://postgres:secret@/")

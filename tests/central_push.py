@@ -9,7 +9,9 @@ sample yard's site ledger (scripts/demo.sh's main job, in part):
   * records imported later go in the next push, and only they;
   * a restored older copy of the file sends nothing; once it takes records of its own, its
     chain no longer joins the central one: refused with 65, nothing sent;
-  * a URL with a password: 64, before connecting; no server there: 69.
+  * the site's own role (a trk_site member) pushes; another site's role is refused: 69;
+  * a URL with a password: 64, before connecting; no server there: 69; a database without
+    the central schema: 65.
 
 usage: central_push.py TRK SOURCE_DIR
 """
@@ -73,6 +75,10 @@ def make_site(ledger, part):
                  ["clean", "--drop-invalid", "--max-speed", "15"], ["fence", "--margin", "1", "--min-dwell", "2s"])
         pipeline(ledger, ["read", "rfid", "--format", "uhf-bb", "--reader", "gate-2", "--now",
                           "2026-11-24T06:40:00Z", f"{FIXTURES}/gate-uhf-bb.bin"])
+        # A record whose JSON holds escapes (a backslash, a tab), which COPY's text format escapes again.
+        trk("ledger", "import", ledger=ledger,
+            stdin='{"type":"reading","time":"2026-11-24T06:45:00Z","asset":"RF-12","device":"probe \\"A\\"\\tB\\\\",'
+                  '"metric":"temperature","value":3.5,"unit":"Cel"}\n')
         trk("audit", "--zone", "yard-a", "--now", NOW, ledger=ledger, expect=None)
         key = os.path.join(os.path.dirname(ledger), "site.key")
         if not os.path.exists(key):
@@ -96,8 +102,10 @@ def central_count(pg, table, site="yard"):
 
 
 def create_central(pg):
-    """The central schema, as its administrator makes it: trk ledger init --central."""
-    trk("ledger", "init", "--central", "--ledger", pg.url())
+    """The central schema, as its administrator makes it: trk ledger init on the URL (with
+    --central where this trk has it)."""
+    central = ["--central"] if "--central" in trk("ledger", "init", "--help").stdout else []
+    trk("ledger", "init", *central, "--ledger", pg.url())
 
 
 def push(ledger, url, *args, expect=0):
@@ -124,6 +132,11 @@ def check_complete(pg, ledger, what):
                      "ORDER BY seq").split()
     if [f"{s},{h}" for s, h in ours] != theirs:
         fail(f"{what}: the central chain differs from the file's")
+    with sqlite3.connect(ledger) as db:
+        ours = db.execute("SELECT json FROM records ORDER BY seq").fetchall()
+    theirs = pg.psql("SELECT json FROM trk.records WHERE site = 'yard' ORDER BY seq").splitlines()
+    if [j for (j,) in ours] != theirs:
+        fail(f"{what}: the central records' JSON differs from the file's")
 
 
 def check_positions(pg, ledger):
@@ -207,6 +220,23 @@ def main():
         if central_count(pg, "records") != total:
             fail("a diverged chain sent records")
 
+        # A site's own role (a trk_site member) pushes its records, positions and all; another
+        # site's role is refused before anything is sent (69).
+        pg.psql("CREATE ROLE yard_role LOGIN IN ROLE trk_site; CREATE ROLE north_role LOGIN IN ROLE trk_site")
+        pg.psql("UPDATE trk.sites SET role = 'yard_role' WHERE name = 'yard'; "
+                "INSERT INTO trk.sites (name, role) VALUES ('north', 'north_role')")
+        trk("ledger", "import", ledger=ledger,
+            stdin='{"type":"fix","time":"2026-11-24T06:59:00Z","asset":"FL-07","device":"gps-fl07",'
+                  '"lat":53.5001,"lon":9.9302,"fix":"3d"}\n')
+        r = push(ledger, pg.url(user="north_role"), expect=69)
+        if "north" not in r.stderr or central_count(pg, "records") != total:
+            fail(f"another site's role: {r.stderr}")
+        r = push(ledger, pg.url(user="yard_role"))
+        if "1 record, 0 audits, 0 checkpoints pushed" not in r.stderr:
+            fail(f"the site's own role: {r.stderr}")
+        check_complete(pg, ledger, "push by the site's role")
+        check_positions(pg, ledger)
+
         # Refused before connecting: a password in the URL; no server: 69.
         secret = url.replace("postgresql:///", "postgresql://postgres:secret@/")
         r = push(ledger, secret, expect=64)
@@ -214,6 +244,11 @@ def main():
             fail(f"a password in the URL: {r.stderr}")
         nowhere = url.replace(f"port={pg.port}", f"port={pg.port + 1}")
         push(ledger, nowhere, expect=69)
+        # A database without the central schema: 65, naming the command that makes one.
+        pg.psql("CREATE DATABASE empty", db="postgres")
+        r = push(ledger, pg.url(db="empty"), expect=65)
+        if "trk ledger init --central" not in r.stderr:
+            fail(f"a database without the schema: {r.stderr}")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     print(f"ok ({time.time() - start:.1f} s)")

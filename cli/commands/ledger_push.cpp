@@ -55,8 +55,8 @@ void add_ledger_push_command(CLI::App* ledger, Invocation& chosen) {
     auto options = std::make_shared<PushCommandOptions>();
     auto* push = ledger->add_subcommand(
         "push",
-        "Ship this site's records, positions, audits and checkpoints to the central ledger (PostgreSQL): what it "
-        "lacks, one transaction a batch; safe to interrupt and to repeat");
+        "Ship what the central ledger (PostgreSQL) lacks of this site's records, positions, audits and "
+        "checkpoints; safe to interrupt and to repeat");
     push->add_option("--to", options->to, "The central ledger: postgresql://USER@HOST/DB (no password: ~/.pgpass)")
         ->type_name("URL")
         ->required();

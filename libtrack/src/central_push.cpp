@@ -55,6 +55,11 @@ void check_schema(pg::Connection& c) {
     if (c.query("SELECT to_regclass('trk.migrations') IS NOT NULL", "checking the schema").text(0, 0) != "t") {
         throw InputError(fmt::format("central ledger {}", c.where()), "holds no trk central ledger; " + create);
     }
+    // A role that may not read trk.migrations (a site's, where the administrator granted
+    // nothing more than the schema does) is not asked: its inserts are checked all the same.
+    if (c.query("SELECT has_table_privilege('trk.migrations', 'SELECT')", "checking the schema").text(0, 0) != "t") {
+        return;
+    }
     const std::int64_t version =
         c.query("SELECT coalesce(max(version), 0) FROM trk.migrations", "reading the schema version").integer(0, 0);
     const auto& migrations = central_migrations();
@@ -261,10 +266,7 @@ private:
     bool joins(std::int64_t central, const std::string& central_hash) {
         const std::optional<Digest> here = local_.record_hash(central);
         if (here) {
-            if (std::memcmp(here->data(), central_hash.data(), std::min(central_hash.size(), here->size())) == 0 &&
-                central_hash.size() == here->size()) {
-                return true;
-            }
+            if (same_hash(central_hash, *here)) return true;
             diverged(central, central_hash, *here, central);
         }
         // The file ends before the central head: an older copy, which must be a prefix.
@@ -273,10 +275,7 @@ private:
             const pg::Result r = c_.query("SELECT trk.site_record_hash($1, $2)",
                                           pg::Params().add(site_).add(local_head->seq), "reading a central hash");
             const std::string theirs = r.is_null(0, 0) ? std::string() : r.bytes(0, 0);
-            if (theirs.size() != local_head->hash.size() ||
-                std::memcmp(theirs.data(), local_head->hash.data(), theirs.size()) != 0) {
-                diverged(local_head->seq, theirs, local_head->hash, central);
-            }
+            if (!same_hash(theirs, local_head->hash)) diverged(local_head->seq, theirs, local_head->hash, central);
         }
         result_.head = central;
         return false;
@@ -287,11 +286,18 @@ private:
         throw InputError(
             fmt::format("central ledger {}", c_.where()),
             fmt::format("site '{}': this ledger's chain does not join the central one: record {} has hash {} here "
-                        "but {} centrally (central head: record {}); nothing was sent. Is this another site's "
+                        "but {} centrally (central head: record {}); {}. Is this another site's "
                         "ledger (push it with its own --site), or a restored copy that took new records after "
                         "the restore? Then keep it under a new site name (trk ledger init --site NEW on a fresh "
                         "file) and check both with trk ledger verify",
-                        site_, seq, hex(ours), central_hex, central));
+                        site_, seq, hex(ours), central_hex, central,
+                        result_.records == 0
+                            ? std::string("nothing was sent")
+                            : fmt::format("only the {} records before it were sent", result_.records)));
+    }
+
+    static bool same_hash(const std::string& bytes, const Digest& d) {
+        return bytes.size() == d.size() && std::memcmp(bytes.data(), d.data(), d.size()) == 0;
     }
 
     static Digest blob_digest(const std::string& bytes) {

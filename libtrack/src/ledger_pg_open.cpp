@@ -68,7 +68,10 @@ int migrate(Connection& c) {
             "IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'trk_site') THEN CREATE ROLE trk_site NOLOGIN; "
             "END IF; "
             "IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'trk_report') THEN CREATE ROLE trk_report NOLOGIN; "
-            "END IF; END $$",
+            "END IF; END $$;"
+            // Every role that reads the ledger reads its version first.
+            "GRANT USAGE ON SCHEMA trk TO trk_site, trk_report;"
+            "GRANT SELECT ON trk.migrations TO trk_site, trk_report",
             "creating PostGIS, the schema trk and the roles trk_site and trk_report");
         t.commit();
     }

@@ -11,7 +11,8 @@
 -- Times are ms since 1970, UTC, as in the site's file (the views give timestamptz).
 -- Keys all begin with the site, so the schema distributes by site unchanged (Citus) and
 -- partitions by site (LIST or HASH) with declarative partitioning (docs/central.md).
-CREATE EXTENSION IF NOT EXISTS postgis;
+-- PostGIS is created in schema public by trk before this file (libtrack/src/ledger_pg_open.cpp),
+-- where QGIS, ogr2ogr and psql find its functions.
 
 -- This ledger's identity: sites keep their high-water mark per central ledger id.
 CREATE TABLE trk.ledger (

@@ -18,6 +18,8 @@
 #include <fmt/ranges.h>
 
 #include "track/central.hpp"
+#include "track/error.hpp"
+#include "track/fence.hpp"
 #include "track/json_writer.hpp"
 #include "track/time.hpp"
 
@@ -196,9 +198,38 @@ void pull_fences(Ledger& local, Ledger& central, bool dry_run, PullResult& resul
     if (!puts.empty()) local.put_fences(puts);
 }
 
+// What the central server sends is input like any other: an id a site's command would
+// refuse, or a fence the fence reader refuses, stops the pull before anything changes
+// (InputError, 65), so that no site stores what it could not have been given locally.
+void check_registry(Ledger& central) {
+    const auto refuse = [](const std::string& what, const std::string& why) {
+        throw InputError("central ledger", fmt::format("{}: {}; nothing was pulled", what, why));
+    };
+    const auto check_id = [&refuse](std::string_view kind, const std::string& id) {
+        if (const std::string why = id_problem(id); !why.empty()) refuse(fmt::format("{} id '{}'", kind, id), why);
+    };
+    for (const bool retired : {false, true}) {
+        for (const Asset& a : central.assets("", retired)) check_id("asset", a.id);
+    }
+    for (const Link& l : central.all_links()) {
+        check_id("asset", l.asset);
+        if (l.kind == LinkKind::device) check_id("device", l.value);
+    }
+    for (const Reader& r : central.readers()) check_id("reader", r.id);
+    for (const StoredFence& f : central.fences()) {
+        const std::vector<Fence> parsed =
+            parse_fences(R"({"type":"FeatureCollection","features":[)" + f.feature + "]}",
+                         fmt::format("central ledger: fence '{}'", f.id));
+        if (parsed.size() != 1 || parsed.front().id() != f.id) {
+            refuse(fmt::format("fence '{}'", f.id), "its feature does not carry its id");
+        }
+    }
+}
+
 }  // namespace
 
 PullResult pull(Ledger& local, Ledger& central, bool dry_run) {
+    check_registry(central);
     PullResult result;
     pull_assets(local, central, dry_run, result);
     pull_links(local, central, dry_run, result);

@@ -51,7 +51,7 @@ std::string registry(track::Ledger& l) {
 }
 
 std::string fence_feature(const std::string& id, double lon) {
-    return fmt::format(R"({{"type":"Feature","id":"{}","properties":{{}},"geometry":{{"type":"Point",)"
+    return fmt::format(R"({{"type":"Feature","id":"{}","properties":{{"radius":25}},"geometry":{{"type":"Point",)"
                        R"("coordinates":[{},59.3]}}}})",
                        id, lon);
 }
@@ -127,7 +127,7 @@ TEST_CASE("each kind of local difference is replaced and described") {
         "reader gate-1 replaced: zone gate-east, at 59.4,18.1, antennas 2 dock; 3 shed",
         "reader gate-9 kept",
         "fence shed kept",
-        R"(fence yard replaced: feature {"type":"Feature","id":"yard","properties":{},"geometry":{"t...)",
+        R"(fence yard replaced: feature {"type":"Feature","id":"yard","properties":{"radius":25},"geom...)",
     };
 
     SUBCASE("a dry run reports it all and changes nothing") {

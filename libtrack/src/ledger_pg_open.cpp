@@ -64,7 +64,8 @@ int migrate(Connection& c) {
             "IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'trk_site') THEN CREATE ROLE trk_site NOLOGIN; "
             "END IF; "
             "IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'trk_report') THEN CREATE ROLE trk_report NOLOGIN; "
-            "END IF; END $$",
+            "END IF; END $$;"
+            "GRANT SELECT ON trk.migrations TO trk_site, trk_report",
             "creating the schema trk and the roles trk_site and trk_report");
         t.commit();
     }

@@ -221,6 +221,7 @@ def kill_test(folder):
     rng = random.Random(SEED)
     print(f"kill -9 of pushes: seed {SEED} (TRK_TEST_SEED repeats a run)")
     outcomes = {"before any commit": 0, "between commits": 0}
+    unmarked = 0  # kills between a central commit and the site's mark of it
     attempts, head = 0, 0
     while sum(outcomes.values()) < KILLS:
         attempts += 1
@@ -249,8 +250,8 @@ def kill_test(folder):
         if not running and process.returncode != 0:
             fail(f"push {attempts} ended by itself with exit {process.returncode}: {error}")
         before, head = head, central_head("north")
-        count, first = (int(x) if x else 0 for x in
-                        SERVER.psql("SELECT count(*), min(seq) FROM trk.records WHERE site = 'north'").strip().split("|"))
+        counted = SERVER.psql("SELECT count(*), min(seq) FROM trk.records WHERE site = 'north'").strip()
+        count, first = (int(x) if x else 0 for x in counted.split("|"))
         if count != head or (count and first != 1):
             fail(f"kill {attempts}: central records of north are not seq 1..{head}: {count} records from {first}")
         if head < before:
@@ -269,8 +270,9 @@ def kill_test(folder):
             continue
         outcome = "before any commit" if head == before else "between commits"
         outcomes[outcome] += 1
+        unmarked += after_mark < head
         print(f"  kill {attempts} ({what}): head {before} -> {head}, mark {after_mark}")
-    lap(f"{KILLS} kills: {outcomes}")
+    lap(f"{KILLS} kills: {outcomes}; {unmarked} left a commit the site had not marked yet")
     if outcomes["between commits"] < KILLS // 2:
         fail(f"too few kills landed after a commit: {outcomes}")
     final = expect_ok(push(path, "push_north"), "the push after the kills")
@@ -431,9 +433,9 @@ def password_test(folder):
         if result.returncode != 69:
             fail(f"push with {what}: exit {result.returncode} (69 expected): {said(result)}")
         print(f"push with {what}: exit 69: {said(result)}")
-    for form, in_url in (
-            ("user:password@", SERVER.url(user="push_gate").replace("postgresql:///", "postgresql://push_gate:right-secret@/")),
-            ("?password=", SERVER.url(user="push_gate") + "&password=right-secret")):
+    plain = SERVER.url(user="push_gate")
+    for form, in_url in (("user:password@", plain.replace("postgresql:///", "postgresql://push_gate:right-secret@/")),
+                         ("?password=", plain + "&password=right-secret")):
         result = trk("ledger", "push", "--ledger", path, "--to", in_url)
         if result.returncode != 64 or "PGPASSFILE" not in said(result) or "right-secret" in said(result):
             fail(f"push with the password in the URL: exit {result.returncode} (64 expected, naming PGPASSFILE, "

@@ -177,9 +177,20 @@ def main():
     r = trk("ledger", "pull", "--from", site_b, "--ledger", site_a, expect=64)
     check("postgresql://" in r.stderr, f"--from a file: {r.stderr!r}")
 
+    # What the server sends is input: a fence changed centrally behind trk's back into one
+    # the fence reader refuses stops the pull (65) before anything changes at the site.
+    server.psql("UPDATE trk.fences SET feature = replace(feature, '\"radius\":25', '\"radius\":-1') "
+                "WHERE id = 'gate'")
+    with open(site_a, "rb") as f:
+        before = f.read()
+    r = trk("ledger", "pull", "--from", url, "--ledger", site_a, expect=65)
+    check("fence 'gate'" in r.stderr and "nothing was pulled" in r.stderr, f"a bad central fence: {r.stderr!r}")
+    with open(site_a, "rb") as f:
+        check(f.read() == before, "a refused pull changed the site's file")
+
     if failures:
         sys.exit(1)
-    print("ok: pull added, replaced, kept and left the file alone on --dry-run")
+    print("ok: pull added, replaced, kept and left the file alone on --dry-run; a bad central fence refused")
 
 
 main()

@@ -19,7 +19,7 @@ namespace {
 struct PushCommandOptions {
     LedgerAccess ledger;
     std::string to;    ///< --to: the central ledger's URL
-    std::uint64_t batch = 100000;
+    std::uint64_t batch = 500000;
 };
 
 std::string plural(std::uint64_t n, std::string_view what) {
@@ -61,7 +61,7 @@ void add_ledger_push_command(CLI::App* ledger, Invocation& chosen) {
         ->type_name("URL")
         ->required();
     push->add_option("--batch", options->batch, "Records per central transaction")
-        ->default_str("100000")
+        ->default_str("500000")
         ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{10'000'000}));
     add_ledger_options(push, options->ledger);
     // --site (added with the ledger options) names this site here, rather than narrowing.

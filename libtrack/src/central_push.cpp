@@ -23,8 +23,11 @@ namespace track {
 
 namespace {
 
-// COPY data goes to the server in chunks of about this size.
-constexpr std::size_t copy_chunk = std::size_t{1} << 20;
+// COPY data goes to the server in chunks of about this size: well under a socket's buffer
+// (about 200 kB on Linux), so that the server always has rows waiting while the next chunk
+// is made. With 1 MB chunks the server sat idle while each was formatted, and a push took
+// 1.4 times psql's \copy of the same rows; with 32 kB, about the same (scripts/bench/push.sh).
+constexpr std::size_t copy_chunk = std::size_t{32} << 10;
 // Rows per multi-row INSERT (PostgreSQL takes at most 65535 parameters per statement).
 constexpr std::size_t insert_rows = 1000;
 

@@ -34,7 +34,7 @@ struct PushOptions {
     std::string url;                               ///< the central ledger (postgresql://...)
     std::string site;                              ///< the site's name; empty: the site ledger's setting "site"
     std::chrono::milliseconds busy_timeout{5000};  ///< local ledger locks
-    std::uint64_t batch = 100000;                  ///< records per central transaction
+    std::uint64_t batch = 500000;                  ///< records per central transaction
     /// Called after each committed batch (may be empty).
     std::function<void(const PushProgress&)> progress;
     /// When set and true, the push stops after the batch in progress (signals).

@@ -14,8 +14,8 @@
 #include "command.hpp"
 #include "diagnostics.hpp"
 #include "ledger_access.hpp"
-#include "ledger_push.hpp"
 #include "ledger_pull.hpp"
+#include "ledger_push.hpp"
 #include "ledger_signing.hpp"
 #include "output.hpp"
 #include "record_input.hpp"
@@ -240,8 +240,9 @@ int run_info(const InfoOptions& o) {
 }  // namespace
 
 void add_ledger_command(CLI::App& trk, Invocation& chosen) {
-    auto* ledger =
-        trk.add_subcommand("ledger", "The asset ledger (SQLite): create it, store records in it, sign and verify it");
+    auto* ledger = trk.add_subcommand("ledger",
+                                      "The asset ledger, a site's SQLite file or the central PostgreSQL one: create "
+                                      "it, store records, sign and verify, push and pull");
     ledger->require_subcommand(1);
 
     auto init_options = std::make_shared<InitOptions>();

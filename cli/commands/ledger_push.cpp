@@ -18,7 +18,7 @@ namespace {
 
 struct PushCommandOptions {
     LedgerAccess ledger;
-    std::string to;    ///< --to: the central ledger's URL
+    std::string to;  ///< --to: the central ledger's URL
     std::uint64_t batch = 500000;
 };
 

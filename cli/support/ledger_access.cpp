@@ -22,8 +22,8 @@ void LedgerAccess::check(bool site_names_file) {
         // A password typed in a command line (or an environment) is seen by every user of
         // the machine; libpq reads it from the password file instead.
         const bool password = problem.starts_with("holds a password");
-        throw track::UsageError(fmt::format("{}: the URL {}{}", given, problem,
-                                            password ? "; put it in ~/.pgpass or PGPASSFILE" : ""));
+        throw track::UsageError(
+            fmt::format("{}: the URL {}{}", given, problem, password ? "; put it in ~/.pgpass or PGPASSFILE" : ""));
     }
     if (!site.empty() && !site_names_file) {
         throw track::UsageError("--site narrows a central ledger; this is a site's file");

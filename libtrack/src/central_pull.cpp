@@ -217,9 +217,12 @@ void check_registry(Ledger& central) {
     }
     for (const Reader& r : central.readers()) check_id("reader", r.id);
     for (const StoredFence& f : central.fences()) {
-        const std::vector<Fence> parsed =
-            parse_fences(R"({"type":"FeatureCollection","features":[)" + f.feature + "]}",
-                         fmt::format("central ledger: fence '{}'", f.id));
+        std::vector<Fence> parsed;
+        try {
+            parsed = parse_fences(R"({"type":"FeatureCollection","features":[)" + f.feature + "]}", "fence");
+        } catch (const InputError& e) {
+            refuse(fmt::format("fence '{}'", f.id), e.reason());
+        }
         if (parsed.size() != 1 || parsed.front().id() != f.id) {
             refuse(fmt::format("fence '{}'", f.id), "its feature does not carry its id");
         }

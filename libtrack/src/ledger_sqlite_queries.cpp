@@ -57,7 +57,7 @@ std::vector<Position> SqliteLedger::where(const WhereQuery& q) {
     const auto collect = [&] {
         while (s.step()) {
             Position p{s.text(0), s.integer(1), s.text(2),    s.optional_real(3), s.optional_real(4),
-                       s.text(7), s.text(5),    std::nullopt, s.text(8), {}};
+                       s.text(7), s.text(5),    std::nullopt, s.text(8),          {}};
             if (const auto a = s.optional_integer(6)) p.antenna = static_cast<int>(*a);
             if (!q.zone.empty() && p.zone != q.zone) continue;
             if (q.older_than && p.time >= *q.older_than) continue;

@@ -127,7 +127,7 @@ TEST_CASE("each kind of local difference is replaced and described") {
         "reader gate-1 replaced: zone gate-east, at 59.4,18.1, antennas 2 dock; 3 shed",
         "reader gate-9 kept",
         "fence shed kept",
-        R"(fence yard replaced: feature {"type":"Feature","id":"yard","properties":{"radius":25},"geom...)",
+        R"(fence yard replaced: feature {"type":"Feature","id":"yard","properties":{"radius":25},"ge...)",
     };
 
     SUBCASE("a dry run reports it all and changes nothing") {

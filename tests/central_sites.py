@@ -161,6 +161,12 @@ def main():
     if {row.get("site") for row in fleet} != {"north", "gate"}:
         fail(f"trk where on the central ledger: sites {sorted({str(r.get('site')) for r in fleet})}")
 
+    # A site the central ledger does not know is an error naming the closest, never an
+    # empty answer.
+    typo = run([trk, *where, "--ledger", url, "--site", "nort"], expect=67)
+    if 'no site "nort"' not in typo.stderr or '"north"' not in typo.stderr:
+        fail(f"trk where --site nort: {typo.stderr!r}")
+
     # trk history of an asset of each site.
     for site, asset in ((north, "FL-07"), (gate, "PAL-6789")):
         local = run([trk, "history", asset, "--ledger", site.ledger]).stdout

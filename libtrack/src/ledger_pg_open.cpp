@@ -1,9 +1,12 @@
 // Opening the central ledger: the URL's check, the schema's migrations (with the group roles
 // they grant to), and the ledger's summary and sites.
+#include <utility>
+
 #include <fmt/format.h>
 
 #include "ledger_pg.hpp"
 #include "track/error.hpp"
+#include "track/names.hpp"
 
 namespace track::pg {
 
@@ -104,6 +107,11 @@ PgLedger::PgLedger(const LedgerOptions& options)
     }
     if (version) refuse_newer(c_, *version);
     if (!version || *version < latest_version()) migrate(c_);
+    // A mistyped --site must not read as a site with nothing to report.
+    if (!site_.empty() && sites().empty()) {
+        const std::string wanted = std::exchange(site_, std::string());
+        throw NotFoundError(not_found_message("site", wanted, sites()));
+    }
 }
 
 std::unique_ptr<Importer> PgLedger::importer() {

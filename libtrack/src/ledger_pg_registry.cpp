@@ -166,12 +166,7 @@ void PgLedger::unlink(const Link& link) {
     const Result r = c_.query("DELETE FROM trk.links WHERE kind = $1 AND value = $2 AND asset = $3 RETURNING 1",
                               Params().add(to_string(link.kind)).add(link.value).add(link.asset), "removing the link");
     if (r.rows() == 0) {
-        std::vector<std::string> linked;
-        for (const Link& l : links(link.asset)) {
-            if (l.kind == link.kind) linked.push_back(l.value);
-        }
-        throw NotFoundError(not_found_message(fmt::format("{} link of asset {}", to_string(link.kind), link.asset),
-                                              link.value, linked));
+        throw_unknown_link(*this, link);
     }
     t.commit();
 }

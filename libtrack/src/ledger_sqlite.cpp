@@ -52,6 +52,15 @@ void require_known(Ledger& ledger, NameKind kind, const std::string& name) {
     throw NotFoundError(not_found_message(to_string(kind), name, ledger.names(kind)));
 }
 
+void throw_unknown_link(Ledger& ledger, const Link& link) {
+    std::vector<std::string> linked;
+    for (const Link& l : ledger.links(link.asset)) {
+        if (l.kind == link.kind) linked.push_back(l.value);
+    }
+    throw NotFoundError(
+        not_found_message(fmt::format("{} link of asset {}", to_string(link.kind), link.asset), link.value, linked));
+}
+
 std::string default_ledger_path(const std::string& flag) {
     if (!flag.empty()) return flag;
     if (const char* env = std::getenv("TRK_LEDGER"); env != nullptr && *env != '\0') return env;

@@ -166,12 +166,7 @@ void SqliteLedger::unlink(const Link& link) {
     s.bind(1, to_string(link.kind)).bind(2, link.value).bind(3, link.asset);
     s.run();
     if (sqlite3_changes(c_.db()) == 0) {
-        std::vector<std::string> linked;
-        for (const Link& l : links(link.asset)) {
-            if (l.kind == link.kind) linked.push_back(l.value);
-        }
-        throw NotFoundError(not_found_message(fmt::format("{} link of asset {}", to_string(link.kind), link.asset),
-                                              link.value, linked));
+        throw_unknown_link(*this, link);
     }
     t.commit();
 }

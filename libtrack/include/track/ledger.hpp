@@ -356,6 +356,10 @@ public:
 /// `name` as a name of `kind`.
 void require_known(Ledger& ledger, NameKind kind, const std::string& name);
 
+/// Throws NotFoundError (67) for a link `ledger` does not hold on link.asset, naming the
+/// closest values of that kind the asset has (unlink's error, the same on both backends).
+[[noreturn]] void throw_unknown_link(Ledger& ledger, const Link& link);
+
 /// PRAGMA application_id of every trk ledger: 0x74726B31, "trk1" in ASCII.
 constexpr std::int32_t ledger_application_id = 0x74726B31;
 

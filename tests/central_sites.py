@@ -176,6 +176,30 @@ def main():
         if local != central:
             fail(f"trk history {asset} --site {site.name} differs:\nsite file:\n{local}central:\n{central}")
 
+    # Stages keep their state in the central ledger as in a file (--ledger-state), per
+    # site: the same events, the same state read back by --list-open.
+    yard_dir = os.path.join(source, "sample", "yard")
+    for ledger in ([ "--ledger", north.ledger], ["--ledger", url, "--site", "north"]):
+        history = run([trk, "history", "RF-12", "--ledger", north.ledger]).stdout
+        half = len(lines(history)) // 2
+        events = ""
+        for part in (lines(history)[:half], lines(history)[half:]):
+            events += run([trk, "check", "--rules", os.path.join(yard_dir, "rules"), "--ledger-state", "central-test",
+                           *ledger], input="\n".join(part) + "\n").stdout
+        opened = run([trk, "check", "--rules", os.path.join(yard_dir, "rules"), "--ledger-state", "central-test",
+                      "--list-open", *ledger]).stdout
+        fixes = run([trk, "history", "FL-07", "--type", "fix", "--ledger", north.ledger]).stdout
+        fenced = run([trk, "fence", "--ledger-state", "central-test", *ledger], input=fixes).stdout
+        if ledger[1] == north.ledger:
+            file_answers = (events, opened, fenced)
+        elif (events, opened, fenced) != file_answers:
+            fail("trk check/fence --ledger-state on the central ledger differ from the site's file:\n"
+                 f"{file_answers}\n{(events, opened, fenced)}")
+    if not file_answers[0].strip() or not file_answers[2].strip():
+        fail(f"check or fence with --ledger-state wrote nothing: {file_answers}")
+    if server.psql("SELECT count(*) FROM trk.stage_state WHERE site = 'north'").strip() != "2":
+        fail("the stages' states are not kept centrally under site north")
+
     # Both chains verify centrally; a record changed there breaks that site's chain.
     verify = json.loads(run([trk, "ledger", "verify", "--format", "json", "--ledger", url]).stdout)
     if not verify.get("ok") or verify.get("records") != total:

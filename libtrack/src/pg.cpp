@@ -96,6 +96,10 @@ Connection::Connection(const std::string& url) {
     where_ = fmt::format("{}:{}/{}", host ? host : "", port ? port : "", db ? db : "");
     if (PQstatus(c_) != CONNECTION_OK) {
         const std::string why = one_line(PQerrorMessage(c_));
+        // The destructor does not run for a constructor that throws: the failed
+        // connection's memory is freed here.
+        PQfinish(c_);
+        c_ = nullptr;
         const bool auth = why.find("password") != std::string::npos ||
                           why.find("authentication") != std::string::npos || why.find("role") != std::string::npos;
         throw DeviceError(fmt::format(

@@ -4,9 +4,7 @@
 #include <memory>
 #include <optional>
 #include <string>
-#include <string_view>
 #include <unistd.h>
-#include <utility>
 #include <vector>
 
 #include <fmt/format.h>
@@ -55,56 +53,12 @@ std::string info_value(const std::map<std::string, std::string>& info, const std
     return it != info.end() ? it->second : "?";
 }
 
-// Percent-decoding of a URL's part ("%2Ftmp" gives "/tmp").
-std::string url_decoded(std::string_view text) {
-    const auto hex = [](char c) {
-        return c >= '0' && c <= '9'   ? c - '0'
-               : c >= 'a' && c <= 'f' ? c - 'a' + 10
-               : c >= 'A' && c <= 'F' ? c - 'A' + 10
-                                      : -1;
-    };
-    std::string out;
-    for (std::size_t i = 0; i < text.size(); ++i) {
-        if (text[i] == '%' && i + 2 < text.size() && hex(text[i + 1]) >= 0 && hex(text[i + 2]) >= 0) {
-            out.push_back(static_cast<char>(hex(text[i + 1]) * 16 + hex(text[i + 2])));
-            i += 2;
-        } else {
-            out.push_back(text[i]);
-        }
-    }
-    return out;
-}
-
-// The host and database a postgresql:// URL names ("" when it leaves them to libpq's
-// defaults), for the steps init prints: postgresql://[user@]host[:port][/database][?...],
-// where host= and dbname= among the parameters win.
-std::pair<std::string, std::string> url_host_database(std::string_view url) {
-    url.remove_prefix(url.find("://") + 3);
-    const std::size_t end = url.find_first_of("/?");
-    std::string_view authority = url.substr(0, end);
-    if (const std::size_t at = authority.rfind('@'); at != std::string_view::npos) authority.remove_prefix(at + 1);
-    std::string host = url_decoded(authority), database;
-    std::string_view rest = end == std::string_view::npos ? std::string_view() : url.substr(end);
-    const std::size_t query = rest.find('?');
-    if (rest.starts_with("/"))
-        database = url_decoded(rest.substr(1, query == std::string_view::npos ? query : query - 1));
-    for (std::string_view params = query == std::string_view::npos ? std::string_view() : rest.substr(query + 1);
-         !params.empty();) {
-        const std::size_t amp = params.find('&');
-        const std::string_view param = params.substr(0, amp);
-        if (param.starts_with("host=")) host = url_decoded(param.substr(5));
-        if (param.starts_with("dbname=")) database = url_decoded(param.substr(7));
-        params = amp == std::string_view::npos ? std::string_view() : params.substr(amp + 1);
-    }
-    return {host, database};
-}
-
 // What an administrator does after `trk ledger init --central`: the site roles, the
 // reporting role, the password files and the sites' side (trk-ledger(1), CENTRAL LEDGER).
 std::string central_steps(const std::string& url) {
-    const auto [host, given_database] = url_host_database(url);
-    const std::string database = given_database.empty() ? "DATABASE" : given_database;
-    const std::string server = host.empty() || host.starts_with("/") ? "HOST" : host;
+    const track::CentralUrlParts parts = track::central_url_parts(url);
+    const std::string database = parts.database.empty() ? "DATABASE" : parts.database;
+    const std::string server = parts.host.empty() || parts.host.starts_with("/") ? "HOST" : parts.host;
     return fmt::format(
         "next, as a superuser of the database (psql -d {0}), step by step:\n"
         "  1. a login role per site, which may only insert its own site's records, and the site it pushes for:\n"

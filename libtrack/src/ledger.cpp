@@ -40,6 +40,21 @@ std::string central_url_problem(std::string_view url) {
     return password ? "holds a password" : "";
 }
 
+CentralUrlParts central_url_parts(std::string_view url) {
+    CentralUrlParts parts;
+    char* error = nullptr;
+    PQconninfoOption* options = PQconninfoParse(std::string(url).c_str(), &error);
+    PQfreemem(error);
+    if (options == nullptr) return parts;
+    for (const PQconninfoOption* o = options; o->keyword != nullptr; ++o) {
+        if (o->val == nullptr) continue;
+        if (std::string_view(o->keyword) == "host") parts.host = o->val;
+        if (std::string_view(o->keyword) == "dbname") parts.database = o->val;
+    }
+    PQconninfoFree(options);
+    return parts;
+}
+
 void Ledger::records_since(std::int64_t, const std::function<bool(const StoredRecord&)>&) {
     site_file_only("pushing records");
 }

@@ -383,6 +383,14 @@ bool is_central_url(std::string_view path) noexcept;
 /// empty when it may. Hint for the message: ~/.pgpass or PGPASSFILE.
 std::string central_url_problem(std::string_view url);
 
+/// The host and database a central ledger's URL names, as libpq reads it (percent-decoding,
+/// host= and dbname= parameters); empty where the URL leaves them to libpq's defaults.
+struct CentralUrlParts {
+    std::string host;
+    std::string database;
+};
+CentralUrlParts central_url_parts(std::string_view url);
+
 /// The ledger path trk uses: `flag` when given, else $TRK_LEDGER, else
 /// ${XDG_DATA_HOME:-$HOME/.local/share}/trk/ledger.db. A URL is returned as is.
 std::string default_ledger_path(const std::string& flag);

@@ -12,6 +12,8 @@ packages=(
   cmake ninja-build g++ pkg-config
   libcli11-dev libfmt-dev libsqlite3-dev libgps-dev libserialport-dev
   libboost-dev doctest-dev libsimdjson-dev libsodium-dev
+  libmosquitto-dev  # MQTT client (Eclipse Mosquitto's libmosquitto): trk publish, trk read mqtt
+  libprotobuf-c-dev protobuf-c-compiler  # Sparkplug B payloads: its .proto compiled with protoc-c
   libpq-dev  # the central ledger's client (PostgreSQL's libpq): --ledger postgresql://, trk ledger push/pull
   libmodbus-dev  # Modbus RTU/TCP: framing, CRC, timeouts, exceptions (trk read modbus, trk modbus)
   libudunits2-dev  # units in rules: UDUNITS-2 and its units database (libudunits2-data)
@@ -34,6 +36,10 @@ packages=(
   # tests only: a real central ledger, PostgreSQL 15 with PostGIS 3, started by the tests in a
   # temporary directory (tests/support/pg_server.py); psql is their independent client
   postgresql-15 postgresql-15-postgis-3 postgresql-client-15
+  # tests only: a real MQTT broker (mosquitto 2.0, started by the tests on a free loopback
+  # port), its independent clients (mosquitto_pub, mosquitto_sub), and Google's protobuf
+  # runtime for the tests' own Sparkplug B encoder
+  mosquitto mosquitto-clients python3-protobuf
   # tests only: independent computations to agree with (trend slopes and etas, vibration
   # figures: tests/check_trends.py, tests/vibration_numpy.py)
   python3-numpy

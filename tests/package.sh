@@ -13,7 +13,8 @@ fail() { echo "package.sh: $*" >&2; exit 1; }
 
 # What every installed tree must hold (relative to its prefix); man pages only where
 # pandoc rendered them.
-expected=(bin/trk share/bash-completion/completions/trk share/fish/vendor_completions.d/trk.fish)
+expected=(bin/trk share/bash-completion/completions/trk share/fish/vendor_completions.d/trk.fish
+  share/doc/trk/examples/trk-edge.service share/doc/trk/examples/edge.env)
 zsh_dir=$(sed -n 's/^TRK_ZSH_COMPLETION_DIR:[A-Z]*=//p' "$build/CMakeCache.txt")
 expected+=("$zsh_dir/_trk")
 if [ -f "$build/man/trk.1" ]; then

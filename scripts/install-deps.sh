@@ -40,6 +40,8 @@ packages=(
   # port), its independent clients (mosquitto_pub, mosquitto_sub), and Google's protobuf
   # runtime for the tests' own Sparkplug B encoder
   mosquitto mosquitto-clients python3-protobuf
+  # tests only: systemd-analyze checks the edge gateway's example unit (scripts/edge)
+  systemd
   # tests only: independent computations to agree with (trend slopes and etas, vibration
   # figures: tests/check_trends.py, tests/vibration_numpy.py)
   python3-numpy

@@ -131,6 +131,10 @@ class Service:
 
 
 def main():
+    # systemd's own reading of the unit: every line understood (a typo is "ignoring" there).
+    verify = subprocess.run(["systemd-analyze", "verify", "--man=no", UNIT], capture_output=True, text=True)
+    if verify.returncode != 0 or verify.stdout.strip() or verify.stderr.strip():
+        fail("systemd-analyze verify %s: %s%s" % (UNIT, verify.stdout, verify.stderr))
     settings = unit_settings(UNIT)
     for key, want in (("Restart", "always"), ("KillMode", "control-group"), ("KillSignal", "SIGTERM"),
                       ("StandardError", "journal")):

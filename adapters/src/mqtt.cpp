@@ -77,6 +77,14 @@ BrokerUrl parse_broker_url(std::string_view option, std::string_view url) {
     return broker;
 }
 
+void check_filter(std::string_view option, std::string_view filter) {
+    const std::string text(filter);
+    if (mosquitto_sub_topic_check(text.c_str()) != MOSQ_ERR_SUCCESS || text.empty() ||
+        mosquitto_validate_utf8(text.c_str(), static_cast<int>(text.size())) != MOSQ_ERR_SUCCESS)
+        throw track::UsageError(std::string(option) + ": '" + text +
+                                "' is not a topic filter (+ and # stand for whole levels, # only last)");
+}
+
 std::string library_version() {
     int major = 0;
     int minor = 0;
@@ -417,9 +425,7 @@ void Client::on_delivered(std::function<void(int)> callback) { impl_->delivered 
 void Client::on_connection(std::function<void(bool)> callback) { impl_->connection = std::move(callback); }
 
 void Client::subscribe(std::vector<std::string> filters, int qos) {
-    for (const std::string& filter : filters)
-        if (mosquitto_sub_topic_check(filter.c_str()) != MOSQ_ERR_SUCCESS)
-            throw track::UsageError("--topic: '" + filter + "' is not a topic filter (+ and # stand for whole levels)");
+    for (const std::string& filter : filters) check_filter("--topic", filter);
     impl_->filters = std::move(filters);
     impl_->subscribe_qos = qos;
 }

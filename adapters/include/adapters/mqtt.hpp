@@ -26,6 +26,10 @@ struct BrokerUrl {
 /// a path, or credentials in the URL (a password never goes on a command line: trk-publish(1)).
 BrokerUrl parse_broker_url(std::string_view option, std::string_view url);
 
+/// Throws track::UsageError naming `option` when `filter` is not a subscription filter (empty,
+/// not UTF-8, '+' or '#' not a whole level, '#' not last).
+void check_filter(std::string_view option, std::string_view filter);
+
 /// The message the broker publishes for the client when its connection ends without a
 /// DISCONNECT (a crash, a cut link, a missed keepalive).
 struct Will {

@@ -95,11 +95,11 @@ for i, payload in enumerate(records):
         fail(f"record {i} not byte-identical:\n{lines[i]!r}\n{payload!r}")
 src = broker.url() + "/"
 expected = [
-    {"type": "reading", "time": "2026-03-01T08:00:00Z", "asset": "pump-7", "src": src + "plant/north/pump-7/temperature",
+    {"type": "reading", "time": "2026-03-01T08:00:00.000Z", "asset": "pump-7", "src": src + "plant/north/pump-7/temperature",
      "metric": "temperature", "value": 21.5, "unit": "Cel", "site": "north"},
     {"type": "reading", "asset": "pump-7", "src": src + "plant/north/pump-7/pressure", "metric": "pressure",
      "value": 3.25, "site": "north"},
-    {"type": "reading", "time": "2026-03-01T08:00:00Z", "asset": "fan-2", "src": src + "plant/south/fan-2/speed",
+    {"type": "reading", "time": "2026-03-01T08:00:00.000Z", "asset": "fan-2", "src": src + "plant/south/fan-2/speed",
      "metric": "speed", "value": 1450, "site": "south"},
     {"type": "reading", "time": "2026-03-01T08:00:00.123Z", "asset": "fan-2", "src": src + "plant/south/fan-2/current",
      "metric": "current", "value": 2.5, "unit": "A", "site": "south"},

@@ -53,7 +53,9 @@ std::optional<double> number_of(simdjson::dom::element element) {
     switch (element.type()) {
         case simdjson::dom::element_type::DOUBLE: value = element.get_double().value_unsafe(); break;
         case simdjson::dom::element_type::INT64: value = static_cast<double>(element.get_int64().value_unsafe()); break;
-        case simdjson::dom::element_type::UINT64: value = static_cast<double>(element.get_uint64().value_unsafe()); break;
+        case simdjson::dom::element_type::UINT64:
+            value = static_cast<double>(element.get_uint64().value_unsafe());
+            break;
         default: return std::nullopt;
     }
     if (!std::isfinite(value)) return std::nullopt;
@@ -81,8 +83,8 @@ TopicMap parse_topic_map(std::string_view option, std::string_view text) {
             const std::string_view name = level.substr(1, level.size() - 2);
             const auto field = field_named(name);
             if (!field)
-                throw bad(fmt::format("unknown field {{{}}} (fields: {{site}} {{asset}} {{metric}} {{device}} {{unit}})",
-                                      name));
+                throw bad(fmt::format(
+                    "unknown field {{{}}} (fields: {{site}} {{asset}} {{metric}} {{device}} {{unit}})", name));
             if (seen[static_cast<int>(*field)]) throw bad(fmt::format("{{{}}} is given twice", name));
             seen[static_cast<int>(*field)] = true;
             entry.field = *field;
@@ -150,6 +152,11 @@ void PayloadDecoder::decode(std::string_view topic, std::string_view payload, tr
 void PayloadDecoder::decode_json(std::string_view topic, std::string_view payload, track::Millis arrived,
                                  const track::Location& where, const std::string& src, track::ProblemSink& problems,
                                  const std::function<void(std::string_view)>& emit) {
+    // Brokers refuse topics that are not UTF-8; a reading's asset and metric come from it.
+    if (!simdjson::validate_utf8(topic.data(), topic.size())) {
+        problems.skipped(where, "topic not UTF-8", {});
+        return;
+    }
     if (!simdjson::validate_utf8(payload.data(), payload.size())) {
         problems.skipped(where, "not UTF-8", fmt::format("{} bytes", payload.size()));
         return;
@@ -214,9 +221,9 @@ void PayloadDecoder::decode_json(std::string_view topic, std::string_view payloa
                 if (ms >= 0 && ms < 253402300800000.0) when = static_cast<track::Millis>(std::llround(ms));
             }
             if (!when) {
-                problems.skipped(where, "bad time",
-                                 fmt::format("\"{}\" is neither RFC 3339 nor epoch seconds or milliseconds",
-                                             options_.time_field));
+                problems.skipped(
+                    where, "bad time",
+                    fmt::format("\"{}\" is neither RFC 3339 nor epoch seconds or milliseconds", options_.time_field));
                 return;
             }
             reading.time = *when;

@@ -61,8 +61,8 @@ std::size_t parse_size(std::string_view option, std::string_view text) {
     if (scale != 1) digits.remove_suffix(1);
     const auto number = track::parse_uint64(digits);
     if (!number || *number == 0 || *number > (256ULL << 20) / scale)
-        throw track::UsageError(fmt::format("{}: '{}' is not a size in bytes (like 4096, 64k, 1M; at most 256M)",
-                                            option, text));
+        throw track::UsageError(
+            fmt::format("{}: '{}' is not a size in bytes (like 4096, 64k, 1M; at most 256M)", option, text));
     return static_cast<std::size_t>(*number * scale);
 }
 
@@ -85,8 +85,8 @@ void check(MqttReadOptions& o) {
     }
     if (!o.duration.empty()) o.duration_ms = parse_duration("--duration", o.duration);
     if (!o.topic_map.empty()) o.payload.topic_map = mqtt::parse_topic_map("--topic-map", o.topic_map);
-    for (const auto& [name, value] : {std::pair{"--value-field", &o.value_field}, {"--time-field", &o.time_field},
-                                      {"--unit-field", &o.unit_field}})
+    for (const auto& [name, value] :
+         {std::pair{"--value-field", &o.value_field}, {"--time-field", &o.time_field}, {"--unit-field", &o.unit_field}})
         if (value->empty()) throw track::UsageError(fmt::format("{}: empty field name", name));
     o.payload.value_field = o.value_field;
     o.payload.time_field = o.time_field;
@@ -138,8 +138,9 @@ int run_mqtt(const MqttReadOptions& o) {
     const auto started = std::chrono::steady_clock::now();
     const auto remaining = [&]() -> std::chrono::milliseconds {
         if (!o.duration_ms) return std::chrono::milliseconds(200);
-        const auto left = std::chrono::milliseconds(*o.duration_ms) -
-                          std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
+        const auto left =
+            std::chrono::milliseconds(*o.duration_ms) -
+            std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
         return std::clamp(left, std::chrono::milliseconds(0), std::chrono::milliseconds(200));
     };
     const auto done = [&] {

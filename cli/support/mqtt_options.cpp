@@ -62,9 +62,16 @@ void add_mqtt_options(CLI::App& command, MqttArgs& args) {
                     "Ping the broker when idle this long; it drops a client silent for 1.5 times that")
         ->type_name("DURATION")
         ->default_str(args.keepalive);
+    // Hidden (no group): a password on a command line is seen by every user (ps); the option
+    // exists only to say so instead of CLI11's "unknown option".
+    command.add_option("--password", args.password_argument)->group("");
 }
 
 adapters::mqtt::ClientOptions to_client_options(const MqttArgs& args) {
+    if (args.password_argument)
+        throw track::UsageError(
+            "--password: never on the command line (every user of the machine sees it): use --password-file FILE "
+            "(mode 600) or the environment variable TRK_MQTT_PASSWORD");
     adapters::mqtt::ClientOptions options;
     options.broker = adapters::mqtt::parse_broker_url("--broker", args.broker);
     const track::Millis keepalive = parse_duration("--keepalive", args.keepalive);

@@ -3,6 +3,7 @@
 // TRK_MQTT_PASSWORD; never the password itself as an argument), --client-id, --keepalive.
 #pragma once
 
+#include <optional>
 #include <string>
 
 #include <CLI/CLI.hpp>
@@ -25,6 +26,8 @@ struct MqttArgs {
     std::string password_file;  ///< a file holding the password (its first line)
     std::string client_id;      ///< empty: a random one
     std::string keepalive = "30s";
+    /// --password, hidden: only there to say why a password is never an argument.
+    std::optional<std::string> password_argument;
 };
 
 /// Declares --broker (required), --cafile, --cert, --key, --username, --password-file,
@@ -35,7 +38,8 @@ void add_mqtt_options(CLI::App& command, MqttArgs& args);
 /// the password from --password-file (its first line, without the newline) or else from
 /// TRK_MQTT_PASSWORD. Throws track::UsageError naming the option for a bad value, for a
 /// password file that group or others may read (chmod 600 it), and for TLS files with an
-/// mqtt:// URL; track::MissingInputError (66) for a password file that cannot be read.
+/// mqtt:// URL, for --password (hidden: it exists to say so); track::MissingInputError (66) for a password file that
+/// cannot be read.
 adapters::mqtt::ClientOptions to_client_options(const MqttArgs& args);
 
 }  // namespace cli

@@ -12,8 +12,7 @@ namespace {
 // Counts the problems, and checks that each says where (the topic) and why.
 struct Problems : track::ProblemSink {
     void skipped(const track::Location& where, std::string_view reason, std::string_view) override {
-        fuzz::expect(where.source.starts_with("mqtt://127.0.0.1:1883/"), "a problem names the topic",
-                     where.source);
+        fuzz::expect(where.source.starts_with("mqtt://127.0.0.1:1883/"), "a problem names the topic", where.source);
         fuzz::expect(!reason.empty(), "a problem has a reason");
     }
 };

@@ -23,7 +23,7 @@ namespace adapters::mqtt {
 struct TopicMap {
     enum class Field { none, site, asset, metric, device, unit };
     struct Level {
-        std::string literal;       ///< the level's text when field is none ("+": any)
+        std::string literal;  ///< the level's text when field is none ("+": any)
         Field field = Field::none;
     };
     std::vector<Level> levels;
@@ -65,8 +65,8 @@ public:
     /// the value) becomes one reading through the topic map. What cannot be used goes to
     /// `problems` with the topic as the place: too large, not UTF-8, not JSON, a topic the
     /// map does not match, no number at the value field, a bad time.
-    void decode(std::string_view topic, std::string_view payload, track::Millis arrived,
-                track::ProblemSink& problems, const std::function<void(std::string_view line)>& emit);
+    void decode(std::string_view topic, std::string_view payload, track::Millis arrived, track::ProblemSink& problems,
+                const std::function<void(std::string_view line)>& emit);
 
 private:
     void decode_json(std::string_view topic, std::string_view payload, track::Millis arrived,

@@ -108,6 +108,13 @@ void check_readable(const char* option, const std::string& path) {
     if (!file) throw track::UsageError(std::string(option) + ": cannot read '" + path + "': " + std::strerror(errno));
 }
 
+// libmosquitto's text for `rc`, without its final period (it goes inside trk's sentences).
+std::string reason_of(int rc) {
+    std::string text = mosquitto_strerror(rc);
+    if (text.ends_with('.')) text.pop_back();
+    return text;
+}
+
 // Why a CONNACK refused the client (MQTT 3.1.1 return codes), or empty when retrying may help.
 std::string connack_refusal(int rc) {
     switch (rc) {
@@ -141,8 +148,11 @@ std::string tls_refusal(std::string_view line) {
              line.find("bad certificate") != std::string_view::npos ||
              line.find("unknown ca") != std::string_view::npos)
         hint = " (the broker wants a client certificate its CA signed: check --cert and --key)";
-    else if (line.find("wrong version number") != std::string_view::npos)
-        hint = " (is this port a TLS listener? mqtt:// is without TLS)";
+    else if (line.find("wrong version number") != std::string_view::npos ||
+             line.find("unexpected eof") != std::string_view::npos)
+        hint =
+            " (is this port a TLS listener? mqtt:// is without TLS; or does the broker want a client "
+            "certificate: --cert, --key?)";
     return "TLS: " + std::string(detail) + hint;
 }
 
@@ -215,7 +225,7 @@ struct Client::Impl {
             if (!refusal.empty()) return true;
         }
         if (rc != MOSQ_ERR_SUCCESS) {
-            std::string why = rc == MOSQ_ERR_ERRNO ? std::strerror(error) : mosquitto_strerror(rc);
+            std::string why = rc == MOSQ_ERR_ERRNO ? std::strerror(error) : reason_of(rc);
             if (why != last_failure) status(options.broker.text + ": cannot connect: " + why + ", retrying");
             last_failure = std::move(why);
             return false;
@@ -260,8 +270,7 @@ struct Client::Impl {
                 const std::lock_guard lock(self.mutex);
                 quiet = self.stopping || !self.refusal.empty();
             }
-            if (!quiet)
-                self.status(self.options.broker.text + ": connection lost: " + mosquitto_strerror(rc) + ", retrying");
+            if (!quiet) self.status(self.options.broker.text + ": connection lost: " + reason_of(rc) + ", retrying");
         }
         if (was && self.connection) self.connection(false);
     }

@@ -297,7 +297,8 @@ struct Client::Impl {
         std::unique_lock lock(self.mutex);
         // A full queue holds the network thread here: the broker keeps what trk cannot take yet.
         self.queue_changed.wait(lock, [&] { return self.stopping || self.queue.size() < self.queue_limit; });
-        if (self.stopping) return;
+        // Stopping: kept past the limit (libmosquitto has acknowledged it), for the caller to
+        // take with next_message after stop().
         self.queue.push_back(std::move(copy));
         lock.unlock();
         self.queue_changed.notify_all();

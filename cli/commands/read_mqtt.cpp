@@ -135,6 +135,11 @@ int run_mqtt(const MqttReadOptions& o) {
         buffer.push_back('\n');
         ++written;
     };
+    const auto take = [&](const mqtt::Message& message) {
+        ++messages;
+        decoder.decode(message.topic, message.payload, now_ms(), diagnostics, emit);
+        out.maybe_flush();
+    };
     const auto started = std::chrono::steady_clock::now();
     const auto remaining = [&]() -> std::chrono::milliseconds {
         if (!o.duration_ms) return std::chrono::milliseconds(200);
@@ -153,16 +158,21 @@ int run_mqtt(const MqttReadOptions& o) {
         // A batch: what has arrived already is written before one flush (a live pipe sees
         // each batch at once; a fast broker is not slowed by a write per message).
         while (message) {
-            ++messages;
-            decoder.decode(message->topic, message->payload, now_ms(), diagnostics, emit);
-            out.maybe_flush();
+            take(*message);
             if (done()) break;
             message = client.next_message(std::chrono::milliseconds(0), nullptr);
         }
         out.flush();
     }
-    out.flush();
     client.stop(std::chrono::seconds(1));
+    // What libmosquitto received, and acknowledged, before the stop is written: the broker
+    // will not send it again. Past --count it is lost (trk-read(1), Sessions).
+    while (!(o.records && written >= *o.records)) {
+        const auto message = client.next_message(std::chrono::milliseconds(0), nullptr);
+        if (!message) break;
+        take(*message);
+    }
+    out.flush();
     if (o.verbose) diagnostics.note(fmt::format("{} messages, {} records", messages, written));
     diagnostics.summary();
     return 0;

@@ -121,6 +121,8 @@ public:
 
     /// Sends DISCONNECT and stops the network thread, publishing `last` first if given (the
     /// clean-exit twin of the will). Waits up to `timeout` for outstanding acknowledgements.
+    /// Messages received (and acknowledged to the broker) that next_message has not given yet
+    /// stay queued: take them with next_message after stop(), or they are lost.
     void stop(std::chrono::milliseconds timeout, const std::optional<Will>& last = std::nullopt);
 
 private:

@@ -120,9 +120,10 @@ int run_mqtt(const MqttReadOptions& o) {
     client.set_queue_limit(o.records ? std::min<std::size_t>(queue_messages, *o.records) : queue_messages);
     start_without_signals(client);
     if (o.verbose)
-        diagnostics.note(fmt::format("subscribing to {} on {} (QoS {}{})", fmt::join(o.topics, " "),
+        diagnostics.note(fmt::format("subscribing to {} on {} (QoS {}{}; libmosquitto {})", fmt::join(o.topics, " "),
                                      options.broker.text, o.qos_level,
-                                     options.clean_session ? "" : ", durable session " + options.client_id));
+                                     options.clean_session ? "" : ", durable session " + options.client_id,
+                                     mqtt::library_version()));
 
     mqtt::PayloadDecoder decoder(o.payload, options.broker.text);
     Output out;

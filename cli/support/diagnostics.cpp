@@ -2,6 +2,7 @@
 #include "diagnostics.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <cstdio>
 #include <unistd.h>
 #include <vector>
@@ -17,12 +18,13 @@ namespace {
 bool quiet_run = false;
 // Whether a progress line stands on standard error (without a line end), to be cleared
 // before anything else is printed there.
-bool progress_shown = false;
+// Atomic: notes also come from other threads (libmosquitto's network thread says what
+// happens to a broker connection).
+std::atomic<bool> progress_shown{false};
 
 void clear_progress() {
-    if (!progress_shown) return;
+    if (!progress_shown.exchange(false)) return;
     (void)std::fputs("\r\033[K", stderr);
-    progress_shown = false;
 }
 
 }  // namespace

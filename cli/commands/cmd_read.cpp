@@ -180,6 +180,7 @@ void add_read_command(CLI::App& trk, Invocation& chosen) {
     add_read_rfid_command(*read, chosen);
     add_read_record_commands(*read, chosen);
     add_read_modbus_command(*read, chosen);
+    add_read_mqtt_command(*read, chosen);
 }
 
 }  // namespace cli

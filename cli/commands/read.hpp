@@ -40,6 +40,9 @@ void add_read_rfid_command(CLI::App& read, Invocation& chosen);
 /// `trk read modbus`: polls a Modbus bus by a register map (cli/commands/read_modbus.cpp).
 void add_read_modbus_command(CLI::App& read, Invocation& chosen);
 
+/// `trk read mqtt`: subscribes to topics on an MQTT broker (cli/commands/read_mqtt.cpp).
+void add_read_mqtt_command(CLI::App& read, Invocation& chosen);
+
 /// `trk read csv` and `trk read jsonl`: sensor logs and other tools' records (cli/commands/read_records.cpp).
 void add_read_record_commands(CLI::App& read, Invocation& chosen);
 

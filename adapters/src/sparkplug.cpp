@@ -97,9 +97,8 @@ std::string_view value_kind(const PbMetric& metric) {
 }  // namespace
 
 std::optional<Topic> parse_topic(std::string_view topic) {
-    constexpr std::string_view prefix = "spBv1.0/";
-    if (!topic.starts_with(prefix)) return std::nullopt;
-    topic.remove_prefix(prefix.size());
+    if (!topic.starts_with(topic_prefix)) return std::nullopt;
+    topic.remove_prefix(topic_prefix.size());
     std::array<std::string, 4> parts;
     std::size_t count = 0;
     while (count < 4) {
@@ -203,9 +202,8 @@ void Decoder::decode(std::string_view topic, std::string_view payload, track::Mi
     const std::unique_ptr<PbPayload, PayloadDeleter> message(org__eclipse__tahu__protobuf__payload__unpack(
         nullptr, payload.size(), reinterpret_cast<const std::uint8_t*>(payload.data())));
     if (!message) {
-        problems.skipped(
-            where, "invalid Sparkplug B payload",
-            fmt::format("{} bytes that are not a Sparkplug B protobuf (truncated or corrupt)", payload.size()));
+        problems.skipped(where, "invalid Sparkplug B payload",
+                         fmt::format("{} bytes, truncated or corrupt", payload.size()));
         return;
     }
 

@@ -25,6 +25,9 @@ struct Topic {
     std::string device;
 };
 
+/// The namespace of every Sparkplug B topic (version 1.0 of its topics, Sparkplug 2.2 and 3.0).
+inline constexpr std::string_view topic_prefix = "spBv1.0/";
+
 /// The parts of `topic` when it is a Sparkplug B topic ("spBv1.0/..."), nullopt otherwise.
 std::optional<Topic> parse_topic(std::string_view topic);
 
@@ -32,14 +35,20 @@ std::optional<Topic> parse_topic(std::string_view topic);
 /// node's BIRTH certificates (metric names by alias, datatypes) and its sequence numbers.
 class Decoder {
 public:
-    /// Decodes one message's payload. Each metric that carries a number or a boolean becomes
-    /// a reading given to `emit`: asset the device (the node for node metrics), metric the
-    /// metric's name (from the BIRTH when the DATA message carries only an alias), time the
-    /// metric's timestamp (else the payload's, else `arrived`), `src` = `src`, and
-    /// `"historical":true` in its extra fields when the metric is flagged so. What cannot be
-    /// decoded goes to `problems` at `where` (the topic): a truncated or invalid protobuf, an
-    /// alias no BIRTH named (a rebirth is needed), a sequence gap ("expected seq 5, got 7: 2
-    /// messages lost"), a metric of a type that is not a number (string, dataset, template).
+    /// Decodes one message's payload. Each metric that carries a number or a boolean (1 or
+    /// 0) becomes a reading given to `emit`: asset the device (the node for N* messages),
+    /// device "GROUP/NODE", metric the metric's name (from the BIRTH when the DATA message
+    /// carries only an alias), unit its "engUnit" or "unit" string property (else the
+    /// BIRTH's), time the metric's timestamp (else the payload's, else `arrived`), `src` =
+    /// `src`, and `"historical":true` in its extra fields when the metric is flagged so.
+    /// Silently not readings: bdSeq, Node Control/ and Device Control/ metrics, is_null
+    /// metrics, NDEATH and DDEATH (they end the aliases), NCMD, DCMD and STATE (host
+    /// applications' messages). Goes to `problems` at `where`: a topic under spBv1.0/ that
+    /// is not Sparkplug B's, a payload over max_payload, a truncated or invalid protobuf, an
+    /// alias no BIRTH named (once per alias until a BIRTH; a rebirth is needed), a sequence
+    /// gap ("expected seq 5, got 7: 2 messages lost"), a metric that is not a number
+    /// (string, bytes, array, dataset, template: once per metric until its next BIRTH), a
+    /// value not finite, a timestamp past 9999. Throws only what `problems` throws (--strict).
     void decode(std::string_view topic, std::string_view payload, track::Millis arrived, std::string_view src,
                 const track::Location& where, track::ProblemSink& problems,
                 const std::function<void(track::Reading&)>& emit);

@@ -55,7 +55,7 @@ public:
 
     /// Payloads larger than this are reported and not decoded (a BIRTH of thousands of
     /// metrics with properties stays well below it).
-    static constexpr std::size_t max_payload = 4 * 1024 * 1024;
+    static constexpr std::size_t max_payload = std::size_t{4} << 20;
     /// Bounds on what is remembered, so that a stream of made-up node, device and metric
     /// names cannot grow memory without end: nodes and devices, and metrics (and aliases)
     /// of each. Past them, metrics still become readings, only not by alias.

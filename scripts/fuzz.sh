@@ -59,7 +59,7 @@ done
 
 if $own_build; then
   echo "== $build: configure and build (clang, -DTRK_FUZZ=ON)" >&2
-  cmake -S . -B "$build" -G Ninja -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTRK_FUZZ=ON \
+  cmake -S . -B "$build" -G Ninja -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTRK_FUZZ=ON \
     "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O2 -gline-tables-only -DNDEBUG" \
     -DTRK_WERROR=ON >/dev/null
 elif ! grep -q '^TRK_SANITIZE_LIBFUZZER:BOOL=ON' "$build/CMakeCache.txt" 2>/dev/null; then

@@ -56,7 +56,7 @@ if [ -z "${TRK_TEST_QUICK:-}" ]; then
   # clang: at -O0 it compiles this build in two fifths less time than g++, and its libraries
   # then serve the fuzz harnesses too (TRK_SANITIZE_LIBFUZZER), so that the fuzz smoke pass
   # below needs no build of its own.
-  run_suite build-sanitize "" "" -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG=-g1 \
+  run_suite build-sanitize "" "" -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG=-g1 \
     -DTRK_SANITIZE=ON -DTRK_SANITIZE_LIBFUZZER=ON
   # ThreadSanitizer: the unit tests (fence loading and grid building on two threads), the
   # golden cases of the commands that read on a second thread or load fences, and the

@@ -136,7 +136,9 @@ void PayloadDecoder::decode(std::string_view topic, std::string_view payload, tr
                          fmt::format("{} bytes (--max-payload {})", payload.size(), options_.max_payload));
         return;
     }
-    if (sparkplug::parse_topic(topic)) {
+    // The whole spBv1.0/ namespace: the decoder also knows what to ignore (host applications'
+    // STATE, commands) and what is malformed there.
+    if (topic.starts_with(sparkplug::topic_prefix)) {
         sparkplug_.decode(topic, payload, arrived, src, where, problems, [&](track::Reading& reading) {
             line_.clear();
             track::append_json(line_, reading);

@@ -64,7 +64,9 @@ struct Message {
 };
 
 /// One connection to a broker. libmosquitto's network thread (mosquitto_loop_start) reads
-/// and writes the socket, reconnects after a loss (0.5 s doubling to 8 s), and calls the
+/// and writes the socket, reconnects after a loss (1 s growing to 8 s: libmosquitto counts
+/// whole seconds; a first connection that fails is retried by a starter thread of the Client,
+/// 0.5 s doubling to 8 s, because libmosquitto's thread gives up on it), and calls the
 /// callbacks; the calling thread publishes and takes received messages from a bounded queue
 /// (a slow consumer slows the network thread, and the broker queues, instead of trk's memory
 /// growing). A broker that refuses the client (bad username or password, not authorized) or a
@@ -98,6 +100,8 @@ public:
     std::optional<int> publish(std::string_view topic, std::string_view payload, int qos, bool retain);
     /// Called, on the network thread, when the broker acknowledged a message (PUBACK for QoS
     /// 1, PUBCOMP for 2; for QoS 0: when it was written to the socket). Set before start().
+    /// It may run before publish() has returned that id to the caller. Messages unacknowledged
+    /// when a connection is lost are sent again by libmosquitto after the reconnect (same id).
     void on_delivered(std::function<void(int message_id)> callback);
     /// Called, on the network thread, when a connection is lost or made. Set before start().
     void on_connection(std::function<void(bool connected)> callback);

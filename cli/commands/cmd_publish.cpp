@@ -36,7 +36,7 @@ using Clock = std::chrono::steady_clock;
 enum class WhenFull { block, drop_oldest, fail };
 
 struct PublishOptions {
-    MqttOptions mqtt;
+    MqttArgs mqtt;
     std::vector<std::string> files;
     std::string topic = "trk/{site}/{type}/{asset}";
     std::string site;
@@ -86,7 +86,7 @@ adapters::mqtt::Will status_message(const std::string& topic, const PublishOptio
 }
 
 void check(PublishOptions& o) {
-    o.client = o.mqtt.client_options();
+    o.client = to_client_options(o.mqtt);
     if (o.site.empty()) o.site = host_name();
     o.topics = std::make_unique<TopicTemplate>("--topic", o.topic);
     // An id of its own per process: two publishers with one id would take turns to kick
@@ -280,7 +280,7 @@ void add_publish_command(CLI::App& trk, Invocation& chosen) {
     auto* publish = trk.add_subcommand(
         "publish", "Pass records on and publish each to an MQTT broker, kept in a spool on disk until acknowledged");
     publish->add_option("FILE", o.files, "JSON Lines record files; '-' or none: standard input");
-    add_mqtt_options(publish, o.mqtt);
+    add_mqtt_options(*publish, o.mqtt);
     publish->add_option("--topic", o.topic,
                         "Topic template: {site} {type} {asset} {event} {metric} {device}; a missing field is '-'")
         ->capture_default_str();

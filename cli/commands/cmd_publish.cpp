@@ -131,19 +131,18 @@ public:
         f.inflight = o_.inflight;
         if (o_.client.will) f.online = status_message(o_.client.will->topic, o_, true);
         f.on_note = [this](std::string_view text) { note(text); };
-        // However the run ends, the broker hears that this publisher went offline.
+        // However the run ends, the broker hears that this publisher went offline, once the
+        // forwarder (declared below, so destroyed first) has stopped publishing.
         struct Goodbye {
             adapters::mqtt::Client& client;
-            const PublishOptions& o;
-            adapters::mqtt::Forwarder* forwarder = nullptr;
+            const std::optional<adapters::mqtt::Will>& offline;
             ~Goodbye() {
-                if (forwarder != nullptr) forwarder->stop();
-                std::optional<adapters::mqtt::Will> offline = o.client.will;
-                client.stop(std::chrono::seconds(5), offline);
+                // Acknowledgements still outstanding are no reason to wait: the spool keeps those.
+                const auto wait = client.connected() ? std::chrono::seconds(2) : std::chrono::seconds(0);
+                client.stop(wait, offline);
             }
-        } goodbye{client, o_};
+        } goodbye{client, o_.client.will};
         adapters::mqtt::Forwarder forwarder(client, spool, f);
-        goodbye.forwarder = &forwarder;
         forwarder_ = &forwarder;
         client.start();
 
@@ -283,22 +282,30 @@ void add_publish_command(CLI::App& trk, Invocation& chosen) {
     add_mqtt_options(*publish, o.mqtt);
     publish->add_option("--topic", o.topic,
                         "Topic template: {site} {type} {asset} {event} {metric} {device}; a missing field is '-'")
+        ->type_name("TEMPLATE")
         ->capture_default_str();
-    publish->add_option("--site", o.site, "The site's name in topics and the status message (default: the host name)");
-    publish->add_option("--qos", o.qos, "MQTT QoS: 0, 1 or 2")->capture_default_str();
+    publish->add_option("--site", o.site, "The site's name in topics and the status message (default: the host name)")
+        ->type_name("NAME");
+    publish->add_option("--qos", o.qos, "MQTT QoS: 0, 1 or 2")->type_name("LEVEL")->capture_default_str();
     publish->add_flag("--retain", o.retain,
                       "Retain fix records (a new subscriber gets each topic's last position at once)");
-    publish->add_option("--spool", o.spool, "The spool file (default: $XDG_STATE_HOME/trk/publish.spool)");
+    publish->add_option("--spool", o.spool, "The spool file (default: $XDG_STATE_HOME/trk/publish.spool)")
+        ->type_name("PATH");
     publish->add_option("--spool-limit", o.spool_limit, "Payload the spool holds at most (B, kB, MB, GB)")
+        ->type_name("SIZE")
         ->capture_default_str();
     publish->add_option("--when-full", o.when_full, "When the spool is full: block, drop-oldest or fail")
+        ->type_name("POLICY")
         ->capture_default_str();
     publish->add_option("--inflight", o.inflight, "Messages sent and not yet acknowledged, at most")
+        ->type_name("N")
         ->capture_default_str();
     publish->add_option("--drain-timeout", o.drain_timeout,
-                        "At the end of input, wait this long at most for the broker (default: until all is sent)");
+                        "At the end of input, wait this long at most for the broker (default: until all is sent)")
+        ->type_name("DURATION");
     publish->add_option("--status-topic", o.status_topic,
                         "Topic of the retained online/offline status ({site}); '' for none")
+        ->type_name("TEMPLATE")
         ->capture_default_str();
     publish->callback([options, &chosen] {
         check(*options);

@@ -33,10 +33,10 @@ struct Forwarder::Shared {
     };
     std::mutex mutex;
     std::condition_variable wake;
-    std::deque<InFlight> window;                     ///< sent, in seq order, until acknowledged at the front
-    std::unordered_map<int, std::int64_t> seq_of;    ///< message id -> seq, of those in the window
-    std::vector<int> early;                          ///< acknowledged ids not (yet) in seq_of
-    bool appended = true;                            ///< the spool may hold messages not read yet
+    std::deque<InFlight> window;                   ///< sent, in seq order, until acknowledged at the front
+    std::unordered_map<int, std::int64_t> seq_of;  ///< message id -> seq, of those in the window
+    std::vector<int> early;                        ///< acknowledged ids not (yet) in seq_of
+    bool appended = true;                          ///< the spool may hold messages not read yet
     bool stop = false;
     std::uint64_t connections = 0;  ///< connections made so far
     std::uint64_t acknowledged = 0;
@@ -119,9 +119,9 @@ void Forwarder::run() {
     Shared& s = *shared_;
     std::vector<track::SpooledMessage> chunk;  // read from the spool, chunk[next] the next to send
     std::size_t next = 0;
-    std::int64_t last_read = 0;       // the highest seq read from the spool
-    std::int64_t acked_through = 0;   // every message up to it is acknowledged ...
-    std::int64_t removed_through = 0; // ... and up to this one removed from the spool
+    std::int64_t last_read = 0;        // the highest seq read from the spool
+    std::int64_t acked_through = 0;    // every message up to it is acknowledged ...
+    std::int64_t removed_through = 0;  // ... and up to this one removed from the spool
     std::size_t acked_since_removal = 0;
     std::uint64_t online_sent_for = 0;  // the connection whose online status was published
     bool was_connected = false, told_down = false;
@@ -159,8 +159,8 @@ void Forwarder::run() {
                 in_flight = s.window.size();
             }
             const Clock::time_point now = Clock::now();
-            if (acked_through > removed_through &&
-                (acked_since_removal >= options_.chunk / 2 || in_flight == 0 || now - last_removal >= removal_interval)) {
+            if (acked_through > removed_through && (acked_since_removal >= options_.chunk / 2 || in_flight == 0 ||
+                                                    now - last_removal >= removal_interval)) {
                 spool_.remove_through(acked_through);
                 removed_through = acked_through;
                 acked_since_removal = 0;
@@ -201,10 +201,10 @@ void Forwarder::run() {
 
             // Nothing acknowledged for long with messages in flight: send them again.
             if (in_flight > 0 && now - last_progress >= resend_after) {
-                note(fmt::format("no acknowledgement from the broker for {} s: sending the {} unacknowledged "
-                                 "records again",
-                                 std::chrono::duration_cast<std::chrono::seconds>(resend_after).count(),
-                                 track::grouped(in_flight)));
+                note(fmt::format(
+                    "no acknowledgement from the broker for {} s: sending the {} unacknowledged "
+                    "records again",
+                    std::chrono::duration_cast<std::chrono::seconds>(resend_after).count(), track::grouped(in_flight)));
                 const std::lock_guard lock(s.mutex);
                 s.window.clear();
                 s.seq_of.clear();

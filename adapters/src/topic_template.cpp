@@ -125,7 +125,8 @@ std::string TopicTemplate::topic(const track::Record& record, std::string_view s
 }
 
 bool TopicTemplate::uses(Field field) const {
-    return std::any_of(pieces_.begin(), pieces_.end(), [field](const Piece& p) { return p.is_field && p.field == field; });
+    return std::any_of(pieces_.begin(), pieces_.end(),
+                       [field](const Piece& p) { return p.is_field && p.field == field; });
 }
 
 }  // namespace adapters::mqtt

@@ -1,11 +1,10 @@
 // `trk publish`: passes records on and publishes each to an MQTT broker, through a spool on disk
 // that keeps them until the broker acknowledged them (store-and-forward).
-#include <unistd.h>
-
 #include <chrono>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <unistd.h>
 #include <vector>
 
 #include <fmt/format.h>
@@ -98,8 +97,8 @@ void check(PublishOptions& o) {
     }
     o.qos_level = static_cast<int>(parse_choice("--qos", o.qos, "a QoS level", {"0", "1", "2"}));
     o.limit_bytes = parse_size("--spool-limit", o.spool_limit);
-    o.full = static_cast<WhenFull>(
-        parse_choice("--when-full", o.when_full, "a policy", {"block", "drop-oldest", "fail"}));
+    o.full =
+        static_cast<WhenFull>(parse_choice("--when-full", o.when_full, "a policy", {"block", "drop-oldest", "fail"}));
     if (o.inflight < 1 || o.inflight > 65535) {
         throw track::UsageError(fmt::format("--inflight: '{}' is not from 1 to 65535", o.inflight));
     }
@@ -195,10 +194,11 @@ private:
         };
         if (fits(spool_->pending())) return;
         if (o_.full == WhenFull::fail) {
-            throw track::IoError(fmt::format("{}: the spool is full ({} records, {} bytes of payload; --spool-limit "
-                                             "{}) and --when-full is fail; this batch was not kept nor passed on",
-                                             spool_->path(), track::grouped(spool_->pending().messages),
-                                             track::grouped(spool_->pending().bytes), o_.spool_limit));
+            throw track::IoError(
+                fmt::format("{}: the spool is full ({} records, {} bytes of payload; --spool-limit "
+                            "{}) and --when-full is fail; this batch was not kept nor passed on",
+                            spool_->path(), track::grouped(spool_->pending().messages),
+                            track::grouped(spool_->pending().bytes), o_.spool_limit));
         }
         if (o_.full == WhenFull::drop_oldest) {
             std::uint64_t dropped = 0;
@@ -207,13 +207,14 @@ private:
                 dropped += spool_->drop_oldest(p.bytes + bytes - o_.limit_bytes);
             }
             dropped_ += dropped;
-            note(fmt::format("spool full: dropped the {} oldest records ({} dropped in this run)", track::grouped(dropped),
-                             track::grouped(dropped_)));
+            note(fmt::format("spool full: dropped the {} oldest records ({} dropped in this run)",
+                             track::grouped(dropped), track::grouped(dropped_)));
             return;
         }
-        note(fmt::format("spool full ({} of payload, --spool-limit {}): not reading the input until the broker takes "
-                         "some",
-                         track::grouped(spool_->pending().bytes), o_.spool_limit));
+        note(
+            fmt::format("spool full ({} of payload, --spool-limit {}): not reading the input until the broker takes "
+                        "some",
+                        track::grouped(spool_->pending().bytes), o_.spool_limit));
         const std::atomic<bool>& stop = stop_on_signals();
         while (!spool_->wait_until([&](const track::SpoolPending& p) { return fits(p) || stop.load(); },
                                    std::chrono::milliseconds(200))) {
@@ -280,8 +281,9 @@ void add_publish_command(CLI::App& trk, Invocation& chosen) {
         "publish", "Pass records on and publish each to an MQTT broker, kept in a spool on disk until acknowledged");
     publish->add_option("FILE", o.files, "JSON Lines record files; '-' or none: standard input");
     add_mqtt_options(*publish, o.mqtt);
-    publish->add_option("--topic", o.topic,
-                        "Topic template: {site} {type} {asset} {event} {metric} {device}; a missing field is '-'")
+    publish
+        ->add_option("--topic", o.topic,
+                     "Topic template: {site} {type} {asset} {event} {metric} {device}; a missing field is '-'")
         ->type_name("TEMPLATE")
         ->capture_default_str();
     publish->add_option("--site", o.site, "The site's name in topics and the status message (default: the host name)")
@@ -300,11 +302,13 @@ void add_publish_command(CLI::App& trk, Invocation& chosen) {
     publish->add_option("--inflight", o.inflight, "Messages sent and not yet acknowledged, at most")
         ->type_name("N")
         ->capture_default_str();
-    publish->add_option("--drain-timeout", o.drain_timeout,
-                        "At the end of input, wait this long at most for the broker (default: until all is sent)")
+    publish
+        ->add_option("--drain-timeout", o.drain_timeout,
+                     "At the end of input, wait this long at most for the broker (default: until all is sent)")
         ->type_name("DURATION");
-    publish->add_option("--status-topic", o.status_topic,
-                        "Topic of the retained online/offline status ({site}); '' for none")
+    publish
+        ->add_option("--status-topic", o.status_topic,
+                     "Topic of the retained online/offline status ({site}); '' for none")
         ->type_name("TEMPLATE")
         ->capture_default_str();
     publish->callback([options, &chosen] {

@@ -114,10 +114,15 @@ double parse_non_negative(std::string_view option, std::string_view text) {
 
 std::uint64_t parse_size(std::string_view option, std::string_view text) {
     // Longest suffixes first: "kB" before "B".
-    static constexpr std::pair<std::string_view, double> units[] = {
-        {"KiB", 1024.0}, {"MiB", 1024.0 * 1024}, {"GiB", 1024.0 * 1024 * 1024}, {"TiB", 1024.0 * 1024 * 1024 * 1024},
-        {"kB", 1e3},     {"MB", 1e6},            {"GB", 1e9},                   {"TB", 1e12},
-        {"B", 1}};
+    static constexpr std::pair<std::string_view, double> units[] = {{"KiB", 1024.0},
+                                                                    {"MiB", 1024.0 * 1024},
+                                                                    {"GiB", 1024.0 * 1024 * 1024},
+                                                                    {"TiB", 1024.0 * 1024 * 1024 * 1024},
+                                                                    {"kB", 1e3},
+                                                                    {"MB", 1e6},
+                                                                    {"GB", 1e9},
+                                                                    {"TB", 1e12},
+                                                                    {"B", 1}};
     std::string_view number = text;
     double scale = 0;
     for (const auto& [suffix, factor] : units) {

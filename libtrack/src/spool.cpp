@@ -32,8 +32,7 @@ CREATE TABLE messages (
 
 std::string in_use_message(const std::string& path) {
     return fmt::format(
-        "{}: the spool is in use by another trk publish (one spool, one publisher: give each its own --spool)",
-        path);
+        "{}: the spool is in use by another trk publish (one spool, one publisher: give each its own --spool)", path);
 }
 
 }  // namespace

@@ -3,9 +3,8 @@
 #include "track/spool.hpp"
 
 #include <sqlite3.h>
-#include <sys/stat.h>
-
 #include <string>
+#include <sys/stat.h>
 #include <thread>
 #include <vector>
 
@@ -135,7 +134,8 @@ TEST_CASE("spool: the file of another program or of a newer trk is refused and l
     const test::TempDir dir;
     run_sql(dir.file("other.db"), "CREATE TABLE t (x)");
     CHECK(open_error(dir.file("other.db")) ==
-          "65 " + dir.file("other.db") + ": an SQLite database, but not a spool of trk publish; the file was not changed");
+          "65 " + dir.file("other.db") +
+              ": an SQLite database, but not a spool of trk publish; the file was not changed");
     { const track::Spool spool(dir.file("newer")); }
     run_sql(dir.file("newer"), "PRAGMA user_version = 9");
     CHECK(open_error(dir.file("newer")) == "65 " + dir.file("newer") +
@@ -155,8 +155,8 @@ TEST_CASE("spool: wait_until wakes when the spool changes") {
     const test::TempDir dir;
     track::Spool spool(dir.file("s"));
     spool.append(entries({"x"}));
-    CHECK_FALSE(spool.wait_until([](const track::SpoolPending& p) { return p.messages == 0; },
-                                 std::chrono::milliseconds(10)));
+    CHECK_FALSE(
+        spool.wait_until([](const track::SpoolPending& p) { return p.messages == 0; }, std::chrono::milliseconds(10)));
     std::thread remover([&] { spool.remove_through(1000); });
     CHECK(spool.wait_until([](const track::SpoolPending& p) { return p.messages == 0; }, std::chrono::seconds(10)));
     remover.join();

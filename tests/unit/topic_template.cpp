@@ -73,8 +73,9 @@ TEST_CASE("topic template: what a level cannot carry is percent-encoded") {
 TEST_CASE("topic template: refusals name the option and the problem") {
     CHECK(refusal("trk/{site}/{asset}") == "accepted");
     CHECK(refusal("") == "--topic: the topic template is empty");
-    CHECK(refusal("trk/{zone}") ==
-          "--topic: unknown field {zone} in 'trk/{zone}' (the fields: {site} {type} {asset} {event} {metric} {device})");
+    CHECK(
+        refusal("trk/{zone}") ==
+        "--topic: unknown field {zone} in 'trk/{zone}' (the fields: {site} {type} {asset} {event} {metric} {device})");
     CHECK(refusal("trk/{site") == "--topic: 'trk/{site' has a '{' that is not closed");
     CHECK(refusal("trk/site}") == "--topic: 'trk/site}' has a '}' that closes no field");
     CHECK(refusal("trk/+/{asset}") ==

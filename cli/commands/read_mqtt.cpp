@@ -41,7 +41,7 @@ struct MqttReadOptions {
     std::string value_field = "value";
     std::string time_field = "time";
     std::string unit_field = "unit";
-    std::string max_payload = "1M";
+    std::string max_payload = "1MiB";
     bool strict = false;
     bool verbose = false;
     // Checked by setup:
@@ -51,20 +51,6 @@ struct MqttReadOptions {
     std::optional<std::uint64_t> records;  ///< --count
     std::optional<track::Millis> duration_ms;
 };
-
-// "4096", "64k", "1M": bytes, k and M counting 1024.
-std::size_t parse_size(std::string_view option, std::string_view text) {
-    std::string_view digits = text;
-    std::uint64_t scale = 1;
-    if (digits.ends_with('k') || digits.ends_with('K')) scale = 1024;
-    if (digits.ends_with('M')) scale = 1024 * 1024;
-    if (scale != 1) digits.remove_suffix(1);
-    const auto number = track::parse_uint64(digits);
-    if (!number || *number == 0 || *number > (256ULL << 20) / scale)
-        throw track::UsageError(
-            fmt::format("{}: '{}' is not a size in bytes (like 4096, 64k, 1M; at most 256M)", option, text));
-    return static_cast<std::size_t>(*number * scale);
-}
 
 void check(MqttReadOptions& o) {
     o.client = to_client_options(o.connection);
@@ -91,7 +77,11 @@ void check(MqttReadOptions& o) {
     o.payload.value_field = o.value_field;
     o.payload.time_field = o.time_field;
     o.payload.unit_field = o.unit_field;
-    o.payload.max_payload = parse_size("--max-payload", o.max_payload);
+    const std::uint64_t max_payload = parse_size("--max-payload", o.max_payload);
+    // MQTT's own limit: a payload is at most 256 MiB less its headers.
+    if (max_payload == 0 || max_payload > (256ULL << 20))
+        throw track::UsageError(fmt::format("--max-payload: '{}' is not from 1B to 256MiB", o.max_payload));
+    o.payload.max_payload = static_cast<std::size_t>(max_payload);
 }
 
 // Starts the client with SIGINT, SIGTERM and SIGHUP blocked, so that libmosquitto's threads
@@ -215,7 +205,7 @@ void add_read_mqtt_command(CLI::App& read, Invocation& chosen) {
     command->add_option("--unit-field", o.unit_field, "The reading's unit (a string); else the topic's {unit}")
         ->type_name("PATH")
         ->default_str(o.unit_field);
-    command->add_option("--max-payload", o.max_payload, "Skip larger payloads unread (bytes; k, M)")
+    command->add_option("--max-payload", o.max_payload, "Skip larger payloads unread (B, kB, MB, KiB, MiB)")
         ->type_name("SIZE")
         ->default_str(o.max_payload);
     command->add_flag("--strict", o.strict, "Stop at the first unusable message with exit status 65");

@@ -112,6 +112,33 @@ double parse_non_negative(std::string_view option, std::string_view text) {
     return *value;
 }
 
+std::uint64_t parse_size(std::string_view option, std::string_view text) {
+    // Longest suffixes first: "kB" before "B".
+    static constexpr std::pair<std::string_view, double> units[] = {{"KiB", 1024.0},
+                                                                    {"MiB", 1024.0 * 1024},
+                                                                    {"GiB", 1024.0 * 1024 * 1024},
+                                                                    {"TiB", 1024.0 * 1024 * 1024 * 1024},
+                                                                    {"kB", 1e3},
+                                                                    {"MB", 1e6},
+                                                                    {"GB", 1e9},
+                                                                    {"TB", 1e12},
+                                                                    {"B", 1}};
+    std::string_view number = text;
+    double scale = 0;
+    for (const auto& [suffix, factor] : units) {
+        if (number.ends_with(suffix)) {
+            number.remove_suffix(suffix.size());
+            scale = factor;
+            break;
+        }
+    }
+    const auto value = track::parse_decimal(number);
+    if (scale == 0 || !value || *value < 0 || *value * scale > 1e18) {
+        refuse(option, text, "a size", "examples: 500MB, 1GB, 64KiB");
+    }
+    return static_cast<std::uint64_t>(*value * scale);
+}
+
 double parse_degrees(std::string_view option, std::string_view text, double limit) {
     const auto value = track::parse_decimal(text);
     if (!value || *value < -limit || *value > limit) {

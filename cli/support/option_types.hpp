@@ -7,6 +7,7 @@
 // line). trk(1), OPTION VALUES, describes what each type accepts.
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
@@ -62,6 +63,11 @@ int parse_baud(std::string_view option, std::string_view text, std::string_view 
 
 /// A plain non-negative decimal number (no exponent, no inf or nan).
 double parse_non_negative(std::string_view option, std::string_view text);
+
+/// A size in bytes: a non-negative number with a unit, B, kB, MB, GB, TB (powers of 1000) or
+/// KiB, MiB, GiB, TiB (powers of 1024): "500MB", "1.5GB". A bare number is refused (bytes?
+/// megabytes?).
+std::uint64_t parse_size(std::string_view option, std::string_view text);
 
 /// A number of degrees from -limit to limit (latitude: 90, longitude: 180).
 double parse_degrees(std::string_view option, std::string_view text, double limit);

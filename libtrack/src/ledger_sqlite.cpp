@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <fmt/format.h>
@@ -131,6 +132,20 @@ std::string file_uri(const std::string& path, std::string_view query) {
                                   detail, doing));
     }
     throw Error(ExitCode::software, fmt::format("{}: {}: {}", path, doing, why));
+}
+
+void create_private_file(const std::string& path, int mode) {
+    // mkdir -p of the folder, private to the user like the file.
+    for (std::size_t slash = path.find('/', 1); slash != std::string::npos; slash = path.find('/', slash + 1)) {
+        const std::string dir = path.substr(0, slash);
+        if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) {
+            throw IoError(fmt::format("{}: cannot create folder {}: {}", path, dir, std::strerror(errno)));
+        }
+    }
+    const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, static_cast<mode_t>(mode));
+    if (fd < 0) throw IoError(fmt::format("{}: cannot create: {}", path, std::strerror(errno)));
+    ::fchmod(fd, static_cast<mode_t>(mode));  // exactly the mode asked, whatever the umask
+    ::close(fd);
 }
 
 Connection::Connection(const std::string& path, bool create) : path_(path) {

@@ -36,6 +36,10 @@ constexpr int application_id = ledger_application_id;
 /// and what trk was `doing`.
 [[noreturn]] void fail(sqlite3* db, int rc, const std::string& path, std::string_view doing);
 
+/// Creates the empty file `path` with exactly `mode` (whatever the umask), and its missing
+/// folders (0700). IoError when it cannot, or when the file exists already.
+void create_private_file(const std::string& path, int mode);
+
 /// A prepared statement, finalized on destruction; every failure goes through fail().
 class Statement {
 public:

@@ -43,17 +43,7 @@ const std::string& prepare_file(const LedgerOptions& o) {
                         "(or name another with --ledger or $TRK_LEDGER)",
                         o.path));
     }
-    // mkdir -p of the folder, private to the user like the file.
-    for (std::size_t slash = o.path.find('/', 1); slash != std::string::npos; slash = o.path.find('/', slash + 1)) {
-        const std::string dir = o.path.substr(0, slash);
-        if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) {
-            throw IoError(fmt::format("{}: cannot create folder {}: {}", o.path, dir, std::strerror(errno)));
-        }
-    }
-    const int fd = ::open(o.path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, static_cast<mode_t>(o.mode));
-    if (fd < 0) throw IoError(fmt::format("{}: cannot create: {}", o.path, std::strerror(errno)));
-    ::fchmod(fd, static_cast<mode_t>(o.mode));  // exactly the mode asked, whatever the umask
-    ::close(fd);
+    create_private_file(o.path, o.mode);
     return o.path;
 }
 

@@ -116,4 +116,13 @@ double round_significant(double value, int digits) noexcept {
     return rounded;
 }
 
+std::string grouped(std::uint64_t count) {
+    std::string digits = std::to_string(count), out;
+    for (std::size_t i = 0; i < digits.size(); ++i) {
+        if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
+        out += digits[i];
+    }
+    return out;
+}
+
 }  // namespace track

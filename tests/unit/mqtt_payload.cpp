@@ -41,7 +41,10 @@ TEST_CASE("parse_topic_map refuses templates it cannot use, naming the option") 
         {"plant/{site}/{metric}",
          "--topic-map: 'plant/{site}/{metric}': no {asset} or {device} level (each reading needs what it is about)"},
     };
-    for (const auto& [text, message] : cases) {
+    for (const auto& entry : cases) {
+        // Not a structured binding: clang 14 cannot capture one in CAPTURE's lambda.
+        const auto& text = entry.first;
+        const auto& message = entry.second;
         CAPTURE(text);
         try {
             mqtt::parse_topic_map("--topic-map", text);
@@ -80,7 +83,9 @@ TEST_CASE("PayloadDecoder: times in RFC 3339, epoch seconds and milliseconds; do
         {"-4",
          R"({"type":"reading","time":"2026-03-01T08:00:00.000Z","asset":"p7","metric":"t","value":-4,"src":"mqtt://gw:1883/plant/p7/t"})"},
     };
-    for (const auto& [payload, line] : cases) {
+    for (const auto& entry : cases) {
+        const auto& payload = entry.first;
+        const auto& line = entry.second;
         CAPTURE(payload);
         CHECK(decode(decoder, "plant/p7/t", payload, problems) == std::vector<std::string>{line});
     }

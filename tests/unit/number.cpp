@@ -93,3 +93,11 @@ TEST_CASE("parse_uint64: all of 64 bits, nothing more") {
         CHECK_FALSE(track::parse_uint64(bad).has_value());
     }
 }
+
+TEST_CASE("grouped counts for people") {
+    CHECK(track::grouped(0) == "0");
+    CHECK(track::grouped(999) == "999");
+    CHECK(track::grouped(1000) == "1,000");
+    CHECK(track::grouped(12345) == "12,345");
+    CHECK(track::grouped(1234567) == "1,234,567");
+}

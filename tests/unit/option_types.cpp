@@ -68,6 +68,17 @@ TEST_CASE("a distance is metres, with m, km or no unit") {
     }
 }
 
+TEST_CASE("a size needs a unit: B, kB, MB, GB, TB or KiB, MiB, GiB, TiB") {
+    CHECK(cli::parse_size("--spool-limit", "1GB") == 1'000'000'000);
+    CHECK(cli::parse_size("--spool-limit", "1.5kB") == 1500);
+    CHECK(cli::parse_size("--spool-limit", "64KiB") == 65536);
+    CHECK(cli::parse_size("--spool-limit", "0B") == 0);
+    CHECK(refusal([] { cli::parse_size("--spool-limit", "100"); }) ==
+          "--spool-limit: '100' is not a size (examples: 500MB, 1GB, 64KiB)");
+    CHECK(refusal([] { cli::parse_size("--spool-limit", "-1MB"); }) ==
+          "--spool-limit: '-1MB' is not a size (examples: 500MB, 1GB, 64KiB)");
+}
+
 TEST_CASE("KEY=VALUE lists") {
     using Map = std::map<std::string, std::string>;
     CHECK(cli::parse_key_values("--attr", {"colour=red", "note=a,b", "empty="}, {.example = "colour=red"}) ==

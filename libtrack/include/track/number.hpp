@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <string_view>
 
 #include <fmt/format.h>
@@ -109,5 +110,8 @@ void append_rounded(fmt::memory_buffer& out, double value, int decimals);
 /// many digits and reading it back gives (1245 × 0.01 reads 12.45, not 12.450000000000001).
 /// Zero and non-finite values come back as they are.
 double round_significant(double value, int digits) noexcept;
+
+/// A count for people, its thousands grouped: 12345 gives "12,345".
+std::string grouped(std::uint64_t count);
 
 }  // namespace track

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <unistd.h>
 #include <vector>
@@ -141,9 +142,14 @@ public:
                 client.stop(wait, offline);
             }
         } goodbye{client, o_.client.will};
-        adapters::mqtt::Forwarder forwarder(client, spool, f);
-        forwarder_ = &forwarder;
-        client.start();
+        // The forwarder's and libmosquitto's threads leave the stop signals to this one: a
+        // SIGTERM must interrupt its read of a quiet pipe.
+        std::optional<adapters::mqtt::Forwarder> forwarder;
+        without_stop_signals([&] {
+            forwarder.emplace(client, spool, f);
+            client.start();
+        });
+        forwarder_ = &*forwarder;
 
         for (const auto& source : sources) {
             if (stop_on_signals().load()) break;

@@ -1,7 +1,6 @@
 // `trk read mqtt`: subscribes to topics on a broker and writes what arrives as records: trk's
 // own records as published, other JSON through --topic-map, Sparkplug B.
 #include <algorithm>
-#include <csignal>
 #include <memory>
 #include <optional>
 #include <string>
@@ -84,16 +83,6 @@ void check(MqttReadOptions& o) {
     o.payload.max_payload = static_cast<std::size_t>(max_payload);
 }
 
-// Starts the client with SIGINT, SIGTERM and SIGHUP blocked, so that libmosquitto's threads
-// inherit a mask that leaves them to the main thread (whose handler sets the stop flag).
-void start_without_signals(mqtt::Client& client) {
-    const sigset_t stops = stop_signals();
-    sigset_t previous;
-    pthread_sigmask(SIG_BLOCK, &stops, &previous);
-    client.start();
-    pthread_sigmask(SIG_SETMASK, &previous, nullptr);
-}
-
 int run_mqtt(const MqttReadOptions& o) {
     const std::atomic<bool>& stop = stop_on_signals();
     Diagnostics diagnostics("read mqtt", o.strict);
@@ -108,7 +97,7 @@ int run_mqtt(const MqttReadOptions& o) {
     mqtt::Client client(options);
     client.subscribe(o.topics, o.qos_level);
     client.set_queue_limit(o.records ? std::min<std::size_t>(queue_messages, *o.records) : queue_messages);
-    start_without_signals(client);
+    without_stop_signals([&client] { client.start(); });
     if (o.verbose)
         diagnostics.note(fmt::format("subscribing to {} on {} (QoS {}{}; libmosquitto {})", fmt::join(o.topics, " "),
                                      options.broker.text, o.qos_level,

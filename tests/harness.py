@@ -1,8 +1,10 @@
-"""What the device tests (serial_pty.py, rfid_pty.py, gpsd_gpsfake.py) share: failing, waiting,
-reading a process's output in the background, socat virtual serial ports."""
+"""What the device and server tests share: failing, waiting, free ports, reading a process's
+output in the background, socat virtual serial ports. The servers of tests/support (PostgreSQL,
+mosquitto) use it too: every test script runs with tests/ on its path."""
 import atexit
 import os
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -31,6 +33,13 @@ def fail(message):
     """Ends the test with a message saying what went wrong."""
     print("FAIL:", message)
     sys.exit(1)
+
+
+def free_port():
+    """A TCP port on 127.0.0.1 that nothing listens on now (for a server the test starts)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 def wait_for(condition, what, timeout=20.0):

@@ -14,7 +14,6 @@ subscribers (mosquitto_sub):
 
 usage: mqtt_publish.py TRK
 """
-import atexit
 import json
 import os
 import signal
@@ -31,16 +30,6 @@ from mqtt_records import asset_of, records, type_of  # noqa: E402
 
 TRK = sys.argv[1]
 TMP = tempfile.mkdtemp(prefix="trk-mqtt-publish-")
-SUBSCRIBERS = []
-
-
-@atexit.register
-def _stop_subscribers():
-    # mosquitto_sub retries a broker that is gone for ever: stop each, however the test ends.
-    for process in SUBSCRIBERS:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
 
 
 def publish(broker, lines, *options, listener="plain", spool="spool", env=None, timeout=30):
@@ -53,7 +42,6 @@ def publish(broker, lines, *options, listener="plain", spool="spool", env=None, 
 def subscriber(broker, client_id, topics, qos=1, extra=()):
     """mosquitto_sub -v with a client id, subscribed when this returns; its lines in .lines."""
     process = broker.sub(topics, qos=qos, extra=["-i", client_id, "-v"] + list(extra), text=True)
-    SUBSCRIBERS.append(process)
     broker.wait_subscribed(client_id)
     reader = Reader(process.stdout)
     reader.process = process

@@ -12,7 +12,6 @@ mosquitto_sub (-c: the broker keeps its messages across the broker's restart):
 
 usage: mqtt_reliability.py TRK [RECORDS]
 """
-import atexit
 import os
 import random
 import signal
@@ -31,21 +30,10 @@ TRK = sys.argv[1]
 COUNT = int(sys.argv[2] if len(sys.argv) > 2 else os.environ.get("TRK_MQTT_RECORDS", "100000"))
 TMP = tempfile.mkdtemp(prefix="trk-mqtt-reliability-")
 ASSETS = tuple("A%02d" % i for i in range(10))
-SUBSCRIBERS = []
-
-
-@atexit.register
-def _stop_subscribers():
-    # mosquitto_sub retries a broker that is gone for ever: stop each, however the test ends.
-    for process in SUBSCRIBERS:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
 
 
 def subscriber(broker, client_id, topic):
     process = broker.sub([topic], qos=1, extra=["-i", client_id, "-c", "-v"], text=True)
-    SUBSCRIBERS.append(process)
     broker.wait_subscribed(client_id)
     return Reader(process.stdout)
 

@@ -5,12 +5,17 @@
 # Installs what the benchmarks need and builds trk (Release, no tests) in build-release;
 # sets $trk, and $work, the scratch folder where generated inputs are kept between runs.
 prepare_bench() {
+  work=${TMPDIR:-/tmp}/trk-bench
+  mkdir -p "$work"
+  # TRK=path: measure that binary as it is (no install, no Release build).
+  if [ -n "${TRK:-}" ]; then
+    trk=$TRK
+    return
+  fi
   scripts/install-deps.sh --bench
   cmake -S . -B build-release -G Ninja -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=OFF >/dev/null
   cmake --build build-release -j 2 >/dev/null
   trk=$PWD/build-release/trk
-  work=${TMPDIR:-/tmp}/trk-bench
-  mkdir -p "$work"
 }
 
 # seconds and peak RSS (KB) of one run of "$@", output discarded: "SECONDS KB"

@@ -17,13 +17,7 @@ units=20
 
 # shellcheck source=scripts/bench/lib.sh
 . scripts/bench/lib.sh
-if [ -n "${TRK:-}" ]; then
-  trk=$TRK
-  work=${TMPDIR:-/tmp}/trk-bench
-  mkdir -p "$work"
-else
-  prepare_bench
-fi
+prepare_bench
 
 # The server's spec and trk's map: the same 200 values.
 /usr/bin/python3 - "$work" "$units" <<'EOF'

@@ -14,13 +14,7 @@ inflight=${INFLIGHT:-1000}
 
 # shellcheck source=scripts/bench/lib.sh
 . scripts/bench/lib.sh
-if [ -n "${TRK:-}" ]; then
-  trk=$TRK
-  work=${TMPDIR:-/tmp}/trk-bench
-  mkdir -p "$work"
-else
-  prepare_bench
-fi
+prepare_bench
 
 input=$work/mqtt-fixes-$records.jsonl
 if [ ! -s "$input" ]; then

@@ -18,30 +18,20 @@ import shutil
 import signal
 import socket
 import subprocess
-import sys
 import tempfile
 import time
+
+from harness import fail, free_port, spawn
 
 PASSWORD = "s3cret-for-tests"
 USER = "trk"
 _brokers = []
 
 
-def _fail(message):
-    print("FAIL:", message)
-    sys.exit(1)
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _openssl(args, cwd):
     done = subprocess.run(["openssl"] + args, cwd=cwd, capture_output=True, text=True)
     if done.returncode != 0:
-        _fail("openssl %s: %s" % (" ".join(args), done.stderr))
+        fail("openssl %s: %s" % (" ".join(args), done.stderr))
 
 
 def make_ca(folder, name):
@@ -95,7 +85,7 @@ class Broker:
         done = subprocess.run(["mosquitto_passwd", "-b", "-c", self.password_file, USER, PASSWORD],
                               capture_output=True, text=True)
         if done.returncode != 0:
-            _fail("mosquitto_passwd: " + done.stderr)
+            fail("mosquitto_passwd: " + done.stderr)
 
     def _config(self):
         self.config = os.path.join(self.root, "mosquitto.conf")
@@ -143,12 +133,12 @@ class Broker:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                _fail("mosquitto did not start (exit %s): %s\n%s" % (self.process.returncode,
+                fail("mosquitto did not start (exit %s): %s\n%s" % (self.process.returncode,
                       self.process.stderr.read().decode(errors="replace"), self.log_text()))
             if all(self._listening(port) for port in self.ports.values()):
                 return
             time.sleep(0.05)
-        _fail("mosquitto did not listen within %.0f s:\n%s" % (timeout, self.log_text()))
+        fail("mosquitto did not listen within %.0f s:\n%s" % (timeout, self.log_text()))
 
     def _listening(self, port):
         with socket.socket() as s:
@@ -191,7 +181,8 @@ class Broker:
             args += ["-t", topic]
         popen.setdefault("stdout", subprocess.PIPE)
         popen.setdefault("stderr", subprocess.PIPE)
-        return subprocess.Popen(args, **popen)
+        # Killed when the test ends, however it ends: mosquitto_sub retries a stopped broker for ever.
+        return spawn(args, **popen)
 
     def pub(self, topic, payload=None, listener="plain", qos=1, extra=(), file=None, retain=False):
         """Publishes one message with mosquitto_pub (`payload` bytes or str, or the file
@@ -210,7 +201,7 @@ class Broker:
             data = payload.encode() if isinstance(payload, str) else payload
         done = subprocess.run(args, input=data, capture_output=True)
         if done.returncode != 0:
-            _fail("mosquitto_pub %s: %s" % (topic, done.stderr.decode(errors="replace")))
+            fail("mosquitto_pub %s: %s" % (topic, done.stderr.decode(errors="replace")))
 
     def wait_subscribed(self, client_id, topic=None, timeout=10.0):
         """Waits until the broker's log shows a subscription of the client `client_id` (give
@@ -224,7 +215,7 @@ class Broker:
                     if topic is None or parts[3] == topic:
                         return
             time.sleep(0.05)
-        _fail("%s did not subscribe%s within %.0f s" % (client_id, " to " + topic if topic else "", timeout))
+        fail("%s did not subscribe%s within %.0f s" % (client_id, " to " + topic if topic else "", timeout))
 
     def close(self):
         self.stop()

@@ -9,25 +9,15 @@ import atexit
 import os
 import pwd
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
 import time
 
+from harness import fail, free_port
+
 BIN = "/usr/lib/postgresql/15/bin"
 _servers = []
-
-
-def _fail(message):
-    print("FAIL:", message)
-    sys.exit(1)
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class PgServer:
@@ -61,7 +51,7 @@ class PgServer:
         r = self._run([f"{BIN}/initdb", "-D", self.data, "-U", "postgres", "--auth=trust", "-E", "UTF8",
                        "--locale=C.UTF-8", "--no-sync"])
         if r.returncode != 0:
-            _fail(f"initdb failed: {r.stderr}")
+            fail(f"initdb failed: {r.stderr}")
         conf = [
             "listen_addresses = '127.0.0.1'" if self.tls else "listen_addresses = ''",
             f"port = {self.port}",
@@ -93,7 +83,7 @@ class PgServer:
             r = subprocess.run(step, capture_output=True, text=True,
                                input="subjectAltName=DNS:localhost,IP:127.0.0.1\n" if i == 2 else None)
             if r.returncode != 0:
-                _fail(f"openssl failed: {r.stderr}")
+                fail(f"openssl failed: {r.stderr}")
         for name in ("server.key", "server.crt"):
             shutil.copy(f"{d}/{name}", f"{self.data}/{name}")
             os.chmod(f"{self.data}/{name}", 0o600)
@@ -107,7 +97,7 @@ class PgServer:
         r = self._run([f"{BIN}/pg_ctl", "-D", self.data, "-l", self.log, "-w", "-t", "30", "start"])
         if r.returncode != 0:
             log = open(self.log).read() if os.path.exists(self.log) else ""
-            _fail(f"PostgreSQL did not start: {r.stderr}\n{log}")
+            fail(f"PostgreSQL did not start: {r.stderr}\n{log}")
 
     def stop(self, mode="fast"):
         """Stops the server: "fast" (clean), or "immediate" (as a crash: recovery at start)."""
@@ -129,7 +119,7 @@ class PgServer:
         if not check:
             return r.returncode, r.stdout, r.stderr
         if r.returncode != 0:
-            _fail(f"psql failed on {sql!r}: {r.stderr}")
+            fail(f"psql failed on {sql!r}: {r.stderr}")
         return r.stdout
 
     def close(self):

@@ -3,7 +3,6 @@
 
 #include <atomic>
 #include <csignal>
-
 #include <pthread.h>
 
 namespace cli {

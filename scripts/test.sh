@@ -59,12 +59,13 @@ if [ -z "${TRK_TEST_QUICK:-}" ]; then
   run_suite build-sanitize "" "" -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG=-g1 \
     -DTRK_SANITIZE=ON -DTRK_SANITIZE_LIBFUZZER=ON
   # ThreadSanitizer: the unit tests (fence loading and grid building on two threads), the
-  # golden cases of the commands that read on a second thread or load fences, and the
-  # live-pipe and shapely tests (large fence sets and inputs, both threads busy).
+  # golden cases of the commands that read on a second thread or load fences, the
+  # live-pipe and shapely tests (large fence sets and inputs, both threads busy), and MQTT
+  # (libmosquitto's network thread, trk publish's forwarding thread and shared spool).
   # -O1 (ThreadSanitizer's documented minimum): a fifth less compile time than -O2, for the
   # same instrumented accesses.
   export TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1}
-  run_suite build-tsan '^(unit/|case/(read-jsonl|clean|fence|check|audit|export)/|stage-pipe$|fence-shapely$)' \
+  run_suite build-tsan '^(unit/|case/(read-jsonl|clean|fence|check|audit|export)/|stage-pipe$|fence-shapely$|mqtt-(read|publish|reliability)$|edge-gateway$)' \
     "trk trk_unit_tests" -DCMAKE_BUILD_TYPE=RelWithDebInfo "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O1 -g1 -DNDEBUG" \
     -DTRK_SANITIZE_THREAD=ON
   echo "== build-sanitize: fuzz harnesses, smoke pass" >&2

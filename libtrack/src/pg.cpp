@@ -124,7 +124,10 @@ void Connection::fail(PGresult* r, std::string_view doing) {
     }
     PQclear(r);
     const std::string message = fmt::format("central ledger {}: {}: {}", where_, doing, why);
-    if (PQstatus(c_) != CONNECTION_OK || sqlstate.starts_with("08")) {
+    // No SQLSTATE: the server said nothing, libpq failed on its own side of the wire (a COPY
+    // whose server went away fails in PQputCopyData with "server closed the connection
+    // unexpectedly" while PQstatus still says OK: it only turns bad once libpq reads the EOF).
+    if (PQstatus(c_) != CONNECTION_OK || sqlstate.starts_with("08") || sqlstate.empty()) {
         throw BusyError(message + " (the connection was lost: what was committed is kept; run it again)");
     }
     if (sqlstate.starts_with("28") || sqlstate == "42501") throw DeviceError(message);

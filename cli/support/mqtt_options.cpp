@@ -55,7 +55,10 @@ void add_mqtt_options(CLI::App& command, MqttArgs& args) {
                     "The password: the first line of FILE (mode 600); default: the environment variable "
                     "TRK_MQTT_PASSWORD. Never an argument: others see a command line")
         ->type_name("FILE");
-    command.add_option("--client-id", args.client_id, "The MQTT client identifier (default: trk-publish-SITE-PID for publish, a random one for read mqtt)")
+    command
+        .add_option(
+            "--client-id", args.client_id,
+            "The MQTT client identifier (default: trk-publish-SITE-PID for publish, a random one for read mqtt)")
         ->type_name("ID");
     command
         .add_option("--keepalive", args.keepalive,

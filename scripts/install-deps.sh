@@ -45,6 +45,9 @@ packages=(
   # tests only: independent computations to agree with (trend slopes and etas, vibration
   # figures: tests/check_trends.py, tests/vibration_numpy.py)
   python3-numpy
+  # tests only: a real browser opens trk map's pages (headless Chromium over the DevTools
+  # protocol, tests/support/browser.py); the demo's map needs none, any browser opens it
+  chromium
 )
 for option in "$@"; do
   case $option in

@@ -4,7 +4,8 @@
 # the rules; the device data are tests/fixtures): the reefer's temperature log, the dock
 # and gate RFID readers and forklift FL-07's GPS receiver (from its capture, and through a
 # virtual serial port) go through read | clean | fence | check | ledger import; then what a
-# yard supervisor reads: where everything is, the open violations, the yard audit.
+# yard supervisor reads: where everything is, the open violations, the yard audit; and the
+# yard's map (trk map), written to build-release/yard-map.html, whose path it prints last.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -82,8 +83,13 @@ status=0
 "$trk" audit --zone yard-a --now "$now" --format table || status=$?
 echo "(exit status $status)"
 
+say "The yard on a map:   trk map   (FL-07's night, the latest positions, the readers, the audit)"
+map=$PWD/build-release/yard-map.html  # outlives $dir: opened after the demo
+"$trk" map "$dir/fl07.jsonl" --audit yard-a --now "$now" -o "$map"
+
 say "The same audit for any EPCIS 2.0 system:   trk audit --format epcis   (its first events)"
 "$trk" audit --zone yard-a --now "$now" --format epcis --no-store 2>/dev/null | awk 'NR <= 3' | cut -c1-160 || true
 "$trk" ledger verify
 
 say "Next: 'trk help check', 'trk help audit' and the others, README.md for the tour."
+echo "Open the yard's map: $map"

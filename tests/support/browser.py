@@ -79,14 +79,6 @@ class Image:
         return len(seen)
 
 
-def _paeth(a, b, c):
-    p = a + b - c
-    pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
-    if pa <= pb and pa <= pc:
-        return a
-    return b if pb <= pc else c
-
-
 def decode_png(blob):
     """Decodes an 8-bit RGB or RGBA PNG (what Chromium writes) into an Image."""
     if blob[:8] != b"\x89PNG\r\n\x1a\n":
@@ -129,13 +121,14 @@ def decode_png(blob):
             for i in range(stride):
                 left = cur[i - channels] if i >= channels else 0
                 cur[i] = (row[i] + ((left + prev[i]) >> 1)) & 255
-        elif kind == 4:  # Paeth
-            cur = bytearray(stride)
-            for i in range(stride):
-                if i >= channels:
-                    cur[i] = (row[i] + _paeth(cur[i - channels], prev[i], prev[i - channels])) & 255
-                else:
-                    cur[i] = (row[i] + prev[i]) & 255
+        elif kind == 4:  # Paeth (inlined: most of Chromium's rows, the slow part)
+            cur = bytearray(row)
+            for i in range(channels):
+                cur[i] = (row[i] + prev[i]) & 255
+            for i in range(channels, stride):
+                a, b, c = cur[i - channels], prev[i], prev[i - channels]
+                pa, pb, pc = abs(b - c), abs(a - c), abs(a + b - c - c)
+                cur[i] = (cur[i] + (a if pa <= pb and pa <= pc else b if pb <= pc else c)) & 255
         else:
             raise BrowserError(f"screenshot: PNG row filter {kind}")
         out[y * stride:(y + 1) * stride] = cur

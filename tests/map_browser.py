@@ -75,6 +75,14 @@ def build_ledger(tmp):
     return env, fixes
 
 
+def no_ledger(tmp):
+    """An environment where trk finds no ledger: no $TRK_LEDGER, and a HOME of the test's own
+    (the default ledger is under it)."""
+    env = {k: v for k, v in os.environ.items() if k not in ("TRK_LEDGER", "XDG_DATA_HOME")}
+    env["HOME"] = tmp
+    return env
+
+
 def lines(data):
     return [json.loads(line) for line in data.decode().splitlines() if line.strip()]
 
@@ -218,7 +226,7 @@ def check_antimeridian(browser, tmp):
     fixes = "".join(json.dumps({"type": "fix", "asset": "BOAT-1", "time": f"2026-11-24T06:0{i}:00Z", "lat": -16.9985,
                                 "lon": lon}) + "\n" for i, lon in enumerate((179.9955, 179.9995, -179.9985)))
     page = os.path.join(tmp, "antimeridian.html")
-    env = {k: v for k, v in os.environ.items() if k != "TRK_LEDGER"}
+    env = no_ledger(tmp)
     run(["map", "--fences", fences, "--now", NOW, "-o", page], stdin=fixes.encode(), env=env)
     browser.requests.clear()
     browser.console.clear()
@@ -238,7 +246,7 @@ def check_antimeridian(browser, tmp):
 def check_empty(tmp):
     """No records and no ledger: a clear message, exit status 65, no file."""
     page = os.path.join(tmp, "empty.html")
-    env = {k: v for k, v in os.environ.items() if k != "TRK_LEDGER"}
+    env = no_ledger(tmp)
     p = subprocess.run([TRK, "map", "--now", NOW, "-o", page], input=b"", capture_output=True, env=env,
                        cwd=tmp, timeout=30)
     stderr = p.stderr.decode(errors="replace")

@@ -32,7 +32,9 @@ html=$work/map.html
 geojson=$work/map-lines.geojson
 now=$(tail -n 1 "$points" | sed 's/.*"time":"\([^"]*\)".*/\1/')  # ages counted from the last fix
 
-read -r map_s map_kb < <(median_of "$trk" map --fences "$fences" --now "$now" -o "$html" "$points")
+# No ledger: the map of the generated input alone, whatever the machine's default ledger holds.
+mkdir -p "$work/home"
+read -r map_s map_kb < <(median_of env -u TRK_LEDGER -u XDG_DATA_HOME HOME="$work/home" "$trk" map --fences "$fences" --now "$now" -o "$html" "$points")
 read -r export_s export_kb < <(median_of "$trk" export --format geojson --lines -o "$geojson" "$points")
 map_bytes=$(stat -c %s "$html")
 export_bytes=$(stat -c %s "$geojson")

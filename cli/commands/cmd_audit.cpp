@@ -1,36 +1,26 @@
 // `trk audit`: is everything that should be in a zone there? Expected versus seen, for cron.
-#include <algorithm>
-#include <cctype>
-#include <map>
 #include <memory>
-#include <set>
 #include <string>
 #include <vector>
 
 #include <fmt/format.h>
 
 #include "adapters/export.hpp"
-#include "adapters/manifest.hpp"
+#include "audit_zone.hpp"
 #include "command.hpp"
 #include "diagnostics.hpp"
-#include "files.hpp"
 #include "ledger_access.hpp"
 #include "option_types.hpp"
 #include "output.hpp"
 #include "report.hpp"
 #include "track/audit.hpp"
-#include "track/epc.hpp"
 #include "track/error.hpp"
 #include "track/json.hpp"
 #include "track/json_writer.hpp"
-#include "track/ledger_links.hpp"
 
 namespace cli {
 
 namespace {
-
-// A manifest of a million tags is about 30 MB: room for any yard.
-constexpr std::size_t max_manifest = std::size_t{64} << 20;
 
 struct AuditOptions {
     LedgerAccess ledger;
@@ -59,75 +49,13 @@ void check_options(AuditOptions& o) {
         (void)parse_choice("--format", o.format, "a report format", {"table", "jsonl", "csv", "epcis"});
 }
 
-bool is_hex_epc(std::string_view text) {
-    return text.size() >= 8 && text.size() % 2 == 0 &&
-           std::all_of(text.begin(), text.end(), [](char c) { return std::isxdigit(static_cast<unsigned char>(c)); });
-}
-
 int run_audit(const AuditOptions& o) {
     Diagnostics diagnostics("audit", false);
     const auto ledger = o.ledger.open();
-    std::set<std::string> registered;
-    std::vector<std::string> expected;
-    for (const track::Asset& a : ledger->assets("", false)) {
-        registered.insert(a.id);
-        if (o.expected.empty() && a.home == o.zone) expected.push_back(a.id);
-    }
-    const std::vector<track::Link> links = ledger->all_links();
-    track::LinkResolver resolver(links);  // the ledger importer's rule (see track/ledger_links.hpp)
-    if (!o.expected.empty()) {
-        for (const std::string& value :
-             adapters::read_manifest(read_file(o.expected, max_manifest, "manifest"), o.expected, diagnostics)) {
-            std::string upper = value;
-            std::transform(upper.begin(), upper.end(), upper.begin(), [](unsigned char c) { return std::toupper(c); });
-            if (is_hex_epc(value) && !registered.count(value)) {
-                const std::string& asset = resolver.epc_asset(upper);
-                expected.push_back(!asset.empty() ? asset : "epc:" + upper);
-            } else if (value.rfind("urn:epc:", 0) == 0) {
-                const std::string& asset = resolver.identity_asset(value);
-                if (asset.empty()) {
-                    diagnostics.note(fmt::format("{}: {} is linked to no asset; left out", o.expected, value));
-                    continue;
-                }
-                expected.push_back(asset);
-            } else {
-                expected.push_back(value);
-            }
-        }
-        if (expected.empty()) {
-            throw track::InputError(o.expected, "no asset ids or EPCs in the manifest");
-        }
-    }
-    track::require_known(*ledger, track::NameKind::zone, o.zone);  // a typo must not audit an empty zone
-    track::Audit audit(o.zone, expected, registered);
-    track::epc::Identity identity;
-    for (const track::Link& l : links) {
-        if (l.kind == track::LinkKind::epc) {
-            audit.identity(l.asset, l.value, track::epc::decode(l.value, identity) ? identity.pure_uri : "");
-        }
-        if (l.kind == track::LinkKind::uri) audit.identity(l.asset, "", l.value);
-    }
-    ledger->sightings(o.window_from, o.window_to, [&](const track::Sighting& s) {
-        // A read whose tag was linked after it was stored: link() adopts such records; this
-        // covers any it did not.
-        const bool unresolved_read = s.asset.empty() && s.type == "read";
-        audit.sighting(s, unresolved_read ? resolver.tag_asset(s.epc, s.uri) : s.asset);
-    });
-    // A central ledger answering for every site: the site of each asset's last position, named
-    // where a line's sighting is that position (a sighting carries no site).
-    std::map<std::string, const track::Position*> last;
-    const std::vector<track::Position> positions = ledger->where({});
-    for (const track::Position& p : positions) {
-        audit.last_seen(p.asset, p.time, p.zone);
-        const track::Position*& kept = last[p.asset];
-        if (kept == nullptr || kept->time < p.time) kept = &p;
-    }
-    const auto seen_site = [&](const track::AuditLine& l) {
-        const auto it = ledger->multi_site() ? last.find(l.asset) : last.end();
-        return it != last.end() && l.seen == it->second->time ? it->second->site : std::string();
-    };
-    const std::optional<track::StoredAudit> previous = ledger->last_audit(o.zone);
-    const std::vector<track::AuditLine> lines = audit.finish(previous);
+    const AuditFindings findings = audit_zone(*ledger, o.zone, o.expected, o.window_from, o.window_to, diagnostics);
+    const std::vector<track::AuditLine>& lines = findings.lines;
+    const std::optional<track::StoredAudit>& previous = findings.previous;
+    const auto seen_site = [&findings](const track::AuditLine& l) { return findings.seen_site(l); };
     const track::AuditCounts counts = track::count(lines);
     if (!o.no_store) {
         track::StoredAudit kept{o.zone, o.at, o.window_from, o.window_to, {}, {}};

@@ -31,22 +31,13 @@ std::vector<track::Fence> fences_of(const std::string& path, const LedgerAccess&
     if (!path.empty()) {
         return track::load_fences(path, [&diagnostics](std::string_view text) { diagnostics.note(text); });
     }
-    // 'trk fence add' keeps fences corrected; one kept by an older trk is noted on every load.
-    const auto note = [&diagnostics](std::string_view text) {
-        diagnostics.note(fmt::format("{}; 'trk fence add' the file again to keep them corrected", text));
-    };
-    const auto stored = ledger.open()->fences();
-    if (stored.empty()) {
+    std::vector<track::Fence> fences = stored_fences(*ledger.open(), ledger.path, diagnostics);
+    if (fences.empty()) {
         throw track::MissingInputError(fmt::format(
             "{}: the ledger keeps no fences; add them with 'trk fence add FILE', or name a file with --fences",
             ledger.path));
     }
-    fmt::memory_buffer collection;
-    track::JsonWriter w(collection);
-    w.begin_object().key("type").string("FeatureCollection").key("features").begin_array();
-    for (const auto& fence : stored) w.raw(fence.feature);
-    w.end_array().end_object();
-    return track::parse_fences(fmt::to_string(collection), ledger.path + " (fences)", note);
+    return fences;
 }
 
 struct StageOptions {

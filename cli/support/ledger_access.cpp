@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "track/error.hpp"
+#include "track/json_writer.hpp"
 
 namespace cli {
 
@@ -47,6 +48,21 @@ void add_ledger_options(CLI::App* command, LedgerAccess& access) {
     command->add_option("--busy-timeout", access.busy, "How long to wait for another trk writing to the ledger")
         ->type_name("DURATION")
         ->default_str("5s");
+}
+
+std::vector<track::Fence> stored_fences(track::Ledger& ledger, const std::string& name, const Diagnostics& diagnostics) {
+    const auto stored = ledger.fences();
+    if (stored.empty()) return {};
+    // 'trk fence add' keeps fences corrected; one kept by an older trk is noted on every load.
+    const auto note = [&diagnostics](std::string_view text) {
+        diagnostics.note(fmt::format("{}; 'trk fence add' the file again to keep them corrected", text));
+    };
+    fmt::memory_buffer collection;
+    track::JsonWriter w(collection);
+    w.begin_object().key("type").string("FeatureCollection").key("features").begin_array();
+    for (const auto& fence : stored) w.raw(fence.feature);
+    w.end_array().end_object();
+    return track::parse_fences(fmt::to_string(collection), name + " (fences)", note);
 }
 
 }  // namespace cli

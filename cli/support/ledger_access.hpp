@@ -5,10 +5,13 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 
+#include "diagnostics.hpp"
 #include "option_types.hpp"
+#include "track/fence.hpp"
 #include "track/ledger.hpp"
 
 namespace cli {
@@ -29,6 +32,10 @@ struct LedgerAccess {
     /// Opens the ledger (creating it with `mode` when `create`).
     [[nodiscard]] std::unique_ptr<track::Ledger> open(bool create = false, int mode = 0600) const;
 };
+
+/// The fences kept in `ledger` (named `name` in messages), parsed; empty when it keeps none.
+/// A fence kept uncorrected by an older trk is noted to `diagnostics`.
+std::vector<track::Fence> stored_fences(track::Ledger& ledger, const std::string& name, const Diagnostics& diagnostics);
 
 /// Adds --ledger PATH|URL, --site NAME and --busy-timeout DURATION to `command`.
 void add_ledger_options(CLI::App* command, LedgerAccess& access);

@@ -47,6 +47,28 @@ bool Fence::covers(double lat, double lon) const {
     return false;
 }
 
+std::vector<Fence::OutlinePart> Fence::outline() const {
+    std::vector<OutlinePart> parts;
+    const auto ring_of = [](const Ring& ring) {
+        OutlineRing out;
+        out.reserve(ring.size());
+        for (const Point& p : ring) out.push_back({p.x(), p.y()});
+        return out;
+    };
+    for (const Polygon& polygon : shape_->parts) {
+        OutlinePart& part = parts.emplace_back();
+        part.reserve(1 + polygon.inners().size());
+        part.push_back(ring_of(polygon.outer()));
+        for (const Ring& hole : polygon.inners()) part.push_back(ring_of(hole));
+    }
+    return parts;
+}
+
+std::optional<Fence::Circle> Fence::circle() const {
+    if (!shape_->circle) return std::nullopt;
+    return Circle{shape_->lat, shape_->lon, shape_->radius};
+}
+
 std::optional<double> boundary_distance_m(const Fence& fence, double lat, double lon) {
     const FenceShape& s = fence.shape();
     if (s.circle) return s.radius - geodesic_m(s.lat, s.lon, lat, lon);

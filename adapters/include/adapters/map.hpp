@@ -13,6 +13,7 @@
 
 #include <fmt/format.h>
 
+#include "track/audit.hpp"
 #include "track/fence.hpp"
 #include "track/ledger.hpp"
 #include "track/problems.hpp"

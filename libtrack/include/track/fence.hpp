@@ -34,6 +34,26 @@ public:
     /// Whether the point (WGS84 degrees) is inside or on the boundary.
     [[nodiscard]] bool covers(double lat, double lon) const;
 
+    /// A position of an outline: WGS84 degrees.
+    struct LonLat {
+        double lon = 0;  ///< east positive, as read (not wrapped)
+        double lat = 0;  ///< north positive
+    };
+    /// A ring of an outline: closed (the last position equals the first).
+    using OutlineRing = std::vector<LonLat>;
+    /// One polygon of an outline: its exterior ring (counterclockwise) then its holes (clockwise).
+    using OutlinePart = std::vector<OutlineRing>;
+    /// The polygon parts (one for a Polygon, one per member of a MultiPolygon), for drawing
+    /// without Boost.Geometry; empty for a circle (see circle()).
+    [[nodiscard]] std::vector<OutlinePart> outline() const;
+    /// A circle fence's centre and radius.
+    struct Circle {
+        double lat = 0, lon = 0;  ///< the centre, WGS84 degrees
+        double radius_m = 0;      ///< metres, geodesic
+    };
+    /// The circle, for a circle fence; nullopt for polygons.
+    [[nodiscard]] std::optional<Circle> circle() const;
+
     /// The whole GeoJSON Feature, minified, as it was read, except that rings wound against
     /// the right-hand rule are reversed (what the ledger keeps: loading it again has nothing
     /// to correct); empty unless the fences were read with keep_features (re-writing them

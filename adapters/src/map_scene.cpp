@@ -115,9 +115,9 @@ struct StoredFix {
     double lat = 0, lon = 0;
     track::Millis time = 0;
     float speed = std::numeric_limits<float>::quiet_NaN();  ///< NaN: none
-    std::uint32_t zones = undecided;                         ///< zone set, or undecided
-    std::uint32_t src = 0;                                   ///< interned src prefix (0: none)
-    std::uint32_t src_number = 0;                            ///< its line or offset + 1; 0: the prefix is all
+    std::uint32_t zones = undecided;                        ///< zone set, or undecided
+    std::uint32_t src = 0;                                  ///< interned src prefix (0: none)
+    std::uint32_t src_number = 0;                           ///< its line or offset + 1; 0: the prefix is all
     static constexpr std::uint32_t undecided = std::numeric_limits<std::uint32_t>::max();
 };
 
@@ -136,7 +136,7 @@ struct AssetData {
     std::vector<StoredFix> fixes;
     bool in_order = true;
     std::optional<Sighting> latest;
-    std::vector<std::size_t> pending_events;          ///< events waiting for the asset's next fix
+    std::vector<std::size_t> pending_events;           ///< events waiting for the asset's next fix
     std::optional<std::pair<double, double>> last_at;  ///< the latest position read so far (lat, lon)
     track::Millis last_time = 0;
 };
@@ -160,8 +160,8 @@ std::pair<std::string, std::string> kind_and_name(const track::Fence& fence) {
     simdjson::dom::element doc;
     std::string_view kind, name;
     if (parser.parse(fence.properties()).get(doc) == simdjson::SUCCESS) {
-        (void)doc["kind"].get_string().get(kind);
-        (void)doc["name"].get_string().get(name);
+        if (doc["kind"].get_string().get(kind) != simdjson::SUCCESS) kind = {};
+        if (doc["name"].get_string().get(name) != simdjson::SUCCESS) name = {};
     }
     if (kind.empty()) {
         kind = fence.kind() == track::Fence::Kind::circle         ? "circle"
@@ -301,11 +301,11 @@ struct SceneBuilder::Impl {
         std::uint64_t number = 0;
         const bool numbered = cut != std::string::npos && cut + 1 < src.size() && src.size() - cut - 1 <= 9 &&
                               (src[cut + 1] != '0' || cut + 2 == src.size()) &&
-                              std::all_of(src.begin() + static_cast<std::ptrdiff_t>(cut + 1), src.end(), [](char c) {
-                                  return c >= '0' && c <= '9';
-                              });
+                              std::all_of(src.begin() + static_cast<std::ptrdiff_t>(cut + 1), src.end(),
+                                          [](char c) { return c >= '0' && c <= '9'; });
         if (numbered) {
-            for (std::size_t i = cut + 1; i < src.size(); ++i) number = number * 10 + static_cast<unsigned>(src[i] - '0');
+            for (std::size_t i = cut + 1; i < src.size(); ++i)
+                number = number * 10 + static_cast<unsigned>(src[i] - '0');
         } else {
             cut = src.size() - 1;
         }
@@ -323,7 +323,8 @@ struct SceneBuilder::Impl {
     std::uint32_t zone_set(std::vector<std::string> names) {
         std::sort(names.begin(), names.end());
         names.erase(std::unique(names.begin(), names.end()), names.end());
-        const auto [it, added] = zone_set_at.try_emplace(std::move(names), static_cast<std::uint32_t>(zone_sets.size()));
+        const auto [it, added] =
+            zone_set_at.try_emplace(std::move(names), static_cast<std::uint32_t>(zone_sets.size()));
         if (added) zone_sets.push_back(it->first);
         return it->second;
     }
@@ -640,7 +641,8 @@ Scene SceneBuilder::finish() {
     scene.tolerance_m = m.options.tolerance_m.value_or(chosen);
     std::vector<std::size_t> order(m.assets.size());
     std::iota(order.begin(), order.end(), std::size_t{0});
-    std::sort(order.begin(), order.end(), [&m](std::size_t a, std::size_t b) { return m.asset_names[a] < m.asset_names[b]; });
+    std::sort(order.begin(), order.end(),
+              [&m](std::size_t a, std::size_t b) { return m.asset_names[a] < m.asset_names[b]; });
     std::vector<std::vector<XY>> planes(m.assets.size());
     std::vector<double> lengths(m.assets.size(), 0);
     double total_length = 0;
@@ -667,9 +669,11 @@ Scene SceneBuilder::finish() {
         if (a.fixes.empty()) continue;
         const std::vector<XY>& xy = planes[i];
         const std::size_t n = a.fixes.size();
-        const double share = total_length > 0 ? static_cast<double>(m.options.max_points) * lengths[i] / total_length
-                                              : static_cast<double>(m.options.max_points) / static_cast<double>(m.assets.size());
-        const std::size_t cap = std::max<std::size_t>(2, std::min(m.options.max_track_points, static_cast<std::size_t>(share)));
+        const double share = total_length > 0
+                                 ? static_cast<double>(m.options.max_points) * lengths[i] / total_length
+                                 : static_cast<double>(m.options.max_points) / static_cast<double>(m.assets.size());
+        const std::size_t cap =
+            std::max<std::size_t>(2, std::min(m.options.max_track_points, static_cast<std::size_t>(share)));
         std::vector<char> required(n, 0);
         required.front() = required.back() = 1;
         for (std::size_t k = 1; k < n; ++k) {
@@ -721,7 +725,8 @@ Scene SceneBuilder::finish() {
         l.at = proj.to_plane(l.lat, l.lon);
         l.age_ms = scene.now - l.time;
         if (l.zones.empty() && l.source == "fix") {
-            const std::uint32_t z = d.zone_set != StoredFix::undecided ? d.zone_set : m.zones_at(l.lat, l.lon, scratch, cache);
+            const std::uint32_t z =
+                d.zone_set != StoredFix::undecided ? d.zone_set : m.zones_at(l.lat, l.lon, scratch, cache);
             l.zones = m.zone_sets[z];
         }
         scene.bounds.add(l.at);
@@ -737,9 +742,10 @@ Scene SceneBuilder::finish() {
             e.placed = true;
         }
         if (!e.placed) {
-            m.not_drawn.push_back({fmt::format("{} {}{}", ev.event, ev.asset.empty() ? "" : ev.asset + " ",
-                                               track::format_rfc3339(ev.time)),
-                                   ev.asset.empty() ? "the event names no asset" : "no position of its asset before or after it"});
+            m.not_drawn.push_back(
+                {fmt::format("{} {}{}", ev.event, ev.asset.empty() ? "" : ev.asset + " ",
+                             track::format_rfc3339(ev.time)),
+                 ev.asset.empty() ? "the event names no asset" : "no position of its asset before or after it"});
             continue;
         }
         ev.at = proj.to_plane(ev.lat, ev.lon);
@@ -805,9 +811,10 @@ Scene SceneBuilder::finish() {
     }
     scene.not_drawn = std::move(m.not_drawn);
 
-    const bool nothing = scene.fences.empty() && scene.tracks.empty() && scene.latest.empty() &&
-                         scene.readers.empty() && scene.events.empty() &&
-                         std::none_of(scene.audit.begin(), scene.audit.end(), [](const AuditMark& a) { return a.at.has_value(); });
+    const bool nothing =
+        scene.fences.empty() && scene.tracks.empty() && scene.latest.empty() && scene.readers.empty() &&
+        scene.events.empty() &&
+        std::none_of(scene.audit.begin(), scene.audit.end(), [](const AuditMark& a) { return a.at.has_value(); });
     if (nothing) {
         std::string why;
         if (m.not_records > 0 && m.fixes == 0 && m.events.empty() && m.audit.empty() && latest.empty()) {
@@ -820,12 +827,13 @@ Scene SceneBuilder::finish() {
             why = fmt::format("the {} of the input {} no position (fix \"none\")", plural(m.fixes, "fix", "fixes"),
                               m.fixes == 1 ? "has" : "have");
         } else if (!scene.not_drawn.empty()) {
-            why = fmt::format("nothing has a position: {}: {}{}", scene.not_drawn.front().what,
-                              scene.not_drawn.front().why,
-                              scene.not_drawn.size() > 1 ? fmt::format(" (and {} more)", scene.not_drawn.size() - 1) : "");
+            why = fmt::format(
+                "nothing has a position: {}: {}{}", scene.not_drawn.front().what, scene.not_drawn.front().why,
+                scene.not_drawn.size() > 1 ? fmt::format(" (and {} more)", scene.not_drawn.size() - 1) : "");
         } else {
-            why = "no fences, readers, positions or records with a position (give records, --fences FILE, or a ledger "
-                  "that has them)";
+            why =
+                "no fences, readers, positions or records with a position (give records, --fences FILE, or a ledger "
+                "that has them)";
         }
         throw track::InputError("", "nothing to map: " + why);
     }

@@ -26,34 +26,27 @@ std::optional<ExportFormat> export_format_from_string(std::string_view name) noe
     return std::nullopt;
 }
 
-namespace {
-
-using namespace export_pieces;  // WriterBase and the number appends, shared with export_csv.cpp
-
-// ---------------------------------------------------------------------------------------
-// Pieces the track formats use
-
 // Appends `text` (UTF-8, as every string RecordParser gives: simdjson validates it) as XML
 // character data or attribute value: & < > " ' as entities, carriage return as a reference
 // (parsers would turn it into a newline), and U+FFFD for what XML 1.0 forbids even as a
 // reference (the other control characters, U+FFFE, U+FFFF), so the document stays valid.
-void append_xml_text(fmt::memory_buffer& out, std::string_view text) {
+void export_pieces::append_xml_text(fmt::memory_buffer& out, std::string_view text) {
     constexpr std::string_view replacement = "\xEF\xBF\xBD";
     for (std::size_t i = 0; i < text.size(); ++i) {
         const char c = text[i];
         switch (c) {
-            case '&': append(out, "&amp;"); break;
-            case '<': append(out, "&lt;"); break;
-            case '>': append(out, "&gt;"); break;
-            case '"': append(out, "&quot;"); break;
-            case '\'': append(out, "&apos;"); break;
-            case '\r': append(out, "&#13;"); break;
+            case '&': export_pieces::append(out, "&amp;"); break;
+            case '<': export_pieces::append(out, "&lt;"); break;
+            case '>': export_pieces::append(out, "&gt;"); break;
+            case '"': export_pieces::append(out, "&quot;"); break;
+            case '\'': export_pieces::append(out, "&apos;"); break;
+            case '\r': export_pieces::append(out, "&#13;"); break;
             default:
                 if (static_cast<unsigned char>(c) < 0x20 && c != '\t' && c != '\n') {
-                    append(out, replacement);
+                    export_pieces::append(out, replacement);
                 } else if (const std::string_view three = text.substr(i, 3);
                            three == "\xEF\xBF\xBE" || three == "\xEF\xBF\xBF") {  // U+FFFE, U+FFFF
-                    append(out, replacement);
+                    export_pieces::append(out, replacement);
                     i += 2;
                 } else {
                     out.push_back(c);
@@ -61,6 +54,13 @@ void append_xml_text(fmt::memory_buffer& out, std::string_view text) {
         }
     }
 }
+
+namespace {
+
+using namespace export_pieces;  // WriterBase and the number appends, shared with export_csv.cpp
+
+// ---------------------------------------------------------------------------------------
+// Pieces the track formats use
 
 // A fix reduced to what the track formats draw (no strings: a track may hold millions).
 struct TrackPoint {

@@ -1,5 +1,6 @@
-// What the writers of `trk export` share (export.cpp, export_csv.cpp, export_epcis.cpp): the base
-// class, the decimals, number appends and an event's extra members. Private to adapters.
+// What the writers of `trk export` share (export.cpp, export_csv.cpp, export_epcis.cpp), and with
+// trk map's documents (map_draw.cpp): the base class, the decimals, number appends, XML escaping and
+// an event's extra members. Private to adapters.
 #pragma once
 
 #include <functional>
@@ -35,6 +36,11 @@ inline void append_int(fmt::memory_buffer& out, int value) {
     const fmt::format_int digits(value);
     out.append(digits.data(), digits.data() + digits.size());
 }
+
+/// Appends `text` (UTF-8) as XML character data or attribute value: & < > " ' as entities,
+/// carriage return as a reference, and U+FFFD for what XML 1.0 forbids even as a reference.
+/// Also safe as HTML text and quoted attribute value (trk map's page).
+void append_xml_text(fmt::memory_buffer& out, std::string_view text);
 
 // The members of an event record that trk keeps in `extra` (severity, value, status, ...).
 class ExtraMembers {

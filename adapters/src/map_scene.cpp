@@ -69,15 +69,16 @@ std::pair<double, double> smallest_arc(std::vector<double> lons) {
     return {west, 360 - gap};
 }
 
-double distance(XY a, XY b) noexcept { return std::hypot(a.x - b.x, a.y - b.y); }
+double distance(XY a, XY b) noexcept { return std::sqrt((a.x - b.x) * (a.x - b.x) + (a.y - b.y) * (a.y - b.y)); }
 
-// The distance from p to the segment a-b.
-double segment_distance(XY p, XY a, XY b) noexcept {
+// The square of the distance from p to the segment a-b (hypot's care for overflow costs a
+// sixth of a million-fix map, and metres of a map never overflow).
+double segment_distance2(XY p, XY a, XY b) noexcept {
     const double dx = b.x - a.x, dy = b.y - a.y;
     const double length2 = dx * dx + dy * dy;
-    if (length2 == 0) return distance(p, a);
-    const double t = std::clamp(((p.x - a.x) * dx + (p.y - a.y) * dy) / length2, 0.0, 1.0);
-    return distance(p, {a.x + t * dx, a.y + t * dy});
+    const double t = length2 == 0 ? 0 : std::clamp(((p.x - a.x) * dx + (p.y - a.y) * dy) / length2, 0.0, 1.0);
+    const double ex = p.x - a.x - t * dx, ey = p.y - a.y - t * dy;
+    return ex * ex + ey * ey;
 }
 
 // Marks in `keep` the points of `xy` Douglas-Peucker keeps at `tolerance`, between points already
@@ -91,19 +92,20 @@ void douglas_peucker(const std::vector<XY>& xy, double tolerance, std::vector<ch
         if (i - first > 1) spans.emplace_back(first, i);
         first = i;
     }
+    const double tolerance2 = tolerance * tolerance;
     while (!spans.empty()) {
         const auto [a, b] = spans.back();
         spans.pop_back();
         double farthest = -1;
         std::size_t at = a;
         for (std::size_t i = a + 1; i < b; ++i) {
-            const double d = segment_distance(xy[i], xy[a], xy[b]);
+            const double d = segment_distance2(xy[i], xy[a], xy[b]);
             if (d > farthest) {
                 farthest = d;
                 at = i;
             }
         }
-        if (farthest <= tolerance) continue;
+        if (farthest <= tolerance2) continue;
         keep[at] = 1;
         if (at - a > 1) spans.emplace_back(a, at);
         if (b - at > 1) spans.emplace_back(at, b);
@@ -677,7 +679,7 @@ Scene SceneBuilder::finish() {
         std::vector<char> required(n, 0);
         required.front() = required.back() = 1;
         for (std::size_t k = 1; k < n; ++k) {
-            if (a.fixes[k].zones != a.fixes[k - 1].zones) required[k - 1] = required[k] = 1;
+            if (a.fixes[k].zones != a.fixes[k - 1].zones) required[k] = 1;
         }
         const auto must = static_cast<std::size_t>(std::count(required.begin(), required.end(), 1));
         Track t;

@@ -4,8 +4,8 @@
 #include <memory>
 #include <optional>
 #include <string>
-#include <variant>
 #include <unistd.h>
+#include <variant>
 #include <vector>
 
 #include <fmt/format.h>

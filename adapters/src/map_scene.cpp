@@ -380,8 +380,9 @@ struct SceneBuilder::Impl {
         if (!a.latest || a.latest->time <= r.time) a.latest = Sighting{r.time, true, 0, r.reader, r.antenna, r.src};
     }
 
+    export_pieces::ExtraMembers extra;  ///< reused: its parser's buffers outlive each event
+
     void event(const track::Event& e) {
-        export_pieces::ExtraMembers extra;
         extra.parse(e.extra);
         if (e.event == "audit") {
             AuditData d;

@@ -57,21 +57,6 @@ void parse_size(const std::string& text, adapters::map::RenderOptions& render) {
     render.height = *h;
 }
 
-// A tile URL the page may fetch: http(s), with the tile's {z}, {x} and {y}.
-void check_tiles(const std::string& url) {
-    if (url.rfind("https://", 0) != 0 && url.rfind("http://", 0) != 0) {
-        throw track::UsageError(fmt::format("--tiles: '{}' is not an http(s) URL", url));
-    }
-    for (const char* part : {"{z}", "{x}", "{y}"}) {
-        if (url.find(part) == std::string::npos) {
-            throw track::UsageError(
-                fmt::format("--tiles: '{}' has no {}; give a tile template such as "
-                            "https://tile.openstreetmap.org/{{z}}/{{x}}/{{y}}.png",
-                            url, part));
-        }
-    }
-}
-
 void check(MapOptions& o) {
     if (o.format.empty()) {
         o.svg = o.output.size() > 4 && o.output.compare(o.output.size() - 4, 4, ".svg") == 0;
@@ -84,7 +69,7 @@ void check(MapOptions& o) {
     }
     if (!o.tiles.empty()) {
         if (o.svg) throw track::UsageError("--tiles: applies to --format html only");
-        check_tiles(o.tiles);
+        (void)adapters::map::tile_origin(o.tiles);  // the page's rule, checked before anything is read
         o.render.tiles = o.tiles;
     }
     if (!o.tolerance.empty()) o.scene.tolerance_m = parse_distance("--tolerance", o.tolerance);

@@ -229,6 +229,12 @@ struct RenderOptions {
     int width = 1200, height = 800;
 };
 
+/// The origin a tile URL template's tiles come from, for the page's Content-Security-Policy
+/// ("https://tile.example.org:8080", a `{s}` subdomain as "*"). UsageError ("--tiles URL: why")
+/// when the template is not an http(s) URL whose host is plain (letters, digits, dots, hyphens,
+/// a port), lacks {z}, {x} or {y}, or holds spaces, quotes, <, > or backslashes.
+std::string tile_origin(std::string_view url);
+
 /// Writes the scene as one self-contained HTML page: an inline SVG (metres, north up), a
 /// legend, a scale bar, a north arrow, the time span, and an inline script for pan, zoom and
 /// hover/click details. Nothing is fetched unless RenderOptions::tiles is set.

@@ -69,15 +69,16 @@ std::pair<double, double> smallest_arc(std::vector<double> lons) {
     return {west, 360 - gap};
 }
 
-double distance(XY a, XY b) noexcept { return std::hypot(a.x - b.x, a.y - b.y); }
+double distance(XY a, XY b) noexcept { return std::sqrt((a.x - b.x) * (a.x - b.x) + (a.y - b.y) * (a.y - b.y)); }
 
-// The distance from p to the segment a-b.
-double segment_distance(XY p, XY a, XY b) noexcept {
+// The square of the distance from p to the segment a-b (hypot's care for overflow costs a
+// sixth of a million-fix map, and metres of a map never overflow).
+double segment_distance2(XY p, XY a, XY b) noexcept {
     const double dx = b.x - a.x, dy = b.y - a.y;
     const double length2 = dx * dx + dy * dy;
-    if (length2 == 0) return distance(p, a);
-    const double t = std::clamp(((p.x - a.x) * dx + (p.y - a.y) * dy) / length2, 0.0, 1.0);
-    return distance(p, {a.x + t * dx, a.y + t * dy});
+    const double t = length2 == 0 ? 0 : std::clamp(((p.x - a.x) * dx + (p.y - a.y) * dy) / length2, 0.0, 1.0);
+    const double ex = p.x - a.x - t * dx, ey = p.y - a.y - t * dy;
+    return ex * ex + ey * ey;
 }
 
 // Marks in `keep` the points of `xy` Douglas-Peucker keeps at `tolerance`, between points already
@@ -91,19 +92,20 @@ void douglas_peucker(const std::vector<XY>& xy, double tolerance, std::vector<ch
         if (i - first > 1) spans.emplace_back(first, i);
         first = i;
     }
+    const double tolerance2 = tolerance * tolerance;
     while (!spans.empty()) {
         const auto [a, b] = spans.back();
         spans.pop_back();
         double farthest = -1;
         std::size_t at = a;
         for (std::size_t i = a + 1; i < b; ++i) {
-            const double d = segment_distance(xy[i], xy[a], xy[b]);
+            const double d = segment_distance2(xy[i], xy[a], xy[b]);
             if (d > farthest) {
                 farthest = d;
                 at = i;
             }
         }
-        if (farthest <= tolerance) continue;
+        if (farthest <= tolerance2) continue;
         keep[at] = 1;
         if (at - a > 1) spans.emplace_back(a, at);
         if (b - at > 1) spans.emplace_back(at, b);
@@ -115,9 +117,9 @@ struct StoredFix {
     double lat = 0, lon = 0;
     track::Millis time = 0;
     float speed = std::numeric_limits<float>::quiet_NaN();  ///< NaN: none
-    std::uint32_t zones = undecided;                         ///< zone set, or undecided
-    std::uint32_t src = 0;                                   ///< interned src prefix (0: none)
-    std::uint32_t src_number = 0;                            ///< its line or offset + 1; 0: the prefix is all
+    std::uint32_t zones = undecided;                        ///< zone set, or undecided
+    std::uint32_t src = 0;                                  ///< interned src prefix (0: none)
+    std::uint32_t src_number = 0;                           ///< its line or offset + 1; 0: the prefix is all
     static constexpr std::uint32_t undecided = std::numeric_limits<std::uint32_t>::max();
 };
 
@@ -136,7 +138,7 @@ struct AssetData {
     std::vector<StoredFix> fixes;
     bool in_order = true;
     std::optional<Sighting> latest;
-    std::vector<std::size_t> pending_events;          ///< events waiting for the asset's next fix
+    std::vector<std::size_t> pending_events;           ///< events waiting for the asset's next fix
     std::optional<std::pair<double, double>> last_at;  ///< the latest position read so far (lat, lon)
     track::Millis last_time = 0;
 };
@@ -160,8 +162,8 @@ std::pair<std::string, std::string> kind_and_name(const track::Fence& fence) {
     simdjson::dom::element doc;
     std::string_view kind, name;
     if (parser.parse(fence.properties()).get(doc) == simdjson::SUCCESS) {
-        (void)doc["kind"].get_string().get(kind);
-        (void)doc["name"].get_string().get(name);
+        if (doc["kind"].get_string().get(kind) != simdjson::SUCCESS) kind = {};
+        if (doc["name"].get_string().get(name) != simdjson::SUCCESS) name = {};
     }
     if (kind.empty()) {
         kind = fence.kind() == track::Fence::Kind::circle         ? "circle"
@@ -301,11 +303,11 @@ struct SceneBuilder::Impl {
         std::uint64_t number = 0;
         const bool numbered = cut != std::string::npos && cut + 1 < src.size() && src.size() - cut - 1 <= 9 &&
                               (src[cut + 1] != '0' || cut + 2 == src.size()) &&
-                              std::all_of(src.begin() + static_cast<std::ptrdiff_t>(cut + 1), src.end(), [](char c) {
-                                  return c >= '0' && c <= '9';
-                              });
+                              std::all_of(src.begin() + static_cast<std::ptrdiff_t>(cut + 1), src.end(),
+                                          [](char c) { return c >= '0' && c <= '9'; });
         if (numbered) {
-            for (std::size_t i = cut + 1; i < src.size(); ++i) number = number * 10 + static_cast<unsigned>(src[i] - '0');
+            for (std::size_t i = cut + 1; i < src.size(); ++i)
+                number = number * 10 + static_cast<unsigned>(src[i] - '0');
         } else {
             cut = src.size() - 1;
         }
@@ -323,7 +325,8 @@ struct SceneBuilder::Impl {
     std::uint32_t zone_set(std::vector<std::string> names) {
         std::sort(names.begin(), names.end());
         names.erase(std::unique(names.begin(), names.end()), names.end());
-        const auto [it, added] = zone_set_at.try_emplace(std::move(names), static_cast<std::uint32_t>(zone_sets.size()));
+        const auto [it, added] =
+            zone_set_at.try_emplace(std::move(names), static_cast<std::uint32_t>(zone_sets.size()));
         if (added) zone_sets.push_back(it->first);
         return it->second;
     }
@@ -377,8 +380,9 @@ struct SceneBuilder::Impl {
         if (!a.latest || a.latest->time <= r.time) a.latest = Sighting{r.time, true, 0, r.reader, r.antenna, r.src};
     }
 
+    export_pieces::ExtraMembers extra;  ///< reused: its parser's buffers outlive each event
+
     void event(const track::Event& e) {
-        export_pieces::ExtraMembers extra;
         extra.parse(e.extra);
         if (e.event == "audit") {
             AuditData d;
@@ -640,7 +644,8 @@ Scene SceneBuilder::finish() {
     scene.tolerance_m = m.options.tolerance_m.value_or(chosen);
     std::vector<std::size_t> order(m.assets.size());
     std::iota(order.begin(), order.end(), std::size_t{0});
-    std::sort(order.begin(), order.end(), [&m](std::size_t a, std::size_t b) { return m.asset_names[a] < m.asset_names[b]; });
+    std::sort(order.begin(), order.end(),
+              [&m](std::size_t a, std::size_t b) { return m.asset_names[a] < m.asset_names[b]; });
     std::vector<std::vector<XY>> planes(m.assets.size());
     std::vector<double> lengths(m.assets.size(), 0);
     double total_length = 0;
@@ -667,13 +672,15 @@ Scene SceneBuilder::finish() {
         if (a.fixes.empty()) continue;
         const std::vector<XY>& xy = planes[i];
         const std::size_t n = a.fixes.size();
-        const double share = total_length > 0 ? static_cast<double>(m.options.max_points) * lengths[i] / total_length
-                                              : static_cast<double>(m.options.max_points) / static_cast<double>(m.assets.size());
-        const std::size_t cap = std::max<std::size_t>(2, std::min(m.options.max_track_points, static_cast<std::size_t>(share)));
+        const double share = total_length > 0
+                                 ? static_cast<double>(m.options.max_points) * lengths[i] / total_length
+                                 : static_cast<double>(m.options.max_points) / static_cast<double>(m.assets.size());
+        const std::size_t cap =
+            std::max<std::size_t>(2, std::min(m.options.max_track_points, static_cast<std::size_t>(share)));
         std::vector<char> required(n, 0);
         required.front() = required.back() = 1;
         for (std::size_t k = 1; k < n; ++k) {
-            if (a.fixes[k].zones != a.fixes[k - 1].zones) required[k - 1] = required[k] = 1;
+            if (a.fixes[k].zones != a.fixes[k - 1].zones) required[k] = 1;
         }
         const auto must = static_cast<std::size_t>(std::count(required.begin(), required.end(), 1));
         Track t;
@@ -721,7 +728,8 @@ Scene SceneBuilder::finish() {
         l.at = proj.to_plane(l.lat, l.lon);
         l.age_ms = scene.now - l.time;
         if (l.zones.empty() && l.source == "fix") {
-            const std::uint32_t z = d.zone_set != StoredFix::undecided ? d.zone_set : m.zones_at(l.lat, l.lon, scratch, cache);
+            const std::uint32_t z =
+                d.zone_set != StoredFix::undecided ? d.zone_set : m.zones_at(l.lat, l.lon, scratch, cache);
             l.zones = m.zone_sets[z];
         }
         scene.bounds.add(l.at);
@@ -737,9 +745,10 @@ Scene SceneBuilder::finish() {
             e.placed = true;
         }
         if (!e.placed) {
-            m.not_drawn.push_back({fmt::format("{} {}{}", ev.event, ev.asset.empty() ? "" : ev.asset + " ",
-                                               track::format_rfc3339(ev.time)),
-                                   ev.asset.empty() ? "the event names no asset" : "no position of its asset before or after it"});
+            m.not_drawn.push_back(
+                {fmt::format("{} {}{}", ev.event, ev.asset.empty() ? "" : ev.asset + " ",
+                             track::format_rfc3339(ev.time)),
+                 ev.asset.empty() ? "the event names no asset" : "no position of its asset before or after it"});
             continue;
         }
         ev.at = proj.to_plane(ev.lat, ev.lon);
@@ -805,9 +814,10 @@ Scene SceneBuilder::finish() {
     }
     scene.not_drawn = std::move(m.not_drawn);
 
-    const bool nothing = scene.fences.empty() && scene.tracks.empty() && scene.latest.empty() &&
-                         scene.readers.empty() && scene.events.empty() &&
-                         std::none_of(scene.audit.begin(), scene.audit.end(), [](const AuditMark& a) { return a.at.has_value(); });
+    const bool nothing =
+        scene.fences.empty() && scene.tracks.empty() && scene.latest.empty() && scene.readers.empty() &&
+        scene.events.empty() &&
+        std::none_of(scene.audit.begin(), scene.audit.end(), [](const AuditMark& a) { return a.at.has_value(); });
     if (nothing) {
         std::string why;
         if (m.not_records > 0 && m.fixes == 0 && m.events.empty() && m.audit.empty() && latest.empty()) {
@@ -820,12 +830,13 @@ Scene SceneBuilder::finish() {
             why = fmt::format("the {} of the input {} no position (fix \"none\")", plural(m.fixes, "fix", "fixes"),
                               m.fixes == 1 ? "has" : "have");
         } else if (!scene.not_drawn.empty()) {
-            why = fmt::format("nothing has a position: {}: {}{}", scene.not_drawn.front().what,
-                              scene.not_drawn.front().why,
-                              scene.not_drawn.size() > 1 ? fmt::format(" (and {} more)", scene.not_drawn.size() - 1) : "");
+            why = fmt::format(
+                "nothing has a position: {}: {}{}", scene.not_drawn.front().what, scene.not_drawn.front().why,
+                scene.not_drawn.size() > 1 ? fmt::format(" (and {} more)", scene.not_drawn.size() - 1) : "");
         } else {
-            why = "no fences, readers, positions or records with a position (give records, --fences FILE, or a ledger "
-                  "that has them)";
+            why =
+                "no fences, readers, positions or records with a position (give records, --fences FILE, or a ledger "
+                "that has them)";
         }
         throw track::InputError("", "nothing to map: " + why);
     }

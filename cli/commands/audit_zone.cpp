@@ -44,8 +44,8 @@ AuditFindings audit_zone(track::Ledger& ledger, const std::string& zone, const s
     const std::vector<track::Link> links = ledger.all_links();
     track::LinkResolver resolver(links);  // the ledger importer's rule (see track/ledger_links.hpp)
     if (!expected_file.empty()) {
-        for (const std::string& value : adapters::read_manifest(read_file(expected_file, max_manifest, "manifest"),
-                                                                expected_file, diagnostics)) {
+        for (const std::string& value :
+             adapters::read_manifest(read_file(expected_file, max_manifest, "manifest"), expected_file, diagnostics)) {
             std::string upper = value;
             std::transform(upper.begin(), upper.end(), upper.begin(), [](unsigned char c) { return std::toupper(c); });
             if (is_hex_epc(value) && !registered.count(value)) {

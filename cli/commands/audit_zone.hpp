@@ -15,8 +15,8 @@ namespace cli {
 
 /// What an audit of one zone found, before it is stored or written.
 struct AuditFindings {
-    std::vector<track::AuditLine> lines;         ///< discrepancies first, as Audit::finish gives them
-    std::optional<track::StoredAudit> previous;  ///< the zone's last stored audit, compared against
+    std::vector<track::AuditLine> lines;          ///< discrepancies first, as Audit::finish gives them
+    std::optional<track::StoredAudit> previous;   ///< the zone's last stored audit, compared against
     std::map<std::string, track::Position> last;  ///< each asset's latest position (the ledger's where())
     bool multi_site = false;                      ///< a central ledger answering for every site
 

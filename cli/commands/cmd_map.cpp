@@ -1,11 +1,11 @@
 // `trk map`: records and/or the ledger as one self-contained offline HTML page or SVG of the yard.
-#include <unistd.h>
-
 #include <cstdlib>
 #include <filesystem>
 #include <memory>
 #include <optional>
 #include <string>
+#include <unistd.h>
+#include <variant>
 #include <vector>
 
 #include <fmt/format.h>
@@ -57,21 +57,6 @@ void parse_size(const std::string& text, adapters::map::RenderOptions& render) {
     render.height = *h;
 }
 
-// A tile URL the page may fetch: http(s), with the tile's {z}, {x} and {y}.
-void check_tiles(const std::string& url) {
-    if (url.rfind("https://", 0) != 0 && url.rfind("http://", 0) != 0) {
-        throw track::UsageError(fmt::format("--tiles: '{}' is not an http(s) URL", url));
-    }
-    for (const char* part : {"{z}", "{x}", "{y}"}) {
-        if (url.find(part) == std::string::npos) {
-            throw track::UsageError(
-                fmt::format("--tiles: '{}' has no {}; give a tile template such as "
-                            "https://tile.openstreetmap.org/{{z}}/{{x}}/{{y}}.png",
-                            url, part));
-        }
-    }
-}
-
 void check(MapOptions& o) {
     if (o.format.empty()) {
         o.svg = o.output.size() > 4 && o.output.compare(o.output.size() - 4, 4, ".svg") == 0;
@@ -84,7 +69,7 @@ void check(MapOptions& o) {
     }
     if (!o.tiles.empty()) {
         if (o.svg) throw track::UsageError("--tiles: applies to --format html only");
-        check_tiles(o.tiles);
+        (void)adapters::map::tile_origin(o.tiles);  // the page's rule, checked before anything is read
         o.render.tiles = o.tiles;
     }
     if (!o.tolerance.empty()) o.scene.tolerance_m = parse_distance("--tolerance", o.tolerance);
@@ -105,10 +90,10 @@ void check(MapOptions& o) {
 
 // What was drawn, for standard error.
 std::string summary(const adapters::map::Scene& s, std::size_t events_read) {
-    std::string text = fmt::format("{} fences, {} tracks ({} points kept of {} fixes, tolerance {:.3g} m), {} assets, {} readers",
-                                   track::grouped(s.fences.size()), track::grouped(s.tracks.size()), track::grouped(s.points), track::grouped(s.fixes),
-                                   s.tolerance_m, track::grouped(s.latest.size()),
-                                   track::grouped(s.readers.size()));
+    std::string text = fmt::format(
+        "{} fences, {} tracks ({} points kept of {} fixes, tolerance {:.3g} m), {} assets, {} readers",
+        track::grouped(s.fences.size()), track::grouped(s.tracks.size()), track::grouped(s.points),
+        track::grouped(s.fixes), s.tolerance_m, track::grouped(s.latest.size()), track::grouped(s.readers.size()));
     if (events_read > 0) text += fmt::format(", {} events", track::grouped(s.events.size()));
     if (!s.audit.empty()) text += fmt::format(", {} audit findings", track::grouped(s.audit.size()));
     if (!s.not_drawn.empty()) text += fmt::format("; {} not drawn", track::grouped(s.not_drawn.size()));
@@ -184,7 +169,8 @@ void add_map_command(CLI::App& trk, Invocation& chosen) {
     map->add_option("-o,--output", o.output,
                     "Write the map to FILE (mode 0600, replaced whole once complete) instead of standard output")
         ->type_name("FILE");
-    map->add_option("--format", o.format, "html (one self-contained page) or svg (default: svg for -o *.svg, else html)")
+    map->add_option("--format", o.format,
+                    "html (one self-contained page) or svg (default: svg for -o *.svg, else html)")
         ->type_name("FORMAT");
     map->add_option("--fences", o.fences, "The fences to draw, a GeoJSON file (default: the ledger's)")
         ->type_name("FILE");

@@ -50,7 +50,8 @@ void add_ledger_options(CLI::App* command, LedgerAccess& access) {
         ->default_str("5s");
 }
 
-std::vector<track::Fence> stored_fences(track::Ledger& ledger, const std::string& name, const Diagnostics& diagnostics) {
+std::vector<track::Fence> stored_fences(track::Ledger& ledger, const std::string& name,
+                                        const Diagnostics& diagnostics) {
     const auto stored = ledger.fences();
     if (stored.empty()) return {};
     // 'trk fence add' keeps fences corrected; one kept by an older trk is noted on every load.

@@ -75,9 +75,9 @@ struct MapFence {
     /// polygon, multipolygon: parts, each an exterior ring then its holes, each ring's points in
     /// the plane (closed: the last equals the first).
     std::vector<std::vector<std::vector<XY>>> parts;
-    XY centre;          ///< circle: its centre
-    double radius = 0;  ///< circle: metres
-    XY label;           ///< where its id is written: inside the fence (its largest part)
+    XY centre;           ///< circle: its centre
+    double radius = 0;   ///< circle: metres
+    XY label;            ///< where its id is written: inside the fence (its largest part)
     double area_m2 = 0;  ///< drawn largest first, so that a fence inside another stays visible
 };
 
@@ -107,11 +107,11 @@ struct Latest {
     XY at;
     double lat = 0, lon = 0;
     track::Millis time = 0;
-    track::Millis age_ms = 0;       ///< SceneOptions::now - time (negative: in the future)
-    std::string source;             ///< "fix" or "read"
-    std::string reader;             ///< read: the reader it was seen at (drawn there)
+    track::Millis age_ms = 0;        ///< SceneOptions::now - time (negative: in the future)
+    std::string source;              ///< "fix" or "read"
+    std::string reader;              ///< read: the reader it was seen at (drawn there)
     std::vector<std::string> zones;  ///< the fences holding it, or the reader's zone
-    std::optional<double> speed;    ///< fix: m/s
+    std::optional<double> speed;     ///< fix: m/s
     std::string src;
 };
 
@@ -125,7 +125,7 @@ struct MapReader {
 
 /// An event of the input placed on the map.
 struct MapEvent {
-    std::string event;     ///< enter, exit, cross, dwell, violation, clear, ...
+    std::string event;  ///< enter, exit, cross, dwell, violation, clear, ...
     std::string asset;
     std::string fence;     ///< zone events
     std::string rule;      ///< condition events
@@ -160,7 +160,7 @@ struct NotDrawn {
 struct Scene {
     std::string title;
     Projection projection;
-    Bounds bounds;  ///< of everything drawn
+    Bounds bounds;                 ///< of everything drawn
     std::vector<MapFence> fences;  ///< largest first
     std::vector<Track> tracks;     ///< by asset
     std::vector<Latest> latest;    ///< by asset
@@ -169,12 +169,12 @@ struct Scene {
     std::vector<AuditMark> audit;  ///< discrepancies first, as trk audit writes them
     std::vector<NotDrawn> not_drawn;
     std::vector<std::vector<std::string>> zone_sets;  ///< [0] is the empty set
-    std::optional<track::Millis> from, to;  ///< the time span of what is shown
-    track::Millis now = 0;                   ///< what ages are counted from
-    double tolerance_m = 0;                  ///< the thinning tolerance asked for (or chosen)
-    std::uint64_t fixes = 0;                 ///< fixes read
-    std::uint64_t points = 0;                ///< track points kept
-    std::vector<std::string> notes;          ///< remarks for standard error ("the map spans 2,400 km: ...")
+    std::optional<track::Millis> from, to;            ///< the time span of what is shown
+    track::Millis now = 0;                            ///< what ages are counted from
+    double tolerance_m = 0;                           ///< the thinning tolerance asked for (or chosen)
+    std::uint64_t fixes = 0;                          ///< fixes read
+    std::uint64_t points = 0;                         ///< track points kept
+    std::vector<std::string> notes;                   ///< remarks for standard error ("the map spans 2,400 km: ...")
 };
 
 /// How a scene is built.
@@ -228,6 +228,12 @@ struct RenderOptions {
     /// SVG: the picture's size in pixels (the HTML page fills the window).
     int width = 1200, height = 800;
 };
+
+/// The origin a tile URL template's tiles come from, for the page's Content-Security-Policy
+/// ("https://tile.example.org:8080", a `{s}` subdomain as "*"). UsageError ("--tiles URL: why")
+/// when the template is not an http(s) URL whose host is plain (letters, digits, dots, hyphens,
+/// a port), lacks {z}, {x} or {y}, or holds spaces, quotes, <, > or backslashes.
+std::string tile_origin(std::string_view url);
 
 /// Writes the scene as one self-contained HTML page: an inline SVG (metres, north up), a
 /// legend, a scale bar, a north arrow, the time span, and an inline script for pan, zoom and

@@ -22,7 +22,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "sup
 from harness import fail, free_port  # noqa: E402
 from browser import Browser, BrowserError  # noqa: E402
 
-TRK, ROOT = sys.argv[1], os.path.abspath(sys.argv[2])
+TRK, ROOT = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])
 YARD, FIXTURES = os.path.join(ROOT, "sample/yard"), os.path.join(ROOT, "tests/fixtures")
 NOW = "2026-11-24T07:00:00Z"  # the morning after the sample night, as scripts/demo.sh
 WIDTH, HEIGHT = 1200, 800

@@ -163,7 +163,8 @@ class Browser:
             "--metrics-recording-only", "--no-pings", "--disable-gpu", "--disable-dev-shm-usage",
             "--hide-scrollbars", "--mute-audio", "--force-color-profile=srgb", "--font-render-hinting=none",
             f"--window-size={width},{height}",
-            "--host-resolver-rules=MAP * ~NOTFOUND", proxy,
+            # MAP * matches IP literals too: loopback's must be excluded to be reached at all.
+            "--host-resolver-rules=MAP * ~NOTFOUND" + (", EXCLUDE 127.0.0.1" if allow_loopback else ""), proxy,
             # Loopback bypasses a proxy unless told otherwise: "<-loopback>" sends it there too.
             "--proxy-bypass-list=" + ("<loopback>" if allow_loopback else "<-loopback>"),
             "about:blank",

@@ -88,14 +88,23 @@ void check(MapOptions& o) {
     if (o.files.empty() && ::isatty(STDIN_FILENO) == 0) o.files.emplace_back("-");
 }
 
+// "1 track", "12,345 fixes".
+std::string counted(std::uint64_t n, std::string_view one, std::string_view many) {
+    return fmt::format("{} {}", track::grouped(n), n == 1 ? one : many);
+}
+
 // What was drawn, for standard error.
 std::string summary(const adapters::map::Scene& s, std::size_t events_read) {
-    std::string text = fmt::format(
-        "{} fences, {} tracks ({} points kept of {} fixes, tolerance {:.3g} m), {} assets, {} readers",
-        track::grouped(s.fences.size()), track::grouped(s.tracks.size()), track::grouped(s.points),
-        track::grouped(s.fixes), s.tolerance_m, track::grouped(s.latest.size()), track::grouped(s.readers.size()));
-    if (events_read > 0) text += fmt::format(", {} events", track::grouped(s.events.size()));
-    if (!s.audit.empty()) text += fmt::format(", {} audit findings", track::grouped(s.audit.size()));
+    std::string text = counted(s.fences.size(), "fence", "fences");
+    if (s.fixes > 0) {
+        text +=
+            fmt::format(", {} ({} kept of {} read, tolerance {:.3g} m)", counted(s.tracks.size(), "track", "tracks"),
+                        counted(s.points, "point", "points"), counted(s.fixes, "fix", "fixes"), s.tolerance_m);
+    }
+    text += fmt::format(", {}, {}", counted(s.latest.size(), "asset", "assets"),
+                        counted(s.readers.size(), "reader", "readers"));
+    if (events_read > 0) text += ", " + counted(s.events.size(), "event", "events");
+    if (!s.audit.empty()) text += ", " + counted(s.audit.size(), "audit finding", "audit findings");
     if (!s.not_drawn.empty()) text += fmt::format("; {} not drawn", track::grouped(s.not_drawn.size()));
     return text;
 }

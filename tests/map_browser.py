@@ -125,7 +125,8 @@ FIND_POINT = """((sel, test) => {
   const want = document.querySelector(sel);
   if (!want) return null;
   const r = want.getBoundingClientRect();
-  const x0 = Math.max(r.left, 0), x1 = Math.min(r.right, innerWidth), y0 = Math.max(r.top, 0), y1 = Math.min(r.bottom, innerHeight);
+  const x0 = Math.max(r.left, 0), x1 = Math.min(r.right, innerWidth);
+  const y0 = Math.max(r.top, 0), y1 = Math.min(r.bottom, innerHeight);
   const ok = (x, y) => { const e = document.elementFromPoint(x, y); return e && test(e, want); };
   for (let n = 4; n <= 64; n *= 2)
     for (let i = 1; i < n; i += 2) for (let j = 1; j < n; j += 2) {
@@ -233,8 +234,9 @@ def check_antimeridian(browser, tmp):
     url = browser.navigate(page)
     browser.frame()
     for fence in ("east", "west"):
-        rect = browser.evaluate(f"(() => {{ const r = document.querySelector('g.fence[data-id=\"{fence}\"] "
-                                ".fence-shape').getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom]; })()")
+        shape = json.dumps(f'g.fence[data-id="{fence}"] .fence-shape')
+        rect = browser.evaluate(f"(() => {{ const r = document.querySelector({shape}).getBoundingClientRect();"
+                                " return [r.left, r.top, r.right, r.bottom]; })()")
         left, top, right, bottom = rect
         if left < 0 or top < 0 or right > WIDTH or bottom > HEIGHT:
             fail(f"antimeridian: fence {fence} is not all on screen: {rect}")

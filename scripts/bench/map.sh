@@ -34,20 +34,23 @@ now=$(tail -n 1 "$points" | sed 's/.*"time":"\([^"]*\)".*/\1/')  # ages counted 
 
 # No ledger: the map of the generated input alone, whatever the machine's default ledger holds.
 mkdir -p "$work/home"
-read -r map_s map_kb < <(median_of env -u TRK_LEDGER -u XDG_DATA_HOME HOME="$work/home" "$trk" map --fences "$fences" --now "$now" -o "$html" "$points")
+read -r map_s map_kb < <(median_of env -u TRK_LEDGER -u XDG_DATA_HOME HOME="$work/home" \
+  "$trk" map --fences "$fences" --now "$now" -o "$html" "$points")
 read -r export_s export_kb < <(median_of "$trk" export --format geojson --lines -o "$geojson" "$points")
 map_bytes=$(stat -c %s "$html")
 export_bytes=$(stat -c %s "$geojson")
-opened=$(/usr/bin/python3 tests/support/browser.py load "$html" --size 1200x800 --timeout 120 2>"$work/browser.err") || true
-browser_s=$(printf '%s' "$opened" | /usr/bin/python3 -c 'import json, sys; print(json.load(sys.stdin)["seconds"])' 2>/dev/null || echo "-")
-errors=$(printf '%s' "$opened" | /usr/bin/python3 -c 'import json, sys; e = json.load(sys.stdin)["errors"]; print(len(e), e[:3] if e else "")' 2>/dev/null ||
-  echo "the browser failed: $(tail -c 300 "$work/browser.err")")
+read -r browser_s browser_errors < <(/usr/bin/python3 tests/support/browser.py load "$html" --size 1200x800 \
+  --timeout 120 2>"$work/browser.err" || true)
+[ -n "${browser_s:-}" ] || { browser_s=-; browser_errors="the browser failed: $(tail -c 300 "$work/browser.err")"; }
 
-echo "input: $fixes fixes of 1000 assets, 10000 fences ($(stat -c %s "$points") + $(stat -c %s "$fences") bytes); $runs run(s), median" >&2
+echo "input: $fixes fixes of 1000 assets, 10000 fences ($(stat -c %s "$points") + $(stat -c %s "$fences") bytes);" \
+  "$runs run(s), median" >&2
 printf '%-52s %9s %10s %10s\n' "" seconds "peak RSS" "file"
 awk -v ms="$map_s" -v mk="$map_kb" -v mb="$map_bytes" -v es="$export_s" -v ek="$export_kb" -v eb="$export_bytes" 'BEGIN {
   printf "%-52s %9.2f %7.1f MB %7.1f MB\n", "trk map (HTML: fences, tracks, latest positions)", ms, mk / 1024, mb / 1048576
   printf "%-52s %9.2f %7.1f MB %7.1f MB\n", "trk export --format geojson --lines (same fixes)", es, ek / 1024, eb / 1048576
 }'
 printf '%-52s %9s\n' "Chromium: open the page, first screenshot" "$browser_s"
-printf '%-52s %s\n' "Chromium: errors logged" "$errors"
+printf '%-52s %9s\n' "Chromium: errors logged" "$browser_errors"
+[ -s "$work/browser.err" ] && cat "$work/browser.err" >&2
+exit 0

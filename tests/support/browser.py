@@ -17,8 +17,10 @@ pixels can be read.
 
 Also a command line, for scripts (scripts/bench/map.sh, scripts/screenshot-map.sh):
     browser.py screenshot PAGE OUT.png [--size 1200x800]   a PNG of the page once loaded
-    browser.py load PAGE [--size 1200x800]                 seconds to load and take a first
-                                                           screenshot; errors logged (JSON)"""
+    browser.py load PAGE [--size 1200x800]                 "SECONDS ERRORS": the seconds to load
+                                                           it and take a first screenshot, and
+                                                           how many errors it logged (listed on
+                                                           standard error)"""
 import atexit
 import base64
 import fcntl
@@ -398,8 +400,7 @@ def _main(argv):
                 with open(options.out, "wb") as f:
                     f.write(png)
             else:
-                print(json.dumps({"seconds": round(seconds, 3), "errors": browser.errors(),
-                                  "requests": browser.requests}))
+                print(f"{seconds:.2f} {len(browser.errors())}")
             if browser.errors():
                 print(f"browser.py: the page logged errors: {browser.errors()}", file=sys.stderr)
                 return 1

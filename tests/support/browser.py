@@ -204,8 +204,9 @@ class Browser:
             self.send("Emulation.setDeviceMetricsOverride",
                       {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False}, session=True)
         except BrowserError as e:
+            output = self.log_tail()
             self.close()
-            raise BrowserError(f"chromium did not start: {e}; its output: {self.log_tail()}") from e
+            raise BrowserError(f"chromium did not start: {e}; its output: {output}") from e
 
     def __enter__(self):
         return self

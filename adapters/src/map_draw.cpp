@@ -290,7 +290,9 @@ void append_decimetres(fmt::memory_buffer& out, long long value) {
 void append_tracks(const Scene& scene, const View& view, fmt::memory_buffer& out) {
     append(out, "<g id=\"tracks\">");
     const double spacing = 90 * view.metres_per_pixel;  // between direction arrows
-    constexpr int max_arrows = 200;                     // per track
+    // Arrows per track: 200 at most, and 5,000 on the whole map (1,000 tracks get 5 each).
+    const auto max_arrows =
+        static_cast<int>(std::clamp<std::size_t>(5'000 / std::max<std::size_t>(scene.tracks.size(), 1), 2, 200));
     for (std::size_t index = 0; index < scene.tracks.size(); ++index) {
         const Track& track = scene.tracks[index];
         if (track.points.empty()) continue;

@@ -27,7 +27,7 @@ std::vector<XY> square(double x, double y, double side) {
 Scene yard() {
     Scene scene;
     scene.title = "Yard A";
-    scene.bounds = {0, 0, 200, 100, false};
+    scene.bounds = {0, 0, 200, 200, false};
     MapFence outer;
     outer.id = "yard-a";
     outer.kind = "yard";
@@ -343,4 +343,5 @@ TEST_CASE("250,000 track points make a few MB") {
     const std::string page = html(scene);
     MESSAGE("250,000 points: ", page.size(), " bytes");
     CHECK(page.size() < 9'000'000);
+    CHECK(occurrences(page, "href=\"#s-arrow\"") <= 5'000);
 }

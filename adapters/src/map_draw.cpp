@@ -8,6 +8,7 @@
 #include <map>
 #include <optional>
 #include <set>
+#include <tuple>
 
 #include "export_pieces.hpp"
 #include "track/number.hpp"
@@ -167,18 +168,42 @@ void use(fmt::memory_buffer& out, const View& view, std::string_view symbol, std
     append(out, "/>");
 }
 
+// Where a symbol's label goes: right of it (assets) or left (readers, audit findings, so that an
+// asset read at a reader keeps its label clear of the reader's), and how many labels of the same
+// side already stand at that spot (each one more goes a line pair lower).
+struct LabelPlace {
+    bool left = false;
+    int stacked = 0;
+};
+
+// Counts the labels placed per spot (decimetres) and side, so that things at one place, such as
+// the assets read at one reader, get their labels one under the other instead of on top.
+class LabelStacks {
+public:
+    LabelPlace place(XY at, bool left) {
+        const auto key = std::tuple(std::llround(at.x * 10), std::llround(at.y * 10), left);
+        return {left, used_[key]++};
+    }
+
+private:
+    std::map<std::tuple<long long, long long, bool>, int> used_;
+};
+
 // A symbol with labels beside it: `<g class="sym" transform="scale(k)"><use .../><text>...`.
 void labelled(fmt::memory_buffer& out, const View& view, std::string_view symbol, std::string_view label,
-              std::string_view second_line = {}) {
+              std::string_view second_line = {}, LabelPlace place = {}) {
     append(out, "<g class=\"sym\"");
     scale(out, view);
     append(out, "><use href=\"#");
     append(out, symbol);
-    append(out, "\"/><text class=\"label\" x=\"10\" y=\"4\">");
+    const int y = 4 + 28 * place.stacked;  // pixels: two lines of 12 px text per label
+    append(out, fmt::format("\"/><text class=\"label\" x=\"{}\" y=\"{}\"{}>", place.left ? -10 : 10, y,
+                            place.left ? " text-anchor=\"end\"" : ""));
     append_text(out, label);
     append(out, "</text>");
     if (!second_line.empty()) {
-        append(out, "<text class=\"zone\" x=\"10\" y=\"16\">");
+        append(out, fmt::format("<text class=\"zone\" x=\"{}\" y=\"{}\"{}>", place.left ? -10 : 10, y + 12,
+                                place.left ? " text-anchor=\"end\"" : ""));
         append_text(out, second_line);
         append(out, "</text>");
     }
@@ -354,7 +379,7 @@ void append_tracks(const Scene& scene, const View& view, fmt::memory_buffer& out
     append(out, "</g>\n");
 }
 
-void append_readers(const Scene& scene, const View& view, fmt::memory_buffer& out) {
+void append_readers(const Scene& scene, const View& view, fmt::memory_buffer& out, LabelStacks& left) {
     append(out, "<g id=\"readers\">");
     for (const MapReader& reader : scene.readers) {
         append(out, "\n<g class=\"reader\"");
@@ -362,7 +387,7 @@ void append_readers(const Scene& scene, const View& view, fmt::memory_buffer& ou
         attribute(out, "data-zone", reader.zone);
         translate(out, reader.at);
         out.push_back('>');
-        labelled(out, view, "s-reader", reader.id);
+        labelled(out, view, "s-reader", reader.id, {}, left.place(reader.at, true));
         append(out, "</g>");
     }
     append(out, "</g>\n");
@@ -390,7 +415,7 @@ void append_events(const Scene& scene, const View& view, fmt::memory_buffer& out
     append(out, "</g>\n");
 }
 
-void append_audit(const Scene& scene, const View& view, fmt::memory_buffer& out) {
+void append_audit(const Scene& scene, const View& view, fmt::memory_buffer& out, LabelStacks& left) {
     append(out, "<g id=\"audit\">");
     for (const AuditMark& mark : scene.audit) {
         if (!mark.at) continue;  // listed beside the map
@@ -402,13 +427,20 @@ void append_audit(const Scene& scene, const View& view, fmt::memory_buffer& out)
         attribute(out, "data-seen-zone", mark.seen_zone);
         translate(out, *mark.at);
         out.push_back('>');
-        labelled(out, view, audit_look(mark.status).first, mark.key + " " + mark.status);
+        // A present asset's label is its latest position's; the discrepancies say what they are.
+        if (mark.status == "present") {
+            use(out, view, audit_look(mark.status).first);
+        } else {
+            labelled(out, view, audit_look(mark.status).first, mark.key + " " + mark.status, {},
+                     left.place(*mark.at, true));
+        }
         append(out, "</g>");
     }
     append(out, "</g>\n");
 }
 
 void append_latest(const Scene& scene, const View& view, fmt::memory_buffer& out) {
+    LabelStacks right;
     append(out, "<g id=\"latest\">");
     for (const Latest& latest : scene.latest) {
         const std::string age = age_text(latest.age_ms);
@@ -424,7 +456,7 @@ void append_latest(const Scene& scene, const View& view, fmt::memory_buffer& out
         attribute(out, "data-src", latest.src);
         translate(out, latest.at);
         out.push_back('>');
-        labelled(out, view, "s-asset", latest.asset + " \u00b7 " + age, zones);
+        labelled(out, view, "s-asset", latest.asset + " \u00b7 " + age, zones, right.place(latest.at, false));
         append(out, "</g>");
     }
     append(out, "</g>\n");
@@ -464,9 +496,10 @@ void append_map_body(const Scene& scene, const View& view, fmt::memory_buffer& o
     append(out, "\n<g id=\"tiles\"></g>\n");
     append_fences(scene, view, out);
     append_tracks(scene, view, out);
-    append_readers(scene, view, out);
+    LabelStacks left;  // readers and audit findings share the left side of their spots
+    append_readers(scene, view, out, left);
     append_events(scene, view, out);
-    append_audit(scene, view, out);
+    append_audit(scene, view, out, left);
     append_latest(scene, view, out);
 }
 

@@ -34,7 +34,7 @@ constexpr std::string_view page_style =
     "user-select:none}"
     "#trk-map .sym{transform:scale(var(--px))}"
     "#trk-map .track{stroke-width:3px}"
-    "#panel{width:290px;overflow:auto;padding:8px 12px;border-left:1px solid #bbb;background:#fff}"
+    "#panel{width:290px;overflow:auto;padding:8px 12px;border-left:1px solid #bbb;background:#fff;overflow-wrap:anywhere}"
     "#panel h1{font-size:16px;margin:4px 0}#panel h2{font-size:14px;margin:12px 0 4px}"
     "#north{position:absolute;top:8px;right:12px;pointer-events:none}"
     "#scale{position:absolute;left:12px;bottom:12px;background:#ffffffcc;padding:2px 6px;pointer-events:none}"

@@ -181,19 +181,19 @@ double ring_area(const std::vector<XY>& ring) noexcept {
 }
 
 // A point inside a part (exterior then holes): the middle of the widest stretch inside it along
-// the horizontal line through the exterior's centre of area, so that a concave fence's label
-// still lies on it.
+// a horizontal line a tenth of its height below its top, so that a concave fence's label still
+// lies on it, and a large fence's label stays clear of the smaller fences and the assets that
+// usually fill its middle.
 XY label_point(const std::vector<std::vector<XY>>& part) {
     const std::vector<XY>& outer = part.front();
-    double cx = 0, cy = 0, twice = 0;
-    for (std::size_t i = 1; i < outer.size(); ++i) {
-        const double c = outer[i - 1].x * outer[i].y - outer[i].x * outer[i - 1].y;
-        twice += c;
-        cx += (outer[i - 1].x + outer[i].x) * c;
-        cy += (outer[i - 1].y + outer[i].y) * c;
+    if (outer.empty()) return {};
+    double top = outer.front().y, bottom = top;
+    for (const XY& point : outer) {
+        top = std::max(top, point.y);
+        bottom = std::min(bottom, point.y);
     }
-    if (twice == 0) return outer.front();
-    const XY centre{cx / (3 * twice), cy / (3 * twice)};
+    if (top == bottom) return outer.front();
+    const XY centre{outer.front().x, top - (top - bottom) / 10};
     std::vector<double> crossings;
     for (const std::vector<XY>& ring : part) {
         for (std::size_t i = 1; i < ring.size(); ++i) {
@@ -589,7 +589,7 @@ Scene SceneBuilder::finish() {
         if (const auto c = f.circle()) {
             mf.centre = proj.to_plane(c->lat, c->lon);
             mf.radius = c->radius_m;
-            mf.label = mf.centre;
+            mf.label = {mf.centre.x, mf.centre.y + 0.7 * mf.radius};  // near the top, as polygons'
             mf.area_m2 = pi * c->radius_m * c->radius_m;
             scene.bounds.add({mf.centre.x - mf.radius, mf.centre.y - mf.radius});
             scene.bounds.add({mf.centre.x + mf.radius, mf.centre.y + mf.radius});

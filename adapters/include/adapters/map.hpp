@@ -77,7 +77,7 @@ struct MapFence {
     std::vector<std::vector<std::vector<XY>>> parts;
     XY centre;           ///< circle: its centre
     double radius = 0;   ///< circle: metres
-    XY label;            ///< where its id is written: inside the fence (its largest part)
+    XY label;            ///< where its id is written: inside the fence (its largest part), near its top
     double area_m2 = 0;  ///< drawn largest first, so that a fence inside another stays visible
 };
 

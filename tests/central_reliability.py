@@ -2,10 +2,10 @@
 """Reliability of `trk ledger push` against a real PostgreSQL 15 + PostGIS server
 (tests/support/pg_server.py), with real processes: what track/central.hpp promises.
 
-  * kill -9 of a push at random moments (seeded, printed), at least 20 times, with small
-    batches so that commits happen in between: after each kill the site's central records
-    are seq 1..h with the site's hashes and the site's high-water mark is at most h; then a
-    complete push stores every record exactly once;
+  * kill -9 of a push at random moments (seeded, printed), 24 times (12 in a sanitizer build),
+    with small batches so that commits happen in between: after each kill the site's central
+    records are seq 1..h with the site's hashes and the site's high-water mark is at most h;
+    then a complete push stores every record exactly once;
   * the server stopped as in a crash (pg_ctl -m immediate) in the middle of a push: that push
     exits 75 and says to run it again, a push while it is down exits 69, and after the
     restart the next push completes;
@@ -36,13 +36,17 @@ import sys
 import tempfile
 import time
 
-from harness import fail, spawn
+from harness import fail, rounds, spawn
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "support"))
 from pg_server import PgServer  # noqa: E402
 
-KILL_RECORDS = 200000  # the killed pushes' site ledger: big enough that 20+ kills land mid-way
-KILLS = 24
+# Under a sanitizer (harness.SANITIZED) fewer kills on a smaller ledger, in the same proportion
+# (each kill waits for up to KILL_RECORDS / (2 KILLS) more records): the same kinds of moments
+# (early, mid-batch, between commit and mark) are hit, fewer times each.
+KILL_RECORDS = rounds(200000, 80000)  # the killed pushes' site ledger: big enough that every kill lands mid-way
+KILLS = rounds(24, 12)
+TWO_SITES_RECORDS = rounds(40000, 10000)  # east's ledger; west's is 47/40 of it
 SEED = int(os.environ.get("TRK_TEST_SEED", "20261205"))
 DEVICES = 50
 LINKED = 5  # devices linked to assets, so that pushes carry positions too
@@ -317,7 +321,7 @@ def two_sites_test(folder):
     paths = {}
     for n, site in enumerate(("east", "west")):
         paths[site] = os.path.join(folder, f"{site}.db")
-        make_site(paths[site], site, 40000 + 7000 * n, 1795418100 + 1000 * n)
+        make_site(paths[site], site, TWO_SITES_RECORDS * (40 + 7 * n) // 40, 1795418100 + 1000 * n)
         add_site_role(site, f"push_{site}")
     lap("site ledgers east and west")
     processes = {site: spawn(push_args(path, f"push_{site}", "--batch", "2000"), stdout=subprocess.PIPE,

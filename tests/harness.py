@@ -11,6 +11,18 @@ import threading
 import time
 
 
+# Set (to 1) by tests/CMakeLists.txt for the tests of a sanitizer build (ASan/UBSan or TSan),
+# where every process runs 2-10 times slower: a sanitizer needs each code path exercised, not
+# the normal build's repetition count, so the reliability tests repeat fewer times there.
+SANITIZED = os.environ.get("TRK_TEST_SANITIZED") == "1"
+
+
+def rounds(full, sanitized):
+    """How many times (or how many records): `full` in the normal build, `sanitized` in a
+    sanitizer build (SANITIZED)."""
+    return sanitized if SANITIZED else full
+
+
 _children = []
 
 

@@ -1,10 +1,10 @@
 #!/usr/bin/env python3
 """Reliability of the ledger, with real processes: crashes, concurrency, damaged files.
 
-  * kill -9 of `trk ledger import --pass` at random moments, many times: afterwards SQLite's
-    integrity_check is ok, `trk ledger verify` finds the hash chain whole, every record the
-    import had passed on (it passes records only once they are committed) is stored, and
-    importing the whole input again completes the set with no duplicate;
+  * kill -9 of `trk ledger import --pass` at random moments, 25 times (10 in a sanitizer build):
+    afterwards SQLite's integrity_check is ok, `trk ledger verify` finds the hash chain whole,
+    every record the import had passed on (it passes records only once they are committed) is
+    stored, and importing the whole input again completes the set with no duplicate;
   * an import running while other processes query (`trk where`, `trk history`) in a loop:
     no errors, no busy failure within the default timeout;
   * a truncated ledger, a file that is not SQLite, another program's SQLite database, a
@@ -31,10 +31,10 @@ import tempfile
 import threading
 import time
 
-from harness import fail, spawn
+from harness import fail, rounds, spawn
 
 RECORDS = 20000
-KILLS = 25
+KILLS = rounds(25, 10)  # a sanitizer build (harness.SANITIZED): 10, at the same spread of moments
 
 
 def make_input(path):

@@ -2,18 +2,20 @@
 """trk publish's store-and-forward under failures, against a real mosquitto and a durable
 mosquitto_sub (-c: the broker keeps its messages across the broker's restart):
 
-- the broker stopped for a while in the middle of a publish of N records (100,000 unless
-  argv[2] or TRK_MQTT_RECORDS says less, for slow builds) and started again: every record
-  arrives, byte-identical to trk's output line, duplicates only as QoS 1 allows (a copy of a
-  message sent again, identical), each asset's records in order;
-- trk publish killed with kill -9 at random moments, 20 times, each run starting on the
-  spool the last one left; then a run to the end: every record that any run passed on
-  (wrote to standard output, so kept in the spool) arrived.
+- the broker stopped for a while in the middle of a publish of N records (100,000; 30,000 in a
+  sanitizer build, harness.SANITIZED; argv[2] or TRK_MQTT_RECORDS sets another count) and
+  started again: every record arrives, byte-identical to trk's output line, duplicates only as
+  QoS 1 allows (a copy of a message sent again, identical), each asset's records in order;
+- trk publish killed with kill -9 at random moments, 20 times (10 in a sanitizer build, each
+  once the run has passed its first record on), each run starting on the spool the last one
+  left; then a run to the end: every record that any run passed on (wrote to standard output,
+  so kept in the spool) arrived.
 
 usage: mqtt_reliability.py TRK [RECORDS]
 """
 import os
 import random
+import select
 import signal
 import subprocess
 import sys
@@ -22,12 +24,13 @@ import threading
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "support"))
-from harness import Reader, fail, spawn, wait_for  # noqa: E402
+from harness import SANITIZED, Reader, fail, rounds, spawn, wait_for  # noqa: E402
 from mqtt_broker import Broker  # noqa: E402
 from mqtt_records import records  # noqa: E402
 
 TRK = sys.argv[1]
-COUNT = int(sys.argv[2] if len(sys.argv) > 2 else os.environ.get("TRK_MQTT_RECORDS", "100000"))
+COUNT = int(sys.argv[2] if len(sys.argv) > 2 else os.environ.get("TRK_MQTT_RECORDS", rounds(100000, 30000)))
+KILLS = rounds(20, 10)
 TMP = tempfile.mkdtemp(prefix="trk-mqtt-reliability-")
 ASSETS = tuple("A%02d" % i for i in range(10))
 
@@ -117,7 +120,7 @@ def kills(broker):
     per_run = max(COUNT // 40, 500)
     passed = []
     started = time.monotonic()
-    for run in range(20):
+    for run in range(KILLS):
         lines = records(per_run, assets=ASSETS, start=run * per_run, mixed=False)
         trk = spawn(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
 
@@ -130,6 +133,10 @@ def kills(broker):
 
         feeder = threading.Thread(target=feed, daemon=True)
         feeder.start()
+        if SANITIZED:
+            # A sanitizer's trk takes longer than 0.4 s to start: without this wait no kill
+            # would land after the first record was passed on (none was, measured with ASan).
+            select.select([trk.stdout], [], [], 30)
         time.sleep(rng.uniform(0.0, 0.4))
         trk.send_signal(signal.SIGKILL)
         output = trk.stdout.read().decode()
@@ -142,8 +149,8 @@ def kills(broker):
     if done.returncode != 0:
         fail("the run after the kills exited %d: %s" % (done.returncode, done.stderr))
     duplicates = check_arrived(sub, passed, "kill/", "kill -9 (seed %d)" % seed)
-    print("kill -9 x20 (seed %d): %d records passed on, all arrived, %d duplicates, %.1f s" %
-          (seed, len(passed), duplicates, time.monotonic() - started))
+    print("kill -9 x%d (seed %d): %d records passed on, all arrived, %d duplicates, %.1f s" %
+          (KILLS, seed, len(passed), duplicates, time.monotonic() - started))
 
 
 def main():

@@ -38,7 +38,7 @@ struct MapOptions {
 };
 
 // "1200x800": the SVG's size in pixels.
-void parse_size(const std::string& text, adapters::map::RenderOptions& render) {
+void parse_pixels(const std::string& text, adapters::map::RenderOptions& render) {
     const auto x = text.find('x');
     const auto number = [](std::string_view digits) -> std::optional<int> {
         if (digits.empty() || digits.size() > 5 || digits.find_first_not_of("0123456789") != std::string_view::npos) {
@@ -65,7 +65,7 @@ void check(MapOptions& o) {
     }
     if (!o.size.empty()) {
         if (!o.svg) throw track::UsageError("--size: applies to --format svg only (the page fills the window)");
-        parse_size(o.size, o.render);
+        parse_pixels(o.size, o.render);
     }
     if (!o.tiles.empty()) {
         if (o.svg) throw track::UsageError("--tiles: applies to --format html only");

@@ -199,6 +199,29 @@ def check_sample_html(browser, page, fences, assets, readers):
             break
         if time.monotonic() > deadline:
             fail(f"HTML: the wheel did not zoom in: yard-a was {before} px, now {after}")
+
+    # A drag pans: yard-a moves with the pointer, and once the hand rests the map is drawn anew
+    # for the view reached (the viewBox changes; the preview transform is gone).
+    where = "(() => { const r = document.querySelector('g.fence[data-id=\"yard-a\"] .fence-shape')" \
+            ".getBoundingClientRect(); return [r.left, r.top]; })()"
+    box = "document.getElementById('trk-map').getAttribute('viewBox')"
+    transform = "document.getElementById('trk-map').style.transform"
+    before, view_before = browser.evaluate(where), browser.evaluate(box)
+    browser.mouse("mousePressed", 300, 300, button="left", clickCount=1)
+    for step in range(1, 6):
+        browser.mouse("mouseMoved", 300 + 20 * step, 300 + 10 * step, button="left")
+    browser.mouse("mouseReleased", 400, 350, button="left", clickCount=1)
+    deadline = time.monotonic() + 5
+    while True:
+        browser.frame()
+        after, view_after = browser.evaluate(where), browser.evaluate(box)
+        if view_after != view_before and not browser.evaluate(transform):
+            break
+        if time.monotonic() > deadline:
+            fail(f"HTML: a drag did not pan the map for good: viewBox {view_before} -> {view_after}, "
+                 f"transform {browser.evaluate(transform)!r}")
+    if abs(after[0] - before[0] - 100) > 3 or abs(after[1] - before[1] - 50) > 3:
+        fail(f"HTML: a drag of (100, 50) px moved yard-a from {before} to {after}")
     check_quiet(browser, "HTML", url)
 
 

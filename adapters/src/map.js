@@ -7,14 +7,21 @@
   var lod = document.getElementById('lod'), details = document.getElementById('details');
   var bar = document.getElementById('scale-bar'), barText = document.getElementById('scale-text');
   var pending = false, pinned = null, shown = null, tileKey = '', tracks = [];
+  var drawn = view.slice(), settle = 0;
 
-  // Metres per screen pixel (the viewBox is fitted inside the element).
-  function mpp() {
-    var r = svg.getBoundingClientRect();
-    return Math.max(view[2] / (r.width || 1), view[3] / (r.height || 1));
+  // The map's box on screen (its container's: the SVG's own box moves with a preview transform).
+  function box() { return svg.parentNode.getBoundingClientRect(); }
+  // Metres per screen pixel of view v (the viewBox is fitted inside the box, centred).
+  function mpp(v) {
+    var r = box();
+    v = v || view;
+    return Math.max(v[2] / (r.width || 1), v[3] / (r.height || 1));
   }
   function draw() {
     pending = false;
+    clearTimeout(settle);
+    drawn = view.slice();
+    svg.style.transform = '';
     svg.setAttribute('viewBox', view.join(' '));
     var m = mpp(), hide = [];
     svg.style.setProperty('--px', m);
@@ -31,20 +38,32 @@
   function later() {
     if (!pending) { pending = true; requestAnimationFrame(draw); }
   }
+  // A pan or zoom first moves the picture already drawn (a CSS transform of the SVG, which the
+  // browser composites without repainting it) and draws it anew once the hand rests: a map of a
+  // million fixes takes a second or more to repaint, once per gesture rather than per wheel tick.
+  function preview() {
+    var m = mpp(), s = drawn[2] / view[2];
+    var tx = (drawn[0] + drawn[2] / 2 - view[0] - view[2] / 2) / m;
+    var ty = (drawn[1] + drawn[3] / 2 - view[1] - view[3] / 2) / m;
+    svg.style.transform = 'translate(' + tx + 'px,' + ty + 'px) scale(' + s + ')';
+    clearTimeout(settle);
+    settle = setTimeout(later, 150);
+  }
   // Zooms by f (> 1: in) about the map point (x, y), the middle by default.
   function zoom(f, x, y) {
     if (x === undefined) { x = view[0] + view[2] / 2; y = view[1] + view[3] / 2; }
     var w = view[2] / f;
     if (w < home[2] / 1e5 || w > home[2] * 50) return;
     view = [x - (x - view[0]) / f, y - (y - view[1]) / f, w, view[3] / f];
-    later();
+    preview();
   }
-  function pan(dx, dy) { view[0] += dx; view[1] += dy; later(); }
+  function pan(dx, dy) { view[0] += dx; view[1] += dy; preview(); }
   function reset() { view = home.slice(); later(); }
+  // The map point under the pointer, in the view asked for (drawn or still a preview).
   function mapPoint(e) {
-    var p = svg.createSVGPoint();
-    p.x = e.clientX; p.y = e.clientY;
-    return p.matrixTransform(svg.getScreenCTM().inverse());
+    var r = box(), m = mpp();
+    return { x: view[0] + view[2] / 2 + (e.clientX - r.left - r.width / 2) * m,
+             y: view[1] + view[3] / 2 + (e.clientY - r.top - r.height / 2) * m };
   }
 
   // A track's kept points, decoded once: the path's relative coordinates and the data's columns.
@@ -110,7 +129,7 @@
       if (Math.abs(dx) + Math.abs(dy) > 3) drag.moved = true;
       if (drag.moved) {
         view[0] = drag.view[0] - dx * drag.m; view[1] = drag.view[1] - dy * drag.m;
-        later();
+        preview();
       }
       return;
     }

@@ -31,7 +31,7 @@ constexpr std::string_view page_style =
     "body{display:flex}"
     "#map{position:relative;flex:1;overflow:hidden;background:#f7f7f4}"
     "#trk-map{position:absolute;left:0;top:0;width:100%;height:100%;cursor:grab;touch-action:none;"
-    "user-select:none}"
+    "user-select:none;transform-origin:50% 50%;will-change:transform}"
     "#trk-map .sym{transform:scale(var(--px))}"
     "#trk-map .track{stroke-width:3px}"
     "#panel{width:290px;overflow:auto;padding:8px 12px;border-left:1px solid #bbb;background:#fff;overflow-wrap:anywhere}"

@@ -11,11 +11,10 @@
 
   // The map's box on screen (its container's: the SVG's own box moves with a preview transform).
   function box() { return svg.parentNode.getBoundingClientRect(); }
-  // Metres per screen pixel of view v (the viewBox is fitted inside the box, centred).
-  function mpp(v) {
+  // Metres per screen pixel of the view (the viewBox is fitted inside the box, centred).
+  function mpp() {
     var r = box();
-    v = v || view;
-    return Math.max(v[2] / (r.width || 1), v[3] / (r.height || 1));
+    return Math.max(view[2] / (r.width || 1), view[3] / (r.height || 1));
   }
   function draw() {
     pending = false;

@@ -578,6 +578,38 @@ std::string counts_text(const Scene& scene) {
 
 std::string_view track_colour(std::size_t index) { return track_palette[index % track_palette.size()]; }
 
+void append_swatch(const LegendEntry& entry, int x, int y, fmt::memory_buffer& out) {
+    using Swatch = LegendEntry::Swatch;
+    switch (entry.swatch) {
+        case Swatch::area:
+            append(out, fmt::format("<rect x=\"{}\" y=\"{}\" width=\"18\" height=\"12\" fill=\"", x - 9, y - 6));
+            append_text(out, entry.fill);
+            append(out, "\" stroke=\"");
+            append_text(out, entry.stroke);
+            append(out, "\"/>");
+            break;
+        case Swatch::line:
+            append(out, fmt::format("<path d=\"M{},{}h18\" stroke-width=\"3\" stroke=\"", x - 9, y));
+            append_text(out, entry.fill);
+            append(out, "\"/>");
+            break;
+        case Swatch::symbol:
+            append(out, "<use href=\"#");
+            append_text(out, entry.symbol);
+            append(out, fmt::format("\" transform=\"translate({} {})\"", x, y));
+            if (!entry.fill.empty()) {
+                append(out, " fill=\"");
+                append_text(out, entry.fill);
+                append(out, "\" stroke=\"");
+                append_text(out, entry.fill);
+                out.push_back('"');
+            }
+            append(out, "/>");
+            break;
+        case Swatch::note: break;
+    }
+}
+
 std::vector<LegendEntry> legend(const Scene& scene) {
     using Swatch = LegendEntry::Swatch;
     std::vector<LegendEntry> entries;

@@ -68,6 +68,11 @@ struct LegendEntry {
     std::string text;
 };
 
+/// Draws a legend entry's swatch (18 x 12 pixels) centred on (x, y) of the current user units
+/// (pixels): the page's legend draws it in a small SVG of its own, the SVG document in its legend
+/// group. Nothing for a note.
+void append_swatch(const LegendEntry& entry, int x, int y, fmt::memory_buffer& out);
+
 /// The legend: only what the scene holds (fence kinds, tracks and their thinning, latest
 /// positions, readers, event kinds and severities, audit statuses).
 std::vector<LegendEntry> legend(const Scene& scene);

@@ -179,38 +179,10 @@ std::string page_data(const Scene& scene, const draw::View& view, const RenderOp
     return fmt::to_string(out);
 }
 
-// A swatch of the legend, 20 x 14 pixels.
+// A swatch of the legend, in an SVG of 20 x 14 pixels.
 void append_swatch(const draw::LegendEntry& entry, fmt::memory_buffer& out) {
-    using Swatch = draw::LegendEntry::Swatch;
     append(out, "<svg width=\"20\" height=\"14\" viewBox=\"-10 -7 20 14\">");
-    switch (entry.swatch) {
-        case Swatch::area:
-            append(out, "<rect x=\"-9\" y=\"-6\" width=\"18\" height=\"12\" fill=\"");
-            draw::append_text(out, entry.fill);
-            append(out, "\" stroke=\"");
-            draw::append_text(out, entry.stroke);
-            append(out, "\"/>");
-            break;
-        case Swatch::line:
-            append(out, "<path d=\"M-9,0H9\" stroke-width=\"3\" stroke=\"");
-            draw::append_text(out, entry.fill);
-            append(out, "\"/>");
-            break;
-        case Swatch::symbol:
-            append(out, "<use href=\"#");
-            draw::append_text(out, entry.symbol);
-            out.push_back('"');
-            if (!entry.fill.empty()) {
-                append(out, " fill=\"");
-                draw::append_text(out, entry.fill);
-                append(out, "\" stroke=\"");
-                draw::append_text(out, entry.fill);
-                out.push_back('"');
-            }
-            append(out, "/>");
-            break;
-        case Swatch::note: break;
-    }
+    draw::append_swatch(entry, 0, 0, out);
     append(out, "</svg>");
 }
 

@@ -49,42 +49,7 @@ void append_legend(const Scene& scene, fmt::memory_buffer& out) {
     text_line(out, 16, y, scene.title, " font-weight=\"bold\"");
     for (const auto& entry : entries) {
         y += line_height;
-        using Swatch = draw::LegendEntry::Swatch;
-        switch (entry.swatch) {
-            case Swatch::area:
-                append(out, "<rect x=\"16\" y=\"");
-                append_int(out, y - 10);
-                append(out, "\" width=\"18\" height=\"11\"");
-                append(out, " fill=\"");
-                draw::append_text(out, entry.fill);
-                append(out, "\" stroke=\"");
-                draw::append_text(out, entry.stroke);
-                append(out, "\"/>");
-                break;
-            case Swatch::line:
-                append(out, "<path d=\"M16,");
-                append_int(out, y - 4);
-                append(out, "h18\" stroke-width=\"3\" stroke=\"");
-                draw::append_text(out, entry.fill);
-                append(out, "\"/>");
-                break;
-            case Swatch::symbol:
-                append(out, "<use href=\"#");
-                draw::append_text(out, entry.symbol);
-                append(out, "\" transform=\"translate(25 ");
-                append_int(out, y - 4);
-                append(out, ")\"");
-                if (!entry.fill.empty()) {
-                    append(out, " fill=\"");
-                    draw::append_text(out, entry.fill);
-                    append(out, "\" stroke=\"");
-                    draw::append_text(out, entry.fill);
-                    out.push_back('"');
-                }
-                append(out, "/>");
-                break;
-            case Swatch::note: break;
-        }
+        draw::append_swatch(entry, 25, y - 4, out);
         text_line(out, 42, y, entry.text);
     }
     append(out, "</g>");

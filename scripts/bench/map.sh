@@ -3,7 +3,8 @@
 # ../shared/bench/gen_fences.py and gen_nmea.py: its wall time, peak RSS and file size, beside
 # `trk export --format geojson --lines` on the same fixes (the nearest document writer trk
 # had), then headless Chromium's time to open the page and draw a first screenshot
-# (tests/support/browser.py) and to draw one wheel zoom step, and whether the page logged errors.
+# (tests/support/browser.py), to show one wheel zoom tick and to draw the map anew after it, and
+# whether the page logged errors.
 #   scripts/bench/map.sh [FIXES]
 # Target (issue 20): written in under a few seconds, opens without freezing.
 set -euo pipefail
@@ -39,9 +40,9 @@ read -r map_s map_kb < <(median_of env -u TRK_LEDGER -u XDG_DATA_HOME HOME="$wor
 read -r export_s export_kb < <(median_of "$trk" export --format geojson --lines -o "$geojson" "$points")
 map_bytes=$(stat -c %s "$html")
 export_bytes=$(stat -c %s "$geojson")
-read -r browser_s zoom_ms browser_errors < <(/usr/bin/python3 tests/support/browser.py load "$html" --size 1200x800 \
+read -r browser_s zoom_ms settled_ms browser_errors < <(/usr/bin/python3 tests/support/browser.py load "$html" --size 1200x800 \
   --timeout 120 2>"$work/browser.err" || true)
-[ -n "${browser_s:-}" ] || { browser_s=-; zoom_ms=-; browser_errors="the browser failed: $(tail -c 300 "$work/browser.err")"; }
+[ -n "${browser_s:-}" ] || { browser_s=-; zoom_ms=-; settled_ms=-; browser_errors="the browser failed: $(tail -c 300 "$work/browser.err")"; }
 
 echo "input: $fixes fixes of 1000 assets, 10000 fences ($(stat -c %s "$points") + $(stat -c %s "$fences") bytes);" \
   "$runs run(s), median" >&2
@@ -51,7 +52,8 @@ awk -v ms="$map_s" -v mk="$map_kb" -v mb="$map_bytes" -v es="$export_s" -v ek="$
   printf "%-52s %9.2f %7.1f MB %7.1f MB\n", "trk export --format geojson --lines (same fixes)", es, ek / 1024, eb / 1048576
 }'
 printf '%-52s %9s\n' "Chromium: open the page, first screenshot" "$browser_s"
-printf '%-52s %9s\n' "Chromium: one wheel zoom, drawn (ms)" "$zoom_ms"
+printf '%-52s %9s\n' "Chromium: one wheel zoom tick shown (ms)" "$zoom_ms"
+printf '%-52s %9s\n' "Chromium: ...and the map drawn anew after it (ms)" "$settled_ms"
 printf '%-52s %9s\n' "Chromium: errors logged" "$browser_errors"
 [ -s "$work/browser.err" ] && cat "$work/browser.err" >&2
 exit 0

@@ -1,5 +1,6 @@
 // Fuzz harness: `trk map`'s scene and documents: JSON Lines through track::RecordParser into a
 // SceneBuilder over a few fences and readers, then write_svg and write_html.
+#include <cctype>
 #include <string>
 #include <vector>
 
@@ -71,5 +72,18 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const std::string_view s(svg.data(), svg.size()), h(html.data(), html.size());
     fuzz::expect(s.ends_with("</svg>\n"), "the SVG is complete");
     fuzz::expect(h.ends_with("</html>\n"), "the page is complete");
+    // Input text never becomes markup: the page ends exactly two scripts (its data and its code),
+    // and the SVG has none.
+    // (Case-blind, as HTML parsers end a script.)
+    const auto lower = [](std::string_view document) {
+        std::string out(document);
+        for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        return out;
+    };
+    const std::string page = lower(h);
+    std::size_t scripts = 0;
+    for (auto at = page.find("</script"); at != std::string::npos; at = page.find("</script", at + 1)) ++scripts;
+    fuzz::expect(scripts == 2, "the page's two scripts and no other");
+    fuzz::expect(lower(s).find("<script") == std::string::npos, "no script in the SVG");
     return 0;
 }

@@ -291,7 +291,8 @@ TEST_CASE("map scene: nothing to draw is an input error that says why") {
         track::Fix f = fix("FL-07", 1000, 0, 0);
         f.mode = track::FixMode::none;
         builder.record(f);
-        CHECK_THROWS_WITH_AS((void)builder.finish(), "nothing to map: the 1 fix of the input has no position (fix \"none\")",
+        CHECK_THROWS_WITH_AS((void)builder.finish(),
+                             "nothing to map: the 1 fix of the input has no position (fix \"none\")",
                              track::InputError);
     }
     SUBCASE("nothing at all") {

@@ -478,6 +478,16 @@ View fit_view(const Scene& scene, int width, int height) {
     return {centre_x - w / 2, -centre_y - h / 2, w, h, metres_per_pixel};
 }
 
+void append_view_box(fmt::memory_buffer& out, const View& view) {
+    append_metres(out, view.x);
+    out.push_back(' ');
+    append_metres(out, view.y);
+    out.push_back(' ');
+    append_metres(out, view.width);
+    out.push_back(' ');
+    append_metres(out, view.height);
+}
+
 void append_metres(fmt::memory_buffer& out, double value) {
     char digits[32];
     char* end = track::write_fixed(digits, value, 1);

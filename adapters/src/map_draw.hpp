@@ -23,6 +23,9 @@ struct View {
 /// scene shows 100 m around the origin).
 View fit_view(const Scene& scene, int width, int height);
 
+/// Appends the view as an SVG viewBox value: "x y width height" in metres.
+void append_view_box(fmt::memory_buffer& out, const View& view);
+
 /// Appends `value` in metres with one decimal ("12.3", "-0.5"; never "-0.0").
 void append_metres(fmt::memory_buffer& out, double value);
 

@@ -264,13 +264,7 @@ void write_html(const Scene& scene, const RenderOptions& options, fmt::memory_bu
     append(out,
            "</style>\n</head><body>\n<div id=\"map\">\n<svg id=\"trk-map\" xmlns=\"http://www.w3.org/2000/svg\" "
            "preserveAspectRatio=\"xMidYMid meet\" viewBox=\"");
-    draw::append_metres(out, view.x);
-    out.push_back(' ');
-    draw::append_metres(out, view.y);
-    out.push_back(' ');
-    draw::append_metres(out, view.width);
-    out.push_back(' ');
-    draw::append_metres(out, view.height);
+    draw::append_view_box(out, view);
     append(out, "\" style=\"--px:");
     track::append_rounded(out, view.metres_per_pixel, 4);
     append(out, "\">\n");

@@ -118,13 +118,7 @@ void write_svg(const Scene& scene, const RenderOptions& options, fmt::memory_buf
     append(out, "\" height=\"");
     append_int(out, options.height);
     append(out, "\" viewBox=\"");
-    draw::append_metres(out, view.x);
-    out.push_back(' ');
-    draw::append_metres(out, view.y);
-    out.push_back(' ');
-    draw::append_metres(out, view.width);
-    out.push_back(' ');
-    draw::append_metres(out, view.height);
+    draw::append_view_box(out, view);
     append(out, "\">\n");
     const std::string rule = draw::small_label_rule(view.metres_per_pixel);
     if (!rule.empty()) {

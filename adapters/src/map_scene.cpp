@@ -339,6 +339,7 @@ struct SceneBuilder::Impl {
         if (scratch.empty()) return 0;
         if (const auto it = cache.find(scratch); it != cache.end()) return it->second;
         std::vector<std::string> names;
+        names.reserve(scratch.size());
         for (const std::size_t i : scratch) names.push_back(index->fences()[i].id());
         const std::uint32_t id = zone_set(std::move(names));
         cache.emplace(scratch, id);
@@ -649,8 +650,7 @@ Scene SceneBuilder::finish() {
     std::vector<std::vector<XY>> planes(m.assets.size());
     std::vector<double> lengths(m.assets.size(), 0);
     double total_length = 0;
-    for (std::size_t i = 0; i < m.assets.size(); ++i) {
-        AssetData& a = m.assets[i];
+    for (AssetData& a : m.assets) {
         if (!a.in_order) {
             std::stable_sort(a.fixes.begin(), a.fixes.end(),
                              [](const StoredFix& x, const StoredFix& y) { return x.time < y.time; });
@@ -809,7 +809,7 @@ Scene SceneBuilder::finish() {
         const double west = proj.lon0() + scene.bounds.min_x / proj.metres_per_deg_lon();
         const double east = proj.lon0() + scene.bounds.max_x / proj.metres_per_deg_lon();
         if (west < -180 || east >= 180) {
-            scene.notes.push_back("the map reaches across the antimeridian (180°): both sides are drawn side by side");
+            scene.notes.emplace_back("the map reaches across the antimeridian (180°): both sides are drawn side by side");
         }
     }
     scene.not_drawn = std::move(m.not_drawn);

@@ -335,6 +335,7 @@ Type read_type(const MapRow& row, const MapColumns& columns, Table table) {
     const auto type = parse_type(text);
     if (!type) {
         std::vector<std::string> known;
+        known.reserve(kind_names.size());
         for (const auto& kind : kind_names) known.emplace_back(kind.kind == Kind::string ? "string8" : kind.name);
         const std::vector<std::string> close = track::closest_names(text, known);
         row.fail(columns.type,

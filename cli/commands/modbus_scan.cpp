@@ -186,14 +186,13 @@ void add_register_rows(std::vector<Row>& rows, Row row, const mb::Interpretation
         return;
     }
     row.push_back(blank("error"));
-    for (std::size_t k = 0; k < in.thirty_two.size(); ++k) {
-        if (k > 0) {
-            row = {blank("address"), blank("reference"), blank("uint16"), blank("hex"),
-                   blank("int16"),   blank("ascii"),     blank("error")};
-        }
-        row.push_back(Field::string("order", mb::name(in.thirty_two[k].order)));
-        add_thirty_two(row, in.thirty_two[k], "");
+    for (const auto& t : in.thirty_two) {
+        row.push_back(Field::string("order", mb::name(t.order)));
+        add_thirty_two(row, t, "");
         rows.push_back(std::move(row));
+        // The next order's row: its 16-bit columns stay blank.
+        row = {blank("address"), blank("reference"), blank("uint16"), blank("hex"),
+               blank("int16"),   blank("ascii"),     blank("error")};
     }
     if (in.thirty_two.empty()) rows.push_back(std::move(row));
 }

@@ -153,6 +153,7 @@ void pull_links(Ledger& local, Ledger& central, bool dry_run, PullResult& result
 
 std::string antennas_text(const std::map<int, std::string>& zones) {
     std::vector<std::string> parts;
+    parts.reserve(zones.size());
     for (const auto& antenna : zones) parts.push_back(fmt::format("{} {}", antenna.first, antenna.second));
     return parts.empty() ? "(none)" : fmt::format("{}", fmt::join(parts, "; "));
 }

@@ -315,7 +315,7 @@ private:
         std::uint64_t count = 0;
         positions_.clear();
         std::string data;
-        data.reserve(copy_chunk + 64 * 1024);
+        data.reserve(copy_chunk + std::size_t{64} * 1024);
         bool copying = false;
         local_.records_since(after, [&](const StoredRecord& r) {
             if (!copying) {

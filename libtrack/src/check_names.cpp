@@ -23,6 +23,7 @@ void zones_of(const ConditionNode& node, std::vector<std::string>& out) {
 
 std::string rule_names(const CompiledRules& rules, const std::vector<std::size_t>& which) {
     std::vector<std::string> names;
+    names.reserve(which.size());
     for (const std::size_t rule : which) names.push_back(rules.rules[rule].rule.name);
     return fmt::format("{} {}", names.size() == 1 ? "rule" : "rules", fmt::join(names, ", "));
 }

@@ -219,7 +219,7 @@ private:
             restored.push_back(b);
         }
         if (!window) return;  // no rule reads it now
-        if (!asset.values.window(*window).restore(std::move(restored), latest, value)) {
+        if (!asset.values.window(*window).restore(restored, latest, value)) {
             file_.fail(fmt::format("the window of {} over {} ms of asset {} could not have been saved by trk check",
                                    slot, over, name));
         }

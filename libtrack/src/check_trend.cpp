@@ -252,7 +252,7 @@ std::optional<double> TrendWindow::zscore(Millis now) const {
     return (latest_value_ - mean) / deviation;
 }
 
-bool TrendWindow::restore(std::vector<TrendBucket> buckets, Millis latest, double latest_value) {
+bool TrendWindow::restore(const std::vector<TrendBucket>& buckets, Millis latest, double latest_value) {
     if (!usable(latest_value) || buckets.size() > max_buckets + 1) return false;
     const TrendBucket* previous = nullptr;
     for (const TrendBucket& bucket : buckets) {

@@ -149,7 +149,7 @@ public:
     /// Restores what buckets() and latest()/latest_value() gave; false (nothing changed) when
     /// they could not have come from a window of this length (unordered, misaligned, counts of 0,
     /// non-finite sums, a latest time before a bucket's last).
-    bool restore(std::vector<TrendBucket> buckets, Millis latest, double latest_value);
+    bool restore(const std::vector<TrendBucket>& buckets, Millis latest, double latest_value);
 
 private:
     /// Sums of readings of buckets, times relative to an origin that the owner knows.

@@ -118,6 +118,7 @@ std::vector<Checkpoint> PgLedger::checkpoints() {
     }
     const Result r = c_.query(sql + " ORDER BY seq, id", params, "reading checkpoints");
     std::vector<Checkpoint> out;
+    out.reserve(static_cast<std::size_t>(r.rows()));
     for (int i = 0; i < r.rows(); ++i) {
         out.push_back({r.integer(i, 0), sqlite::blob_array<32>(r.bytes(i, 1)), r.integer(i, 2),
                        sqlite::blob_array<32>(r.bytes(i, 3)), sqlite::blob_array<64>(r.bytes(i, 4))});

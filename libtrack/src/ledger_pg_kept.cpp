@@ -64,6 +64,7 @@ std::vector<std::string> PgLedger::stage_state_names(const std::string& stage) {
         c_.query("SELECT name FROM trk.stage_state WHERE site = $1 AND stage = $2 ORDER BY name COLLATE \"C\"",
                  Params().add(site_).add(stage), "listing the stage's states");
     std::vector<std::string> out;
+    out.reserve(static_cast<std::size_t>(r.rows()));
     for (int i = 0; i < r.rows(); ++i) out.push_back(r.string(i, 0));
     return out;
 }

@@ -76,7 +76,7 @@ inline std::vector<const FormatInfo*> formats() { return format_registry().all()
 inline bool is_serial(const FormatInfo& format) noexcept { return format.default_baud > 0; }
 
 /// How many bytes of an input guess_format needs to see.
-inline constexpr std::size_t format_guess_bytes = 64 * 1024;
+inline constexpr std::size_t format_guess_bytes = std::size_t{64} * 1024;
 /// The format whose decoder makes the most tag reports of `head` (the start of an input,
 /// perhaps cut mid-line or mid-frame), fewer problems breaking a tie; nullptr when none
 /// makes any: what to suggest when the format given read nothing.

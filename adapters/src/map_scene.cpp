@@ -809,7 +809,8 @@ Scene SceneBuilder::finish() {
         const double west = proj.lon0() + scene.bounds.min_x / proj.metres_per_deg_lon();
         const double east = proj.lon0() + scene.bounds.max_x / proj.metres_per_deg_lon();
         if (west < -180 || east >= 180) {
-            scene.notes.emplace_back("the map reaches across the antimeridian (180°): both sides are drawn side by side");
+            scene.notes.emplace_back(
+                "the map reaches across the antimeridian (180°): both sides are drawn side by side");
         }
     }
     scene.not_drawn = std::move(m.not_drawn);

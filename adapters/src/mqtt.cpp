@@ -136,8 +136,8 @@ std::string tls_refusal(std::string_view line) {
     std::string_view detail = line;
     if (const std::size_t routines = line.find("routines:"); routines != std::string_view::npos) {
         detail = line.substr(routines + 9);
-        if (const std::size_t colon = detail.find(':'); colon < 40 &&
-                                                        detail.substr(0, colon).find(' ') == std::string_view::npos)
+        if (const std::size_t colon = detail.find(':');
+            colon < 40 && detail.substr(0, colon).find(' ') == std::string_view::npos)
             detail = detail.substr(colon + 1);  // OpenSSL 1.1's "FUNCTION:reason"
         while (detail.starts_with(':')) detail.remove_prefix(1);
     }
